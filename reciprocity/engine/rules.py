@@ -1,0 +1,413 @@
+"""The rules: `decide` turns a seat's command into events, `apply` folds an event into state.
+
+The phase transitions of a turn live in one table, `TRANSITIONS`. Everything here is pure:
+no clock, no randomness but the game's seed, no I/O.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Final
+
+from reciprocity.deck import Deck
+from reciprocity.engine.messages import (
+    CardDealt,
+    CardPassed,
+    CheckedIn,
+    CheckIn,
+    Command,
+    Draw,
+    End,
+    Event,
+    Forgive,
+    GameEnded,
+    GameFinished,
+    GameStarted,
+    HurtNamed,
+    Join,
+    Joined,
+    LetGo,
+    LevelChanged,
+    LimitSet,
+    MarkedReady,
+    MarkStung,
+    MarkSupported,
+    NameHurt,
+    NotYet,
+    Pass,
+    Pause,
+    Paused,
+    Ready,
+    Repair,
+    Repaired,
+    Respond,
+    Responded,
+    Resumed,
+    SetLimit,
+    Share,
+    Shared,
+    Stung,
+    TurnEnded,
+)
+from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
+
+MAX_NAME = 24
+
+
+class IllegalMove(Exception):
+    """A command the rules do not allow now. The message is a sentence a person can read."""
+
+
+class Actor(Enum):
+    """Who may cause a transition."""
+
+    SHARER = "sharer"
+    LISTENER = "listener"
+    EITHER = "either"
+    GAME = "the game itself"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of the table: in `phase` (None: any), `actor` may send `command`, which records
+    `event`; the game then moves to `then` (None: it stays where it is)."""
+
+    phase: Phase | None
+    command: type[Command] | None
+    actor: Actor
+    event: type[Event]
+    then: Phase | None
+
+
+#: Every phase transition of the game. `apply` takes each event's next phase from here.
+TRANSITIONS: Final = (
+    Transition(Phase.SETUP, Join, Actor.EITHER, Joined, None),
+    Transition(Phase.SETUP, CheckIn, Actor.EITHER, CheckedIn, None),
+    Transition(Phase.SETUP, None, Actor.GAME, GameStarted, Phase.DRAW),
+    Transition(Phase.DRAW, Draw, Actor.SHARER, CardDealt, Phase.SHARE),
+    Transition(Phase.SHARE, Share, Actor.SHARER, Shared, Phase.RESPOND),
+    Transition(Phase.SHARE, Pass, Actor.SHARER, CardPassed, Phase.DRAW),
+    Transition(Phase.RESPOND, Respond, Actor.LISTENER, Responded, Phase.LAND),
+    Transition(Phase.LAND, MarkSupported, Actor.SHARER, TurnEnded, Phase.DRAW),
+    Transition(Phase.LAND, MarkStung, Actor.SHARER, Stung, Phase.NAME_HURT),
+    Transition(Phase.NAME_HURT, NameHurt, Actor.SHARER, HurtNamed, Phase.REPAIR),
+    Transition(Phase.REPAIR, Repair, Actor.LISTENER, Repaired, Phase.FORGIVE),
+    Transition(Phase.REPAIR, LetGo, Actor.LISTENER, TurnEnded, Phase.DRAW),
+    Transition(Phase.FORGIVE, Forgive, Actor.SHARER, TurnEnded, Phase.DRAW),
+    Transition(Phase.FORGIVE, NotYet, Actor.SHARER, TurnEnded, Phase.DRAW),
+    Transition(None, End, Actor.EITHER, GameEnded, Phase.CLOSING),
+    Transition(Phase.CLOSING, CheckIn, Actor.EITHER, CheckedIn, None),
+    Transition(Phase.CLOSING, None, Actor.GAME, GameFinished, Phase.FINISHED),
+)
+
+_BY_COMMAND: Final = {(t.phase, t.command): t for t in TRANSITIONS if t.command is not None}
+_PHASE_AFTER: Final = {t.event: t.then for t in TRANSITIONS if t.then is not None}
+
+
+def new_game(deck: Deck, seed: int, *, checkin: bool = True) -> GameState:
+    """A game at its start, before either partner has joined."""
+    return GameState(deck=deck, seed=seed, checkin=checkin)
+
+
+def replay(state: GameState, events: Iterable[Event]) -> GameState:
+    """Fold events into a state: a game's state is the fold of its events."""
+    for event in events:
+        state = apply(state, event)
+    return state
+
+
+def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
+    """The events that a seat's command causes, or IllegalMove (and nothing changes)."""
+    if state.phase is Phase.FINISHED:
+        raise IllegalMove("This game has finished.")
+    match command:
+        case SetLimit():
+            events: list[Event] = [_limit_set(state, seat, command)]
+        case Pause() | Ready():
+            events = _pause(state, seat, command)
+        case End():
+            if state.phase is Phase.CLOSING:
+                raise IllegalMove("The game has already ended.")
+            events = [GameEnded(seat=seat)]
+        case _:
+            if state.paused:
+                raise IllegalMove("The game is paused. Press ready when you are.")
+            events = _step(state, seat, command)
+    return events + _settle(replay(state, events))
+
+
+def apply(state: GameState, event: Event) -> GameState:
+    """The state after an event. Never raises for an event that `decide` produced."""
+    state = _apply_facts(state, event)
+    then = _PHASE_AFTER.get(type(event))
+    return replace(state, phase=then) if then is not None else state
+
+
+def drawable_levels(state: GameState) -> list[int]:
+    """The levels the sharer may draw from now, lightest first; empty when no card is left.
+
+    Normally the current level. After a pass, one level lighter too. When the current level
+    has no card left, the nearest lighter and deeper levels (within the ceiling) that do.
+    """
+    if state.phase is not Phase.DRAW:
+        return []
+    here = state.level
+    offered = {here}
+    if state.passed_this_turn and here > 1:
+        offered.add(here - 1)
+    if not _eligible(state, here):
+        lighter = next((lv for lv in range(here - 1, 0, -1) if _eligible(state, lv)), None)
+        deeper = next(
+            (lv for lv in range(here + 1, state.ceiling + 1) if _eligible(state, lv)), None
+        )
+        offered |= {lv for lv in (lighter, deeper) if lv is not None}
+    return sorted(lv for lv in offered if _eligible(state, lv))
+
+
+# --- decide, by kind of command --------------------------------------------------------
+
+
+def _limit_set(state: GameState, seat: Seat, command: SetLimit) -> LimitSet:
+    if not 1 <= command.limit <= state.deck.depth:
+        raise IllegalMove(f"Choose a limit from 1 to {state.deck.depth}.")
+    return LimitSet(seat=seat, limit=command.limit, lines=command.lines)
+
+
+def _pause(state: GameState, seat: Seat, command: Pause | Ready) -> list[Event]:
+    if state.phase is Phase.CLOSING:
+        raise IllegalMove("The game has ended.")
+    if isinstance(command, Pause):
+        if state.paused:
+            raise IllegalMove("The game is already paused.")
+        return [Paused(seat=seat)]
+    if not state.paused:
+        raise IllegalMove("The game is not paused.")
+    if seat in state.ready:
+        raise IllegalMove(f"Waiting for {state.name(seat.other)} to be ready too.")
+    both_ready = state.ready | {seat} == {Seat.A, Seat.B}
+    return [MarkedReady(seat=seat), *([Resumed()] if both_ready else [])]
+
+
+def _step(state: GameState, seat: Seat, command: Command) -> list[Event]:
+    transition = _BY_COMMAND.get((state.phase, type(command)))
+    if transition is None:
+        raise IllegalMove(_not_now(state))
+    _check_actor(state, seat, transition.actor)
+    match command:
+        case Join(name=name):
+            return [Joined(seat=seat, name=_clean_name(state, seat, name))]
+        case CheckIn(score=score):
+            return [_check_in(state, seat, score)]
+        case Draw(level=level):
+            return [_deal(state, level)]
+        case Share():
+            return [Shared(seat=seat)]
+        case Pass():
+            return [_passed(state)]
+        case Respond():
+            return [Responded(seat=seat)]
+        case MarkSupported(felt=felt):
+            return [_turn_ended(state, Outcome.SUPPORTED, felt)]
+        case MarkStung():
+            return [Stung(seat=seat)]
+        case NameHurt():
+            return [HurtNamed(seat=seat)]
+        case Repair():
+            return [Repaired(seat=seat)]
+        case LetGo():
+            down = LevelChanged(level=max(1, state.level - 1), reason="unrepaired")
+            return [_turn_ended(state, Outcome.UNREPAIRED), down]
+        case Forgive():
+            return [_turn_ended(state, Outcome.REPAIRED)]
+        case NotYet():
+            return [_turn_ended(state, Outcome.NOT_YET)]
+    raise IllegalMove(_not_now(state))  # pragma: no cover - the table covers all
+
+
+def _settle(state: GameState) -> list[Event]:
+    """What follows by itself: starting, finishing, and keeping the level where it belongs."""
+    if state.phase is Phase.SETUP and _set_up(state):
+        return [GameStarted()]
+    if state.phase is Phase.CLOSING and (
+        not state.checkin or all(p.checked_out for p in (state.a, state.b))
+    ):
+        return [GameFinished()]
+    events: list[Event] = []
+    if state.phase in IN_PLAY and state.level > state.ceiling:
+        events.append(LevelChanged(level=state.ceiling, reason="limit"))
+    if state.phase is Phase.SHARE and state.card and (state.card_level or 0) > state.ceiling:
+        events.append(_passed(state))
+    if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
+        events.append(LevelChanged(level=state.level + 1, reason="deeper"))
+    return events
+
+
+def _may_go_deeper(state: GameState) -> bool:
+    """Both partners have been met with support enough times here, and the ceiling allows it."""
+    enough = state.deck.advance_after
+    return (
+        state.a.progress >= enough
+        and state.b.progress >= enough
+        and state.level < min(state.ceiling, state.deck.depth)
+    )
+
+
+def _set_up(state: GameState) -> bool:
+    return all(
+        p.name is not None and p.limit is not None and (p.checked_in or not state.checkin)
+        for p in (state.a, state.b)
+    )
+
+
+def _check_actor(state: GameState, seat: Seat, actor: Actor) -> None:
+    if actor is Actor.SHARER and seat is not state.sharer:
+        raise IllegalMove(f"It's {state.name(state.sharer)}'s turn to share.")
+    if actor is Actor.LISTENER and seat is not state.listener:
+        raise IllegalMove(f"It's {state.name(state.listener)}'s turn to respond.")
+
+
+def _clean_name(state: GameState, seat: Seat, name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise IllegalMove("Please enter a name.")
+    if len(cleaned) > MAX_NAME:
+        raise IllegalMove(f"Please keep the name to {MAX_NAME} characters.")
+    if cleaned.casefold() == (state.partner(seat.other).name or "").casefold():
+        raise IllegalMove("Please choose a name different from your partner's.")
+    return cleaned
+
+
+def _check_in(state: GameState, seat: Seat, score: int | None) -> CheckedIn:
+    if not state.checkin:
+        raise IllegalMove("The closeness check-in is off for this game.")
+    if score is not None and not 1 <= score <= 7:
+        raise IllegalMove("Choose a circle from 1 to 7.")
+    partner = state.partner(seat)
+    done = partner.checked_in if state.phase is Phase.SETUP else partner.checked_out
+    if done:
+        raise IllegalMove("You have already checked in.")
+    return CheckedIn(seat=seat, score=score)
+
+
+def _deal(state: GameState, level: int | None) -> CardDealt:
+    offered = drawable_levels(state)
+    if not offered:
+        raise IllegalMove("No cards are left for this game. You could end it here.")
+    wanted = state.level if level is None else level
+    if wanted not in offered:
+        choices = " or ".join(str(lv) for lv in offered)
+        if not _eligible(state, state.level):
+            raise IllegalMove(
+                f"No cards are left at level {state.level}. You can draw from level {choices}."
+            )
+        raise IllegalMove(f"You can draw from level {choices}.")
+    cards = _eligible(state, wanted)
+    card = random.Random(f"{state.seed}:{state.draws}").choice(cards)
+    return CardDealt(seat=state.sharer, card=card, level=wanted)
+
+
+def _eligible(state: GameState, level: int) -> list[str]:
+    """Cards at a level not dealt yet and carrying none of either partner's lines."""
+    if not 1 <= level <= state.deck.depth:
+        return []
+    lines = state.lines
+    return [
+        card.id
+        for card in state.deck.levels[level - 1].cards
+        if card.id not in state.dealt and lines.isdisjoint(card.tags)
+    ]
+
+
+def _passed(state: GameState) -> CardPassed:
+    assert state.card is not None and state.card_level is not None
+    return CardPassed(seat=state.sharer, card=state.card, level=state.card_level)
+
+
+def _turn_ended(
+    state: GameState, outcome: Outcome, felt: frozenset[Felt] = frozenset()
+) -> TurnEnded:
+    assert state.card is not None and state.card_level is not None
+    return TurnEnded(
+        sharer=state.sharer,
+        card=state.card,
+        level=state.card_level,
+        outcome=outcome,
+        felt=felt,
+    )
+
+
+def _not_now(state: GameState) -> str:
+    if state.phase is Phase.SETUP:
+        return "The game has not started yet."
+    if state.phase is Phase.CLOSING:
+        return "The game has ended."
+    waiting = {
+        Phase.DRAW: f"waiting for {state.name(state.sharer)} to draw a card",
+        Phase.SHARE: f"waiting for {state.name(state.sharer)} to share or pass",
+        Phase.RESPOND: f"waiting for {state.name(state.listener)} to respond",
+        Phase.LAND: f"waiting for {state.name(state.sharer)} to say how it landed",
+        Phase.NAME_HURT: f"waiting for {state.name(state.sharer)} to say how it felt",
+        Phase.REPAIR: f"waiting for {state.name(state.listener)} to repair or let it go",
+        Phase.FORGIVE: f"waiting for {state.name(state.sharer)} to answer the repair",
+    }[state.phase]
+    return f"Not now: {waiting}."
+
+
+# --- apply -----------------------------------------------------------------------------
+
+
+def _apply_facts(state: GameState, event: Event) -> GameState:
+    match event:
+        case Joined(seat=seat, name=name):
+            return state.with_partner(seat, name=name)
+        case LimitSet(seat=seat, limit=limit, lines=lines):
+            return state.with_partner(seat, limit=limit, lines=lines)
+        case CheckedIn(seat=seat, score=score):
+            if state.phase is Phase.SETUP:
+                return state.with_partner(seat, checked_in=True, ios_before=score)
+            return state.with_partner(seat, checked_out=True, ios_after=score)
+        case CardDealt(card=card, level=level):
+            return replace(
+                state,
+                card=card,
+                card_level=level,
+                dealt=state.dealt | {card},
+                draws=state.draws + 1,
+            )
+        case CardPassed():
+            return replace(state, card=None, card_level=None, passed_this_turn=True)
+        case TurnEnded():
+            return _end_turn(state, event)
+        case LevelChanged(level=level):
+            reset = replace(state, level=level).with_partner(Seat.A, progress=0)
+            return reset.with_partner(Seat.B, progress=0)
+        case Paused():
+            return replace(state, paused=True, ready=frozenset())
+        case MarkedReady(seat=seat):
+            return replace(state, ready=state.ready | {seat})
+        case Resumed():
+            return replace(state, paused=False, ready=frozenset())
+        case GameEnded(seat=seat):
+            return replace(state, paused=False, ready=frozenset(), ended_by=seat, card=None)
+    return state
+
+
+def _end_turn(state: GameState, event: TurnEnded) -> GameState:
+    sharer = event.sharer
+    if event.outcome.counts_toward_depth and event.level >= state.level:
+        state = state.with_partner(sharer, progress=state.partner(sharer).progress + 1)
+        if event.outcome is Outcome.REPAIRED:
+            # Both were vulnerable: each earns a bonus step.
+            for seat in Seat:
+                state = state.with_partner(seat, progress=state.partner(seat).progress + 1)
+    return replace(
+        state,
+        sharer=sharer.other,
+        card=None,
+        card_level=None,
+        passed_this_turn=False,
+        turns=state.turns + 1,
+    )

@@ -1,0 +1,214 @@
+"""One game between two seats: commands go through the engine, events into the store.
+
+The room makes each seat's view: the table plus that seat's own private choices.
+The shared-terminal mode uses a room in-process; the relay holds one per code.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+
+from reciprocity.deck import Deck
+from reciprocity.engine import (
+    CardPassed,
+    Command,
+    Event,
+    GameEnded,
+    GameStarted,
+    GameState,
+    LevelChanged,
+    Outcome,
+    Pass,
+    Paused,
+    Phase,
+    Resumed,
+    Seat,
+    TurnEnded,
+    apply,
+    decide,
+    drawable_levels,
+    new_game,
+)
+from reciprocity.engine.summary import Summary, summarize
+from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
+from reciprocity.store import Store
+
+
+class Room:
+    """A game in progress. `submit` raises IllegalMove and changes nothing for a bad command."""
+
+    def __init__(
+        self,
+        game_id: str,
+        state: GameState,
+        store: Store | None,
+        log: Sequence[tuple[float, Event]] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.id = game_id
+        self.state = state
+        self.store = store
+        self.log = list(log)
+        self.clock = clock
+        self.notice: str | None = None
+        self.last_outcome: Outcome | None = None
+
+    @classmethod
+    def create(
+        cls,
+        deck: Deck,
+        store: Store | None,
+        *,
+        checkin: bool = True,
+        mode: str = "local",
+        seed: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Room:
+        """A new game, logged in the store when there is one."""
+        game_id = secrets.token_hex(4)
+        seed = secrets.randbelow(2**31) if seed is None else seed
+        if store is not None:
+            store.create_game(game_id, deck, seed, checkin, mode)
+        return cls(game_id, new_game(deck, seed, checkin=checkin), store, clock=clock)
+
+    @classmethod
+    def resume(cls, store: Store, game_id: str) -> Room:
+        """A game brought back from its logged events."""
+        stored = store.load(game_id)
+        log = [(at, event) for _, at, event in stored.events]
+        return cls(game_id, stored.state(), store, log)
+
+    @property
+    def seq(self) -> int:
+        """How many events the room has committed."""
+        return len(self.log)
+
+    def submit(self, seat: Seat, command: Command) -> list[Event]:
+        """Decide, commit, then apply: an event counts only once it is in the store."""
+        events = decide(self.state, seat, command)
+        at = self.clock()
+        if self.store is not None:
+            self.store.append(self.id, self.seq + 1, events, at)
+        before = self.state
+        for event in events:
+            self.state = apply(self.state, event)
+            self.log.append((at, event))
+        self.notice = _notice(before, self.state, command, events)
+        ended = [event.outcome for event in events if isinstance(event, TurnEnded)]
+        self.last_outcome = ended[-1] if ended else None
+        if self.state.phase is Phase.FINISHED and self.store is not None:
+            self.store.finish(self.id)
+        return events
+
+    def summary(self) -> Summary:
+        """What has happened so far."""
+        return summarize(self.log)
+
+    def view(self, seat: Seat) -> SeatView:
+        """What one seat may see now."""
+        state = self.state
+        me = state.partner(seat)
+        card = None
+        if state.card is not None and state.card_level is not None:
+            found = state.deck.card(state.card)
+            card = CardView(id=found.id, text=found.text, kind=found.kind, level=state.card_level)
+        ended = state.phase in (Phase.CLOSING, Phase.FINISHED)
+        return SeatView(
+            seq=self.seq,
+            seat=seat,
+            phase=state.phase,
+            deck_id=state.deck.id,
+            deck_title=state.deck.title,
+            level_names=tuple(level.name for level in state.deck.levels),
+            level=state.level,
+            ceiling=state.ceiling,
+            ceiling_text=ceiling_text(state),
+            advance_after=state.deck.advance_after,
+            sharer=state.sharer,
+            a=_partner_view(state, Seat.A),
+            b=_partner_view(state, Seat.B),
+            card=card,
+            drawable=tuple(drawable_levels(state)),
+            passed_this_turn=state.passed_this_turn,
+            paused=state.paused,
+            ready=tuple(sorted(state.ready)),
+            checkin=state.checkin,
+            turns=state.turns,
+            ended_by=state.ended_by,
+            notice=self.notice,
+            last_outcome=self.last_outcome,
+            me=PrivateView(
+                limit=me.limit,
+                lines=tuple(sorted(me.lines)),
+                ios_before=me.ios_before,
+                ios_after=me.ios_after,
+            ),
+            summary=self.summary() if ended else None,
+        )
+
+
+def ceiling_text(state: GameState) -> str:
+    """The ceiling in words that never say whose limit it is."""
+    limits = {p.limit for p in (state.a, state.b)}
+    if None in limits:
+        return "limits not chosen yet"
+    if len(limits) == 1:
+        return f"you both chose level {state.ceiling}"
+    return f"you are playing up to level {state.ceiling}"
+
+
+def _partner_view(state: GameState, seat: Seat) -> PartnerView:
+    partner = state.partner(seat)
+    return PartnerView(
+        name=partner.name,
+        limit_set=partner.limit is not None,
+        checked_in=partner.checked_in,
+        checked_out=partner.checked_out,
+        progress=partner.progress,
+    )
+
+
+def _notice(
+    before: GameState, after: GameState, command: Command, events: Sequence[Event]
+) -> str | None:
+    """One kind sentence about what just happened, for both screens; None if nothing to say."""
+    lines: list[str] = []
+    for event in events:
+        match event:
+            case GameStarted():
+                lines.append(f"{after.name(after.sharer)} draws the first card.")
+            case CardPassed(seat=seat) if isinstance(command, Pass):
+                lines.append(f"{after.name(seat)} passed. A pass is always free.")
+            case CardPassed():
+                lines.append("That card was set aside: it is deeper than you are playing now.")
+            case TurnEnded(sharer=sharer, outcome=outcome, felt=felt):
+                lines.append(_outcome_line(after, sharer, outcome, felt))
+            case LevelChanged(level=level, reason="deeper"):
+                lines.append(f"Level {level} is open: you have both been met with support.")
+            case LevelChanged(level=level, reason="unrepaired"):
+                lines.append(f"You are at level {level} again. Take it gently.")
+            case LevelChanged(level=level, reason="limit"):
+                lines.append(f"You are playing up to level {level} now.")
+            case Paused(seat=seat):
+                lines.append(f"{after.name(seat)} asked for a pause.")
+            case Resumed():
+                lines.append("Welcome back.")
+            case GameEnded(seat=seat) if seat is not None:
+                lines.append(f"{after.name(seat)} ended the game. Thank you both.")
+    if not lines and after.ceiling != before.ceiling and after.phase is not Phase.SETUP:
+        lines.append(f"You are playing up to level {after.ceiling} now.")
+    return " ".join(lines) or None
+
+
+def _outcome_line(state: GameState, sharer: Seat, outcome: Outcome, felt: frozenset[str]) -> str:
+    name, other = state.name(sharer), state.name(sharer.other)
+    if outcome is Outcome.SUPPORTED:
+        how = ", ".join(sorted(f.replace("_", " ") for f in felt))
+        return f"{name} felt supported" + (f": {how}." if how else ".")
+    if outcome is Outcome.REPAIRED:
+        return f"{name} forgave {other}. You both took a risk: a bonus step for each of you."
+    if outcome is Outcome.NOT_YET:
+        return f"{name} is not ready to forgive yet, and that is all right. A pause may help."
+    return f"{other} let it go without a repair."

@@ -1,0 +1,202 @@
+"""The records: a SQLite event log per game, and the history built from it.
+
+Only events are kept: who shared which card at which level and how it ended. The words partners
+type are never passed to the store, so they can never be written. When a game finishes, the
+limits and lines recorded in its log are blanked out, so the record shows only that they
+changed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from reciprocity.deck import Deck
+from reciprocity.engine import Event, GameState, new_game, replay
+from reciprocity.engine.summary import Summary, summarize
+from reciprocity.paths import data_dir
+
+EVENT = TypeAdapter[Event](Event)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS games (
+    id TEXT PRIMARY KEY,
+    deck_id TEXT NOT NULL,
+    deck_title TEXT NOT NULL,
+    deck_json TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    checkin INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS events (
+    game_id TEXT NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    at REAL NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (game_id, seq)
+);
+"""
+
+
+class StoreError(Exception):
+    """The records cannot be read or written; the message says which file and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class GameRecord:
+    """One past or current game, as the history shows it."""
+
+    id: str
+    deck_id: str
+    deck_title: str
+    mode: str
+    created_at: float
+    finished_at: float | None
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGame:
+    """What it takes to bring a game back: its deck, settings and logged events."""
+
+    id: str
+    deck: Deck
+    seed: int
+    checkin: bool
+    events: list[tuple[int, float, Event]]
+
+    def state(self) -> GameState:
+        """The game's state: the fold of its events (for a game not yet finished)."""
+        start = new_game(self.deck, self.seed, checkin=self.checkin)
+        return replay(start, (event for _, _, event in self.events))
+
+
+def default_path() -> Path:
+    """The history database in the data folder."""
+    return data_dir() / "reciprocity.sqlite3"
+
+
+class Store:
+    """The event log. An event is acknowledged only after it is committed."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the records at {self.path}: {error}") from None
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
+        """Start a game's log."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO games (id, deck_id, deck_title, deck_json, seed, checkin, mode,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    game_id,
+                    deck.id,
+                    deck.title,
+                    deck.model_dump_json(),
+                    seed,
+                    int(checkin),
+                    mode,
+                    time.time(),
+                ),
+            )
+
+    def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
+        """Commit events numbered from `first_seq`. Returns only once they are on disk."""
+        rows = [
+            (game_id, first_seq + i, at, EVENT.dump_json(event).decode())
+            for i, event in enumerate(events)
+        ]
+        with self._transaction() as db:
+            db.executemany("INSERT INTO events (game_id, seq, at, body) VALUES (?, ?, ?, ?)", rows)
+
+    def finish(self, game_id: str) -> None:
+        """Mark a game finished and blank the private values its log held."""
+        with self._transaction() as db:
+            db.execute("UPDATE games SET finished_at = ? WHERE id = ?", (time.time(), game_id))
+            rows = db.execute(
+                "SELECT seq, body FROM events WHERE game_id = ? AND body LIKE '%\"limit_set\"%'",
+                (game_id,),
+            ).fetchall()
+            for seq, body in rows:
+                blanked = json.loads(body) | {"limit": 0, "lines": []}
+                db.execute(
+                    "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
+                    (json.dumps(blanked), game_id, seq),
+                )
+
+    def load(self, game_id: str) -> StoredGame:
+        """A game's deck, settings and events; KeyError if there is no such game."""
+        row = self._db.execute(
+            "SELECT deck_json, seed, checkin FROM games WHERE id = ?", (game_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(game_id)
+        deck = Deck.model_validate_json(row[0])
+        return StoredGame(game_id, deck, row[1], bool(row[2]), self.events(game_id))
+
+    def events(self, game_id: str, after: int = 0) -> list[tuple[int, float, Event]]:
+        """A game's events after a sequence number, oldest first, as (seq, time, event)."""
+        rows = self._db.execute(
+            "SELECT seq, at, body FROM events WHERE game_id = ? AND seq > ? ORDER BY seq",
+            (game_id, after),
+        ).fetchall()
+        return [(seq, at, EVENT.validate_json(body)) for seq, at, body in rows]
+
+    def history(self) -> list[GameRecord]:
+        """Every game that started play, newest first, with its summary."""
+        games = self._db.execute(
+            "SELECT id, deck_id, deck_title, mode, created_at, finished_at FROM games"
+            " ORDER BY created_at DESC"
+        ).fetchall()
+        records = []
+        for game_id, deck_id, title, mode, created, finished in games:
+            events = self.events(game_id)
+            if not any(event.type == "game_started" for _, _, event in events):
+                continue
+            summary = summarize((at, event) for _, at, event in events)
+            records.append(GameRecord(game_id, deck_id, title, mode, created, finished, summary))
+        return records
+
+    def delete(self, game_id: str) -> bool:
+        """Delete one game and its events; False if there was no such game."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM games WHERE id = ?", (game_id,)).rowcount > 0
+
+    def delete_all(self) -> int:
+        """Delete every game; returns how many there were."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM games").rowcount

@@ -1,0 +1,118 @@
+"""A new game on this terminal: choose a deck, then enter both names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from reciprocity.deck import Deck
+from reciprocity.engine.rules import MAX_NAME
+from reciprocity.library import DEFAULT_DECK, available_decks
+from reciprocity.tui.widgets.deck_preview import DeckPreview
+
+
+@dataclass(frozen=True)
+class GameChoice:
+    """What a new game needs: the deck, both names and whether to check in."""
+
+    deck: Deck
+    names: tuple[str, str]
+    checkin: bool
+
+
+class NewGameScreen(Screen[GameChoice | None]):
+    """Pick a deck (with a preview and its content notes), then the two names."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", priority=True),
+        Binding("escape", "cancel", "Back"),
+    ]
+
+    def __init__(
+        self,
+        deck: Deck | None = None,
+        names: tuple[str, str] | None = None,
+        checkin: bool = True,
+    ) -> None:
+        super().__init__()
+        self.decks = [entry.deck for entry in available_decks() if entry.deck is not None]
+        if deck is not None and all(d.id != deck.id for d in self.decks):
+            self.decks.insert(0, deck)
+        self.chosen = deck or next((d for d in self.decks if d.id == DEFAULT_DECK), None)
+        self.names = names or ("", "")
+        self.checkin = checkin
+
+    def compose(self) -> ComposeResult:
+        """Deck list and preview above, names and the check-in switch below."""
+        yield Label("A new game", classes="title")
+        with Horizontal(id="new-game-decks"):
+            yield OptionList(
+                *(Option(deck.title, id=deck.id) for deck in self.decks), id="deck-list"
+            )
+            yield DeckPreview(id="deck-preview")
+        with Horizontal(id="new-game-names"):
+            yield Input(
+                self.names[0], placeholder="First partner's name", id="name-a", max_length=MAX_NAME
+            )
+            yield Input(
+                self.names[1], placeholder="Second partner's name", id="name-b", max_length=MAX_NAME
+            )
+        with Horizontal(id="new-game-options"):
+            yield Checkbox("Closeness check-in before and after", self.checkin, id="checkin")
+            yield Label("", id="new-game-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Highlight the chosen deck and put the cursor where it is needed."""
+        decks = self.query_one("#deck-list", OptionList)
+        if self.chosen is not None:
+            decks.highlighted = self.decks.index(self.chosen)
+            self.query_one(DeckPreview).deck = self.chosen
+        if self.names[0] and self.names[1]:
+            self.query_one("#name-a", Input).focus()
+        else:
+            decks.focus()
+
+    @on(OptionList.OptionHighlighted, "#deck-list")
+    def _preview(self, event: OptionList.OptionHighlighted) -> None:
+        self.chosen = self.decks[event.option_index]
+        self.query_one(DeckPreview).deck = self.chosen
+
+    @on(OptionList.OptionSelected, "#deck-list")
+    def _deck_chosen(self) -> None:
+        self.query_one("#name-a", Input).focus()
+
+    @on(Input.Submitted, "#name-a")
+    def _first_name(self) -> None:
+        self.query_one("#name-b", Input).focus()
+
+    @on(Input.Submitted, "#name-b")
+    def _second_name(self) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        """Start, once there is a deck and two different names."""
+        first = " ".join(self.query_one("#name-a", Input).value.split())
+        second = " ".join(self.query_one("#name-b", Input).value.split())
+        error = self.query_one("#new-game-error", Label)
+        if self.chosen is None:
+            error.update("Choose a deck first.")
+        elif not first or not second:
+            error.update("Please enter both names.")
+            self.query_one("#name-b" if first else "#name-a", Input).focus()
+        elif first.casefold() == second.casefold():
+            error.update("Please use two different names.")
+        else:
+            checkin = self.query_one("#checkin", Checkbox).value
+            self.dismiss(GameChoice(self.chosen, (first, second), checkin))
+
+    def action_cancel(self) -> None:
+        """Go back without starting."""
+        self.dismiss(None)

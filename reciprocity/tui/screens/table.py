@@ -1,0 +1,409 @@
+"""The table: the card, where the pair stands, and every action of the turn as a key."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, RichLog, Static
+
+from reciprocity.engine import (
+    Command,
+    Draw,
+    End,
+    Felt,
+    Forgive,
+    LetGo,
+    MarkStung,
+    MarkSupported,
+    NameHurt,
+    NotYet,
+    Outcome,
+    Pass,
+    Pause,
+    Phase,
+    Repair,
+    Respond,
+    Seat,
+    Share,
+)
+from reciprocity.protocol import SeatView
+from reciprocity.tui.widgets.card import OPENERS, CardPanel
+from reciprocity.tui.widgets.standing import Standing
+
+#: Which seat acts in each phase of a turn, and so who speaks when someone types.
+_ACTOR = {
+    Phase.DRAW: "sharer",
+    Phase.SHARE: "sharer",
+    Phase.RESPOND: "listener",
+    Phase.LAND: "sharer",
+    Phase.NAME_HURT: "sharer",
+    Phase.REPAIR: "listener",
+    Phase.FORGIVE: "sharer",
+}
+
+#: Each turn action: the phase it belongs to and the command it sends.
+_TURN_ACTIONS: dict[str, tuple[Phase, type[Command]]] = {
+    "share": (Phase.SHARE, Share),
+    "pass_card": (Phase.SHARE, Pass),
+    "respond": (Phase.RESPOND, Respond),
+    "stung": (Phase.LAND, MarkStung),
+    "name_hurt": (Phase.NAME_HURT, NameHurt),
+    "repair": (Phase.REPAIR, Repair),
+    "let_go": (Phase.REPAIR, LetGo),
+    "forgive": (Phase.FORGIVE, Forgive),
+    "not_yet": (Phase.FORGIVE, NotYet),
+}
+
+_FELT_KEYS = {"u": Felt.UNDERSTOOD, "a": Felt.ACCEPTED, "c": Felt.CARED_FOR}
+
+
+class TableScreen(Screen[None]):
+    """Where the game is played."""
+
+    BINDINGS = [
+        Binding("d", "draw", "Draw a card"),
+        Binding("l", "draw_lighter", "Lighter card"),
+        Binding("k", "draw_deeper", "Deeper card"),
+        Binding("s", "share", "I've shared"),
+        Binding("p", "pass_card", "Pass"),
+        Binding("r", "respond", "I've responded"),
+        Binding("y", "supported", "I felt supported"),
+        Binding("x", "stung", "That stung"),
+        Binding("u", "felt('u')", "Understood", show=False),
+        Binding("a", "felt('a')", "Accepted", show=False),
+        Binding("c", "felt('c')", "Cared for", show=False),
+        Binding("h", "name_hurt", "I've said it"),
+        Binding("m", "repair", "I've repaired"),
+        Binding("g", "let_go", "Let it go"),
+        Binding("f", "forgive", "I forgive you"),
+        Binding("w", "not_yet", "Not yet"),
+        *(Binding(str(n), f"opener({n})", f"Opener {n}", show=False) for n in range(1, 5)),
+        Binding("t", "type", "Type"),
+        Binding("z", "pause", "Pause"),
+        Binding("ctrl+l", "limit", "My limit"),
+        Binding("e", "end", "End game"),
+    ]
+
+    view: reactive[SeatView | None] = reactive(None, bindings=True)
+    felt: reactive[frozenset[Felt]] = reactive(frozenset(), bindings=True)
+
+    def compose(self) -> ComposeResult:
+        """The standing, the card, the prompt, the words and the notice line."""
+        yield Label("", id="table-title", classes="title")
+        yield Standing(id="standing").data_bind(TableScreen.view)
+        yield CardPanel(id="card").data_bind(TableScreen.view)
+        yield Static("", id="prompt")
+        with Vertical(id="words-box"):
+            yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
+            yield Input(placeholder="", id="say", max_length=2000)
+        yield Static("", id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Follow the app's view of the table."""
+        self.watch(self.app, "view", self._follow, init=True)
+        self.query_one("#say", Input).display = False
+
+    # --- following the game ------------------------------------------------------------
+
+    def _follow(self, view: SeatView | None) -> None:
+        previous = self.view
+        self.view = view
+        if view is None:
+            return
+        new_card = view.card is not None and (previous is None or previous.card != view.card)
+        if new_card or (previous is not None and previous.turns != view.turns):
+            self.query_one("#words", RichLog).clear()
+            self.felt = frozenset()
+        self.query_one("#table-title", Label).update(f"Reciprocity · {view.deck_title}")
+        self.query_one("#prompt", Static).update(self._prompt(view))
+        self.query_one("#notice", Static).update(view.notice or "")
+        say = self.query_one("#say", Input)
+        speaker = self._speaker(view)
+        say.placeholder = (
+            f"{view.name(speaker)} types… (Enter sends, Escape hides)" if speaker else ""
+        )
+        if view.paused and (previous is None or not previous.paused):
+            self._show_pause()
+        if view.last_outcome is Outcome.NOT_YET and (previous is None or previous.seq != view.seq):
+            self._offer_pause()
+
+    def _prompt(self, view: SeatView) -> str:
+        sharer, listener = view.name(view.sharer), view.name(view.listener)
+        mine = self._acting_here(view)
+        waiting = {
+            Phase.DRAW: f"Waiting for {sharer} to draw a card.",
+            Phase.SHARE: f"{sharer} is sharing.",
+            Phase.RESPOND: f"{listener} is responding.",
+            Phase.LAND: f"{sharer} is saying how the response landed.",
+            Phase.NAME_HURT: f"{sharer} is saying how it felt.",
+            Phase.REPAIR: f"{listener} is thinking about a repair.",
+            Phase.FORGIVE: f"{sharer} is answering the repair.",
+        }
+        if view.phase not in _ACTOR:
+            return ""
+        if not mine:
+            return waiting[view.phase]
+        if view.phase is Phase.DRAW:
+            if not view.drawable:
+                return "No cards are left for this game. Press e to end it, with thanks."
+            return f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
+        if view.phase is Phase.SHARE:
+            what = "do it together" if view.card and view.card.kind == "action" else "answer"
+            return (
+                f"{sharer}, {what}, aloud or typed (t). Press s when you have, "
+                "or p to pass. A pass is always free."
+            )
+        if view.phase is Phase.RESPOND:
+            openers = "  ".join(f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1))
+            return f"{listener}, respond to {sharer}, aloud or typed. Openers: {openers}"
+        if view.phase is Phase.LAND:
+            ticks = ", ".join(f.value.replace("_", " ") for f in sorted(self.felt)) or "none"
+            return (
+                f"{sharer}, how did {listener}'s response land? Only you can say. If they fit, "
+                f"tick understood (u), accepted (a), cared for (c). Ticked: {ticks}."
+            )
+        return {
+            Phase.NAME_HURT: "Press h when you have said it.",
+            Phase.REPAIR: "Press m when you have made your repair, or g to let it go.",
+            Phase.FORGIVE: "Press f to forgive, or w for not yet.",
+        }[view.phase]
+
+    # --- who acts ------------------------------------------------------------------------
+
+    def _seats_here(self) -> tuple[Seat, ...]:
+        connection = getattr(self.app, "connection", None)
+        return connection.seats if connection is not None else ()
+
+    def _actor(self, view: SeatView) -> Seat | None:
+        role = _ACTOR.get(view.phase)
+        if role is None:
+            return None
+        return view.sharer if role == "sharer" else view.listener
+
+    def _acting_here(self, view: SeatView) -> bool:
+        return self._actor(view) in self._seats_here()
+
+    def _speaker(self, view: SeatView) -> Seat | None:
+        """Who is typing: on a shared terminal, whoever acts now; else this screen's seat."""
+        seats = self._seats_here()
+        if len(seats) == 1:
+            return seats[0]
+        return self._actor(view)
+
+    def _send(self, seat: Seat, command: Command) -> None:
+        connection = getattr(self.app, "connection", None)
+        if connection is not None:
+            connection.send(seat, command)
+
+    # --- bindings ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show only the actions that fit this moment of the game, for the seats here."""
+        view = self.view
+        if action in ("type", "pause", "limit", "end"):
+            return view is not None and view.phase in _ACTOR and not view.paused
+        if view is None or view.paused or not self._acting_here(view):
+            return action not in _PHASE_OF and action not in _TURN_ACTIONS
+        if action in _TURN_ACTIONS:
+            return _TURN_ACTIONS[action][0] is view.phase
+        if action == "draw":
+            return view.phase is Phase.DRAW and bool(view.drawable)
+        if action == "draw_lighter":
+            return view.phase is Phase.DRAW and self._other_level(view, lighter=True) is not None
+        if action == "draw_deeper":
+            return view.phase is Phase.DRAW and self._other_level(view, lighter=False) is not None
+        if action in ("supported", "felt"):
+            return view.phase is Phase.LAND
+        if action == "opener":
+            return view.phase is Phase.RESPOND
+        return True
+
+    def _draw_level(self, view: SeatView) -> int:
+        return view.level if view.level in view.drawable else view.drawable[0]
+
+    def _other_level(self, view: SeatView, *, lighter: bool) -> int | None:
+        default = self._draw_level(view) if view.drawable else view.level
+        others = [lv for lv in view.drawable if (lv < default if lighter else lv > default)]
+        if not others:
+            return None
+        return max(others) if lighter else min(others)
+
+    def action_draw(self) -> None:
+        """Draw from the current level (or the level on offer when it has run out)."""
+        if self.view is not None:
+            self._send(self.view.sharer, Draw(level=self._draw_level(self.view)))
+
+    def action_draw_lighter(self) -> None:
+        """Draw one level lighter, as a pass allows."""
+        self._draw_other(lighter=True)
+
+    def action_draw_deeper(self) -> None:
+        """Draw from the next deeper level, when the current one has run out."""
+        self._draw_other(lighter=False)
+
+    def _draw_other(self, *, lighter: bool) -> None:
+        if self.view is not None:
+            level = self._other_level(self.view, lighter=lighter)
+            if level is not None:
+                self._send(self.view.sharer, Draw(level=level))
+
+    def _turn_action(self, action: str) -> None:
+        view = self.view
+        if view is None:
+            return
+        actor = self._actor(view)
+        if actor is not None:
+            self._send(actor, _TURN_ACTIONS[action][1]())
+
+    def action_share(self) -> None:
+        """The sharer has shared."""
+        self._turn_action("share")
+
+    def action_pass_card(self) -> None:
+        """Pass on this card."""
+        self._turn_action("pass_card")
+
+    def action_respond(self) -> None:
+        """The listener has responded."""
+        self._turn_action("respond")
+
+    def action_stung(self) -> None:
+        """The response stung."""
+        self._turn_action("stung")
+
+    def action_name_hurt(self) -> None:
+        """The sharer has said how it felt."""
+        self._turn_action("name_hurt")
+
+    def action_repair(self) -> None:
+        """The listener has repaired."""
+        self._turn_action("repair")
+
+    def action_let_go(self) -> None:
+        """The listener lets it go."""
+        self._turn_action("let_go")
+
+    def action_forgive(self) -> None:
+        """The sharer forgives."""
+        self._turn_action("forgive")
+
+    def action_not_yet(self) -> None:
+        """The sharer is not ready to forgive."""
+        self._turn_action("not_yet")
+
+    def action_felt(self, key: str) -> None:
+        """Tick or untick what the response gave."""
+        self.felt = self.felt ^ {_FELT_KEYS[key]}
+        if self.view is not None:
+            self.query_one("#prompt", Static).update(self._prompt(self.view))
+
+    def action_supported(self) -> None:
+        """The sharer felt supported."""
+        if self.view is not None:
+            self._send(self.view.sharer, MarkSupported(felt=self.felt))
+
+    def action_opener(self, number: int) -> None:
+        """Say one of the ready-made openers."""
+        view = self.view
+        if view is not None and 1 <= number <= len(OPENERS):
+            self._say(view.listener, OPENERS[number - 1])
+
+    def action_type(self) -> None:
+        """Show the line for typed words and put the cursor in it."""
+        say = self.query_one("#say", Input)
+        say.display = True
+        say.focus()
+
+    @on(Input.Submitted, "#say")
+    def _typed(self, event: Input.Submitted) -> None:
+        view = self.view
+        speaker = self._speaker(view) if view is not None else None
+        if speaker is not None and event.value.strip():
+            self._say(speaker, event.value)
+        event.input.clear()
+
+    def key_escape(self) -> None:
+        """Hide the typing line."""
+        say = self.query_one("#say", Input)
+        if say.has_focus:
+            say.display = False
+            self.set_focus(None)
+
+    def _say(self, seat: Seat, text: str) -> None:
+        connection = getattr(self.app, "connection", None)
+        if connection is not None:
+            connection.say(seat, text)
+
+    def show_words(self, seat: Seat, text: str) -> None:
+        """Show a partner's words for this turn. They are never kept."""
+        view = self.view
+        name = view.name(seat) if view is not None else seat.value
+        self.query_one("#words", RichLog).write(f"{name}: {text}")
+
+    def action_pause(self) -> None:
+        """Pause for both partners."""
+        seats = self._seats_here()
+        if seats:
+            self._send(seats[0], Pause())
+
+    @work(group="table")
+    async def action_limit(self) -> None:
+        """Change a limit, privately, behind a hand-off screen."""
+        from reciprocity.tui.app import ReciprocityApp
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        app = self.app
+        view = self.view
+        if not isinstance(app, ReciprocityApp) or view is None:
+            return
+        seats = self._seats_here()
+        seat = seats[0]
+        if len(seats) == 2:
+            first = await app.push_screen_wait(
+                ConfirmScreen(
+                    "Whose limit is changing?", yes=view.name(Seat.A), no=view.name(Seat.B)
+                )
+            )
+            seat = Seat.A if first else Seat.B
+        await app.choose_limit(seat, view.name(seat))
+
+    @work(group="table")
+    async def action_end(self) -> None:
+        """End the game, after a gentle confirmation."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        view = self.view
+        if view is None:
+            return
+        ended = await self.app.push_screen_wait(
+            ConfirmScreen("End the game here? No penalty, no questions.", yes="End", no="Stay")
+        )
+        if ended and self._seats_here():
+            seat = self._actor(view) or self._seats_here()[0]
+            self._send(seat if seat in self._seats_here() else self._seats_here()[0], End())
+
+    def _show_pause(self) -> None:
+        from reciprocity.tui.screens.pause import PauseScreen
+
+        view = self.view
+        if view is not None:
+            names = {seat: view.name(seat) for seat in Seat}
+            self.app.push_screen(PauseScreen(names, self._seats_here()))
+
+    @work(group="table")
+    async def _offer_pause(self) -> None:
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        pause = await self.app.push_screen_wait(
+            ConfirmScreen("Would you like a pause together?", yes="Pause", no="Carry on")
+        )
+        if pause:
+            self.action_pause()
+
+
+_PHASE_OF = {"draw", "draw_lighter", "draw_deeper", "supported", "felt", "opener"}

@@ -1,0 +1,61 @@
+"""Where the pair stands: the level, the ceiling, and each partner's progress."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from reciprocity.engine import Seat
+from reciprocity.protocol import SeatView
+
+
+class Standing(Widget):
+    """Three lines: the ladder of levels, the ceiling, and progress toward the next level."""
+
+    view: reactive[SeatView | None] = reactive(None)
+
+    def render(self) -> Content:
+        """Draw the ladder and both partners' steps."""
+        view = self.view
+        if view is None:
+            return Content("")
+        parts: list[str | tuple[str, str]] = []
+        parts.append(("Level ", "bold"))
+        parts.append((f"{view.level}", "bold $accent"))
+        parts.append((f" of {view.depth}: {view.level_names[view.level - 1]}   ", "bold"))
+        for number in range(1, view.depth + 1):
+            if number == view.level:
+                parts.append(("◉", "bold $accent"))
+            elif number < view.level:
+                parts.append(("●", "$accent"))
+            elif number <= view.ceiling:
+                parts.append(("○", "$text-muted"))
+            else:
+                parts.append(("·", "$text-muted"))
+            if number == view.ceiling and number < view.depth:
+                parts.append((" ┃ ", "$warning"))
+            elif number < view.depth:
+                parts.append(("─", "$text-muted"))
+        parts.append((f"   {view.ceiling_text}\n", "$text-muted"))
+        if view.level >= view.ceiling:
+            parts.append(("You are at the deepest level you chose today.", "$text-muted"))
+        else:
+            parts.append(
+                f"Level {view.level + 1} opens when each of you has been met with support "
+                f"{view.advance_after} times here:",
+                style="$text-muted",
+            )
+        parts.append("\n")
+        for seat in Seat:
+            partner = view.partner(seat)
+            steps = min(partner.progress, view.advance_after)
+            marker = "▶ " if seat is view.sharer else "  "
+            parts.append((marker, "bold $accent"))
+            parts.append((f"{view.name(seat)} ", "bold" if seat is view.sharer else ""))
+            parts.append(("■" * steps, "$success"))
+            parts.append(("□" * (view.advance_after - steps), "$text-muted"))
+            if not partner.connected:
+                parts.append((" (reconnecting…)", "$warning"))
+            parts.append("   ")
+        return Content.assemble(*parts)

@@ -1,0 +1,49 @@
+"""Shared fixtures. Every test gets its own temporary data folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reciprocity.deck import Card, CardKind, Deck, Level
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point RECIPROCITY_DATA_DIR at a fresh temporary folder for every test."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(folder))
+    yield folder
+
+
+def make_deck(levels: int = 3, cards: int = 6, advance_after: int = 2) -> Deck:
+    """A small deck for tests: card `l{level}-{n}`, every third one tagged `family`."""
+    return Deck(
+        id="test-deck",
+        title="Test deck",
+        advance_after=advance_after,
+        levels=tuple(
+            Level(
+                name=f"Level {lv}",
+                intent=f"Depth {lv}",
+                cards=tuple(
+                    Card(
+                        id=f"l{lv}-{n}",
+                        text=f"Card {n} at level {lv}?",
+                        kind=CardKind.ACTION if n == cards else CardKind.QUESTION,
+                        tags=("family",) if n % 3 == 0 else (),
+                    )
+                    for n in range(1, cards + 1)
+                ),
+            )
+            for lv in range(1, levels + 1)
+        ),
+    )
+
+
+@pytest.fixture
+def deck() -> Deck:
+    """A three-level test deck with six cards a level."""
+    return make_deck()

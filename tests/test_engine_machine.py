@@ -1,0 +1,420 @@
+"""The engine driven by Hypothesis: random legal and illegal commands from both seats, with the
+game's invariants checked after every step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import fields
+from typing import NamedTuple
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+)
+
+from reciprocity.deck import Card, Deck, Level
+from reciprocity.engine import (
+    IN_PLAY,
+    CardDealt,
+    CardPassed,
+    CheckIn,
+    Command,
+    Draw,
+    End,
+    Event,
+    Felt,
+    Forgive,
+    GameEnded,
+    GameState,
+    IllegalMove,
+    Join,
+    LetGo,
+    LevelChanged,
+    MarkStung,
+    MarkSupported,
+    NameHurt,
+    NotYet,
+    Outcome,
+    Pass,
+    Pause,
+    Phase,
+    Ready,
+    Repair,
+    Respond,
+    Seat,
+    SetLimit,
+    Share,
+    TurnEnded,
+    apply,
+    decide,
+    drawable_levels,
+    new_game,
+    replay,
+)
+
+TAGS = ("family", "loss")
+LEAKS = ("IllegalMove", "Traceback", "Error", "Exception", "Phase.", "Seat.", "None")
+
+
+def build_deck(levels: int, cards: int, advance_after: int) -> Deck:
+    """A small deck: every third card is about family, every second one about loss."""
+    return Deck(
+        id="machine-deck",
+        title="Machine deck",
+        advance_after=advance_after,
+        levels=tuple(
+            Level(
+                name=f"Level {lv}",
+                intent=f"Depth {lv}",
+                cards=tuple(
+                    Card(
+                        id=f"l{lv}-{n}",
+                        text=f"Card {n} at level {lv}?",
+                        tags=tuple(
+                            tag for tag, every in zip(TAGS, (3, 2), strict=True) if n % every == 0
+                        ),
+                    )
+                    for n in range(1, cards + 1)
+                ),
+            )
+            for lv in range(1, levels + 1)
+        ),
+    )
+
+
+def snapshot(state: GameState) -> tuple[object, ...]:
+    """Every field of the state, to show that nothing changed."""
+    return tuple(getattr(state, f.name) for f in fields(state))
+
+
+seats = st.sampled_from(Seat)
+lines = st.frozensets(st.sampled_from([*TAGS, "not-a-tag"]), max_size=3)
+any_command: st.SearchStrategy[Command] = st.one_of(
+    st.builds(Join, name=st.sampled_from(["Ana", "Ben", "ana", " Ben ", "", "  ", "z" * 25])),
+    st.builds(SetLimit, limit=st.integers(-1, 6), lines=lines),
+    st.builds(CheckIn, score=st.none() | st.integers(-1, 9)),
+    st.builds(Draw, level=st.none() | st.integers(-1, 6)),
+    st.builds(MarkSupported, felt=st.frozensets(st.sampled_from(Felt))),
+    st.sampled_from(
+        [
+            Share(),
+            Pass(),
+            Respond(),
+            MarkStung(),
+            NameHurt(),
+            Repair(),
+            LetGo(),
+            Forgive(),
+            NotYet(),
+            Pause(),
+            Ready(),
+            End(),
+        ]
+    ),
+)
+
+
+class Shape(NamedTuple):
+    """The deck and options of one game."""
+
+    levels: int
+    cards: int
+    advance_after: int
+    seed: int
+    checkin: bool
+
+
+shapes = st.builds(
+    Shape,
+    levels=st.integers(1, 4),
+    cards=st.integers(1, 6),
+    advance_after=st.integers(1, 3),
+    seed=st.integers(0, 2**32),
+    checkin=st.booleans(),
+)
+
+
+class EngineMachine(RuleBasedStateMachine):
+    """Plays games through `decide` and `apply` only, keeping the log to check against."""
+
+    deck: Deck
+    seed: int
+    checkin: bool
+    state: GameState
+    log: list[Event]
+    outcomes: Counter[str]  # per dealt card, how many outcomes it has had
+    last_turn_sharer: Seat | None
+    at_end: GameState | None  # the state just before the game ended
+
+    # --- starting games --------------------------------------------------------------
+
+    @initialize(shape=shapes)
+    def start(self, shape: Shape) -> None:
+        self._new_game(shape)
+
+    def _new_game(self, shape: Shape) -> None:
+        self.deck = build_deck(shape.levels, shape.cards, shape.advance_after)
+        self.seed, self.checkin = shape.seed, shape.checkin
+        self.state = new_game(self.deck, shape.seed, checkin=shape.checkin)
+        self.log = []
+        self.outcomes = Counter()
+        self.last_turn_sharer = None
+        self.at_end = None
+
+    # --- rules ------------------------------------------------------------------------
+
+    @rule(seat=seats, command=any_command)
+    def anything(self, seat: Seat, command: Command) -> None:
+        """Any command from either seat, mostly illegal: the engine must refuse it cleanly."""
+        self._do(seat, command)
+
+    @rule(data=st.data(), steps=st.integers(1, 12))
+    def play_on(self, data: st.DataObject, steps: int) -> None:
+        """A few moves that the rules allow now, so that games get somewhere; after a game
+        has finished, a new one."""
+        if self.state.phase is Phase.FINISHED:
+            event("started again")
+            self._new_game(data.draw(shapes))
+        for _ in range(steps):
+            moves = self._legal_moves(data)
+            if not moves:
+                return
+            seat, command = data.draw(st.sampled_from(moves))
+            self._do(seat, command, expect_legal=True)
+
+    @rule(seat=seats, data=st.data(), lines=lines)
+    def change_limit(self, seat: Seat, data: st.DataObject, lines: frozenset[str]) -> None:
+        """A partner changes their own limit and lines, at any moment until the finish."""
+        limit = data.draw(st.integers(1, self.deck.depth))
+        legal = self.state.phase is not Phase.FINISHED
+        self._do(seat, SetLimit(limit=limit, lines=lines), expect_legal=legal)
+
+    @rule(seat=seats)
+    def pause(self, seat: Seat) -> None:
+        """Either partner pauses, at any moment before the end."""
+        playing = self.state.phase is Phase.SETUP or self.state.phase in IN_PLAY
+        self._do(seat, Pause(), expect_legal=playing and not self.state.paused)
+
+    def _legal_moves(self, data: st.DataObject) -> list[tuple[Seat, Command]]:
+        """The moves open now, by the rules of GAME.md (End, Pause and limits aside)."""
+        state = self.state
+        sharer, listener = state.sharer, state.listener
+        if state.phase is Phase.FINISHED:
+            return []
+        if state.paused:
+            return [(seat, Ready()) for seat in Seat if seat not in state.ready]
+        score = data.draw(st.none() | st.integers(1, 7))
+        match state.phase:
+            case Phase.SETUP:
+                moves: list[tuple[Seat, Command]] = []
+                for seat, name in zip(Seat, ("Sam", "Kit"), strict=True):
+                    partner = state.partner(seat)
+                    if partner.name is None:
+                        moves.append((seat, Join(name=name)))
+                    if partner.limit is None:
+                        limit = data.draw(st.integers(1, self.deck.depth))
+                        moves.append((seat, SetLimit(limit=limit)))
+                    if state.checkin and not partner.checked_in:
+                        moves.append((seat, CheckIn(score=score)))
+                return moves
+            case Phase.DRAW:
+                levels = drawable_levels(state)
+                if not levels:
+                    return [(sharer, End())]
+                draws: list[tuple[Seat, Command]] = [(sharer, Draw(level=lv)) for lv in levels]
+                return draws + ([(sharer, Draw())] if state.level in levels else [])
+            case Phase.SHARE:
+                return [(sharer, Share()), (sharer, Pass())]
+            case Phase.RESPOND:
+                return [(listener, Respond())]
+            case Phase.LAND:
+                felt = data.draw(st.frozensets(st.sampled_from(Felt)))
+                return [(sharer, MarkSupported(felt=felt)), (sharer, MarkStung())]
+            case Phase.NAME_HURT:
+                return [(sharer, NameHurt())]
+            case Phase.REPAIR:
+                return [(listener, Repair()), (listener, LetGo())]
+            case Phase.FORGIVE:
+                return [(sharer, Forgive()), (sharer, NotYet())]
+            case Phase.CLOSING:
+                return [
+                    (seat, CheckIn(score=score))
+                    for seat in Seat
+                    if not state.partner(seat).checked_out
+                ]
+        raise AssertionError(f"unknown phase {state.phase}")  # pragma: no cover
+
+    # --- one command, checked ---------------------------------------------------------
+
+    def _do(self, seat: Seat, command: Command, *, expect_legal: bool = False) -> None:
+        before = self.state
+        kept = snapshot(before)
+        try:
+            events = decide(before, seat, command)
+        except IllegalMove as error:
+            assert not expect_legal, f"{command} from {seat} was refused: {error}"
+            event("illegal command")
+            message = str(error)
+            assert message and message[0].isupper() and message.endswith("."), message
+            assert not any(leak in message for leak in LEAKS), message
+            assert not any(char in message for char in "<>{}[]_\n"), message
+            # An illegal move changes nothing.
+            assert self.state is before and snapshot(before) == kept
+            return
+        assert events, "a legal command records at least one event"
+        assert snapshot(before) == kept, "decide changed the state"
+        assert decide(before, seat, command) == events, "decide is not deterministic"
+        state = before
+        for happened in events:
+            after = apply(state, happened)
+            self._check_event(state, happened, after)
+            event(f"event: {type(happened).__name__}")
+            state = after
+        self._check_step(before, seat, command, events, state)
+        self.log.extend(events)
+        self.state = state
+        self.invariants_hold()
+
+    def _check_event(self, state: GameState, event: Event, after: GameState) -> None:
+        match event:
+            case CardDealt(seat=seat, card=card, level=level):
+                assert state.phase is Phase.DRAW and seat is state.sharer
+                assert card not in state.dealt and card not in self.outcomes, "dealt twice"
+                assert card in {c.id for c in self.deck.levels[level - 1].cards}
+                assert 1 <= level <= state.ceiling, "dealt past the ceiling"
+                tags = set(self.deck.card(card).tags)
+                assert tags.isdisjoint(state.a.lines), "dealt across A's lines"
+                assert tags.isdisjoint(state.b.lines), "dealt across B's lines"
+                self.outcomes[card] = 0
+            case CardPassed(seat=seat, card=card, level=level):
+                assert (card, level) == (state.card, state.card_level)
+                assert seat is state.sharer and after.sharer is seat
+                self._record_outcome(card)
+            case TurnEnded(sharer=sharer, card=card, level=level, outcome=outcome):
+                assert (card, level) == (state.card, state.card_level)
+                assert sharer is state.sharer and outcome is not Outcome.PASSED
+                assert self.last_turn_sharer is not sharer, "the same partner shared twice"
+                self.last_turn_sharer = sharer
+                self._record_outcome(card)
+                self._check_progress(state, event, after)
+            case LevelChanged(level=level, reason=reason):
+                if reason == "deeper":
+                    enough = self.deck.advance_after
+                    assert state.a.progress >= enough and state.b.progress >= enough
+                    assert level == state.level + 1 <= state.ceiling
+                elif reason == "unrepaired":
+                    assert level == max(1, state.level - 1)
+                else:
+                    assert level == state.ceiling < state.level
+                assert (after.a.progress, after.b.progress) == (0, 0)
+            case GameEnded():
+                self.at_end = state
+
+    def _record_outcome(self, card: str) -> None:
+        assert card in self.outcomes, "an outcome for a card never dealt"
+        self.outcomes[card] += 1
+        assert self.outcomes[card] == 1, f"{card} has {self.outcomes[card]} outcomes"
+
+    def _check_progress(self, state: GameState, event: TurnEnded, after: GameState) -> None:
+        """Supported counts for the sharer, repaired also gives both a bonus step, and the
+        rest change nothing; a share from a lighter level does not count."""
+        sharer = event.sharer
+        gain = {seat: 0 for seat in Seat}
+        if event.level >= state.level:
+            if event.outcome is Outcome.SUPPORTED:
+                gain[sharer] = 1
+            elif event.outcome is Outcome.REPAIRED:
+                gain = {sharer: 2, sharer.other: 1}
+        for seat in Seat:
+            assert after.partner(seat).progress == state.partner(seat).progress + gain[seat]
+        assert after.level == state.level
+
+    def _check_step(
+        self,
+        before: GameState,
+        seat: Seat,
+        command: Command,
+        events: list[Event],
+        after: GameState,
+    ) -> None:
+        ended = [event for event in events if isinstance(event, TurnEnded)]
+        assert len(ended) <= 1
+        # Roles swap exactly when a turn ends with an outcome other than a pass.
+        if ended:
+            assert after.sharer is before.sharer.other
+        else:
+            assert after.sharer is before.sharer
+        if isinstance(command, Pass):
+            # A pass is free: the turn is kept and nothing is lowered.
+            assert [type(event) for event in events] == [CardPassed]
+            assert after.level == before.level
+            assert after.a.progress == before.a.progress
+            assert after.b.progress == before.b.progress
+        if isinstance(command, LetGo):
+            assert after.level == max(1, before.level - 1)
+        if not any(isinstance(event, LevelChanged) for event in events):
+            assert after.level == before.level
+            assert after.a.progress >= before.a.progress
+            assert after.b.progress >= before.b.progress
+        if isinstance(command, SetLimit | Pause | Ready | End):
+            assert not ended
+
+    # --- invariants -------------------------------------------------------------------
+
+    @invariant()
+    def invariants_hold(self) -> None:
+        """Run after every rule, and after every legal command inside a rule."""
+        self._level_stays_within_the_deck_and_the_ceiling()
+        self._roles_alternate()
+        self._each_dealt_card_gets_exactly_one_outcome()
+        self._the_state_is_the_fold_of_the_log()
+        self._pauses_and_ends_are_consistent()
+
+    def _level_stays_within_the_deck_and_the_ceiling(self) -> None:
+        state = self.state
+        assert 1 <= state.level <= self.deck.depth
+        if self.at_end is None:
+            assert state.level <= state.ceiling
+        else:
+            # After the end nothing moves; at the end the level was within the ceiling.
+            assert state.level == self.at_end.level <= self.at_end.ceiling
+
+    def _roles_alternate(self) -> None:
+        assert self.state.sharer is (Seat.A if self.state.turns % 2 == 0 else Seat.B)
+        assert self.state.turns == sum(isinstance(e, TurnEnded) for e in self.log)
+
+    def _each_dealt_card_gets_exactly_one_outcome(self) -> None:
+        dealt = [event.card for event in self.log if isinstance(event, CardDealt)]
+        assert len(dealt) == len(set(dealt)) == len(self.outcomes), "a card was dealt twice"
+        assert self.state.dealt == set(dealt) and self.state.draws == len(dealt)
+        waiting = {card for card, count in self.outcomes.items() if count == 0}
+        # The only card without an outcome is the one on the table, or the one that was on
+        # the table when the game ended.
+        on_table = self.state.card if self.at_end is None else self.at_end.card
+        assert waiting <= {on_table}, waiting
+        if on_table is not None and self.at_end is None:
+            assert self.state.phase in IN_PLAY - {Phase.DRAW}
+
+    def _the_state_is_the_fold_of_the_log(self) -> None:
+        assert replay(new_game(self.deck, self.seed, checkin=self.checkin), self.log) == self.state
+
+    def _pauses_and_ends_are_consistent(self) -> None:
+        state = self.state
+        if state.paused:
+            assert state.phase is Phase.SETUP or state.phase in IN_PLAY
+        assert state.ready <= {Seat.A, Seat.B} and (state.paused or not state.ready)
+        assert (self.at_end is not None) == (state.phase in (Phase.CLOSING, Phase.FINISHED))
+        assert state.a.progress >= 0 and state.b.progress >= 0
+
+
+TestEngineMachine = EngineMachine.TestCase
+TestEngineMachine.settings = settings(
+    max_examples=80,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
