@@ -19,6 +19,7 @@ each holding cards::
 from __future__ import annotations
 
 import json
+import shlex
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_BOM = b"\xef\xbb\xbf"
 
 #: The tags shipped decks use, so that a partner's "lines" mean the same in every deck.
 TAGS: dict[str, str] = {
@@ -61,7 +63,7 @@ Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=40)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 class Card(_Model):
@@ -112,8 +114,8 @@ class Deck(_Model):
             for card in level.cards:
                 if card.id in seen:
                     raise ValueError(
-                        f"card id {card.id!r} is used twice (level {seen[card.id]} and level "
-                        f"{number}); give each card its own id"
+                        f"level {number}, card `{card.id}`: this id is already used in level "
+                        f"{seen[card.id]}; give each card its own id"
                     )
                 seen[card.id] = number
         return self
@@ -162,15 +164,38 @@ def parse_deck(text: str, source: str = "<deck>") -> Deck:
         raise DeckError([f"{source}: {_describe(data, item)}" for item in problems]) from None
 
 
-def load_deck(path: Path) -> Deck:
-    """Read and validate a deck file."""
+def load_deck(path: Path, shown: str | None = None) -> Deck:
+    """Read and validate a deck file; `shown` is how messages name it (default: the path)."""
+    shown = str(path) if shown is None else shown
+    return parse_deck(_read_text(path, shown), shown)
+
+
+def _read_text(path: Path, shown: str) -> str:
+    """The text of a deck file, or DeckError saying plainly why it cannot be read."""
+    if path.is_dir():
+        raise DeckError(
+            [
+                f"{shown}: is a folder, not a deck file; to check the decks in it, give their "
+                f"paths, such as {shlex.quote(str(path))}/*.toml"
+            ]
+        )
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise DeckError([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DeckError([f"{path}: cannot read it ({error})"]) from None
-    return parse_deck(text, str(path))
+        raise DeckError([f"{shown}: no such file; check the path and the spelling"]) from None
+    except OSError as error:
+        raise DeckError([f"{shown}: cannot read it ({error.strerror or error})"]) from None
+    if data.startswith(_BOM):
+        raise DeckError(
+            [f"{shown}: starts with an invisible byte-order mark; save it as UTF-8 without BOM"]
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DeckError(
+            [f"{shown}: line {line} is not UTF-8 text; save the file as UTF-8 in your editor"]
+        ) from None
 
 
 def deck_schema() -> str:
@@ -209,6 +234,9 @@ def _describe(data: Any, item: Any) -> str:
     return f"{where}: {message}" if where else message
 
 
+_RANGES = {"advance_after": (1, 10), "pace_minutes": (1, 240)}
+
+
 def _is_cascade(item: Any) -> bool:
     """A list that is only 'too short' because its broken items were dropped."""
     return item["type"] == "too_short" and bool(item.get("input"))
@@ -236,7 +264,23 @@ def _friendly(item: Any, field: str) -> str:
             f"(like `deep-07`), not {item['input']!r}"
         )
     if kind == "enum":
-        return f"`{field}` must be {ctx.get('expected', 'one of the allowed values')}"
+        expected = ctx.get("expected", "one of the allowed values")
+        return f"`{field}` must be {expected}, not {item['input']!r}"
+    if kind == "tuple_type" and name == "tags":
+        return '`tags` must be a list, like `tags = ["family"]`'
+    if kind == "tuple_type" and name == "levels":
+        return "`levels` must be tables: write each level as `[[levels]]` (double brackets)"
+    if kind == "tuple_type" and name == "cards":
+        return "`cards` must be tables: write each card as `[[levels.cards]]`"
+    if kind in {"model_type", "dataclass_type", "dict_type"}:
+        return f"`{field or 'this'}` must be a table of fields, like `[[levels.cards]]`"
+    if kind in {"greater_than_equal", "less_than_equal"} and name in _RANGES:
+        low, high = _RANGES[name]
+        return f"`{field}` must be a whole number from {low} to {high}"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f"`{field}` must be a whole number, not {item['input']!r}"
+    if kind in {"string_type"}:
+        return f'`{field}` must be text in quotes, like `{name} = "..."`'
     if kind == "too_short" and name in {"cards", "levels"}:
         return f"`{field}` is empty; add at least one"
     if kind == "string_too_short":

@@ -9,7 +9,7 @@ import shutil
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from reciprocity.deck import (
     Level,
     deck_schema,
     load_deck,
-    parse_deck,
 )
 from reciprocity.paths import user_decks_dir
 
@@ -183,9 +182,19 @@ def _field(label: str, value: str, width: int, label_width: int = 15) -> list[st
     return _wrap(value, width, " " * label_width, f"{label + ':':<{label_width}}")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[str]:
-    """An aligned table. Numeric columns go right; the second column shrinks to fit."""
-    numeric = {i for i in range(len(header)) if rows and all(r[i].isdigit() for r in rows)}
+def _list_field(label: str, items: Sequence[str], width: int, label_width: int = 15) -> list[str]:
+    """`Label:   first item`, then one item a line under it; a long item wraps indented."""
+    lines: list[str] = []
+    for i, item in enumerate(items):
+        first = f"{label + ':':<{label_width}}" if i == 0 else " " * label_width
+        lines += _wrap(item, width, " " * (label_width + 2), first)
+    return lines
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, right: Container[int]
+) -> list[str]:
+    """An aligned table; the columns in `right` align right, and the second shrinks to fit."""
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     overflow = sum(widths) + 2 * (len(widths) - 1) - width
     if overflow > 0 and len(widths) > 1:
@@ -193,7 +202,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> 
     return [
         "  ".join(
             _fit(cell, widths[i]).rjust(widths[i])
-            if i in numeric
+            if i in right
             else _fit(cell, widths[i]).ljust(widths[i])
             for i, cell in enumerate(row)
         ).rstrip()
@@ -228,7 +237,8 @@ def deck_list_lines(entries: Sequence[DeckEntry], folder: Path, width: int) -> l
         for e in entries
         if e.deck is not None
     ]
-    lines = _table(["DECK", "TITLE", "LEVELS", "CARDS", "FROM"], rows, width) if rows else []
+    header = ["DECK", "TITLE", "LEVELS", "CARDS", "FROM"]
+    lines = _table(header, rows, width, right={2, 3}) if rows else []
     notes = [*_broken_notes(entries), *_shadow_notes(entries, width)]
     if notes:
         lines += ["", *notes]
@@ -308,7 +318,7 @@ def deck_preview_lines(deck: Deck, width: int, *, cards: bool = False) -> list[s
     )
     pacing = f"{_plural(deck.pace_minutes, 'minute')} a level" if deck.pace_minutes else "none"
     lines += _field("Pacing", pacing, width)
-    lines += _field("Content notes", "; ".join(deck.content_notes) or "none", width)
+    lines += _list_field("Content notes", deck.content_notes or ("none",), width)
     for number, level in enumerate(deck.levels, start=1):
         lines += ["", *_level_lines(number, level, width, cards=cards)]
     return [*lines, "", *_tag_lines(all_cards, width)]
@@ -374,7 +384,7 @@ def check_command(paths: Sequence[str]) -> int:
         result = check_deck_file(Path(shown).expanduser(), shown)
         for line in (*result.problems, *result.warnings):
             print(line, file=sys.stderr)
-        unknown_tags |= any(_UNKNOWN_TAG in line for line in result.warnings)
+        unknown_tags |= result.deck is not None and not set(result.deck.tags()) <= set(TAGS)
         if result.deck is None:
             broken = True
         else:
@@ -396,41 +406,10 @@ def check_deck_file(path: Path, shown: str | None = None) -> CheckResult:
     """Read and check one deck file, never raising; `shown` is how to name it in messages."""
     shown = str(path) if shown is None else shown
     try:
-        deck = parse_deck(_read_deck_text(path, shown), shown)
+        deck = load_deck(path, shown)
     except DeckError as error:
         return CheckResult(None, tuple(error.problems))
     return CheckResult(deck, warnings=tuple(f"{shown}: {w}" for w in deck_warnings(deck)))
-
-
-def _read_deck_text(path: Path, shown: str) -> str:
-    """The text of a deck file, or DeckError saying plainly why it cannot be read."""
-    if path.is_dir():
-        raise DeckError(
-            [
-                f"{shown}: is a folder, not a deck file; to check the decks in it, give their "
-                f"paths, such as {shlex.quote(str(path))}/*.toml"
-            ]
-        )
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DeckError([f"{shown}: no such file; check the path and the spelling"]) from None
-    except OSError as error:
-        raise DeckError([f"{shown}: cannot read it ({error.strerror or error})"]) from None
-    if data.startswith(_BOM):
-        raise DeckError(
-            [f"{shown}: starts with an invisible byte-order mark; save it as UTF-8 without BOM"]
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DeckError(
-            [f"{shown}: line {line} is not UTF-8 text; save the file as UTF-8 in your editor"]
-        ) from None
-
-
-_UNKNOWN_TAG = "is not a shared tag"
 
 
 def deck_warnings(deck: Deck) -> list[str]:
@@ -447,8 +426,8 @@ def _tag_warnings(deck: Deck) -> list[str]:
                     close = difflib.get_close_matches(tag, list(TAGS), n=1)
                     hint = f"; did you mean `{close[0]}`?" if close else "; use a shared tag"
                     warnings.append(
-                        f"level {number}, card `{card.id}`: warning: tag `{tag}` "
-                        f"{_UNKNOWN_TAG}, so partners' lines may not cover it{hint}"
+                        f"level {number}, card `{card.id}`: warning: tag `{tag}` is not a "
+                        f"shared tag, so partners' lines may not cover it{hint}"
                     )
     return warnings
 
@@ -470,19 +449,31 @@ def _thin_level_warnings(deck: Deck) -> list[str]:
 def new_command(target: str) -> int:
     """Write a commented deck template to a new file, then say what to do next."""
     path = Path(target).expanduser()
-    if path.suffix != ".toml":
-        return _fail(f"{target}: a deck file's name ends in .toml; try {target}.toml")
+    problem = _new_path_problem(path, target)
+    if problem:
+        return _fail(problem)
     try:
         with path.open("x", encoding="utf-8") as file:
             file.write(deck_template(_slug(path.stem), shlex.quote(path.name)))
     except FileExistsError:
         return _fail(f"{target} already exists; choose another name, or move it aside first")
-    except FileNotFoundError:
-        return _fail(f"{target}: the folder {path.parent} does not exist; create it first")
     except OSError as error:
         return _fail(f"{target}: cannot write it ({error.strerror or error})")
     _out(_new_lines(path, target, _width()))
     return 0
+
+
+def _new_path_problem(path: Path, target: str) -> str | None:
+    """Why `deck new` cannot write to this path, or None."""
+    if path.is_dir():
+        example = shlex.quote(str(Path(target) / "my-deck.toml"))
+        return f"{target} is a folder; give the new file's name too, such as {example}"
+    if path.suffix != ".toml":
+        suggestion = Path(target).parent / f"{Path(target).stem}.toml"
+        return f"{target}: a deck file's name ends in .toml; try {suggestion}"
+    if not path.parent.is_dir():
+        return f"{target}: the folder {path.parent} does not exist; create it first"
+    return None
 
 
 def _new_lines(path: Path, shown: str, width: int) -> list[str]:
@@ -501,10 +492,11 @@ def _new_lines(path: Path, shown: str, width: int) -> list[str]:
         lines += _wrap("It is in your decks folder, so `reciprocity deck list` shows it.", width)
     else:
         lines += _wrap(
-            f"To see it in `reciprocity deck list` and the game's deck picker, move it into "
-            f"your decks folder: {folder}",
+            "To see it in `reciprocity deck list` and the game's deck picker, move it into "
+            "your decks folder:",
             width,
         )
+        lines += [f"  {folder}"]
     return lines
 
 
@@ -522,8 +514,7 @@ def deck_template(deck_id: str = "my-deck", filename: str = "my-deck.toml") -> s
 
 
 _TEMPLATE = """\
-# A Reciprocity deck. Lines starting with # are notes for you; the game skips
-# them.
+# A Reciprocity deck. Lines starting with # are notes for you, not the game.
 # Change anything you like, keeping the shape: name = "text in double quotes".
 # When you are done, check the file (it says exactly what to fix, if anything):
 #     reciprocity deck check {filename}
@@ -532,7 +523,8 @@ _TEMPLATE = """\
 # --- About the deck -----------------------------------------------------------
 
 # The deck's id: lowercase letters, digits and hyphens, up to 40 characters.
-# It is how you choose the deck: reciprocity play --deck {deck_id}
+# Once the file is in your decks folder (`reciprocity deck list` says where),
+# you can choose the deck by its id: reciprocity play --deck {deck_id}
 id = "{deck_id}"
 
 # The name people see when they choose a deck.

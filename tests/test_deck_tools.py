@@ -11,7 +11,8 @@ from reciprocity.cli import main
 from reciprocity.deck import TAGS, deck_schema
 from reciprocity.library import MAX_WIDTH, available_decks, find_deck, shipped_decks_dir
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "deck.schema.json"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SCHEMA_FILE = DOCS / "deck.schema.json"
 
 GOOD = """\
 id = "small"
@@ -154,7 +155,9 @@ def test_show_previews_a_shipped_deck(capsys: pytest.CaptureFixture[str]) -> Non
     assert f"Author: {deck.author}" in flat
     assert f"Going deeper: after {deck.advance_after} supported shares each at a level" in flat
     assert f"{deck.card_count} in {deck.depth} levels" in flat
-    assert f"Content notes: {'; '.join(deck.content_notes)}" in flat
+    assert f"Content notes: {' '.join(deck.content_notes)}" in flat
+    first_note = next(line for line in out.splitlines() if line.startswith("Content notes:"))
+    assert deck.content_notes[0] in first_note
     for number, level in enumerate(deck.levels, start=1):
         assert f"Level {number}: {level.name} ({len(level.cards)} cards" in flat
         assert " ".join(level.intent.split()) in flat
@@ -257,7 +260,7 @@ BROKEN = [
     ),
     pytest.param(
         GOOD.replace('id = "b"', 'id = "a"'),
-        "card id 'a' is used twice (level 1 and level 2); give each card its own id",
+        "level 2, card `a`: this id is already used in level 1; give each card its own id",
         id="duplicate-card-id",
     ),
     pytest.param(
@@ -409,6 +412,26 @@ def test_committed_schema_is_up_to_date() -> None:
     )
 
 
+def test_the_guides_complete_example_passes_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    guide = (DOCS / "decks.md").read_text(encoding="utf-8")
+    after_marker = guide.split("<!-- complete example:", 1)[1]
+    example = after_marker.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = write(tmp_path, "sunday-evenings.toml", example)
+
+    code, out, err = run(capsys, "deck", "check", str(path))
+
+    assert (code, err) == (0, "")
+    assert out == f"{path}: ok (3 levels, 10 cards)\n"
+
+
+def test_the_guide_lists_every_shared_tag() -> None:
+    guide = (DOCS / "decks.md").read_text(encoding="utf-8")
+    for tag, meaning in TAGS.items():
+        assert f"| `{tag}` | {meaning} |" in guide
+
+
 # --- deck new --------------------------------------------------------------------------
 
 
@@ -469,7 +492,7 @@ def test_new_in_the_decks_folder_shows_up_in_list(
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("notes.txt", "a deck file's name ends in .toml; try {path}.toml"),
+        ("notes.txt", "a deck file's name ends in .toml; try {folder}/notes.toml"),
         ("missing/deck.toml", "the folder {folder} does not exist; create it first"),
     ],
 )

@@ -141,9 +141,39 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
 
 def apply(state: GameState, event: Event) -> GameState:
     """The state after an event. Never raises for an event that `decide` produced."""
-    state = _apply_facts(state, event)
-    then = _PHASE_AFTER.get(type(event))
-    return replace(state, phase=then) if then is not None else state
+    phase = _PHASE_AFTER.get(type(event), state.phase)
+    match event:
+        case Joined(seat=seat, name=name):
+            return state.with_partner(seat, name=name)
+        case LimitSet(seat=seat, limit=limit, lines=lines):
+            return state.with_partner(seat, limit=limit, lines=lines)
+        case CheckedIn(seat=seat, score=score):
+            if state.phase is Phase.SETUP:
+                return state.with_partner(seat, checked_in=True, ios_before=score)
+            return state.with_partner(seat, checked_out=True, ios_after=score)
+        case CardDealt(card=card, level=level):
+            dealt = state.dealt | {card}
+            return replace(
+                state, phase=phase, card=card, card_level=level, dealt=dealt, draws=state.draws + 1
+            )
+        case CardPassed():
+            return replace(state, phase=phase, card=None, card_level=None, passed_this_turn=True)
+        case TurnEnded():
+            return _end_turn(state, event, phase)
+        case LevelChanged(level=level):
+            a, b = replace(state.a, progress=0), replace(state.b, progress=0)
+            return replace(state, level=level, a=a, b=b)
+        case Paused():
+            return replace(state, paused=True, ready=frozenset())
+        case MarkedReady(seat=seat):
+            return replace(state, ready=state.ready | {seat})
+        case Resumed():
+            return replace(state, paused=False, ready=frozenset())
+        case GameEnded(seat=seat):
+            return replace(
+                state, phase=phase, paused=False, ready=frozenset(), ended_by=seat, card=None
+            )
+    return state if phase is state.phase else replace(state, phase=phase)
 
 
 def drawable_levels(state: GameState) -> list[int]:
@@ -359,53 +389,20 @@ def _not_now(state: GameState) -> str:
 # --- apply -----------------------------------------------------------------------------
 
 
-def _apply_facts(state: GameState, event: Event) -> GameState:
-    match event:
-        case Joined(seat=seat, name=name):
-            return state.with_partner(seat, name=name)
-        case LimitSet(seat=seat, limit=limit, lines=lines):
-            return state.with_partner(seat, limit=limit, lines=lines)
-        case CheckedIn(seat=seat, score=score):
-            if state.phase is Phase.SETUP:
-                return state.with_partner(seat, checked_in=True, ios_before=score)
-            return state.with_partner(seat, checked_out=True, ios_after=score)
-        case CardDealt(card=card, level=level):
-            return replace(
-                state,
-                card=card,
-                card_level=level,
-                dealt=state.dealt | {card},
-                draws=state.draws + 1,
-            )
-        case CardPassed():
-            return replace(state, card=None, card_level=None, passed_this_turn=True)
-        case TurnEnded():
-            return _end_turn(state, event)
-        case LevelChanged(level=level):
-            reset = replace(state, level=level).with_partner(Seat.A, progress=0)
-            return reset.with_partner(Seat.B, progress=0)
-        case Paused():
-            return replace(state, paused=True, ready=frozenset())
-        case MarkedReady(seat=seat):
-            return replace(state, ready=state.ready | {seat})
-        case Resumed():
-            return replace(state, paused=False, ready=frozenset())
-        case GameEnded(seat=seat):
-            return replace(state, paused=False, ready=frozenset(), ended_by=seat, card=None)
-    return state
-
-
-def _end_turn(state: GameState, event: TurnEnded) -> GameState:
-    sharer = event.sharer
+def _end_turn(state: GameState, event: TurnEnded, phase: Phase) -> GameState:
+    progress = {seat: state.partner(seat).progress for seat in Seat}
     if event.outcome.counts_toward_depth and event.level >= state.level:
-        state = state.with_partner(sharer, progress=state.partner(sharer).progress + 1)
+        progress[event.sharer] += 1
         if event.outcome is Outcome.REPAIRED:
             # Both were vulnerable: each earns a bonus step.
             for seat in Seat:
-                state = state.with_partner(seat, progress=state.partner(seat).progress + 1)
+                progress[seat] += 1
     return replace(
         state,
-        sharer=sharer.other,
+        phase=phase,
+        a=replace(state.a, progress=progress[Seat.A]),
+        b=replace(state.b, progress=progress[Seat.B]),
+        sharer=event.sharer.other,
         card=None,
         card_level=None,
         passed_this_turn=False,

@@ -1,0 +1,179 @@
+"""Past games: a table of them, trends across them, and deleting one.
+
+The table and the trends come from `reciprocity.history`, the same as `reciprocity history`
+prints, so the screen and the command line always agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from reciprocity.history import (
+    COLUMNS,
+    EMPTY,
+    TREND_GAMES,
+    describe_game,
+    level_note,
+    support_note,
+    table_cells,
+    totals_note,
+    trends,
+)
+from reciprocity.store import GameRecord, Store, StoreError
+from reciprocity.tui.screens.confirm import ConfirmScreen
+
+#: What the screen says under "No games yet."
+EMPTY_HINT = "The games you play show here, with how support and depth change across them."
+
+
+class HistoryScreen(Screen[None]):
+    """Past games, newest first, with trends; `d` deletes the highlighted game."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("d", "delete", "Delete game"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[GameRecord] = []
+
+    def compose(self) -> ComposeResult:
+        """The title, the table of games, the trends and the keys."""
+        yield Label("Past games", id="history-title", classes="title")
+        yield Static(EMPTY, id="history-empty", classes="muted")
+        yield DataTable[Text](id="history-table", cursor_type="row", cell_padding=0)
+        with Vertical(id="history-trends"):
+            with Horizontal(classes="history-trend"):
+                yield Label("Support rate", classes="history-trend-label")
+                yield Sparkline([], id="history-support")
+                yield Label("", id="history-support-note", classes="history-trend-note")
+            with Horizontal(classes="history-trend"):
+                yield Label("Deepest level", classes="history-trend-label")
+                yield Sparkline([], id="history-levels")
+                yield Label("", id="history-levels-note", classes="history-trend-note")
+            yield Label("", id="history-totals", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the records."""
+        self.query_one("#history-empty").display = False
+        self.query_one("#history-trends").display = False
+        self.load()
+
+    def _store(self) -> Store:
+        store = getattr(self.app, "store", None)
+        if not isinstance(store, Store):
+            raise StoreError("the records are not open")
+        return store
+
+    @work(exclusive=True, group="history-load")
+    async def load(self) -> None:
+        """Read the past games off the event loop, then show them."""
+        try:
+            records = await asyncio.to_thread(lambda: self._store().history())
+        except StoreError as error:
+            self._show_empty(f"Cannot read the records: {error}")
+            return
+        self.show(records)
+
+    def show(self, records: Sequence[GameRecord]) -> None:
+        """Show these games (newest first) and their trends."""
+        self.records = list(records)
+        table = self.query_one("#history-table", DataTable)
+        if not self.records:
+            self._show_empty(f"{EMPTY}\n{EMPTY_HINT}")
+            return
+        self.query_one("#history-empty").display = False
+        table.display = True
+        self._fill_table()
+        self._show_trends()
+        self.refresh_bindings()
+
+    def _show_empty(self, message: str) -> None:
+        self.records = []
+        empty = self.query_one("#history-empty", Static)
+        empty.update(message)
+        empty.display = True
+        self.query_one("#history-table", DataTable).display = False
+        self.query_one("#history-trends").display = False
+        self.refresh_bindings()
+
+    def _fill_table(self) -> None:
+        table: DataTable[Text] = self.query_one("#history-table", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        # Leave room for the vertical scrollbar and a space at the left edge.
+        width = max(40, self.size.width - 3)
+        header, *rows = table_cells(self.records, width)
+        for column, label in zip(COLUMNS, header, strict=True):
+            table.add_column(Text(" " + label, no_wrap=True), key=column.header)
+        for record, cells in zip(self.records, rows, strict=True):
+            table.add_row(*(Text(" " + cell, no_wrap=True) for cell in cells), key=record.id)
+        table.move_cursor(row=min(row, len(rows) - 1), animate=False)
+
+    def _show_trends(self) -> None:
+        t = trends(self.records)
+        support = list(t.support[-TREND_GAMES:])
+        levels = [float(level) for level in t.levels[-TREND_GAMES:]]
+        for selector, data in (("#history-support", support), ("#history-levels", levels)):
+            line = self.query_one(selector, Sparkline)
+            line.data = data
+            line.styles.width = max(1, min(len(data), TREND_GAMES))
+        self.query_one("#history-support-note", Label).update(support_note(t))
+        self.query_one("#history-levels-note", Label).update(level_note(t))
+        self.query_one("#history-totals", Label).update(totals_note(t))
+        self.query_one("#history-trends").display = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the table to the new width."""
+        if self.records:
+            self._fill_table()
+
+    @property
+    def highlighted(self) -> GameRecord | None:
+        """The game the cursor is on, if there are any."""
+        table = self.query_one("#history-table", DataTable)
+        if not self.records or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return next((record for record in self.records if record.id == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer delete only when there is a game to delete."""
+        if action == "delete":
+            return bool(self.records)
+        return True
+
+    def action_back(self) -> None:
+        """Go back to where the history was opened from."""
+        self.dismiss(None)
+
+    def action_delete(self) -> None:
+        """Ask, then delete the highlighted game."""
+        record = self.highlighted
+        if record is not None:
+            self._delete(record)
+
+    @work(group="history-delete")
+    async def _delete(self, record: GameRecord) -> None:
+        question = f"Delete {describe_game(record)}? This cannot be undone."
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Delete", "Keep")):
+            return
+        try:
+            await asyncio.to_thread(lambda: self._store().delete(record.id))
+        except StoreError as error:
+            self.notify(str(error), title="Cannot delete the game", severity="error")
+            return
+        self.notify(f"Deleted {describe_game(record)}.")
+        self.load()
