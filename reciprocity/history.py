@@ -285,6 +285,11 @@ def sparkline(values: Sequence[float], low: float = 0.0, high: float | None = No
     return "".join(bars)
 
 
+def bar_height(bar: str) -> float:
+    """How tall one of `sparkline`'s bars is, from 0 (▁) to 1 (█)."""
+    return _BARS.index(bar) / (len(_BARS) - 1) if bar in _BARS else 0.0
+
+
 def support_note(t: Trends) -> str:
     """The support rate in words: `last game 83% · overall 76%`."""
     if not t.support:

@@ -6,14 +6,17 @@ typed messages; screens read `App.view` and send commands through `App.connectio
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from reciprocity.connection import (
     Connection,
@@ -77,8 +80,10 @@ class ReciprocityApp(App[int]):
         names: tuple[str, str] | None = None,
         checkin: bool = True,
         store: Store | None = None,
+        seed: int | None = None,
     ) -> None:
         super().__init__()
+        self.seed = seed
         self.start_deck = deck
         self.start_names = names
         self.start_checkin = checkin
@@ -86,6 +91,7 @@ class ReciprocityApp(App[int]):
         self.connection: Connection | None = None
         self.views: dict[Seat, SeatView] = {}
         self._closing_started = False
+        self._view_arrived = asyncio.Event()
 
     @property
     def store(self) -> Store:
@@ -105,6 +111,17 @@ class ReciprocityApp(App[int]):
                 self.start_local_game,
             )
 
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands, plus the table's rarer actions."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, TableScreen):
+            yield SystemCommand(
+                "Change my limit", "Privately choose how deep you want to go", screen.action_limit
+            )
+            yield SystemCommand("Pause", "A breathing pause for you both", screen.action_pause)
+            yield SystemCommand("Type", "Type your words instead of speaking", screen.action_type)
+            yield SystemCommand("End the game", "No penalty, no questions", screen.action_end)
+
     # --- starting a game -----------------------------------------------------------------
 
     def start_local_game(self, choice: GameChoice | None) -> None:
@@ -112,7 +129,7 @@ class ReciprocityApp(App[int]):
         if choice is None:
             return
         try:
-            room = Room.create(choice.deck, self.store, checkin=choice.checkin)
+            room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
         except StoreError as error:
             self.notify(str(error), title="Cannot save the game", severity="error")
             return
@@ -140,10 +157,10 @@ class ReciprocityApp(App[int]):
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
         """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""
-        for seat, name in zip(Seat, choice.names, strict=True):
+        for seat, name, partner in zip(Seat, choice.names, choice.names[::-1], strict=True):
             await self.choose_limit(seat, name)
             if choice.checkin:
-                await self._check_in(seat, name, after=False)
+                await self._check_in(seat, name, partner, after=False, handoff=False)
         await self.push_screen_wait(
             HandoffScreen(
                 "Both of you are set.",
@@ -168,10 +185,15 @@ class ReciprocityApp(App[int]):
                 return
         self.connection.send(seat, SetLimit(limit=choice.limit, lines=choice.lines))
 
-    async def _check_in(self, seat: Seat, name: str, *, after: bool) -> None:
+    async def _check_in(
+        self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool = True
+    ) -> None:
         assert self.connection is not None
-        await self.push_screen_wait(HandoffScreen.for_partner(name))
-        score: int | None = await self.push_screen_wait(CheckInScreen(name, after=after))
+        if handoff:
+            await self.push_screen_wait(HandoffScreen.for_partner(name))
+        score: int | None = await self.push_screen_wait(
+            CheckInScreen(name, after=after, partner=partner)
+        )
         self.connection.send(seat, CheckIn(score=score))
 
     def connection_deck(self) -> Deck:
@@ -187,9 +209,18 @@ class ReciprocityApp(App[int]):
         assert self.connection is not None
         if message.view.seat is self.connection.seats[0]:
             self.view = message.view
-            if message.view.phase is Phase.CLOSING and not self._closing_started:
+            self._view_arrived.set()
+            ended = message.view.phase in (Phase.CLOSING, Phase.FINISHED)
+            if ended and not self._closing_started:
                 self._closing_started = True
                 self._close_game()
+
+    async def wait_for_view(self, ready: Callable[[SeatView], bool]) -> SeatView:
+        """The first view (the current one, or one still to come) for which `ready` holds."""
+        while self.view is None or not ready(self.view):
+            self._view_arrived.clear()
+            await self._view_arrived.wait()
+        return self.view
 
     @on(CommandRejected)
     def _command_rejected(self, message: CommandRejected) -> None:
@@ -208,9 +239,8 @@ class ReciprocityApp(App[int]):
         assert view is not None and self.connection is not None
         if view.checkin:
             for seat in self.connection.seats:
-                await self._check_in(seat, view.name(seat), after=True)
-        final = self.view
-        assert final is not None and final.summary is not None
+                await self._check_in(seat, view.name(seat), view.name(seat.other), after=True)
+        final = await self.wait_for_view(lambda view: view.phase is Phase.FINISHED)
         await self.push_screen_wait(ClosingScreen(final))
         appreciations: list[tuple[str, str]] = []
         for seat in self.connection.seats:

@@ -14,16 +14,20 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.screen import Screen
+from textual.style import Style
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from reciprocity.history import (
     COLUMNS,
     EMPTY,
     TREND_GAMES,
+    bar_height,
     describe_game,
     level_note,
+    sparkline,
     support_note,
     table_cells,
     totals_note,
@@ -34,6 +38,37 @@ from reciprocity.tui.screens.confirm import ConfirmScreen
 
 #: What the screen says under "No games yet."
 EMPTY_HINT = "The games you play show here, with how support and depth change across them."
+
+
+def _cell(index: int, text: str) -> Text:
+    """A table cell; the first column keeps a space from the screen's edge."""
+    return Text((" " if index == 0 else "") + text, no_wrap=True)
+
+
+class TrendLine(Sparkline):
+    """A sparkline on a fixed scale, one bar per value: the same bars `reciprocity history`
+    prints, coloured like Textual's Sparkline (its `--min-color` and `--max-color` parts).
+
+    Textual's Sparkline scales from the smallest value to the largest, so a run of games all at
+    100% would draw as the lowest bars; a trend needs its scale fixed.
+    """
+
+    def __init__(
+        self, low: float = 0.0, high: float | None = None, *, id: str | None = None
+    ) -> None:
+        super().__init__([], id=id)
+        self.low = low
+        self.high = high
+
+    def render(self) -> Content:
+        """The bars, each coloured by its height."""
+        bars = sparkline(list(self.data or []), self.low, self.high)
+        _, base = self.background_colors
+        low = base + self.get_component_styles("sparkline--min-color").color
+        high = base + self.get_component_styles("sparkline--max-color").color
+        return Content("").join(
+            Content.styled(bar, Style(foreground=low.blend(high, bar_height(bar)))) for bar in bars
+        )
 
 
 class HistoryScreen(Screen[None]):
@@ -56,11 +91,11 @@ class HistoryScreen(Screen[None]):
         with Vertical(id="history-trends"):
             with Horizontal(classes="history-trend"):
                 yield Label("Support rate", classes="history-trend-label")
-                yield Sparkline([], id="history-support")
+                yield TrendLine(0.0, 1.0, id="history-support")
                 yield Label("", id="history-support-note", classes="history-trend-note")
             with Horizontal(classes="history-trend"):
                 yield Label("Deepest level", classes="history-trend-label")
-                yield Sparkline([], id="history-levels")
+                yield TrendLine(0.0, id="history-levels")
                 yield Label("", id="history-levels-note", classes="history-trend-note")
             yield Label("", id="history-totals", classes="muted")
         yield Footer()
@@ -114,12 +149,12 @@ class HistoryScreen(Screen[None]):
         row = table.cursor_row
         table.clear(columns=True)
         # Leave room for the vertical scrollbar and a space at the left edge.
-        width = max(40, self.size.width - 3)
+        width = max(40, self.size.width - 2)
         header, *rows = table_cells(self.records, width)
         for column, label in zip(COLUMNS, header, strict=True):
-            table.add_column(Text(" " + label, no_wrap=True), key=column.header)
+            table.add_column(_cell(0 if column is COLUMNS[0] else -1, label), key=column.header)
         for record, cells in zip(self.records, rows, strict=True):
-            table.add_row(*(Text(" " + cell, no_wrap=True) for cell in cells), key=record.id)
+            table.add_row(*(_cell(i, cell) for i, cell in enumerate(cells)), key=record.id)
         table.move_cursor(row=min(row, len(rows) - 1), animate=False)
 
     def _show_trends(self) -> None:
@@ -127,7 +162,7 @@ class HistoryScreen(Screen[None]):
         support = list(t.support[-TREND_GAMES:])
         levels = [float(level) for level in t.levels[-TREND_GAMES:]]
         for selector, data in (("#history-support", support), ("#history-levels", levels)):
-            line = self.query_one(selector, Sparkline)
+            line = self.query_one(selector, TrendLine)
             line.data = data
             line.styles.width = max(1, min(len(data), TREND_GAMES))
         self.query_one("#history-support-note", Label).update(support_note(t))

@@ -46,16 +46,16 @@ _ACTOR = {
 }
 
 #: Each turn action: the phase it belongs to and the command it sends.
-_TURN_ACTIONS: dict[str, tuple[Phase, type[Command]]] = {
-    "share": (Phase.SHARE, Share),
-    "pass_card": (Phase.SHARE, Pass),
-    "respond": (Phase.RESPOND, Respond),
-    "stung": (Phase.LAND, MarkStung),
-    "name_hurt": (Phase.NAME_HURT, NameHurt),
-    "repair": (Phase.REPAIR, Repair),
-    "let_go": (Phase.REPAIR, LetGo),
-    "forgive": (Phase.FORGIVE, Forgive),
-    "not_yet": (Phase.FORGIVE, NotYet),
+_TURN_ACTIONS: dict[str, tuple[Phase, Command]] = {
+    "share": (Phase.SHARE, Share()),
+    "pass_card": (Phase.SHARE, Pass()),
+    "respond": (Phase.RESPOND, Respond()),
+    "stung": (Phase.LAND, MarkStung()),
+    "name_hurt": (Phase.NAME_HURT, NameHurt()),
+    "repair": (Phase.REPAIR, Repair()),
+    "let_go": (Phase.REPAIR, LetGo()),
+    "forgive": (Phase.FORGIVE, Forgive()),
+    "not_yet": (Phase.FORGIVE, NotYet()),
 }
 
 _FELT_KEYS = {"u": Felt.UNDERSTOOD, "a": Felt.ACCEPTED, "c": Felt.CARED_FOR}
@@ -84,7 +84,7 @@ class TableScreen(Screen[None]):
         *(Binding(str(n), f"opener({n})", f"Opener {n}", show=False) for n in range(1, 5)),
         Binding("t", "type", "Type"),
         Binding("z", "pause", "Pause"),
-        Binding("ctrl+l", "limit", "My limit"),
+        Binding("ctrl+l", "limit", "My limit", show=False),
         Binding("e", "end", "End game"),
     ]
 
@@ -258,7 +258,7 @@ class TableScreen(Screen[None]):
             return
         actor = self._actor(view)
         if actor is not None:
-            self._send(actor, _TURN_ACTIONS[action][1]())
+            self._send(actor, _TURN_ACTIONS[action][1])
 
     def action_share(self) -> None:
         """The sharer has shared."""
@@ -326,6 +326,8 @@ class TableScreen(Screen[None]):
         if speaker is not None and event.value.strip():
             self._say(speaker, event.value)
         event.input.clear()
+        event.input.display = False
+        self.set_focus(None)
 
     def key_escape(self) -> None:
         """Hide the typing line."""

@@ -25,12 +25,18 @@ CYCLE = BREATHE_IN + BREATHE_OUT
 """Seconds in one breath."""
 
 FPS = 10
+"""How often the guide checks the time; it redraws only when the picture changes."""
 ROWS = 10
+"""The disc's canvas height, in rows."""
 COLUMNS = 21
+"""The disc's canvas width, in columns."""
 SMALLEST = 2.5
+"""The disc's radius, in half-rows, with the lungs empty."""
 LARGEST = 9.5
+"""The disc's radius, in half-rows, with the lungs full."""
 
 Phase = Literal["in", "out"]
+"""Breathing in or out."""
 
 
 def phase_at(elapsed: float) -> Phase:

@@ -20,7 +20,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 LOWEST = 1
+"""The circles apart."""
 HIGHEST = 7
+"""The circles almost one."""
 
 #: Who a cell of the drawing belongs to: the left circle, the right one, both, or the
 #: shared space inside both.

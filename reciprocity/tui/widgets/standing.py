@@ -22,40 +22,40 @@ class Standing(Widget):
             return Content("")
         parts: list[str | tuple[str, str]] = []
         parts.append(("Level ", "bold"))
-        parts.append((f"{view.level}", "bold $accent"))
+        parts.append((f"{view.level}", "bold $text-accent"))
         parts.append((f" of {view.depth}: {view.level_names[view.level - 1]}   ", "bold"))
         for number in range(1, view.depth + 1):
             if number == view.level:
-                parts.append(("◉", "bold $accent"))
+                parts.append(("◉", "bold $text-accent"))
             elif number < view.level:
-                parts.append(("●", "$accent"))
+                parts.append(("●", "$text-accent"))
             elif number <= view.ceiling:
                 parts.append(("○", "$text-muted"))
             else:
                 parts.append(("·", "$text-muted"))
             if number == view.ceiling and number < view.depth:
-                parts.append((" ┃ ", "$warning"))
+                parts.append((" ┃ ", "$text-warning"))
             elif number < view.depth:
                 parts.append(("─", "$text-muted"))
         parts.append((f"   {view.ceiling_text}\n", "$text-muted"))
         if view.level >= view.ceiling:
             parts.append(("You are at the deepest level you chose today.", "$text-muted"))
         else:
-            parts.append(
+            opens = (
                 f"Level {view.level + 1} opens when each of you has been met with support "
-                f"{view.advance_after} times here:",
-                style="$text-muted",
+                f"{view.advance_after} times here:"
             )
+            parts.append((opens, "$text-muted"))
         parts.append("\n")
         for seat in Seat:
             partner = view.partner(seat)
             steps = min(partner.progress, view.advance_after)
             marker = "▶ " if seat is view.sharer else "  "
-            parts.append((marker, "bold $accent"))
+            parts.append((marker, "bold $text-accent"))
             parts.append((f"{view.name(seat)} ", "bold" if seat is view.sharer else ""))
-            parts.append(("■" * steps, "$success"))
+            parts.append(("■" * steps, "$text-success"))
             parts.append(("□" * (view.advance_after - steps), "$text-muted"))
             if not partner.connected:
-                parts.append((" (reconnecting…)", "$warning"))
+                parts.append((" (reconnecting…)", "$text-warning"))
             parts.append("   ")
         return Content.assemble(*parts)
