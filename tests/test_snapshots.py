@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from test_tui_game import SIZE, set_up, turn, until
 from textual.pilot import Pilot
 
 from reciprocity.library import find_deck
@@ -16,8 +17,6 @@ from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.pause import PauseScreen
 from reciprocity.tui.widgets.breathing import BreathingGuide
-
-from .test_tui_game import SIZE, set_up, turn, until
 
 SnapCompare = Callable[..., bool]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import make_deck
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -17,8 +18,6 @@ from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.notes import NotesScreen
 from reciprocity.tui.screens.pause import PauseScreen
 from reciprocity.tui.screens.table import TableScreen
-
-from .conftest import make_deck
 
 SIZE = (80, 24)
 
