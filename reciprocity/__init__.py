@@ -1,3 +1,10 @@
 """Reciprocity: a two-person conversation game for the terminal."""
 
 __version__ = "0.1.0"
+
+#: The deck a game uses when none is named.
+DEFAULT_DECK = "first-steps"
+
+
+class ReciprocityError(Exception):
+    """A problem a person can cause or fix: shown as one clear line, never a traceback."""

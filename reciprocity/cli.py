@@ -10,19 +10,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from reciprocity import __version__
-from reciprocity.deck import DeckError
-from reciprocity.library import DEFAULT_DECK
+from reciprocity import DEFAULT_DECK, ReciprocityError, __version__
 
 
-class UserError(Exception):
+class UserError(ReciprocityError):
     """A mistake a person made on the command line; printed as one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with help for every command."""
-    from reciprocity import history, library
-
     parser = argparse.ArgumentParser(
         prog="reciprocity",
         description="A two-person conversation game: take turns sharing, meet each other "
@@ -32,17 +28,85 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     play = commands.add_parser("play", help="play on one shared terminal")
-    play.add_argument(
-        "--deck", default=DEFAULT_DECK, help=f"deck id or path (default: {DEFAULT_DECK})"
-    )
+    play.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
     play.add_argument("--names", nargs=2, metavar=("A", "B"), help="the two partners' names")
     play.add_argument(
         "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
     )
 
-    library.add_deck_parser(commands)
-    history.add_history_parser(commands)
+    _add_deck_parser(commands)
+    _add_history_parser(commands)
     return parser
+
+
+_DECK_EXAMPLES = """\
+examples:
+  reciprocity deck list
+  reciprocity deck show first-steps --cards
+  reciprocity deck new my-deck.toml
+  reciprocity deck check my-deck.toml
+"""
+
+
+def _add_deck_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `deck list|show|check|schema|new` to the command line."""
+    deck = subparsers.add_parser(
+        "deck",
+        help="list, preview, check and write decks",
+        description="Work with decks: the shipped ones and your own.",
+        epilog=_DECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    deck.set_defaults(deck_help=deck.format_help)
+    actions = deck.add_subparsers(dest="deck_command", metavar="ACTION")
+    actions.add_parser("list", help="the shipped decks and yours")
+    show = actions.add_parser("show", help="preview a deck: its levels, notes and tags")
+    show.add_argument("name", metavar="NAME|PATH", help="a deck id, or the path of a deck file")
+    show.add_argument("--cards", action="store_true", help="print every card, level by level")
+    check = actions.add_parser(
+        "check",
+        help="check deck files and say precisely what to fix",
+        description="Check deck files. Prints `PATH: ok` for a good deck, and one line per "
+        "problem for a broken one, naming the place and what to change. Warnings (such as "
+        "a tag that is not a shared tag) do not fail the check. Exits 1 if any deck is broken.",
+    )
+    check.add_argument("paths", metavar="PATH", nargs="+", help="deck files to check")
+    actions.add_parser("schema", help="print the JSON schema of a deck file, for editors")
+    new = actions.add_parser("new", help="write a commented deck template to start from")
+    new.add_argument("path", metavar="PATH", help="the file to write, such as my-deck.toml")
+
+
+_HISTORY_EXAMPLES = """\
+examples:
+  reciprocity history
+  reciprocity history --csv > games.csv
+  reciprocity history delete 3f2a
+  reciprocity history delete --all --yes
+"""
+
+
+def _add_history_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `history [--json|--csv]` and `history delete ID|--all [--yes]` to the command line."""
+    history = subparsers.add_parser(
+        "history",
+        help="past games, their trends, exports, and deleting them",
+        description="Past games on this machine, newest first, with trends across them. "
+        "Only outcomes and counts are kept: never your words, limits or lines.",
+        epilog=_HISTORY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export = history.add_mutually_exclusive_group()
+    export.add_argument("--json", action="store_true", help="print every game as JSON")
+    export.add_argument("--csv", action="store_true", help="print every game as CSV")
+    actions = history.add_subparsers(dest="history_action", metavar="ACTION")
+    delete = actions.add_parser(
+        "delete",
+        help="delete a game, or every game",
+        description="Delete one game by its id (the start of it is enough), or every game.",
+    )
+    delete.add_argument("id", nargs="?", metavar="ID", help="the game's id, or its first letters")
+    delete.add_argument("--all", action="store_true", help="delete every game")
+    delete.add_argument("--yes", "-y", action="store_true", help="delete without asking")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(parser, args)
-    except (UserError, DeckError) as error:
+    except ReciprocityError as error:
         for line in str(error).splitlines():
             print(f"reciprocity: {line}", file=sys.stderr)
         return 1
@@ -64,12 +128,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from reciprocity import history, library
-
     if args.command == "deck":
-        return library.deck_command(args)
+        from reciprocity.library import deck_command
+
+        return deck_command(args)
     if args.command == "history":
-        return history.history_command(args)
+        from reciprocity.history import history_command
+
+        return history_command(args)
     return _play(args)
 
 
@@ -77,10 +143,12 @@ def _play(args: argparse.Namespace) -> int:
     from reciprocity.library import find_deck
     from reciprocity.tui.app import ReciprocityApp
 
-    deck = find_deck(args.deck) if args.command == "play" else None
+    playing = args.command == "play"
+    # A deck named on the command line is checked now, so a mistake is one line here.
+    deck = find_deck(args.deck) if playing and args.deck else None
     names = tuple(args.names) if getattr(args, "names", None) else None
     checkin = not getattr(args, "no_checkin", False)
-    app = ReciprocityApp(deck=deck, names=names, checkin=checkin)
+    app = ReciprocityApp(deck=deck, names=names, checkin=checkin, play=playing)
     app.run()
     return app.return_code or 0
 

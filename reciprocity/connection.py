@@ -11,11 +11,15 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reciprocity.engine import Command, IllegalMove, Seat
-from reciprocity.protocol import SeatView
-from reciprocity.room import Room
 from reciprocity.store import StoreError
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
+    from reciprocity.room import Room
+
 
 MAX_WORDS = 2000
 

@@ -27,6 +27,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reciprocity import ReciprocityError
+
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _BOM = b"\xef\xbb\xbf"
 
@@ -143,7 +145,7 @@ class Deck(_Model):
         return sorted({tag for level in self.levels for card in level.cards for tag in card.tags})
 
 
-class DeckError(Exception):
+class DeckError(ReciprocityError):
     """A deck that cannot be used. Each problem is one line naming the file and the place."""
 
     def __init__(self, problems: list[str]) -> None:

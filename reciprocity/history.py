@@ -491,38 +491,6 @@ def find_record(records: Sequence[GameRecord], prefix: str) -> GameRecord:
 
 # --- `reciprocity history ...` ---------------------------------------------------------
 
-_EXAMPLES = """\
-examples:
-  reciprocity history
-  reciprocity history --csv > games.csv
-  reciprocity history delete 3f2a
-  reciprocity history delete --all --yes
-"""
-
-
-def add_history_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `history [--json|--csv]` and `history delete ID|--all [--yes]` to the command line."""
-    history = subparsers.add_parser(
-        "history",
-        help="past games, their trends, exports, and deleting them",
-        description="Past games on this machine, newest first, with trends across them. "
-        "Only outcomes and counts are kept: never your words, limits or lines.",
-        epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    export = history.add_mutually_exclusive_group()
-    export.add_argument("--json", action="store_true", help="print every game as JSON")
-    export.add_argument("--csv", action="store_true", help="print every game as CSV")
-    actions = history.add_subparsers(dest="history_action", metavar="ACTION")
-    delete = actions.add_parser(
-        "delete",
-        help="delete a game, or every game",
-        description="Delete one game by its id (the start of it is enough), or every game.",
-    )
-    delete.add_argument("id", nargs="?", metavar="ID", help="the game's id, or its first letters")
-    delete.add_argument("--all", action="store_true", help="delete every game")
-    delete.add_argument("--yes", "-y", action="store_true", help="delete without asking")
-
 
 def history_command(args: argparse.Namespace) -> int:
     """Run `reciprocity history ...` and return the exit code."""
@@ -561,7 +529,7 @@ def history_lines(records: Sequence[GameRecord], width: int) -> list[str]:
         "",
         *trend_lines(records),
         "",
-        "Export: reciprocity history --json (or --csv) · Delete: reciprocity history delete ID",
+        "Export with --json or --csv. Delete a game: reciprocity history delete ID",
     ]
 
 
@@ -577,9 +545,11 @@ def _delete(store: Store, args: argparse.Namespace) -> int:
     records = store.history()
     if args.all:
         if not records:
+            store.delete_all()  # any game set up but never started goes too
             print("No games to delete.")
             return 0
-        question = f"Delete all {_plural(len(records), 'game')}? This cannot be undone."
+        games = "the 1 game" if len(records) == 1 else f"all {len(records)} games"
+        question = f"Delete {games}? This cannot be undone."
         if not _confirm(question, args.yes):
             print("Nothing deleted.")
             return 0
@@ -602,7 +572,7 @@ def _confirm(question: str, yes: bool) -> bool:
     """Ask on the terminal; refuse to guess when there is no one to ask."""
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         raise UserError("cannot ask to confirm: input is not a terminal; add --yes to delete")
     try:
         answer = input(f"{question} [y/N] ")

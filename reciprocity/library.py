@@ -25,8 +25,6 @@ from reciprocity.deck import (
 )
 from reciprocity.paths import user_decks_dir
 
-DEFAULT_DECK = "first-steps"
-
 
 def shipped_decks_dir() -> Path:
     """The folder of shipped decks: inside the installed package, or at the repository's top."""
@@ -75,41 +73,6 @@ def find_deck(name: str) -> Deck:
 #: Output is wrapped to fit this many columns, or the terminal if it is narrower.
 MAX_WIDTH = 80
 _BOM = b"\xef\xbb\xbf"
-_EXAMPLES = """\
-examples:
-  reciprocity deck list
-  reciprocity deck show first-steps --cards
-  reciprocity deck new my-deck.toml
-  reciprocity deck check my-deck.toml
-"""
-
-
-def add_deck_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `deck list|show|check|schema|new` to the command line."""
-    deck = subparsers.add_parser(
-        "deck",
-        help="list, preview, check and write decks",
-        description="Work with decks: the shipped ones and your own.",
-        epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    deck.set_defaults(deck_help=deck.format_help)
-    actions = deck.add_subparsers(dest="deck_command", metavar="ACTION")
-    actions.add_parser("list", help="the shipped decks and yours")
-    show = actions.add_parser("show", help="preview a deck: its levels, notes and tags")
-    show.add_argument("name", metavar="NAME|PATH", help="a deck id, or the path of a deck file")
-    show.add_argument("--cards", action="store_true", help="print every card, level by level")
-    check = actions.add_parser(
-        "check",
-        help="check deck files and say precisely what to fix",
-        description="Check deck files. Prints `PATH: ok` for a good deck, and one line per "
-        "problem for a broken one, naming the place and what to change. Warnings (such as "
-        "a tag that is not a shared tag) do not fail the check. Exits 1 if any deck is broken.",
-    )
-    check.add_argument("paths", metavar="PATH", nargs="+", help="deck files to check")
-    actions.add_parser("schema", help="print the JSON schema of a deck file, for editors")
-    new = actions.add_parser("new", help="write a commented deck template to start from")
-    new.add_argument("path", metavar="PATH", help="the file to write, such as my-deck.toml")
 
 
 def deck_command(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ changed.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -15,15 +16,26 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import TypeAdapter
-
-from reciprocity.deck import Deck
+from reciprocity import ReciprocityError
 from reciprocity.engine import Event, GameState, new_game, replay
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.paths import data_dir
 
-EVENT = TypeAdapter[Event](Event)
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from reciprocity.deck import Deck
+
+
+@functools.cache
+def event_adapter() -> TypeAdapter[Event]:
+    """The JSON codec of events, built on first use to keep start-up quick."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Event)
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS games (
@@ -47,7 +59,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class StoreError(Exception):
+class StoreError(ReciprocityError):
     """The records cannot be read or written; the message says which file and why."""
 
 
@@ -137,7 +149,7 @@ class Store:
     def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
         """Commit events numbered from `first_seq`. Returns only once they are on disk."""
         rows = [
-            (game_id, first_seq + i, at, EVENT.dump_json(event).decode())
+            (game_id, first_seq + i, at, event_adapter().dump_json(event).decode())
             for i, event in enumerate(events)
         ]
         with self._transaction() as db:
@@ -165,6 +177,8 @@ class Store:
         ).fetchone()
         if row is None:
             raise KeyError(game_id)
+        from reciprocity.deck import Deck
+
         deck = Deck.model_validate_json(row[0])
         return StoredGame(game_id, deck, row[1], bool(row[2]), self.events(game_id))
 
@@ -174,7 +188,7 @@ class Store:
             "SELECT seq, at, body FROM events WHERE game_id = ? AND seq > ? ORDER BY seq",
             (game_id, after),
         ).fetchall()
-        return [(seq, at, EVENT.validate_json(body)) for seq, at, body in rows]
+        return [(seq, at, event_adapter().validate_json(body)) for seq, at, body in rows]
 
     def history(self) -> list[GameRecord]:
         """Every game that started play, newest first, with its summary."""

@@ -10,9 +10,8 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from reciprocity.deck import Deck
 from reciprocity.engine.messages import (
     CardDealt,
     CardPassed,
@@ -53,6 +52,10 @@ from reciprocity.engine.messages import (
     TurnEnded,
 )
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
+
+if TYPE_CHECKING:
+    from reciprocity.deck import Deck
+
 
 MAX_NAME = 24
 

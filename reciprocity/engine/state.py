@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from reciprocity.deck import Deck
+if TYPE_CHECKING:
+    from reciprocity.deck import Deck
 
 
 class Seat(StrEnum):

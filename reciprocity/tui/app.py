@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -26,19 +27,18 @@ from reciprocity.connection import (
     ViewChanged,
     WordsArrived,
 )
-from reciprocity.deck import Deck
 from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
-from reciprocity.protocol import SeatView
-from reciprocity.room import Room
 from reciprocity.store import Store, StoreError
-from reciprocity.tui.screens.checkin import CheckInScreen
-from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
-from reciprocity.tui.screens.limits import LimitChoice, LimitScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
-from reciprocity.tui.screens.notes import NotesScreen, save_note
 from reciprocity.tui.screens.table import TableScreen
+
+if TYPE_CHECKING:
+    # Deck and views are pydantic models; importing them lazily keeps start-up quick.
+    from reciprocity.deck import Deck
+    from reciprocity.protocol import SeatView
+    from reciprocity.tui.screens.limits import LimitChoice
 
 
 @dataclass
@@ -81,9 +81,12 @@ class ReciprocityApp(App[int]):
         checkin: bool = True,
         store: Store | None = None,
         seed: int | None = None,
+        *,
+        play: bool = False,
     ) -> None:
         super().__init__()
         self.seed = seed
+        self.start_play = play or deck is not None
         self.start_deck = deck
         self.start_names = names
         self.start_checkin = checkin
@@ -102,14 +105,20 @@ class ReciprocityApp(App[int]):
 
     def on_mount(self) -> None:
         """Open the home screen, or go straight to a new game from `reciprocity play`."""
-        self.push_screen(HomeScreen())
-        if self.start_deck is not None:
-            self.push_screen(
-                NewGameScreen(
-                    deck=self.start_deck, names=self.start_names, checkin=self.start_checkin
-                ),
-                self.start_local_game,
-            )
+        if not self.start_play:
+            self.push_screen(HomeScreen())
+            return
+        self.push_screen(
+            NewGameScreen(deck=self.start_deck, names=self.start_names, checkin=self.start_checkin),
+            self._chosen_from_play,
+        )
+
+    def _chosen_from_play(self, choice: GameChoice | None) -> None:
+        """`reciprocity play` starts the game, or goes home when its set-up is left."""
+        if choice is None:
+            self.push_screen(HomeScreen())
+        else:
+            self.start_local_game(choice)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette: Textual's own commands, plus the table's rarer actions."""
@@ -128,6 +137,8 @@ class ReciprocityApp(App[int]):
         """Create a room for two partners at this keyboard and begin the private set-up."""
         if choice is None:
             return
+        from reciprocity.room import Room
+
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
         except StoreError as error:
@@ -171,6 +182,8 @@ class ReciprocityApp(App[int]):
 
     async def choose_limit(self, seat: Seat, name: str) -> None:
         """Hand the keyboard to one partner for their private limit and lines."""
+        from reciprocity.tui.screens.limits import LimitScreen
+
         assert self.connection is not None
         await self.push_screen_wait(HandoffScreen.for_partner(name))
         view = self.views.get(seat) or self.view
@@ -188,6 +201,8 @@ class ReciprocityApp(App[int]):
     async def _check_in(
         self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool = True
     ) -> None:
+        from reciprocity.tui.screens.checkin import CheckInScreen
+
         assert self.connection is not None
         if handoff:
             await self.push_screen_wait(HandoffScreen.for_partner(name))
@@ -235,6 +250,9 @@ class ReciprocityApp(App[int]):
     @work(group="flow")
     async def _close_game(self) -> None:
         """After the end: the closing check-in, the celebration, then private notes."""
+        from reciprocity.tui.screens.closing import ClosingScreen
+        from reciprocity.tui.screens.notes import NotesScreen, save_note
+
         view = self.view
         assert view is not None and self.connection is not None
         if view.checkin:
@@ -264,5 +282,6 @@ class ReciprocityApp(App[int]):
         return self.store.path.parent / "notes"
 
     def _return_home(self) -> None:
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
+        self.push_screen(HomeScreen())

@@ -6,7 +6,7 @@ limit. Passes and pauses are shown as what they are, free and kind; nothing is a
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,8 +16,11 @@ from textual.widgets import Footer, Label, Static
 
 from reciprocity.engine import Seat
 from reciprocity.engine.summary import SeatTotals, Summary
-from reciprocity.protocol import SeatView
 from reciprocity.tui.widgets.timeline import TimelineChart
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
+
 
 BAR = 10
 """The longest sharing bar, in columns."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,10 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from reciprocity.deck import Deck
+from reciprocity import DEFAULT_DECK
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.library import DEFAULT_DECK, available_decks
 from reciprocity.tui.widgets.deck_preview import DeckPreview
+
+if TYPE_CHECKING:
+    from reciprocity.deck import Deck
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,9 @@ class NewGameScreen(Screen[GameChoice | None]):
         checkin: bool = True,
     ) -> None:
         super().__init__()
-        self.decks = [entry.deck for entry in available_decks() if entry.deck is not None]
-        if deck is not None and all(d.id != deck.id for d in self.decks):
-            self.decks.insert(0, deck)
-        self.chosen = deck or next((d for d in self.decks if d.id == DEFAULT_DECK), None)
+        self.decks: list[Deck] = []
+        self.given = deck
+        self.chosen: Deck | None = deck
         self.names = names or ("", "")
         self.checkin = checkin
 
@@ -53,9 +55,7 @@ class NewGameScreen(Screen[GameChoice | None]):
         """Deck list and preview above, names and the check-in switch below."""
         yield Label("A new game", classes="title")
         with Horizontal(id="new-game-decks"):
-            yield OptionList(
-                *(Option(deck.title, id=deck.id) for deck in self.decks), id="deck-list"
-            )
+            yield OptionList(Option("Finding decks…", disabled=True), id="deck-list")
             yield DeckPreview(id="deck-preview")
         with Horizontal(id="new-game-names"):
             yield Input(
@@ -70,18 +70,37 @@ class NewGameScreen(Screen[GameChoice | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Highlight the chosen deck and put the cursor where it is needed."""
-        decks = self.query_one("#deck-list", OptionList)
-        if self.chosen is not None:
-            decks.highlighted = self.decks.index(self.chosen)
-            self.query_one(DeckPreview).deck = self.chosen
+        """Put the cursor where it is needed, and find the decks without holding up the screen."""
         if self.names[0] and self.names[1]:
             self.query_one("#name-a", Input).focus()
         else:
-            decks.focus()
+            self.query_one("#deck-list", OptionList).focus()
+        self.query_one(DeckPreview).deck = self.chosen
+        self._find_decks()
+
+    @work(thread=True, exclusive=True)
+    def _find_decks(self) -> None:
+        from reciprocity.library import available_decks
+
+        found = [entry.deck for entry in available_decks() if entry.deck is not None]
+        self.app.call_from_thread(self._show_decks, found)
+
+    def _show_decks(self, found: list[Deck]) -> None:
+        given = self.given
+        if given is not None and all(deck.id != given.id for deck in found):
+            found.insert(0, given)
+        self.decks = found
+        self.chosen = self.chosen or next((d for d in found if d.id == DEFAULT_DECK), None)
+        options = self.query_one("#deck-list", OptionList)
+        options.set_options(Option(deck.title, id=deck.id) for deck in found)
+        if self.chosen is not None:
+            options.highlighted = found.index(self.chosen)
+            self.query_one(DeckPreview).deck = self.chosen
 
     @on(OptionList.OptionHighlighted, "#deck-list")
     def _preview(self, event: OptionList.OptionHighlighted) -> None:
+        if not self.decks:
+            return
         self.chosen = self.decks[event.option_index]
         self.query_one(DeckPreview).deck = self.chosen
 
@@ -103,7 +122,7 @@ class NewGameScreen(Screen[GameChoice | None]):
         second = " ".join(self.query_one("#name-b", Input).value.split())
         error = self.query_one("#new-game-error", Label)
         if self.chosen is None:
-            error.update("Choose a deck first.")
+            error.update("Choose a deck first." if self.decks else "Still finding the decks…")
         elif not first or not second:
             error.update("Please enter both names.")
             self.query_one("#name-b" if first else "#name-a", Input).focus()

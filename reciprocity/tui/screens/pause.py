@@ -6,7 +6,7 @@ Pauses are recorded without judgement, and nothing here hurries anyone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,8 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from reciprocity.engine import Command, Ready, Seat
-from reciprocity.protocol import SeatView
 from reciprocity.tui.widgets.breathing import BreathingGuide
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
+
 
 TAKE_YOUR_TIME = "Take all the time you need. Play goes on when you are both ready."
 

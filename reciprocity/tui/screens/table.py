@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,9 +32,12 @@ from reciprocity.engine import (
     Seat,
     Share,
 )
-from reciprocity.protocol import SeatView
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
 from reciprocity.tui.widgets.standing import Standing
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
+
 
 #: Which seat acts in each phase of a turn, and so who speaks when someone types.
 _ACTOR = {

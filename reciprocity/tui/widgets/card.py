@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from reciprocity.deck import CardKind
 from reciprocity.engine import Phase
-from reciprocity.protocol import SeatView
 
 OPENERS = (
     "Thank you for telling me.",
@@ -16,6 +16,9 @@ OPENERS = (
     "That took courage.",
     "I'd love to hear more.",
 )
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
 
 
 class CardPanel(Widget):
@@ -37,7 +40,7 @@ class CardPanel(Widget):
                 return Content.styled(f"No cards are left for {sharer} to draw.", "$text-muted")
             return Content.styled(f"{sharer} draws the next card.", "$text-muted")
         parts: list[str | tuple[str, str]] = []
-        kind = "Do this together" if view.card.kind is CardKind.ACTION else "Question"
+        kind = "Do this together" if view.card.kind == "action" else "Question"
         parts.append((f"{kind} · level {view.card.level}\n\n", "$text-muted"))
         parts.append((view.card.text, "bold"))
         return Content.assemble(*parts)

@@ -7,6 +7,7 @@ scrolls by itself when the deck is longer than the room it has.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -14,7 +15,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from reciprocity.deck import Deck
+if TYPE_CHECKING:
+    from reciprocity.deck import Deck
 
 #: What the preview shows before a deck is chosen.
 NO_DECK = "Choose a deck to see what it holds."
@@ -46,8 +48,6 @@ def preview_content(deck: Deck | None) -> Content:
     ]
     if deck.author:
         parts.append(Content.from_markup("[$text-muted]by $author", author=deck.author))
-    if deck.description.strip():
-        parts += [Content(""), Content(" ".join(deck.description.split()))]
     if deck.content_notes:
         notes = "; ".join(deck.content_notes)
         parts += [
@@ -56,6 +56,8 @@ def preview_content(deck: Deck | None) -> Content:
                 "[b $text-warning]Content notes:[/] [$text-warning]$notes", notes=notes
             ),
         ]
+    if deck.description.strip():
+        parts += [Content(""), Content(" ".join(deck.description.split()))]
     parts += [Content(""), *_levels(deck)]
     tags = deck.tags()
     if tags:
@@ -74,7 +76,7 @@ def _levels(deck: Deck) -> Iterable[Content]:
             name=level.name,
             count=_plural(len(level.cards), "card"),
         )
-        yield Content.from_markup("[$text-muted]   $intent", intent=level.intent)
+        yield Content.from_markup("[$text-muted]$intent", intent=level.intent)
 
 
 class DeckPreview(VerticalScroll):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from reciprocity.engine import Seat
-from reciprocity.protocol import SeatView
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
 
 
 class Standing(Widget):
