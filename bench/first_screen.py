@@ -2,8 +2,8 @@
 
 Each run is a fresh process that starts the app headless and exits once the first screen is
 up, so the figure includes start-up and imports, as a person would feel it. The decks are
-read in a worker once the screen is up; a second figure says when the deck list is filled. Prints figures;
-this is a benchmark, not a test.
+read in a worker once the screen is up; a second figure says when the deck list is filled.
+Prints figures; this is a benchmark, not a test.
 
     uv run python bench/first_screen.py [--runs 15]
 """
