@@ -665,6 +665,21 @@ def test_raising_a_limit_lets_a_ready_pair_go_deeper(deck: Deck) -> None:
     assert state.level == 2 and state.ceiling == 2
 
 
+def test_a_limit_raised_mid_turn_opens_the_deeper_level_at_the_next_draw(deck: Deck) -> None:
+    state = turns(started(deck, limits=(1, 3)), *[SUPPORTED] * 4)  # held at 1 by Ana's limit
+    state = play(state, (A, Draw()))
+    state, events = run(state, (A, SetLimit(limit=2)))
+    assert events == [LimitSet(seat=A, limit=2, lines=frozenset())]  # not while a card is out
+    assert state.level == 1
+    card = str(state.card)
+    state, events = run(state, (A, Pass()))
+    assert events == [
+        CardPassed(seat=A, card=card, level=1),
+        LevelChanged(level=2, reason="deeper"),
+    ]
+    assert state.level == 2 and state.sharer is A
+
+
 # --- limits changed mid-game -----------------------------------------------------------
 
 
@@ -952,6 +967,14 @@ def test_set_limit_and_end_still_work_while_paused(deck: Deck) -> None:
     state, events = run(state, (A, End()))
     assert events == [GameEnded(seat=A)]
     assert state.phase is Phase.CLOSING and not state.paused
+
+
+def test_a_pause_during_setup_holds_setup_but_limits_can_still_be_chosen(deck: Deck) -> None:
+    moves = setup_moves()
+    state = play(new_game(deck, 1), *moves[:3], (B, Pause()))
+    assert illegal(state, A, CheckIn(score=2)) == "The game is paused. Press ready when you are."
+    state = play(state, (B, SetLimit(limit=2)), (A, Ready()), (B, Ready()), *moves[4:])
+    assert state.phase is Phase.DRAW and not state.paused
 
 
 def test_pause_twice_and_ready_without_a_pause_are_illegal(deck: Deck) -> None:
