@@ -1,0 +1,66 @@
+"""The engine is pure: importing it loads no terminal, network, event-loop or database code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+FORBIDDEN = ("textual", "websockets", "asyncio", "sqlite3")
+
+# Prints, as JSON, every loaded module that is one of FORBIDDEN or inside one of them (also
+# the C halves `_asyncio` and `_sqlite3`), after running the given imports.
+PROBE = """
+import json, sys
+{imports}
+forbidden = {forbidden!r}
+roots = set(forbidden) | {{"_" + name for name in forbidden}}
+loaded = sorted(
+    name for name in sys.modules
+    if name in roots or any(name.startswith(root + ".") for root in roots)
+)
+print(json.dumps(loaded))
+"""
+
+
+def loaded_after(*imports: str) -> list[str]:
+    """The forbidden modules loaded in a fresh interpreter after these imports."""
+    code = PROBE.format(imports="\n".join(imports), forbidden=FORBIDDEN)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert isinstance(loaded, list)
+    return [str(name) for name in loaded]
+
+
+def test_importing_the_engine_loads_no_terminal_network_loop_or_database() -> None:
+    assert loaded_after("import reciprocity.engine") == []
+
+
+def test_using_the_engine_loads_none_of_them_either() -> None:
+    play = """
+import reciprocity.engine as e
+from reciprocity.deck import Card, Deck, Level
+level = Level(name="L", intent="I", cards=(Card(id="c", text="T"),))
+deck = Deck(id="d", title="D", levels=(level,))
+state = e.new_game(deck, 1, checkin=False)
+for seat, command in [
+    (e.Seat.A, e.Join(name="Ana")), (e.Seat.B, e.Join(name="Ben")),
+    (e.Seat.A, e.SetLimit(limit=1)), (e.Seat.B, e.SetLimit(limit=1)),
+    (e.Seat.A, e.Draw()), (e.Seat.A, e.Share()), (e.Seat.B, e.Respond()),
+    (e.Seat.A, e.MarkSupported()), (e.Seat.B, e.End()),
+]:
+    state = e.replay(state, e.decide(state, seat, command))
+assert state.phase is e.Phase.FINISHED, state.phase
+"""
+    assert loaded_after(play) == []
+
+
+def test_the_probe_sees_a_forbidden_module_and_its_submodules() -> None:
+    # Without this, an empty answer could mean the probe is blind.
+    loaded = loaded_after("import sqlite3", "import asyncio.events", "import reciprocity.engine")
+    assert "sqlite3" in loaded
+    assert "asyncio" in loaded and "asyncio.events" in loaded
+    assert "_sqlite3" in loaded
+    assert {name.split(".")[0].lstrip("_") for name in loaded} <= set(FORBIDDEN)
