@@ -182,7 +182,7 @@ def _notice(
             case CardPassed(seat=seat) if isinstance(command, Pass):
                 lines.append(f"{after.name(seat)} passed. A pass is always free.")
             case CardPassed():
-                lines.append("That card was set aside: it is deeper than you are playing now.")
+                lines.append("That card was set aside, to keep within what you both chose.")
             case TurnEnded(sharer=sharer, outcome=outcome, felt=felt):
                 lines.append(_outcome_line(after, sharer, outcome, felt))
             case LevelChanged(level=level, reason="deeper"):

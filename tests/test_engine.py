@@ -1014,9 +1014,37 @@ def test_either_partner_may_end_at_any_moment(deck: Deck, seat: Seat, steps: int
     assert state.card is None
 
 
-def test_end_during_setup_goes_to_closing(deck: Deck) -> None:
-    state = play(new_game(deck, 1), (A, Join(name="Ana")), (A, End()))
+def test_end_during_setup_finishes_without_a_closing_check_in(deck: Deck) -> None:
+    state, events = run(play(new_game(deck, 1), (A, Join(name="Ana"))), (A, End()))
+    assert events == [GameEnded(seat=A), GameFinished()]
+    assert state.phase is Phase.FINISHED
+
+
+def test_after_a_check_in_the_end_waits_for_the_check_out(deck: Deck) -> None:
+    state = started(deck)
+    assert state.checkin and state.a.checked_in and state.b.checked_in
+    state, events = run(state, (A, End()))
+    assert events == [GameEnded(seat=A)]
     assert state.phase is Phase.CLOSING
+
+
+def test_limits_cannot_change_after_the_end(deck: Deck) -> None:
+    state = play(started(deck), (A, End()))
+    assert illegal(state, B, SetLimit(limit=1)) == "The game has ended."
+
+
+def test_a_line_drawn_mid_turn_sets_aside_the_card_that_carries_it(deck: Deck) -> None:
+    state = started(deck)
+    for _ in range(20):
+        state, _ = run(state, (state.sharer, Draw()))
+        if "family" in deck.card(state.card or "").tags:
+            break
+        state = play(state, (state.sharer, Pass()))
+    card = state.card
+    assert card is not None and "family" in deck.card(card).tags
+    state, events = run(state, (state.listener, SetLimit(limit=3, lines=frozenset({"family"}))))
+    assert isinstance(events[-1], CardPassed) and events[-1].card == card
+    assert state.phase is Phase.DRAW and state.card is None
 
 
 def test_closing_check_in_by_both_finishes_the_game(deck: Deck) -> None:

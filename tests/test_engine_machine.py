@@ -214,9 +214,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(seat=seats, data=st.data(), lines=lines)
     def change_limit(self, seat: Seat, data: st.DataObject, lines: frozenset[str]) -> None:
-        """A partner changes their own limit and lines, at any moment until the finish."""
+        """A partner changes their own limit and lines, at any moment until the end."""
         limit = self._limit(data)
-        legal = self.state.phase is not Phase.FINISHED
+        legal = self.state.phase not in (Phase.CLOSING, Phase.FINISHED)
         self._do(seat, SetLimit(limit=limit, lines=lines), expect_legal=legal)
 
     def _limit(self, data: st.DataObject) -> int:

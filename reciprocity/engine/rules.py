@@ -127,6 +127,8 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
     if state.phase is Phase.FINISHED:
         raise IllegalMove("This game has finished.")
     match command:
+        case SetLimit() if state.phase is Phase.CLOSING:
+            raise IllegalMove("The game has ended.")
         case SetLimit():
             events: list[Event] = [_limit_set(state, seat, command)]
         case Pause() | Ready():
@@ -174,7 +176,13 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, paused=False, ready=frozenset())
         case GameEnded(seat=seat):
             return replace(
-                state, phase=phase, paused=False, ready=frozenset(), ended_by=seat, card=None
+                state,
+                phase=phase,
+                paused=False,
+                ready=frozenset(),
+                ended_by=seat,
+                card=None,
+                card_level=None,
             )
     return state if phase is state.phase else replace(state, phase=phase)
 
@@ -264,18 +272,31 @@ def _settle(state: GameState) -> list[Event]:
     """What follows by itself: starting, finishing, and keeping the level where it belongs."""
     if state.phase is Phase.SETUP and _set_up(state):
         return [GameStarted()]
-    if state.phase is Phase.CLOSING and (
-        not state.checkin or all(p.checked_out for p in (state.a, state.b))
-    ):
+    if state.phase is Phase.CLOSING and _closing_done(state):
         return [GameFinished()]
     events: list[Event] = []
     if state.phase in IN_PLAY and state.level > state.ceiling:
         events.append(LevelChanged(level=state.ceiling, reason="limit"))
-    if state.phase is Phase.SHARE and state.card and (state.card_level or 0) > state.ceiling:
+    if state.phase is Phase.SHARE and _out_of_bounds(state):
         events.append(_passed(state))
     if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
         events.append(LevelChanged(level=state.level + 1, reason="deeper"))
     return events
+
+
+def _closing_done(state: GameState) -> bool:
+    """Both checked out; or there is no check-out to do, as when none was done at the start."""
+    partners = (state.a, state.b)
+    checked_in = state.checkin and all(p.checked_in for p in partners)
+    return not checked_in or all(p.checked_out for p in partners)
+
+
+def _out_of_bounds(state: GameState) -> bool:
+    """The card on the table is now deeper than the ceiling, or carries a line just drawn."""
+    if state.card is None:
+        return False
+    tags = state.deck.card(state.card).tags
+    return (state.card_level or 0) > state.ceiling or not state.lines.isdisjoint(tags)
 
 
 def _may_go_deeper(state: GameState) -> bool:
