@@ -34,6 +34,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
     )
 
+    host = commands.add_parser(
+        "host",
+        help="host a game over the network and get a code for your partner",
+        description="Host a game: shows a short code to pass to your partner. Starts a relay "
+        "in this program unless --relay names one that already runs.",
+    )
+    host.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
+    host.add_argument("--name", help="your name")
+    host.add_argument("--relay", metavar="URL", help="a running relay, such as ws://host:8765")
+    host.add_argument(
+        "--port", type=int, default=8765, help="port for the relay started here (default: 8765)"
+    )
+    host.add_argument(
+        "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
+    )
+
+    join = commands.add_parser("join", help="join your partner's game with the code they gave")
+    join.add_argument("code", metavar="CODE", help="the code, such as 7-amber-harbor")
+    join.add_argument("--name", help="your name")
+    join.add_argument(
+        "--relay", metavar="URL", help="the relay's address (default: ws://localhost:8765)"
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run a relay for network games, with no screen; logs to stderr",
+        description="Run the relay alone. It keeps outcomes in its database and never the "
+        "words partners type.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on")
+    serve.add_argument("--db", metavar="PATH", help="the relay's database (default: data folder)")
+
     _add_deck_parser(commands)
     _add_history_parser(commands)
     return parser
@@ -136,6 +169,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from reciprocity.history import history_command
 
         return history_command(args)
+    if args.command == "serve":
+        from reciprocity_server.serve import serve_command
+
+        return serve_command(args)
+    if args.command in ("host", "join"):
+        from reciprocity.remote import remote_command
+
+        return remote_command(args)
     return _play(args)
 
 

@@ -399,6 +399,7 @@ def export_record(record: GameRecord) -> dict[str, Any]:
                 "minute": point.minute,
                 "sharer": point.sharer.value,
                 "level": point.level,
+                "card": point.card,
                 "outcome": point.outcome.value,
             }
             for point in summary.timeline

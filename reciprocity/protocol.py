@@ -1,17 +1,19 @@
-"""What travels between a room and a player's screen: per-seat views.
+"""What travels between a room and a player's screen: per-seat views, and the wire messages.
 
 Each seat sees the table and its own private choices, never the partner's limit or lines.
-Models are frozen and forbid unknown fields.
+Models are frozen and forbid unknown fields. There is one discriminated union per direction
+(`ClientMessage`, `ServerMessage`), each with one module-level `TypeAdapter`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind
-from reciprocity.engine import Outcome, Phase, Seat
+from reciprocity.engine import Command, Outcome, Phase, Seat
+from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
 
@@ -95,3 +97,131 @@ class SeatView(_Frozen):
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)
+
+
+# --- The wire: what clients and the relay send each other ------------------------------
+
+#: Bumped whenever a message changes shape. The hello carries it.
+PROTOCOL_VERSION = 1
+#: No frame may be larger than this, in bytes.
+MAX_FRAME = 16 * 1024
+#: The longest typed message, in characters. The payload is opaque to the relay.
+MAX_PAYLOAD = 4000
+
+Code = Annotated[str, Field(pattern=r"^[0-9]{1,4}-[a-z]{2,12}-[a-z]{2,12}$", max_length=32)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+
+
+class CreateRoom(_Frozen):
+    """Host a new game with a deck the relay knows (by id), and take seat A."""
+
+    deck: str = Field(max_length=64)
+    name: Name
+    checkin: bool = True
+
+
+class JoinRoom(_Frozen):
+    """Take the free seat of the game a code names."""
+
+    code: Code
+    name: Name
+
+
+class Resume(_Frozen):
+    """Come back to a seat after a drop, with the token from the welcome."""
+
+    token: str = Field(min_length=16, max_length=128)
+    last_seq: int = Field(ge=0)
+
+
+class Hello(_Frozen):
+    """The first message on every connection: exactly one of create, join or resume."""
+
+    type: Literal["hello"] = "hello"
+    version: int
+    create: CreateRoom | None = None
+    join: JoinRoom | None = None
+    resume: Resume | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Hello:
+        if sum(part is not None for part in (self.create, self.join, self.resume)) != 1:
+            raise ValueError("a hello carries exactly one of create, join or resume")
+        return self
+
+
+class CommandMessage(_Frozen):
+    """A seat's command. Sending the same `id` again has the effect of sending it once."""
+
+    type: Literal["command"] = "command"
+    id: str = Field(min_length=1, max_length=64)
+    command: Annotated[Command, Field(discriminator="type")]
+
+
+class Say(_Frozen):
+    """Words for the partner's screen. The relay forwards the payload and never keeps it."""
+
+    type: Literal["say"] = "say"
+    payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
+
+
+ClientMessage = Annotated[Hello | CommandMessage | Say, Field(discriminator="type")]
+
+
+class Welcome(_Frozen):
+    """The relay's answer to a good hello: the seat, its resume token and the room's code."""
+
+    type: Literal["welcome"] = "welcome"
+    version: int = PROTOCOL_VERSION
+    code: str
+    seat: Seat
+    token: str
+
+
+class Words(_Frozen):
+    """Words from the partner's seat, to show and forget."""
+
+    type: Literal["words"] = "words"
+    seat: Seat
+    payload: str
+
+
+class Ack(_Frozen):
+    """A command was committed (or had been already: ids are idempotent)."""
+
+    type: Literal["ack"] = "ack"
+    id: str
+    seq: int
+
+
+ErrorCode = Literal[
+    "bad_json",
+    "bad_message",
+    "too_large",
+    "version",
+    "hello_first",
+    "no_such_room",
+    "room_full",
+    "bad_token",
+    "unknown_deck",
+    "rate_limited",
+    "illegal",
+    "server",
+]
+
+
+class Error(_Frozen):
+    """Something the relay could not do. The connection stays open unless it says otherwise."""
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    id: str | None = None
+
+
+ServerMessage = Annotated[Welcome | SeatView | Words | Ack | Error, Field(discriminator="type")]
+
+#: Client to relay: `CLIENT.validate_json(frame)`, `CLIENT.dump_json(message)`.
+CLIENT: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+#: Relay to client.
+SERVER: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -236,7 +236,9 @@ def test_json_export_has_full_records_and_never_limits_lines_or_words(
         "unrepaired",
         "passed",
     }
-    assert all(set(p) == {"minute", "sharer", "level", "outcome"} for p in game["timeline"])
+    assert all(set(p) == {"minute", "sharer", "level", "card", "outcome"} for p in game["timeline"])
+    # Each turn keeps which card it was, by id (GAME.md: sharer, card, level, outcome, time).
+    assert all(p["card"] == f"l{p['level']}-{p['card'].split('-')[1]}" for p in game["timeline"])
     # Private choices and words are never exported: only how many times a limit changed.
     assert "family" not in out
     assert "Card " not in out  # card texts

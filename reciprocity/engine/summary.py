@@ -31,6 +31,7 @@ class TurnPoint:
     sharer: Seat
     level: int
     outcome: Outcome
+    card: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +105,11 @@ def summarize(events: Iterable[tuple[float, Event]]) -> Summary:
             case GameStarted():
                 start = at
                 counts["limits"] = 0
-            case CardPassed(seat=seat, level=level):
+            case CardPassed(seat=seat, level=level, card=card):
                 totals[seat] = _with(totals[seat], passes=totals[seat].passes + 1)
-                timeline.append(TurnPoint(_minutes(start, at), seat, level, Outcome.PASSED))
-            case TurnEnded(sharer=seat, level=level, outcome=outcome):
+                point = TurnPoint(_minutes(start, at), seat, level, Outcome.PASSED, card)
+                timeline.append(point)
+            case TurnEnded(sharer=seat, level=level, outcome=outcome, card=card):
                 counts["turns"] += 1
                 counts["repairs"] += outcome is Outcome.REPAIRED
                 counts["not_yet"] += outcome is Outcome.NOT_YET
@@ -119,7 +121,7 @@ def summarize(events: Iterable[tuple[float, Event]]) -> Summary:
                     supported=mine.supported + outcome.counts_toward_depth,
                     depth_sum=mine.depth_sum + level,
                 )
-                timeline.append(TurnPoint(_minutes(start, at), seat, level, outcome))
+                timeline.append(TurnPoint(_minutes(start, at), seat, level, outcome, card))
             case LevelChanged(level=level):
                 deepest = max(deepest, level)
             case Paused():

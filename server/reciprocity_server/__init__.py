@@ -1,0 +1,1 @@
+"""The Reciprocity relay: a thin websockets shell around rooms."""
