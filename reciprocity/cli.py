@@ -28,11 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     play = commands.add_parser("play", help="play on one shared terminal")
-    play.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
+    _add_game_options(play)
     play.add_argument("--names", nargs=2, metavar=("A", "B"), help="the two partners' names")
-    play.add_argument(
-        "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
-    )
 
     host = commands.add_parser(
         "host",
@@ -40,14 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Host a game: shows a short code to pass to your partner. Starts a relay "
         "in this program unless --relay names one that already runs.",
     )
-    host.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
+    _add_game_options(host)
     host.add_argument("--name", help="your name")
     host.add_argument("--relay", metavar="URL", help="a running relay, such as ws://host:8765")
     host.add_argument(
         "--port", type=int, default=8765, help="port for the relay started here (default: 8765)"
-    )
-    host.add_argument(
-        "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
     )
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
@@ -140,6 +134,14 @@ def _add_history_parser(subparsers: argparse._SubParsersAction[argparse.Argument
     delete.add_argument("id", nargs="?", metavar="ID", help="the game's id, or its first letters")
     delete.add_argument("--all", action="store_true", help="delete every game")
     delete.add_argument("--yes", "-y", action="store_true", help="delete without asking")
+
+
+def _add_game_options(parser: argparse.ArgumentParser) -> None:
+    """The options every new game takes: its deck and whether to check in."""
+    parser.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
+    parser.add_argument(
+        "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,6 +59,14 @@ def view(pilot: Pilot[int]) -> object:
     return app.view
 
 
+async def open_level_two(pilot: Pilot[int]) -> None:
+    """Four turns that land well: each partner is met with support twice, so level 2 opens."""
+    for _ in range(4):
+        await turn(pilot, "d", "s", "r", "y")
+    app = pilot.app
+    assert isinstance(app, ReciprocityApp) and app.view is not None and app.view.level == 2
+
+
 async def turn(pilot: Pilot[int], *keys: str) -> None:
     """Press the keys of one turn, letting the screen catch up after each."""
     for key in keys:
@@ -119,9 +127,7 @@ async def test_a_sting_brushed_off_steps_the_level_down() -> None:
     app = new_app(checkin=False)
     async with app.run_test(size=SIZE) as pilot:
         await set_up(pilot, checkin=False)
-        for _ in range(4):
-            await turn(pilot, "d", "s", "r", "y")
-        assert app.view is not None and app.view.level == 2
+        await open_level_two(pilot)
         assert "Level 2 is open" in notice(pilot)
         await turn(pilot, "d", "s", "r", "x", "h", "g")
         assert app.view.level == 1
@@ -134,9 +140,7 @@ async def test_pass_is_free_and_offers_a_lighter_card() -> None:
     app = new_app(checkin=False)
     async with app.run_test(size=SIZE) as pilot:
         await set_up(pilot, checkin=False)
-        for _ in range(4):
-            await turn(pilot, "d", "s", "r", "y")
-        assert app.view is not None and app.view.level == 2
+        await open_level_two(pilot)
         sharer = app.view.sharer
         await turn(pilot, "d", "p")
         assert app.view.sharer is sharer and app.view.phase is Phase.DRAW
@@ -206,9 +210,7 @@ async def test_lowering_a_limit_mid_game_is_private_and_takes_effect() -> None:
     app = new_app(checkin=False)
     async with app.run_test(size=SIZE) as pilot:
         await set_up(pilot, limits=(3, 3), checkin=False)
-        for _ in range(4):
-            await turn(pilot, "d", "s", "r", "y")
-        assert app.view is not None and app.view.level == 2
+        await open_level_two(pilot)
         await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press("n")
