@@ -112,6 +112,7 @@ class TableScreen(Screen[None]):
         """Follow the app's view of the table."""
         self.watch(self.app, "view", self._follow, init=True)
         self.query_one("#say", Input).display = False
+        self.query_one("#words", RichLog).display = False
 
     # --- following the game ------------------------------------------------------------
 
@@ -122,7 +123,9 @@ class TableScreen(Screen[None]):
             return
         new_card = view.card is not None and (previous is None or previous.card != view.card)
         if new_card or (previous is not None and previous.turns != view.turns):
-            self.query_one("#words", RichLog).clear()
+            words = self.query_one("#words", RichLog)
+            words.clear()
+            words.display = False
             self.felt = frozenset()
         self.query_one("#table-title", Label).update(f"Reciprocity · {view.deck_title}")
         self.query_one("#prompt", Static).update(self._prompt(view))
@@ -350,7 +353,9 @@ class TableScreen(Screen[None]):
         """Show a partner's words for this turn. They are never kept."""
         view = self.view
         name = view.name(seat) if view is not None else seat.value
-        self.query_one("#words", RichLog).write(f"{name}: {text}")
+        words = self.query_one("#words", RichLog)
+        words.display = True
+        words.write(f"{name}: {text}")
 
     def action_pause(self) -> None:
         """Pause for both partners."""
