@@ -154,6 +154,10 @@ class Store:
         ]
         with self._transaction() as db:
             db.executemany("INSERT INTO events (game_id, seq, at, body) VALUES (?, ?, ?, ?)", rows)
+            self._commit_with(db, game_id, first_seq + len(events) - 1, at)
+
+    def _commit_with(self, db: sqlite3.Connection, game_id: str, last_seq: int, at: float) -> None:
+        """For subclasses: what else to write in the same transaction as a game's events."""
 
     def finish(self, game_id: str) -> None:
         """Mark a game finished and blank the private values its log held."""

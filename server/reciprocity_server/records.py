@@ -1,0 +1,143 @@
+"""The relay's records: the game event log, plus what it takes to route and resume rooms.
+
+`RelayStore` is the project's `Store` with three more tables in the same SQLite file:
+
+- `relay_rooms`: each live room's code, number and last activity;
+- `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
+- `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
+  with, so that a retried command has no second effect, even after a restart.
+
+A command's id is written in the same transaction as the events it caused: either both are
+on disk or neither is. The words partners type never reach this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reciprocity.engine import Seat
+from reciprocity.store import Store, StoreError
+
+_RELAY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS relay_rooms (
+    game_id TEXT PRIMARY KEY REFERENCES games(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    last_active REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relay_seats (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (game_id, seat)
+);
+CREATE TABLE IF NOT EXISTS relay_commands (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (game_id, seat, command_id)
+);
+"""
+
+
+def token_hash(token: str) -> str:
+    """What the relay keeps of a resume token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """A live room as the records hold it, to bring it back after a restart."""
+
+    game_id: str
+    code: str
+    number: int
+    last_active: float
+    tokens: dict[Seat, str] = field(default_factory=dict)
+    commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+class RelayStore(Store):
+    """The event log with the relay's rooms, token hashes and command ids beside it.
+
+    Use it from one thread at a time: the relay runs all its work in one worker thread.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path)
+        self._tag: tuple[Seat, str] | None = None
+        try:
+            self._db.executescript(_RELAY_SCHEMA)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the records at {self.path}: {error}") from None
+
+    @contextmanager
+    def tagged(self, seat: Seat, command_id: str) -> Iterator[None]:
+        """Within this block, events appended are recorded as caused by this seat's command."""
+        self._tag = (seat, command_id)
+        try:
+            yield
+        finally:
+            self._tag = None
+
+    def _commit_with(self, db: sqlite3.Connection, game_id: str, last_seq: int, at: float) -> None:
+        """With the events: the command id that caused them (if tagged) and the room's activity."""
+        if self._tag is not None:
+            seat, command_id = self._tag
+            db.execute(
+                "INSERT INTO relay_commands (game_id, seat, command_id, seq) VALUES (?, ?, ?, ?)",
+                (game_id, seat.value, command_id, last_seq),
+            )
+        db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
+
+    def add_room(self, game_id: str, code: str, number: int, at: float) -> None:
+        """Record a new room's code for a game already created."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO relay_rooms (game_id, code, number, created_at, last_active)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (game_id, code, number, at, at),
+            )
+
+    def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
+        """Record the hash of a seat's resume token."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO relay_seats (game_id, seat, token_hash) VALUES (?, ?, ?)",
+                (game_id, seat.value, token_hash),
+            )
+            db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
+
+    def remove_room(self, game_id: str) -> None:
+        """Forget a room's code, token hashes and command ids. Its event log stays."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM relay_rooms WHERE game_id = ?", (game_id,))
+
+    def rooms(self) -> list[StoredRoom]:
+        """Every live room, oldest first."""
+        try:
+            rooms = [
+                StoredRoom(game_id, code, number, last_active)
+                for game_id, code, number, last_active in self._db.execute(
+                    "SELECT game_id, code, number, last_active FROM relay_rooms ORDER BY created_at"
+                )
+            ]
+            by_id = {room.game_id: room for room in rooms}
+            for game_id, seat, hashed in self._db.execute(
+                "SELECT game_id, seat, token_hash FROM relay_seats"
+            ):
+                by_id[game_id].tokens[Seat(seat)] = hashed
+            for game_id, seat, command_id, seq in self._db.execute(
+                "SELECT game_id, seat, command_id, seq FROM relay_commands ORDER BY seq"
+            ):
+                by_id[game_id].commands.setdefault(Seat(seat), []).append((command_id, seq))
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
+        return rooms

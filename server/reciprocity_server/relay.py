@@ -1,0 +1,508 @@
+"""The relay's core, without sockets: rooms by code, and what to send to whom.
+
+In the manner of h11 and websockets, the core does no I/O of its own apart from its records.
+The shell (`serve.py`) numbers each connection, passes every frame it receives to
+`Relay.receive`, and carries out the returned `Send` and `Close` outputs. All calls must come
+from one thread at a time; the shell runs them in one worker thread, off the event loop.
+
+The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
+counts only once its events are committed, and each seat is sent only its own view. Words
+(`say`) are forwarded to the partner's connection and never parsed, stored or logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from reciprocity.deck import Deck
+from reciprocity.engine import (
+    CardPassed,
+    Event,
+    GameEnded,
+    GameFinished,
+    GameStarted,
+    IllegalMove,
+    Join,
+    LevelChanged,
+    Paused,
+    Resumed,
+    Seat,
+    TurnEnded,
+    decide,
+    new_game,
+)
+from reciprocity.library import available_decks
+from reciprocity.protocol import (
+    CLIENT,
+    PROTOCOL_VERSION,
+    Ack,
+    CommandMessage,
+    CreateRoom,
+    Error,
+    ErrorCode,
+    Hello,
+    JoinRoom,
+    Resume,
+    Say,
+    SeatView,
+    ServerMessage,
+    Welcome,
+    Words,
+)
+from reciprocity.room import Room
+from reciprocity.store import StoreError
+from reciprocity_server.records import RelayStore, token_hash
+from reciprocity_server.words import WORDS
+
+log = logging.getLogger("reciprocity_server")
+# Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
+log.addHandler(logging.NullHandler())
+
+#: Failed joins (wrong code, full room, unknown token) allowed per address per window.
+JOIN_FAILURES = 10
+#: Errors allowed per connection per window before it is closed with 1008.
+CONNECTION_ERRORS = 10
+#: The window of both limits, in seconds.
+WINDOW = 60.0
+#: Room numbers run from 1 to this.
+MAX_NUMBER = 9999
+#: How many command ids per seat are remembered, to answer a retry with the same ack.
+RECENT_IDS = 256
+#: Close codes: a policy violation, a seat taken over by a newer connection, an expired room.
+CLOSE_POLICY = 1008
+CLOSE_REPLACED = 4001
+CLOSE_EXPIRED = 1001
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send a message to a connection."""
+
+    conn: int
+    message: ServerMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close a connection, after anything already sent to it."""
+
+    conn: int
+    code: int
+    reason: str
+
+
+Output = Send | Close
+
+
+@dataclass(eq=False, slots=True)
+class LiveRoom:
+    """A room the relay holds: its game, its seats' token hashes and who is connected."""
+
+    number: int
+    code: str
+    room: Room
+    last_active: float
+    tokens: dict[Seat, str] = field(default_factory=dict)
+    conns: dict[Seat, int] = field(default_factory=dict)
+    commands: dict[Seat, OrderedDict[str, int]] = field(
+        default_factory=lambda: {seat: OrderedDict() for seat in Seat}
+    )
+
+    def remember(self, seat: Seat, command_id: str, seq: int) -> None:
+        """Keep a command's id and the seq it was acknowledged with (the recent ones only)."""
+        recent = self.commands[seat]
+        recent[command_id] = seq
+        while len(recent) > RECENT_IDS:
+            recent.popitem(last=False)
+
+
+@dataclass(eq=False, slots=True)
+class _Conn:
+    address: str
+    errors: deque[float] = field(default_factory=deque)
+    room: LiveRoom | None = None
+    seat: Seat = Seat.A
+
+
+def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Error:
+    return Error(code=code, message=message, id=command_id)
+
+
+NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it with your partner.")
+ROOM_FULL = _error("room_full", "This game already has two players.")
+BAD_TOKEN = _error(
+    "bad_token", "That game is not known here any more (it may have expired). Join with the code."
+)
+RATE_LIMITED = _error(
+    "rate_limited", "Too many wrong codes from your address. Please wait a minute and try again."
+)
+HELLO_FIRST = _error("hello_first", "Please send a hello first.")
+SEATED = _error("bad_message", "This connection already has a seat. Open another for a new game.")
+BAD_JSON = _error("bad_json", "That was not valid JSON.")
+NOT_SAVED = "The relay could not save that. Please try again."
+
+
+class Relay:
+    """The registry of rooms by code, and the handling of every client message.
+
+    `decks` are offered besides the shipped decks and those in the data folder's deck folder,
+    by id (an in-process relay passes the host's own deck this way). A room with no activity
+    for `idle_hours` is forgotten by `expire`, which the shell calls now and then.
+    """
+
+    def __init__(
+        self,
+        store: RelayStore,
+        decks: Mapping[str, Deck] | None = None,
+        *,
+        idle_hours: float = 24.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.decks = dict(decks or {})
+        self.idle_seconds = idle_hours * 3600
+        self.clock = clock
+        self.rooms: dict[int, LiveRoom] = {}
+        self._tokens: dict[str, tuple[LiveRoom, Seat]] = {}
+        self._conns: dict[int, _Conn] = {}
+        self._failures: dict[str, deque[float]] = {}
+
+    # --- life of the relay ---------------------------------------------------------------
+
+    def restore(self) -> int:
+        """Bring back the live rooms from the records, as after a restart; returns how many."""
+        for stored in self.store.rooms():
+            try:
+                room = Room.resume(self.store, stored.game_id)
+            except (KeyError, ValueError, StoreError) as error:
+                log.warning("room %d: cannot be restored (%s)", stored.number, type(error).__name__)
+                continue
+            live = LiveRoom(stored.number, stored.code, room, stored.last_active)
+            for seat, hashed in stored.tokens.items():
+                live.tokens[seat] = hashed
+                self._tokens[hashed] = (live, seat)
+            for seat, used in stored.commands.items():
+                for command_id, seq in used:
+                    live.remember(seat, command_id, seq)
+            self.rooms[stored.number] = live
+        if self.rooms:
+            log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
+        return len(self.rooms)
+
+    def expire(self) -> list[Output]:
+        """Forget rooms idle for too long, and close any connection still in one."""
+        now = self.clock()
+        outputs: list[Output] = []
+        for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
+            for conn in live.conns.values():
+                self._conns[conn].room = None
+                outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
+            for hashed in live.tokens.values():
+                self._tokens.pop(hashed, None)
+            del self.rooms[live.number]
+            try:
+                self.store.remove_room(live.room.id)
+            except StoreError as error:
+                log.error("room %d: %s", live.number, error)
+            log.info("room %d: expired after %.0f h idle", live.number, self.idle_seconds / 3600)
+        for address in [a for a, times in self._failures.items() if not self._recent(times, now)]:
+            del self._failures[address]
+        return outputs
+
+    # --- connections ---------------------------------------------------------------------
+
+    def connect(self, conn: int, address: str) -> None:
+        """A connection opened from an address."""
+        self._conns[conn] = _Conn(address)
+        log.info("connection %d: opened from %s", conn, address)
+
+    def disconnect(self, conn: int) -> list[Output]:
+        """A connection closed: its partner sees it as not connected."""
+        state = self._conns.pop(conn, None)
+        if state is None:
+            return []
+        log.info("connection %d: closed", conn)
+        live = state.room
+        if live is None or live.conns.get(state.seat) != conn:
+            return []
+        del live.conns[state.seat]
+        live.last_active = self.clock()
+        log.info("room %d: seat %s disconnected", live.number, state.seat)
+        return self._views(live)
+
+    def receive(self, conn: int, frame: str | bytes) -> list[Output]:
+        """Handle one frame from a connection; never raises."""
+        state = self._conns.get(conn)
+        if state is None:
+            return []
+        try:
+            message = CLIENT.validate_json(frame)
+        except ValidationError as error:
+            return self._refuse(conn, _invalid(frame, error))
+        try:
+            match message:
+                case Hello():
+                    return self._hello(conn, state, message)
+                case CommandMessage():
+                    return self._command(conn, state, message)
+                case Say():
+                    return self._say(conn, state, message)
+        except Exception as error:  # a bug must cost one reply, never the relay
+            log.error("connection %d: internal error (%s)", conn, type(error).__name__)
+            return [Send(conn, _error("server", "Something went wrong at the relay. Sorry."))]
+
+    # --- messages ------------------------------------------------------------------------
+
+    def _hello(self, conn: int, state: _Conn, hello: Hello) -> list[Output]:
+        if state.room is not None:
+            return self._refuse(conn, SEATED)
+        if hello.version != PROTOCOL_VERSION:
+            return self._refuse(conn, _version_error(hello.version))
+        if hello.create is not None:
+            return self._create(conn, state, hello.create)
+        if self._rate_limited(state.address):
+            log.info("connection %d: rate limited", conn)
+            return self._refuse(conn, RATE_LIMITED)
+        if hello.join is not None:
+            return self._join(conn, state, hello.join)
+        assert hello.resume is not None  # a hello carries exactly one part
+        return self._resume(conn, state, hello.resume)
+
+    def _create(self, conn: int, state: _Conn, create: CreateRoom) -> list[Output]:
+        deck = self._deck(create.deck)
+        if deck is None:
+            return self._refuse(
+                conn, _error("unknown_deck", f"This relay has no deck called {create.deck!r}.")
+            )
+        try:
+            decide(new_game(deck, 0), Seat.A, Join(name=create.name))
+        except IllegalMove as error:
+            return self._refuse(conn, _error("illegal", str(error)))
+        number = self._free_number()
+        if number is None:
+            return [Send(conn, _error("server", "This relay is full. Please try again later."))]
+        code = f"{number}-{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
+        now = self.clock()
+        try:
+            room = Room.create(deck, self.store, checkin=create.checkin, mode="relay")
+            self.store.add_room(room.id, code, number, now)
+            room.submit(Seat.A, Join(name=create.name))
+        except StoreError as error:
+            log.error("room %d: %s", number, error)
+            return [Send(conn, _error("server", NOT_SAVED))]
+        live = LiveRoom(number, code, room, now)
+        self.rooms[number] = live
+        log.info("room %d: created with deck %s by connection %d", number, deck.id, conn)
+        return self._seat(conn, state, live, Seat.A)
+
+    def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
+        number, _, words = join.code.partition("-")
+        live = self.rooms.get(int(number))
+        if live is None or not hmac.compare_digest(live.code, f"{int(number)}-{words}"):
+            return self._failed(conn, state, NO_SUCH_ROOM)
+        if Seat.B in live.tokens:
+            return self._failed(conn, state, ROOM_FULL)
+        try:
+            live.room.submit(Seat.B, Join(name=join.name))
+        except IllegalMove as error:
+            return self._refuse(conn, _error("illegal", str(error)))
+        except StoreError as error:
+            log.error("room %d: %s", live.number, error)
+            return [Send(conn, _error("server", NOT_SAVED))]
+        log.info("room %d: seat b joined (connection %d)", live.number, conn)
+        return self._seat(conn, state, live, Seat.B)
+
+    def _seat(self, conn: int, state: _Conn, live: LiveRoom, seat: Seat) -> list[Output]:
+        """Give a new player their seat: a fresh token, a welcome, and views all round."""
+        token = secrets.token_urlsafe(24)
+        hashed = token_hash(token)
+        try:
+            self.store.add_seat(live.room.id, seat, hashed, self.clock())
+        except StoreError as error:
+            log.error("room %d: %s", live.number, error)
+            return [Send(conn, _error("server", NOT_SAVED))]
+        live.tokens[seat] = hashed
+        self._tokens[hashed] = (live, seat)
+        return self._attach(conn, state, live, seat, token)
+
+    def _resume(self, conn: int, state: _Conn, resume: Resume) -> list[Output]:
+        found = self._tokens.get(token_hash(resume.token))
+        if found is None:
+            return self._failed(conn, state, BAD_TOKEN)
+        live, seat = found
+        outputs: list[Output] = []
+        old = live.conns.get(seat)
+        if old is not None:
+            self._conns[old].room = None
+            outputs.append(Close(old, CLOSE_REPLACED, "this seat was resumed elsewhere"))
+        newer = max(0, live.room.seq - resume.last_seq)
+        log.info(
+            "room %d: seat %s resumed (connection %d, %d event(s) newer)",
+            live.number,
+            seat,
+            conn,
+            newer,
+        )
+        return outputs + self._attach(conn, state, live, seat, resume.token)
+
+    def _attach(
+        self, conn: int, state: _Conn, live: LiveRoom, seat: Seat, token: str
+    ) -> list[Output]:
+        state.room, state.seat = live, seat
+        live.conns[seat] = conn
+        live.last_active = self.clock()
+        welcome = Welcome(code=live.code, seat=seat, token=token)
+        return [Send(conn, welcome), *self._views(live)]
+
+    def _command(self, conn: int, state: _Conn, message: CommandMessage) -> list[Output]:
+        live, seat = state.room, state.seat
+        if live is None:
+            return self._refuse(conn, HELLO_FIRST)
+        live.last_active = self.clock()
+        seen = live.commands[seat].get(message.id)
+        if seen is not None:
+            return [Send(conn, Ack(id=message.id, seq=seen))]
+        room = live.room
+        before = room.seq
+        try:
+            with self.store.tagged(seat, message.id):
+                events = room.submit(seat, message.command)
+        except IllegalMove as error:
+            return self._refuse(conn, _error("illegal", str(error), message.id))
+        except StoreError as error:
+            log.error("room %d: %s", live.number, error)
+            if room.seq == before:  # nothing was committed
+                return [Send(conn, _error("server", NOT_SAVED, message.id))]
+            events = [event for _, event in room.log[before:]]
+        live.remember(seat, message.id, room.seq)
+        for line in _outcomes(events):
+            log.info("room %d: %s", live.number, line)
+        return [Send(conn, Ack(id=message.id, seq=room.seq)), *self._views(live)]
+
+    def _say(self, conn: int, state: _Conn, say: Say) -> list[Output]:
+        live, seat = state.room, state.seat
+        if live is None:
+            return self._refuse(conn, HELLO_FIRST)
+        live.last_active = self.clock()
+        partner = live.conns.get(seat.other)
+        if partner is None:
+            return []  # the partner's view shows them as away; words are never kept for later
+        return [Send(partner, Words(seat=seat, payload=say.payload))]
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _views(self, live: LiveRoom) -> list[Output]:
+        """Each connected seat's own view, showing who is connected."""
+        return [Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()]
+
+    def _view(self, live: LiveRoom, seat: Seat) -> SeatView:
+        """A seat's view of a room, with each partner's `connected` set."""
+        view = live.room.view(seat)
+        return view.model_copy(
+            update={
+                "a": view.a.model_copy(update={"connected": Seat.A in live.conns}),
+                "b": view.b.model_copy(update={"connected": Seat.B in live.conns}),
+            }
+        )
+
+    def _deck(self, deck_id: str) -> Deck | None:
+        if deck_id in self.decks:
+            return self.decks[deck_id]
+        found = (entry.deck for entry in available_decks() if entry.deck is not None)
+        return next((deck for deck in found if deck.id == deck_id), None)
+
+    def _free_number(self) -> int | None:
+        for _ in range(32):
+            number = secrets.randbelow(MAX_NUMBER) + 1
+            if number not in self.rooms:
+                return number
+        free = [n for n in range(1, MAX_NUMBER + 1) if n not in self.rooms]
+        return secrets.choice(free) if free else None
+
+    def _recent(self, times: deque[float], now: float) -> int:
+        """How many of the times fall within the window; older ones are dropped."""
+        while times and now - times[0] >= WINDOW:
+            times.popleft()
+        return len(times)
+
+    def _rate_limited(self, address: str) -> bool:
+        times = self._failures.get(address)
+        return times is not None and self._recent(times, self.clock()) >= JOIN_FAILURES
+
+    def _failed(self, conn: int, state: _Conn, error: Error) -> list[Output]:
+        """A join or resume that failed: it counts toward the address's limit."""
+        self._failures.setdefault(state.address, deque()).append(self.clock())
+        log.info("connection %d: hello refused (%s)", conn, error.code)
+        return self._refuse(conn, error)
+
+    def _refuse(self, conn: int, error: Error) -> list[Output]:
+        """Reply with an error; a connection with too many in a minute is closed."""
+        outputs: list[Output] = [Send(conn, error)]
+        state = self._conns[conn]
+        now = self.clock()
+        state.errors.append(now)
+        if self._recent(state.errors, now) >= CONNECTION_ERRORS:
+            log.info("connection %d: closed after %d errors in a minute", conn, CONNECTION_ERRORS)
+            outputs.append(Close(conn, CLOSE_POLICY, "too many errors"))
+        return outputs
+
+
+def _invalid(frame: str | bytes, error: ValidationError) -> Error:
+    """The error for a frame that is not a valid client message; never echoes its content."""
+    problems = error.errors(include_input=False, include_url=False)
+    if problems and problems[0]["type"] == "json_invalid":
+        return BAD_JSON
+    try:
+        data = json.loads(frame)
+    except ValueError:
+        return BAD_JSON
+    if isinstance(data, dict) and data.get("type") == "hello":
+        version = data.get("version")
+        if isinstance(version, int) and version != PROTOCOL_VERSION:
+            return _version_error(version)
+    first = problems[0] if problems else None
+    where = ".".join(str(part) for part in first["loc"]) if first else ""
+    what = first["msg"] if first else "not a message"
+    detail = f"{where}: {what}" if where else what
+    return _error("bad_message", f"That message is not valid ({detail[:200]}).")
+
+
+def _version_error(version: int) -> Error:
+    return _error(
+        "version",
+        f"This relay speaks protocol version {PROTOCOL_VERSION}, not {version}: "
+        "please upgrade Reciprocity.",
+    )
+
+
+def _outcomes(events: Iterable[Event]) -> list[str]:
+    """What the log says about events: outcomes only, never names, limits or words."""
+    lines = []
+    for event in events:
+        match event:
+            case GameStarted():
+                lines.append("game started")
+            case CardPassed():
+                lines.append(f"card passed at level {event.level}")
+            case TurnEnded(outcome=outcome, level=level):
+                lines.append(f"turn ended {outcome} at level {level}")
+            case LevelChanged(level=level, reason=reason):
+                lines.append(f"level {level} ({reason})")
+            case Paused():
+                lines.append("paused")
+            case Resumed():
+                lines.append("play resumed")
+            case GameEnded():
+                lines.append("game ended")
+            case GameFinished():
+                lines.append("game finished")
+    return lines

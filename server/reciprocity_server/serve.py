@@ -1,0 +1,297 @@
+"""The relay's shell: a websockets server around the sans-I/O core in `relay.py`.
+
+- Every call into the core (and so every SQLite write) runs in one worker thread, in the
+  order the frames arrived; the event loop only moves frames.
+- Each connection has its own send queue and sender task, so a slow client never holds up
+  another. A client whose queue fills up is dropped, and may resume.
+- `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
+  with 1001 (going away).
+
+`reciprocity serve` runs it alone (`serve_command`); `reciprocity host` starts one in its own
+process with `start_relay`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import functools
+import ipaddress
+import itertools
+import logging
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from reciprocity import ReciprocityError
+from reciprocity.deck import Deck
+from reciprocity.paths import data_dir
+from reciprocity.protocol import MAX_FRAME
+from reciprocity_server.records import RelayStore
+from reciprocity_server.relay import Close, Output, Relay
+
+log = logging.getLogger("reciprocity_server")
+#: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
+#: and frames carry the words partners type.
+wire_log = logging.getLogger("reciprocity_server.wire")
+wire_log.setLevel(logging.WARNING)
+
+DEFAULT_PORT = 8765
+#: Messages waiting for one client before it is deemed too slow and closed.
+SEND_QUEUE = 64
+#: How often idle rooms are looked for, in seconds.
+SWEEP_SECONDS = 60.0
+
+
+class RelayError(ReciprocityError):
+    """The relay cannot start, as when its port is already in use."""
+
+
+def default_db() -> Path:
+    """The relay's database in the data folder, apart from the history of local games."""
+    return data_dir() / "relay.sqlite3"
+
+
+class _Peer:
+    """One client's connection and the task that sends to it, in order."""
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self.ws = ws
+        self.queue: asyncio.Queue[str | Close] = asyncio.Queue(SEND_QUEUE)
+        self.sender = asyncio.create_task(self._send_all())
+
+    def put(self, item: str | Close) -> None:
+        """Queue a frame (or a close) without waiting; a client too far behind is closed."""
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if not self.sender.done():
+                # It is not reading, so a closing handshake would only wait: drop it.
+                log.info("a connection fell %d messages behind: dropping it", SEND_QUEUE)
+                self.sender.cancel()
+                self.ws.transport.abort()
+
+    async def stop(self) -> None:
+        """Stop sending (the connection has closed)."""
+        self.sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await self.sender
+
+    async def _send_all(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                item = await self.queue.get()
+                if isinstance(item, Close):
+                    await self.ws.close(item.code, item.reason)
+                    return
+                await self.ws.send(item)
+
+
+class RelayServer:
+    """A running relay. Make one with `start_relay`; stop it with `close`.
+
+    `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
+    """
+
+    def __init__(self, relay: Relay, worker: ThreadPoolExecutor) -> None:
+        self._relay = relay
+        self._worker = worker
+        self._loop = asyncio.get_running_loop()
+        self._peers: dict[int, _Peer] = {}
+        self._ids = itertools.count(1)
+        self._server: Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._closed = False
+        self.host = ""
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """The relay's address for a client on this machine."""
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"ws://[{host}]:{self.port}" if ":" in host else f"ws://{host}:{self.port}"
+
+    @property
+    def db(self) -> Path:
+        """The relay's database file."""
+        return self._relay.store.path
+
+    async def close(self) -> None:
+        """Close every connection (1001, going away), stop listening, and close the records."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if not self._closed:
+            self._closed = True
+            await self._loop.run_in_executor(self._worker, self._relay.store.close)
+            self._worker.shutdown()
+
+    async def __aenter__(self) -> RelayServer:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _listen(self, host: str, port: int) -> None:
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            compression=None,
+            max_size=MAX_FRAME,
+            max_queue=16,
+            ping_interval=20,
+            ping_timeout=20,
+            process_request=_health,
+            logger=wire_log,
+            server_header=None,
+        )
+        self.host, self.port = host, self._server.sockets[0].getsockname()[1]
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        conn = next(self._ids)
+        peer = _Peer(ws)
+        self._peers[conn] = peer
+        try:
+            await self._run(self._relay.connect, conn, _address(ws))
+            async for frame in ws:
+                await self._run(self._relay.receive, conn, frame)
+        except ConnectionClosed:
+            pass  # a frame too large (1009), a lost network: the client may resume
+        finally:
+            del self._peers[conn]
+            await self._run(self._relay.disconnect, conn)
+            await peer.stop()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            await self._run(self._relay.expire)
+
+    async def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
+        """Run a core call in the worker thread; its outputs are dispatched in core order."""
+        await self._loop.run_in_executor(self._worker, functools.partial(self._work, call, *args))
+
+    def _work(self, call: Callable[..., list[Output] | None], *args: object) -> None:
+        """In the worker thread: call the core, encode what it returns, hand it to the loop."""
+        outputs = call(*args) or []
+        if outputs:
+            frames = [
+                (out.conn, out if isinstance(out, Close) else out.message.model_dump_json())
+                for out in outputs
+            ]
+            self._loop.call_soon_threadsafe(self._dispatch, frames)
+
+    def _dispatch(self, frames: list[tuple[int, str | Close]]) -> None:
+        for conn, item in frames:
+            peer = self._peers.get(conn)
+            if peer is not None:
+                peer.put(item)
+
+
+async def start_relay(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    db: Path | str | None = None,
+    decks: Mapping[str, Deck] | None = None,
+    *,
+    idle_hours: float = 24.0,
+) -> RelayServer:
+    """Start a relay in this process and return it once it listens.
+
+    `port=0` picks a free port (read it from `.port`). `db` is its SQLite file (default: the
+    data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume.
+    `decks` are offered by id besides the shipped decks and the data folder's. Raises
+    `RelayError` (port in use) or `StoreError` (database) with one clear line.
+    """
+    path = Path(db) if db is not None else default_db()
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay")
+    loop = asyncio.get_running_loop()
+    try:
+        relay = await loop.run_in_executor(worker, _open, path, decks, idle_hours)
+    except BaseException:
+        worker.shutdown()
+        raise
+    server = RelayServer(relay, worker)
+    try:
+        await server._listen(host, port)
+    except OSError as error:
+        await server.close()
+        if error.errno == errno.EADDRINUSE:
+            raise RelayError(
+                f"port {port} on {host} is already in use; choose another with --port"
+            ) from None
+        reason = error.strerror or str(error)
+        raise RelayError(f"cannot listen on {host} port {port}: {reason}") from None
+    log.info("relay listening on %s:%d (records in %s)", host, server.port, path)
+    return server
+
+
+def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float) -> Relay:
+    relay = Relay(RelayStore(path), decks, idle_hours=idle_hours)
+    relay.restore()
+    return relay
+
+
+def _health(connection: ServerConnection, request: Request) -> Response | None:
+    """Answer `GET /healthz` with 200 over plain HTTP; anything else goes on to websockets."""
+    if request.path == "/healthz":
+        return connection.respond(HTTPStatus.OK, "ok\n")
+    return None
+
+
+def _address(ws: ServerConnection) -> str:
+    """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
+    peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
+    forwarded = ws.request.headers.get("X-Forwarded-For") if ws.request else None
+    try:
+        local = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        local = False
+    if forwarded and local:
+        return forwarded.rsplit(",", 1)[-1].strip()[:64] or peer
+    return peer
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Run `reciprocity serve`: the relay alone, logging to stderr, until SIGTERM or SIGINT."""
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    return asyncio.run(_serve(args.host, args.port, args.db))
+
+
+async def _serve(host: str, port: int, db: str | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
+            loop.add_signal_handler(signum, stop.set)
+    server = await start_relay(host, port, db)
+    await stop.wait()
+    log.info("relay stopping: closing every connection")
+    await server.close()
+    log.info("relay stopped")
+    return 0

@@ -1,0 +1,387 @@
+"""The relay in this process, on a free loopback port, with raw websockets clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from conftest import make_deck
+from reciprocity_server.records import RelayStore
+from reciprocity_server.relay import JOIN_FAILURES, Close, Relay, Send
+from reciprocity_server.schema import schema_text
+from reciprocity_server.serve import RelayError, RelayServer, start_relay
+from reciprocity_server.words import WORDS
+from relay_client import Client, act, pair, start, turn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from reciprocity.protocol import MAX_FRAME, Ack, Error, SeatView, Welcome, Words
+from reciprocity.store import Store
+
+pytestmark = pytest.mark.timeout(30)
+
+SECRET = "my-secret-words-8d1f"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """The relay's database file."""
+    return tmp_path / "relay.sqlite3"
+
+
+@pytest.fixture
+async def relay(db: Path) -> AsyncIterator[RelayServer]:
+    """A relay on a free loopback port that also offers the test deck."""
+    server = await start_relay(port=0, db=db, decks={"test-deck": make_deck()})
+    yield server
+    await server.close()
+
+
+def db_bytes(db: Path) -> bytes:
+    """Everything SQLite has written: the database, its write-ahead log and shared memory."""
+    return b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+
+
+async def test_a_whole_game_with_the_repair_loop(
+    relay: RelayServer, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sam, ben = await pair(relay.url)
+    assert sam.welcome and ben.welcome and sam.welcome.code == ben.welcome.code
+    number, first, second = sam.welcome.code.split("-")
+    assert 1 <= int(number) <= 9999 and first in WORDS and second in WORDS
+    assert (sam.welcome.seat, ben.welcome.seat) == ("a", "b")
+    await start(sam, ben)
+
+    view = await turn(sam, ben, {"type": "mark_stung"}, {"type": "name_hurt"}, {"type": "repair"})
+    assert view.phase == "forgive"
+    view = await act(sam, ben, {"type": "forgive"})
+    assert view.last_outcome == "repaired" and view.sharer == "b"
+    view = await turn(ben, sam, {"type": "mark_supported", "felt": ["understood"]})
+    assert view.last_outcome == "supported"
+    view = await turn(sam, ben, {"type": "mark_stung"}, {"type": "name_hurt"}, {"type": "let_go"})
+    assert view.last_outcome == "unrepaired"
+    view = await act(ben, sam, {"type": "end"})
+    assert view.phase == "finished" and view.summary is not None
+    assert sam.seat_view.summary == ben.seat_view.summary
+    assert sam.seat_view.summary is not None and sam.seat_view.summary.turns == 3
+
+    # Each seat saw its own private choices and never the partner's.
+    assert sam.seat_view.me.limit == 3 and ben.seat_view.me.lines == ("family",)
+    assert "family" not in sam.seat_view.model_dump_json()
+    assert ben.seat_view.me.limit == 2
+
+    stored = Store(db)
+    events = stored.events(stored.history()[0].id)
+    assert len(events) == sam.seat_view.seq == ben.seat_view.seq
+    stored.close()
+    logged = caplog.text
+    for outcome in ("game started", "turn ended repaired", "turn ended supported", "game ended"):
+        assert f"room {int(number)}: {outcome}" in logged
+    assert sam.welcome.token not in logged and sam.welcome.code not in logged
+
+
+async def test_words_are_forwarded_and_never_stored_or_logged(
+    relay: RelayServer, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sam, ben = await pair(relay.url)
+    await sam.send({"type": "say", "payload": SECRET})
+    words = await ben.expect(Words)
+    assert (words.seat, words.payload) == ("a", SECRET)
+    await ben.send({"type": "say", "payload": SECRET + " too"})
+    assert (await sam.expect(Words)).payload == SECRET + " too"
+    await act(sam, ben, {"type": "set_limit", "limit": 2})  # something committed after
+    await sam.close()
+    await ben.close()
+    await relay.close()
+    assert SECRET.encode() not in db_bytes(db)
+    assert SECRET not in caplog.text
+
+
+async def test_words_to_an_absent_partner_are_dropped_quietly(relay: RelayServer) -> None:
+    sam = await Client.open(relay.url)
+    await sam.hello(create={"deck": "test-deck", "name": "Sam"})
+    await sam.send({"type": "say", "payload": "anyone there?"})
+    ack = await sam.command({"type": "set_limit", "limit": 1})  # the very next reply
+    assert ack.seq == 2
+
+
+async def test_a_third_joiner_and_a_wrong_code_are_refused(relay: RelayServer) -> None:
+    sam, _ben = await pair(relay.url)
+    assert sam.welcome is not None
+    code = sam.welcome.code
+    number, first, second = code.split("-")
+    third = await Client.open(relay.url)
+    join = {"type": "hello", "version": 1, "join": {"code": code, "name": "Kim"}}
+    await third.send(join)
+    full = await third.error("room_full")
+    assert full.message == "This game already has two players."
+    wrong_words = f"{number}-{second}-{first}" if first != second else f"{number}-oak-oak"
+    for wrong in (wrong_words, f"{int(number) % 9999 + 1}-{first}-{second}"):
+        await third.send(join | {"join": {"code": wrong, "name": "Kim"}})
+        await third.error("no_such_room")
+
+
+async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
+    relay: RelayServer,
+) -> None:
+    sam = await Client.open(relay.url)
+    welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
+    ben = await Client.open(relay.url)
+    await ben.send({"type": "hello", "version": 1, "join": {"code": welcome.code, "name": "sam"}})
+    assert "different" in (await ben.error("illegal")).message
+    await ben.hello(join={"code": welcome.code, "name": "Ben"})
+
+
+async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> None:
+    sam, _ = await pair(relay.url)
+    assert sam.welcome is not None
+    wrong = {"type": "hello", "version": 1, "join": {"code": "1-oak-oak", "name": "Kim"}}
+    clients = [await Client.open(relay.url) for _ in range(3)]
+    for n in range(JOIN_FAILURES):
+        guesser = clients[n % 2]  # two connections, so neither is closed for its errors
+        await guesser.send(wrong | {"join": {"code": f"{n + 1}-oak-oak", "name": "Kim"}})
+        await guesser.expect(Error)
+    late = clients[2]
+    await late.send(wrong)
+    limited = await late.error("rate_limited")
+    assert "minute" in limited.message
+    right = {"type": "hello", "version": 1, "join": {"code": sam.welcome.code, "name": "Kim"}}
+    await late.send(right)  # even the right code waits
+    await late.error("rate_limited")
+
+
+async def test_command_ids_are_idempotent(relay: RelayServer, db: Path) -> None:
+    sam, ben = await pair(relay.url)
+    first = await sam.command({"type": "set_limit", "limit": 3}, "same-id")
+    await sam.expect(SeatView)
+    await ben.expect(SeatView)
+    again = await sam.command({"type": "set_limit", "limit": 1}, "same-id")
+    assert again == first
+    # Ben may use the same id for his own command: ids are per seat.
+    second = await ben.command({"type": "set_limit", "limit": 2}, "same-id")
+    assert second.seq > first.seq
+    await ben.expect(SeatView)
+    assert (await sam.expect(SeatView)).me.limit == 3
+
+    # After a restart on the same database, a retry is still answered with the same ack.
+    await relay.close()
+    async with await start_relay(port=0, db=db, decks={"test-deck": make_deck()}) as restarted:
+        back = await Client.open(restarted.url)
+        assert sam.welcome is not None
+        await back.hello(resume={"token": sam.welcome.token, "last_seq": second.seq})
+        assert await back.command({"type": "set_limit", "limit": 1}, "same-id") == first
+        assert back.seat_view.seq == second.seq and back.seat_view.me.limit == 3
+
+
+async def test_an_illegal_command_gets_the_engines_sentence_and_its_id(
+    relay: RelayServer,
+) -> None:
+    sam, ben = await pair(relay.url)
+    await start(sam, ben)
+    await ben.send({"type": "command", "id": "x1", "command": {"type": "draw"}})
+    error = await ben.error("illegal")
+    assert (error.id, error.message) == ("x1", "It's Sam's turn to share.")
+    await act(sam, ben, {"type": "draw"})  # play goes on
+
+
+async def test_resume_after_a_drop(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    assert sam.seat_view.b.connected and ben.welcome is not None
+    await start(sam, ben)
+    last_seq = ben.seat_view.seq
+    await ben.ws.close()
+    away = await sam.expect(SeatView)
+    assert not away.b.connected and away.a.connected and away.seq == last_seq
+    await act(sam, None, {"type": "draw"})
+
+    back = await Client.open(relay.url)
+    welcome = await back.hello(resume={"token": ben.welcome.token, "last_seq": last_seq})
+    assert (welcome.seat, welcome.code, welcome.token) == ("b", ben.welcome.code, ben.welcome.token)
+    assert back.seat_view.seq == last_seq + 1 and back.seat_view.phase == "share"
+    assert back.seat_view.me.limit == 2 and back.seat_view.a.connected
+    assert (await sam.expect(SeatView)).b.connected
+    await act(sam, back, {"type": "share"})
+    await act(back, sam, {"type": "respond"})
+
+
+async def test_a_second_resume_of_a_seat_replaces_the_first(relay: RelayServer) -> None:
+    sam, _ben = await pair(relay.url)
+    assert sam.welcome is not None
+    again = await Client.open(relay.url)
+    await again.hello(resume={"token": sam.welcome.token, "last_seq": 0})
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await sam.recv()
+    assert sam.ws.close_code == 4001
+
+
+async def test_an_unknown_token_or_deck_is_refused(relay: RelayServer) -> None:
+    client = await Client.open(relay.url)
+    await client.send({"type": "hello", "version": 1, "resume": {"token": "x" * 32, "last_seq": 0}})
+    await client.error("bad_token")
+    await client.send({"type": "hello", "version": 1, "create": {"deck": "nope", "name": "Sam"}})
+    await client.error("unknown_deck")
+    await client.send({"type": "hello", "version": 1, "create": {"deck": "../x", "name": "Sam"}})
+    await client.error("unknown_deck")
+    await client.hello(create={"deck": "first-steps", "name": "Sam"})  # a shipped deck
+
+
+async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: RelayServer) -> None:
+    client = await Client.open(relay.url)
+    await client.send("this is not JSON")
+    await client.error("bad_json")
+    await client.send({"type": "shout", "loud": True})
+    await client.error("bad_message")
+    await client.send({"type": "hello", "version": 1, "create": {"deck": 7, "name": "Sam"}})
+    await client.error("bad_message")
+    await client.send({"type": "command", "id": "1", "command": {"type": "draw"}})
+    await client.error("hello_first")
+    await client.send({"type": "say", "payload": "hello?"})
+    await client.error("hello_first")
+    await client.send({"type": "hello", "version": 99, "join": {"code": "1-a-b", "future": 1}})
+    assert "upgrade" in (await client.error("version")).message
+    await client.send({"type": "hello", "version": 0, "create": {"deck": "x", "name": "Sam"}})
+    await client.error("version")
+    welcome = await client.hello(create={"deck": "test-deck", "name": "Sam"})
+    await client.send({"type": "hello", "version": 1, "join": {"code": welcome.code, "name": "X"}})
+    await client.error("bad_message")
+
+
+async def test_repeated_misbehaviour_closes_with_1008(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    rude = await Client.open(relay.url)
+    for _ in range(9):
+        await rude.send("{")
+        await rude.error("bad_json")
+    await rude.send("{")
+    await rude.error("bad_json")
+    with pytest.raises(ConnectionClosed):
+        await rude.recv()
+    assert rude.ws.close_code == 1008
+    await act(sam, ben, {"type": "set_limit", "limit": 2})  # nobody else noticed
+
+
+async def test_an_oversized_frame_closes_only_that_connection(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    big = await Client.open(relay.url)
+    await big.send({"type": "say", "payload": "x" * MAX_FRAME})
+    with pytest.raises(ConnectionClosed):
+        await big.recv()
+    assert big.ws.close_code == 1009
+    await act(sam, ben, {"type": "set_limit", "limit": 2})
+
+
+async def test_health_check_answers_plain_http(relay: RelayServer) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    await writer.wait_closed()
+    assert status.startswith(b"HTTP/1.1 200")
+
+
+async def test_closing_the_relay_closes_clients_with_1001(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    await relay.close()
+    for client in (sam, ben):
+        with pytest.raises(ConnectionClosed):
+            await client.recv()
+        assert client.ws.close_code == 1001
+
+
+async def test_a_port_in_use_is_one_clear_error(relay: RelayServer, tmp_path: Path) -> None:
+    with pytest.raises(RelayError, match=f"port {relay.port} .* already in use"):
+        await start_relay(port=relay.port, db=tmp_path / "other.sqlite3")
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
+    relay: RelayServer,
+) -> None:
+    sam = await Client.open(relay.url)
+    welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
+    sock = socket.create_connection(("127.0.0.1", relay.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ben = Client(await connect(relay.url, sock=sock, compression=None, max_queue=1))
+    await ben.hello(join={"code": welcome.code, "name": "Ben"})
+    await sam.expect(SeatView)
+    dropped = False
+    for n in range(1, 51):  # Ben never reads again; Sam's replies keep coming at once
+        for _ in range(50):
+            await sam.send({"type": "say", "payload": "x" * 4000})
+        await sam.send(
+            {"type": "command", "id": f"i{n}", "command": {"type": "set_limit", "limit": 1 + n % 2}}
+        )
+        while not isinstance(reply := await sam.recv(), Ack):
+            dropped |= isinstance(reply, SeatView) and not reply.b.connected
+        dropped |= not (await sam.expect(SeatView)).b.connected
+        if dropped:
+            break
+    assert dropped, "the relay never dropped the client that stopped reading"
+
+
+# --- The core, without sockets -----------------------------------------------------------
+
+
+def test_idle_rooms_expire(db: Path) -> None:
+    now = [1000.0]
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
+    relay.connect(1, "192.0.2.1")
+    hello = {"type": "hello", "version": 1, "create": {"deck": "test-deck", "name": "Sam"}}
+    welcome = relay.receive(1, json.dumps(hello))[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    now[0] += 3599
+    assert relay.expire() == [] and relay.rooms
+    now[0] += 1
+    assert relay.expire() == [Close(1, 1001, "this game has expired")]
+    assert not relay.rooms and RelayStore(db).rooms() == []
+    relay.connect(2, "192.0.2.2")
+    join = {"type": "hello", "version": 1, "join": {"code": welcome.message.code, "name": "Ben"}}
+    [refused] = relay.receive(2, json.dumps(join))
+    assert isinstance(refused, Send) and isinstance(refused.message, Error)
+    assert refused.message.code == "no_such_room"
+
+
+def test_rooms_come_back_from_the_records(db: Path) -> None:
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()})
+    relay.connect(1, "192.0.2.1")
+    hello = {"type": "hello", "version": 1, "create": {"deck": "test-deck", "name": "Sam"}}
+    welcome = relay.receive(1, json.dumps(hello))[0]
+    command = {"type": "command", "id": "k", "command": {"type": "set_limit", "limit": 2}}
+    ack = relay.receive(1, json.dumps(command))[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    assert isinstance(ack, Send) and ack.message == Ack(id="k", seq=2)
+
+    again = Relay(RelayStore(db))
+    assert again.restore() == 1
+    [live] = again.rooms.values()
+    assert live.code == welcome.message.code and live.room.seq == 2
+    assert live.room.state == relay.rooms[live.number].room.state
+    again.connect(7, "192.0.2.1")
+    resume = {
+        "type": "hello",
+        "version": 1,
+        "resume": {"token": welcome.message.token, "last_seq": 2},
+    }
+    again.receive(7, json.dumps(resume))
+    assert again.receive(7, json.dumps(command)) == [Send(7, Ack(id="k", seq=2))]
+
+
+def test_the_word_list_is_long_and_plain() -> None:
+    assert len(WORDS) >= 256 and len(set(WORDS)) == len(WORDS)
+    assert all(re.fullmatch(r"[a-z]{2,12}", word) for word in WORDS)
+
+
+def test_the_committed_protocol_schema_is_current() -> None:
+    committed = Path(__file__).parent.parent / "docs" / "protocol.schema.json"
+    assert committed.read_text() == schema_text(), (
+        "docs/protocol.schema.json is stale: regenerate it with "
+        "`uv run python -m reciprocity_server.schema > docs/protocol.schema.json`"
+    )
