@@ -2,7 +2,8 @@
 
 `send` and `say` never block. Updates arrive through the `deliver` callback given to `run`,
 which the app runs in one worker. The local connection holds a room in-process and plays
-both seats of one shared terminal.
+both seats of one shared terminal; the websocket connection (`reciprocity.remote`) plays one
+seat through a relay.
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ class WordsArrived:
     text: str
 
 
-Update = ViewChanged | Rejected | WordsArrived
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """How the way to the relay is doing: a line for a banner, or None when all is well."""
+
+    text: str | None
+
+
+Update = ViewChanged | Rejected | WordsArrived | StatusChanged
 Deliver = Callable[[Update], None]
 
 

@@ -27,8 +27,8 @@ class HomeScreen(Screen[None]):
             yield Static(TAGLINE, classes="muted", id="tagline")
             yield OptionList(
                 Option("Play here, together on this terminal", id="play"),
-                Option("Host a game over the network  (coming soon)", id="host", disabled=True),
-                Option("Join a partner's game  (coming soon)", id="join", disabled=True),
+                Option("Host a game over the network", id="host"),
+                Option("Join a partner's game over the network", id="join"),
                 None,
                 Option("History of past games", id="history"),
                 Option("Decks", id="decks"),
@@ -49,6 +49,15 @@ class HomeScreen(Screen[None]):
         match event.option.id:
             case "play":
                 app.push_screen(NewGameScreen(checkin=app.start_checkin), app.start_local_game)
+            case "host":
+                from reciprocity.tui.screens.host import HostScreen
+
+                app.push_screen(HostScreen())
+            case "join":
+                from reciprocity.remote import DEFAULT_RELAY
+                from reciprocity.tui.screens.join import JoinChoice
+
+                app.show_network_form(JoinChoice("", "", DEFAULT_RELAY, aloud=False))
             case "history":
                 app.push_screen(HistoryScreen())
             case "decks":

@@ -98,6 +98,7 @@ class TableScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The standing, the card, the prompt, the words and the notice line."""
+        yield Static("", id="banner")
         yield Label("", id="table-title", classes="title")
         yield Standing(id="standing").data_bind(TableScreen.view)
         yield CardPanel(id="card").data_bind(TableScreen.view)
@@ -109,10 +110,29 @@ class TableScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Follow the app's view of the table."""
+        """Follow the app's view of the table, and its banner about the network."""
         self.watch(self.app, "view", self._follow, init=True)
+        self.watch(self.app, "banner", self._show_banner, init=True)
         self.query_one("#say", Input).display = False
         self.query_one("#words", RichLog).display = False
+
+    def _show_banner(self, text: str | None) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(text or "")
+        banner.display = bool(text)
+
+    @property
+    def aloud(self) -> bool:
+        """True when the partners talk aloud on a call, so no typing line is offered."""
+        return bool(getattr(self.app, "aloud", False))
+
+    def refresh_mode(self) -> None:
+        """Show the prompt and the keys for typed answers or talking aloud, as now chosen."""
+        if self.aloud:
+            self.query_one("#say", Input).display = False
+        if self.view is not None:
+            self.query_one("#prompt", Static).update(self._prompt(self.view))
+        self.refresh_bindings()
 
     # --- following the game ------------------------------------------------------------
 
@@ -161,14 +181,19 @@ class TableScreen(Screen[None]):
                 return "No cards are left for this game. Press e to end it, with thanks."
             return f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
         if view.phase is Phase.SHARE:
-            what = "do it together" if view.card and view.card.kind == "action" else "answer"
+            action = view.card is not None and view.card.kind == "action"
+            what = "do it together" if action else "answer"
+            how = ", aloud or typed (t)"
+            if self.aloud:
+                how = "" if action else " aloud"
             return (
-                f"{sharer}, {what}, aloud or typed (t). Press s when you have, "
+                f"{sharer}, {what}{how}. Press s when you have, "
                 "or p to pass. A pass is always free."
             )
         if view.phase is Phase.RESPOND:
             openers = "  ".join(f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1))
-            return f"{listener}, respond to {sharer}, aloud or typed. Openers: {openers}"
+            how = "aloud" if self.aloud else "aloud or typed"
+            return f"{listener}, respond to {sharer}, {how}. Openers: {openers}"
         if view.phase is Phase.LAND:
             ticks = ", ".join(f.value.replace("_", " ") for f in sorted(self.felt)) or "none"
             return (
@@ -213,6 +238,8 @@ class TableScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show only the actions that fit this moment of the game, for the seats here."""
         view = self.view
+        if action == "type" and self.aloud:
+            return False
         if action in ("type", "pause", "limit", "end"):
             return view is not None and view.phase in _ACTOR and not view.paused
         if view is None or view.paused or not self._acting_here(view):
@@ -323,6 +350,8 @@ class TableScreen(Screen[None]):
 
     def action_type(self) -> None:
         """Show the line for typed words and put the cursor in it."""
+        if self.aloud:
+            return
         say = self.query_one("#say", Input)
         say.display = True
         say.focus()

@@ -1,0 +1,109 @@
+"""Waiting for the partner over the network: for them to join, to set up, or to finish.
+
+The host's first screen shows the game's code large and clear, with the exact command the
+partner runs to join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Center, Middle, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+if TYPE_CHECKING:
+    from reciprocity.protocol import SeatView
+
+
+class WaitingScreen(Screen[bool]):
+    """A calm screen that closes itself (with False) once `until(view)` holds.
+
+    With `leave` set, Escape closes it with True: the person chose to leave instead. With
+    `go_on` set, Enter closes it with False. `code` and `invite` show a game's code, big, and
+    the command that joins it. The banner at the top says when the connection is struggling.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        *,
+        until: Callable[[SeatView], bool] | None = None,
+        code: str | None = None,
+        invite: str | None = None,
+        leave: str | None = None,
+        go_on: str | None = None,
+    ) -> None:
+        """A waiting screen; `leave` and `go_on` are the footer's words for Escape and Enter."""
+        super().__init__()
+        self.heading = title
+        self.body = body
+        self.until = until
+        self.code = code
+        self.invite = invite
+        if leave is not None:
+            self._bindings.bind("escape", "leave", leave)
+        if go_on is not None:
+            self._bindings.bind("enter", "go_on", go_on)
+
+    @classmethod
+    def for_partner_to_join(
+        cls, code: str, invite: str, joined: Callable[[SeatView], bool]
+    ) -> WaitingScreen:
+        """The host's first screen: the code, and how the partner joins with it."""
+        return cls(
+            "Your game is ready. Give your partner this code:",
+            "Waiting for your partner to join…",
+            until=joined,
+            code=code,
+            invite=invite,
+            leave="Cancel the game",
+        )
+
+    def compose(self) -> ComposeResult:
+        """The banner, then the message in a panel in the middle."""
+        yield Static("", id="banner")
+        with Middle(), Center(), Vertical(id="waiting"):
+            yield Label(self.heading, classes="title")
+            if self.code is not None:
+                yield Static(self.code, id="waiting-code")
+            if self.invite is not None:
+                yield Static("They type:", classes="muted")
+                yield Static(self.invite, id="waiting-invite")
+            yield Static(self.body, id="waiting-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Follow the app's view and its banner."""
+        self.watch(self.app, "view", self._view_changed, init=True)
+        self.watch(self.app, "banner", self._show_banner, init=True)
+
+    def on_screen_resume(self) -> None:
+        """Check again after a dialog on top has closed: the wait may be over."""
+        self._view_changed(getattr(self.app, "view", None))
+
+    def _view_changed(self, view: SeatView | None) -> None:
+        if view is not None and self.until is not None and self.until(view) and self.is_active:
+            self.until = None
+            self.dismiss(False)
+
+    def _show_banner(self, text: str | None) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(text or "")
+        banner.display = bool(text)
+
+    def show_body(self, text: str) -> None:
+        """Change the message under the title."""
+        self.body = text
+        self.query_one("#waiting-body", Static).update(text)
+
+    def action_leave(self) -> None:
+        """Leave instead of waiting."""
+        self.dismiss(True)
+
+    def action_go_on(self) -> None:
+        """Go on."""
+        self.dismiss(False)
