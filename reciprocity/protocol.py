@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from reciprocity.deck import CardKind
-from reciprocity.engine import Command, Outcome, Phase, Seat
+from reciprocity.deck import CardKind, Deck
+from reciprocity.engine import Command, Event, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -102,7 +102,7 @@ class SeatView(_Frozen):
 # --- The wire: what clients and the relay send each other ------------------------------
 
 #: Bumped whenever a message changes shape. The hello carries it.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest typed message, in characters. The payload is opaque to the relay.
@@ -194,6 +194,28 @@ class Ack(_Frozen):
     seq: int
 
 
+class LoggedEvent(_Frozen):
+    """One event of a finished game, with its number and time."""
+
+    seq: int
+    at: float
+    event: Annotated[Event, Field(discriminator="type")]
+
+
+class Record(_Frozen):
+    """A finished game's log, for each player's own history.
+
+    It holds the deck, the settings and the events: outcomes and times, with the limits and
+    lines blanked as in every finished record. Never a typed word.
+    """
+
+    type: Literal["record"] = "record"
+    deck: Deck
+    seed: int
+    checkin: bool
+    events: tuple[LoggedEvent, ...]
+
+
 ErrorCode = Literal[
     "bad_json",
     "bad_message",
@@ -219,7 +241,9 @@ class Error(_Frozen):
     id: str | None = None
 
 
-ServerMessage = Annotated[Welcome | SeatView | Words | Ack | Error, Field(discriminator="type")]
+ServerMessage = Annotated[
+    Welcome | SeatView | Words | Ack | Error | Record, Field(discriminator="type")
+]
 
 #: Client to relay: `CLIENT.validate_json(frame)`, `CLIENT.dump_json(message)`.
 CLIENT: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)

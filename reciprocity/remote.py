@@ -36,6 +36,7 @@ from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
     Connection,
     Deliver,
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -55,6 +56,7 @@ from reciprocity.protocol import (
     Error,
     Hello,
     JoinRoom,
+    Record,
     Resume,
     Say,
     SeatView,
@@ -139,6 +141,7 @@ class WebSocketConnection(Connection):
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()
         self._deliver: Deliver | None = None
+        self._recorded = False
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
 
     @property
@@ -294,6 +297,9 @@ class WebSocketConnection(Connection):
                 if command_id is not None:
                     self._pending.pop(command_id, None)
                 self._emit(Rejected(self.seat, text))
+            case Record() if not self._recorded:  # sent again after a late resume: keep once
+                self._recorded = True
+                self._emit(RecordArrived(message))
 
     async def _write(self, socket: ClientConnection) -> None:
         while True:
