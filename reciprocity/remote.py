@@ -545,10 +545,10 @@ async def _remote(args: argparse.Namespace) -> int:
         if args.relay is None:
             relay = await LocalRelay.start(args.port, deck)
         checkin = not args.no_checkin
-        choice = HostChoice(deck, name, args.relay, checkin, False, args.port)
+        choice = HostChoice(deck, name, args.relay, checkin, args.aloud, args.port)
     else:
         code = check_code(args.code)
-        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=False)
+        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=args.aloud)
     game: NetworkGame | None = None
     try:
         if name:

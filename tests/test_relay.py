@@ -21,6 +21,7 @@ from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from reciprocity.cli import build_parser
 from reciprocity.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
@@ -454,3 +455,17 @@ def test_the_committed_protocol_schema_is_current() -> None:
         "docs/protocol.schema.json is stale: regenerate it with "
         "`uv run python -m reciprocity_server.schema > docs/protocol.schema.json`"
     )
+
+
+def test_the_command_line_takes_an_idle_time_and_refuses_a_bad_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve"]).idle_hours == 24
+    assert parser.parse_args(["serve", "--idle-hours", "0.5"]).idle_hours == 0.5
+    for bad, why in [("soon", "'soon' is not a number of hours"), ("0", "above 0")]:
+        with pytest.raises(SystemExit) as refused:
+            parser.parse_args(["serve", "--idle-hours", bad])
+        assert refused.value.code == 2 and why in capsys.readouterr().err
+    assert parser.parse_args(["join", "7-amber-harbor", "--aloud"]).aloud
+    assert not parser.parse_args(["host"]).aloud
