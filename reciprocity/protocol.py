@@ -60,6 +60,8 @@ class SeatView(_Frozen):
     deck_id: str
     deck_title: str
     level_names: tuple[str, ...]
+    #: The deck's topic tags, so that a partner without the deck can still draw their lines.
+    tags: tuple[str, ...] = ()
     level: int
     ceiling: int
     ceiling_text: str

@@ -356,13 +356,13 @@ def test_codes_invites_and_the_lan_address() -> None:
     assert socket.inet_aton(lan_address())
 
 
-def test_a_joiner_without_the_deck_chooses_from_an_outline_of_it(deck: Deck) -> None:
+def test_a_joiner_without_the_deck_chooses_from_an_outline_with_its_topics(deck: Deck) -> None:
     from reciprocity.room import Room
 
     view = Room.create(deck, None, seed=1).view(Seat.B)
     outline = deck_for(view)
     assert [level.name for level in outline.levels] == [level.name for level in deck.levels]
-    assert outline.tags() == []
+    assert outline.tags() == deck.tags() and outline.tags()  # the joiner can still draw lines
     shipped = find_deck("first-steps")
     assert deck_for(Room.create(shipped, None, seed=1).view(Seat.B)) == shipped
 

@@ -559,7 +559,7 @@ def deck_for(view: SeatView) -> Deck:
     """The deck of a game played over the network, for choosing a limit and lines.
 
     It is this machine's copy when it has the same deck, or else an outline made from the
-    view: the levels by name, with no topics to leave out.
+    view: the levels by name, and the deck's topics to leave out.
     """
     from reciprocity.deck import Card, Deck, Level
     from reciprocity.library import available_decks
@@ -578,7 +578,7 @@ def deck_for(view: SeatView) -> Deck:
             Level(
                 name=name,
                 intent=f"level {n} of {view.depth}",
-                cards=(Card(id=f"level-{n}", text=name),),
+                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
             )
             for n, name in enumerate(view.level_names, start=1)
         ),
