@@ -22,6 +22,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli import build_parser
+from reciprocity.library import shipped_decks_dir
 from reciprocity.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
@@ -413,6 +414,33 @@ def test_idle_rooms_expire(db: Path) -> None:
     [refused] = relay.receive(2, json.dumps(join))
     assert isinstance(refused, Send) and isinstance(refused.message, Error)
     assert refused.message.code == "no_such_room"
+
+
+def _create(relay: Relay, conn: int, deck: str) -> Send:
+    relay.connect(conn, "192.0.2.1")
+    hello = {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": deck, "name": "Sam"}}
+    reply = relay.receive(conn, json.dumps(hello))[0]
+    assert isinstance(reply, Send)
+    return reply
+
+
+def test_rooms_share_their_deck_and_see_deck_files_change(db: Path, data_dir: Path) -> None:
+    relay = Relay(RelayStore(db))
+    _create(relay, 1, "first-steps")
+    _create(relay, 2, "first-steps")
+    one, two = (live.room.state.deck for live in relay.rooms.values())
+    assert one is two and one.id == "first-steps"
+
+    assert isinstance(_create(relay, 3, "our-deck").message, Error)
+    shipped = (shipped_decks_dir() / "first-steps.toml").read_text(encoding="utf-8")
+    ours = shipped.replace('id = "first-steps"', 'id = "our-deck"', 1)
+    path = data_dir / "decks" / "our-deck.toml"
+    path.write_text(ours, encoding="utf-8")
+    assert isinstance(_create(relay, 4, "our-deck").message, Welcome)
+    path.write_text(ours.replace('title = "First steps"', 'title = "Ours now"', 1), "utf-8")
+    assert isinstance(_create(relay, 5, "our-deck").message, Welcome)
+    titles = {live.room.state.deck.title for live in relay.rooms.values()}
+    assert titles == {"First steps", "Ours now"}
 
 
 def test_rooms_come_back_from_the_records(db: Path) -> None:

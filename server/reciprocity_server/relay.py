@@ -12,6 +12,7 @@ counts only once its events are committed, and each seat is sent only its own vi
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
@@ -41,7 +42,8 @@ from reciprocity.engine import (
     decide,
     new_game,
 )
-from reciprocity.library import available_decks
+from reciprocity.library import available_decks, shipped_decks_dir
+from reciprocity.paths import user_decks_dir
 from reciprocity.protocol import (
     CLIENT,
     PROTOCOL_VERSION,
@@ -178,6 +180,8 @@ class Relay:
         self._tokens: dict[str, tuple[LiveRoom, Seat]] = {}
         self._conns: dict[int, _Conn] = {}
         self._failures: dict[str, deque[float]] = {}
+        self._library_decks: dict[str, Deck] = {}
+        self._library_files: tuple[tuple[str, int, int], ...] | None = None
 
     # --- life of the relay ---------------------------------------------------------------
 
@@ -443,8 +447,21 @@ class Relay:
     def _deck(self, deck_id: str) -> Deck | None:
         if deck_id in self.decks:
             return self.decks[deck_id]
-        found = (entry.deck for entry in available_decks() if entry.deck is not None)
-        return next((deck for deck in found if deck.id == deck_id), None)
+        return self._library().get(deck_id)
+
+    def _library(self) -> dict[str, Deck]:
+        """The decks on disk by id (the first of an id wins), read again only when a file changes.
+
+        Rooms with the same deck share one `Deck`, so a room costs no deck of its own.
+        """
+        files = _deck_files()
+        if files != self._library_files:
+            library: dict[str, Deck] = {}
+            for entry in available_decks():
+                if entry.deck is not None:
+                    library.setdefault(entry.deck.id, entry.deck)
+            self._library_decks, self._library_files = library, files
+        return self._library_decks
 
     def _free_number(self) -> int | None:
         for _ in range(32):
@@ -500,6 +517,17 @@ def _invalid(frame: str | bytes, error: ValidationError) -> Error:
     what = first["msg"] if first else "not a message"
     detail = f"{where}: {what}" if where else what
     return _error("bad_message", f"That message is not valid ({detail[:200]}).")
+
+
+def _deck_files() -> tuple[tuple[str, int, int], ...]:
+    """Each deck file's path, change time and size: what `available_decks` would read."""
+    files = []
+    for folder in (shipped_decks_dir(), user_decks_dir()):
+        for path in sorted(folder.glob("*.toml")):
+            with contextlib.suppress(OSError):  # gone since the listing: it is not there
+                stat = path.stat()
+                files.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(files)
 
 
 def _version_error(version: int) -> Error:
