@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind
-from reciprocity.engine import Command, Outcome, Phase, Seat
+from reciprocity.engine import Command, FacilitatorCommand, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -71,6 +71,8 @@ class SeatView(_Frozen):
     drawable: tuple[int, ...]
     passed_this_turn: bool
     paused: bool
+    held: bool
+    open_level: int | None
     ready: tuple[Seat, ...]
     checkin: bool
     turns: int
@@ -102,11 +104,13 @@ class SeatView(_Frozen):
 # --- The wire: what clients and the relay send each other ------------------------------
 
 #: Bumped whenever a message changes shape. The hello carries it.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest typed message, in characters. The payload is opaque to the relay.
 MAX_PAYLOAD = 4000
+#: The longest line a facilitator may send to every player's screen.
+MAX_ANNOUNCEMENT = 200
 
 Code = Annotated[str, Field(pattern=r"^[0-9]{1,4}-[a-z]{2,12}-[a-z]{2,12}$", max_length=32)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
@@ -134,19 +138,28 @@ class Resume(_Frozen):
     last_seq: int = Field(ge=0)
 
 
+class FacilitatorLogin(_Frozen):
+    """Open the facilitator's dashboard, with the secret token made when the session started."""
+
+    token: str = Field(min_length=16, max_length=128)
+
+
 class Hello(_Frozen):
-    """The first message on every connection: exactly one of create, join or resume."""
+    """The first message on every connection: exactly one of create, join, resume or
+    facilitate."""
 
     type: Literal["hello"] = "hello"
     version: int
     create: CreateRoom | None = None
     join: JoinRoom | None = None
     resume: Resume | None = None
+    facilitate: FacilitatorLogin | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Hello:
-        if sum(part is not None for part in (self.create, self.join, self.resume)) != 1:
-            raise ValueError("a hello carries exactly one of create, join or resume")
+        parts = (self.create, self.join, self.resume, self.facilitate)
+        if sum(part is not None for part in parts) != 1:
+            raise ValueError("a hello carries exactly one of create, join, resume or facilitate")
         return self
 
 
@@ -165,7 +178,23 @@ class Say(_Frozen):
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
 
 
-ClientMessage = Annotated[Hello | CommandMessage | Say, Field(discriminator="type")]
+class Steer(_Frozen):
+    """The facilitator's command, for every room of the session at once."""
+
+    type: Literal["steer"] = "steer"
+    command: Annotated[FacilitatorCommand, Field(discriminator="type")]
+
+
+class Announce(_Frozen):
+    """The facilitator's one line for every player's screen. Shown, never stored."""
+
+    type: Literal["announce"] = "announce"
+    text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
+
+
+ClientMessage = Annotated[
+    Hello | CommandMessage | Say | Steer | Announce, Field(discriminator="type")
+]
 
 
 class Welcome(_Frozen):
@@ -207,6 +236,7 @@ ErrorCode = Literal[
     "rate_limited",
     "illegal",
     "server",
+    "not_facilitator",
 ]
 
 
@@ -219,7 +249,58 @@ class Error(_Frozen):
     id: str | None = None
 
 
-ServerMessage = Annotated[Welcome | SeatView | Words | Ack | Error, Field(discriminator="type")]
+RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
+
+
+class RoomStatus(_Frozen):
+    """One room of a facilitated session, as the dashboard shows it: outcomes and counts only.
+
+    It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
+
+    type: Literal["room"] = "room"
+    code: str
+    names: tuple[str | None, str | None]
+    state: RoomState
+    held: bool
+    level: int
+    open_level: int | None
+    turns: int
+    supported: int
+    repairs: int
+    unrepaired: int
+    passes: int
+    #: When the room last changed, in seconds since the epoch by the relay's clock.
+    last_active: float | None
+
+    @property
+    def support_rate(self) -> float:
+        """The share of turns met with support or repaired (0 when none)."""
+        return self.supported / self.turns if self.turns else 0.0
+
+
+class SessionStatus(_Frozen):
+    """The answer to the facilitator's hello: every room of the session, in code order.
+
+    After it, each change in a room comes as that room's `RoomStatus`."""
+
+    type: Literal["session"] = "session"
+    deck_id: str
+    deck_title: str
+    depth: int
+    rooms: tuple[RoomStatus, ...]
+
+
+class Announcement(_Frozen):
+    """The facilitator's line, for a player's screen."""
+
+    type: Literal["announcement"] = "announcement"
+    text: str
+
+
+ServerMessage = Annotated[
+    Welcome | SeatView | Words | Ack | Error | RoomStatus | SessionStatus | Announcement,
+    Field(discriminator="type"),
+]
 
 #: Client to relay: `CLIENT.validate_json(frame)`, `CLIENT.dump_json(message)`.
 CLIENT: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from reciprocity.protocol import SERVER, Ack, Error, SeatView, ServerMessage, Welcome
+from reciprocity.protocol import PROTOCOL_VERSION, SERVER, Ack, Error, SeatView, ServerMessage, Welcome
 
 #: No single reply should take longer than this.
 TIMEOUT = 5.0
@@ -66,7 +66,7 @@ class Client:
 
     async def hello(self, **part: dict[str, Any]) -> Welcome:
         """Say hello (create=…, join=… or resume=…); expect the welcome and a view."""
-        await self.send({"type": "hello", "version": 1, **part})
+        await self.send({"type": "hello", "version": PROTOCOL_VERSION, **part})
         welcome = await self.expect(Welcome)
         await self.expect(SeatView)
         return welcome

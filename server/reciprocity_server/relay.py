@@ -27,13 +27,16 @@ from reciprocity.deck import Deck
 from reciprocity.engine import (
     CardPassed,
     Event,
+    FacilitatorCommand,
     GameEnded,
     GameFinished,
     GameStarted,
     IllegalMove,
     Join,
     LevelChanged,
+    OpenLevel,
     Paused,
+    Phase,
     Resumed,
     Seat,
     TurnEnded,
@@ -45,16 +48,23 @@ from reciprocity.protocol import (
     CLIENT,
     PROTOCOL_VERSION,
     Ack,
+    Announce,
+    Announcement,
     CommandMessage,
     CreateRoom,
     Error,
     ErrorCode,
+    FacilitatorLogin,
     Hello,
     JoinRoom,
     Resume,
+    RoomState,
+    RoomStatus,
     Say,
     SeatView,
     ServerMessage,
+    SessionStatus,
+    Steer,
     Welcome,
     Words,
 )
@@ -131,6 +141,18 @@ class _Conn:
     errors: deque[float] = field(default_factory=deque)
     room: LiveRoom | None = None
     seat: Seat = Seat.A
+    facilitator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A facilitated session: its deck, its rooms by number, and the hash of its secret token.
+
+    The token itself goes only to the facilitator's own process, which started the session."""
+
+    deck: Deck
+    numbers: tuple[int, ...]
+    token_hash: str
 
 
 def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Error:
@@ -148,6 +170,7 @@ RATE_LIMITED = _error(
 HELLO_FIRST = _error("hello_first", "Please send a hello first.")
 SEATED = _error("bad_message", "This connection already has a seat. Open another for a new game.")
 BAD_JSON = _error("bad_json", "That was not valid JSON.")
+NOT_FACILITATOR = _error("not_facilitator", "Only the facilitator of this session can do that.")
 NOT_SAVED = "The relay could not save that. Please try again."
 
 
@@ -175,6 +198,9 @@ class Relay:
         self._tokens: dict[str, tuple[LiveRoom, Seat]] = {}
         self._conns: dict[int, _Conn] = {}
         self._failures: dict[str, deque[float]] = {}
+        #: The facilitated session this relay runs, if any, and the dashboards watching it.
+        self.session: Session | None = None
+        self._dashboards: set[int] = set()
 
     # --- life of the relay ---------------------------------------------------------------
 
@@ -218,6 +244,24 @@ class Relay:
             del self._failures[address]
         return outputs
 
+    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[str]]:
+        """Start a facilitated session: `pairs` rooms bound to `deck`, with level 1 open to
+        everyone. Returns the facilitator's secret token and the rooms' codes."""
+        if self.session is not None:
+            raise RuntimeError("this relay already runs a session")
+        rooms: list[LiveRoom] = []
+        for _ in range(pairs):
+            live = self._new_room(deck, checkin=True, mode="facilitated")
+            if isinstance(live, Error):
+                raise StoreError(live.message)
+            live.room.steer(OpenLevel(level=1))
+            rooms.append(live)
+        token = secrets.token_urlsafe(32)
+        numbers = tuple(live.number for live in rooms)
+        self.session = Session(deck, numbers, token_hash(token))
+        log.info("session started: %d room(s) with deck %s", pairs, deck.id)
+        return token, [live.code for live in rooms]
+
     # --- connections ---------------------------------------------------------------------
 
     def connect(self, conn: int, address: str) -> None:
@@ -231,6 +275,7 @@ class Relay:
         if state is None:
             return []
         log.info("connection %d: closed", conn)
+        self._dashboards.discard(conn)
         live = state.room
         if live is None or live.conns.get(state.seat) != conn:
             return []
@@ -256,6 +301,10 @@ class Relay:
                     return self._command(conn, state, message)
                 case Say():
                     return self._say(conn, state, message)
+                case Steer():
+                    return self._steer(conn, state, message.command)
+                case Announce():
+                    return self._announce(conn, state, message)
         except Exception as error:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(error).__name__)
             return [Send(conn, _error("server", "Something went wrong at the relay. Sorry."))]
@@ -274,6 +323,8 @@ class Relay:
             return self._refuse(conn, RATE_LIMITED)
         if hello.join is not None:
             return self._join(conn, state, hello.join)
+        if hello.facilitate is not None:
+            return self._facilitate(conn, state, hello.facilitate)
         assert hello.resume is not None  # a hello carries exactly one part
         return self._resume(conn, state, hello.resume)
 
@@ -287,22 +338,33 @@ class Relay:
             decide(new_game(deck, 0), Seat.A, Join(name=create.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
+        live = self._new_room(deck, checkin=create.checkin, mode="relay")
+        if isinstance(live, Error):
+            return [Send(conn, live)]
+        try:
+            live.room.submit(Seat.A, Join(name=create.name))
+        except StoreError as error:
+            log.error("room %d: %s", live.number, error)
+            return [Send(conn, _error("server", NOT_SAVED))]
+        log.info("room %d: created with deck %s by connection %d", live.number, deck.id, conn)
+        return self._seat(conn, state, live, Seat.A)
+
+    def _new_room(self, deck: Deck, *, checkin: bool, mode: str) -> LiveRoom | Error:
+        """A new room with a fresh code, recorded; the one place codes are made."""
         number = self._free_number()
         if number is None:
-            return [Send(conn, _error("server", "This relay is full. Please try again later."))]
+            return _error("server", "This relay is full. Please try again later.")
         code = f"{number}-{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
         now = self.clock()
         try:
-            room = Room.create(deck, self.store, checkin=create.checkin, mode="relay")
+            room = Room.create(deck, self.store, checkin=checkin, mode=mode)
             self.store.add_room(room.id, code, number, now)
-            room.submit(Seat.A, Join(name=create.name))
         except StoreError as error:
             log.error("room %d: %s", number, error)
-            return [Send(conn, _error("server", NOT_SAVED))]
+            return _error("server", NOT_SAVED)
         live = LiveRoom(number, code, room, now)
         self.rooms[number] = live
-        log.info("room %d: created with deck %s by connection %d", number, deck.id, conn)
-        return self._seat(conn, state, live, Seat.A)
+        return live
 
     def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
         number, _, words = join.code.partition("-")
@@ -311,15 +373,17 @@ class Relay:
             return self._failed(conn, state, NO_SUCH_ROOM)
         if Seat.B in live.tokens:
             return self._failed(conn, state, ROOM_FULL)
+        # A facilitated room starts empty: its first joiner takes seat A.
+        seat = Seat.B if Seat.A in live.tokens else Seat.A
         try:
-            live.room.submit(Seat.B, Join(name=join.name))
+            live.room.submit(seat, Join(name=join.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         except StoreError as error:
             log.error("room %d: %s", live.number, error)
             return [Send(conn, _error("server", NOT_SAVED))]
-        log.info("room %d: seat b joined (connection %d)", live.number, conn)
-        return self._seat(conn, state, live, Seat.B)
+        log.info("room %d: seat %s joined (connection %d)", live.number, seat, conn)
+        return self._seat(conn, state, live, seat)
 
     def _seat(self, conn: int, state: _Conn, live: LiveRoom, seat: Seat) -> list[Output]:
         """Give a new player their seat: a fresh token, a welcome, and views all round."""
@@ -398,11 +462,96 @@ class Relay:
             return []  # the partner's view shows them as away; words are never kept for later
         return [Send(partner, Words(seat=seat, payload=say.payload))]
 
+    # --- the facilitator -----------------------------------------------------------------
+
+    def _facilitate(self, conn: int, state: _Conn, login: FacilitatorLogin) -> list[Output]:
+        session = self.session
+        if session is None or not hmac.compare_digest(session.token_hash, token_hash(login.token)):
+            return self._failed(conn, state, NOT_FACILITATOR)
+        state.facilitator = True
+        self._dashboards.add(conn)
+        log.info("connection %d: the facilitator's dashboard", conn)
+        rooms = tuple(self._status(self.rooms[number]) for number in self._session_numbers())
+        status = SessionStatus(
+            deck_id=session.deck.id,
+            deck_title=session.deck.title,
+            depth=session.deck.depth,
+            rooms=rooms,
+        )
+        return [Send(conn, status)]
+
+    def _steer(self, conn: int, state: _Conn, command: FacilitatorCommand) -> list[Output]:
+        """The facilitator's command, for every room of the session that can take it."""
+        if not state.facilitator:
+            return self._refuse(conn, NOT_FACILITATOR)
+        outputs: list[Output] = []
+        changed = 0
+        for number in self._session_numbers():
+            live = self.rooms[number]
+            try:
+                events = live.room.steer(command)
+            except IllegalMove:
+                continue  # such as a room whose game has ended
+            except StoreError as error:
+                log.error("room %d: %s", live.number, error)
+                continue
+            changed += 1
+            for line in _outcomes(events):
+                log.info("room %d: %s", live.number, line)
+            outputs += self._views(live)
+        log.info("session: %s in %d room(s)", command.type, changed)
+        return outputs
+
+    def _announce(self, conn: int, state: _Conn, announce: Announce) -> list[Output]:
+        """The facilitator's line, to every player connected; never kept or logged."""
+        if not state.facilitator:
+            return self._refuse(conn, NOT_FACILITATOR)
+        line = Announcement(text=announce.text)
+        outputs: list[Output] = [
+            Send(player, line)
+            for number in self._session_numbers()
+            for player in self.rooms[number].conns.values()
+        ]
+        log.info("session: an announcement to %d player(s)", len(outputs))
+        return outputs
+
+    def _session_numbers(self) -> list[int]:
+        """The session's rooms still held, in the order they were made."""
+        if self.session is None:
+            return []
+        return [number for number in self.session.numbers if number in self.rooms]
+
+    def _status(self, live: LiveRoom) -> RoomStatus:
+        """A room's row on the dashboard: outcomes and counts only."""
+        game = live.room.state
+        summary = live.room.summary()
+        return RoomStatus(
+            code=live.code,
+            names=(game.a.name, game.b.name),
+            state=_room_state(live),
+            held=game.held,
+            level=game.level,
+            open_level=game.open_level,
+            turns=summary.turns,
+            supported=summary.a.supported + summary.b.supported,
+            repairs=summary.repairs,
+            unrepaired=summary.unrepaired,
+            passes=summary.passes,
+            last_active=live.room.last_active,
+        )
+
     # --- helpers -------------------------------------------------------------------------
 
     def _views(self, live: LiveRoom) -> list[Output]:
-        """Each connected seat's own view, showing who is connected."""
-        return [Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()]
+        """Each connected seat's own view, showing who is connected; and the room's row for
+        the facilitator's dashboards, when it is one of the session's."""
+        outputs: list[Output] = [
+            Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()
+        ]
+        if self._dashboards and self.session is not None and live.number in self.session.numbers:
+            status = self._status(live)
+            outputs += [Send(conn, status) for conn in self._dashboards]
+        return outputs
 
     def _view(self, live: LiveRoom, seat: Seat) -> SeatView:
         """A seat's view of a room, with each partner's `connected` set."""
@@ -474,6 +623,20 @@ def _invalid(frame: str | bytes, error: ValidationError) -> Error:
     what = first["msg"] if first else "not a message"
     detail = f"{where}: {what}" if where else what
     return _error("bad_message", f"That message is not valid ({detail[:200]}).")
+
+
+def _room_state(live: LiveRoom) -> RoomState:
+    """How a room is doing, in a word for the dashboard."""
+    game = live.room.state
+    if game.phase in (Phase.CLOSING, Phase.FINISHED):
+        return "ended"
+    if any(seat not in live.conns for seat in live.tokens):
+        return "reconnecting"
+    if len(live.tokens) < 2 or game.phase is Phase.SETUP:
+        return "waiting"
+    if game.paused or game.held:
+        return "paused"
+    return "playing"
 
 
 def _version_error(version: int) -> Error:
