@@ -55,7 +55,14 @@ class StatusChanged:
     text: str | None
 
 
-Update = ViewChanged | Rejected | WordsArrived | StatusChanged
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """A line from the facilitator of the session, for every player's screen; never stored."""
+
+    text: str
+
+
+Update = ViewChanged | Rejected | WordsArrived | StatusChanged | Announced
 Deliver = Callable[[Update], None]
 
 

@@ -34,6 +34,7 @@ from websockets.exceptions import (
 
 from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
+    Announced,
     Connection,
     Deliver,
     Rejected,
@@ -50,6 +51,7 @@ from reciprocity.protocol import (
     PROTOCOL_VERSION,
     SERVER,
     Ack,
+    Announcement,
     CommandMessage,
     CreateRoom,
     Error,
@@ -294,6 +296,8 @@ class WebSocketConnection(Connection):
                 if command_id is not None:
                     self._pending.pop(command_id, None)
                 self._emit(Rejected(self.seat, text))
+            case Announcement(text=text):
+                self._emit(Announced(text))
 
     async def _write(self, socket: ClientConnection) -> None:
         while True:

@@ -10,7 +10,15 @@ from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from reciprocity.protocol import PROTOCOL_VERSION, SERVER, Ack, Error, SeatView, ServerMessage, Welcome
+from reciprocity.protocol import (
+    PROTOCOL_VERSION,
+    SERVER,
+    Ack,
+    Error,
+    SeatView,
+    ServerMessage,
+    Welcome,
+)
 
 #: No single reply should take longer than this.
 TIMEOUT = 5.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_deck
-from test_engine import A, B, SUPPORTED, assert_readable, illegal, play, started, turns
+from test_engine import SUPPORTED, A, B, assert_readable, illegal, play, started, turns
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (

@@ -135,7 +135,13 @@ async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
     sam = await Client.open(relay.url)
     welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
     ben = await Client.open(relay.url)
-    await ben.send({"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": welcome.code, "name": "sam"}})
+    await ben.send(
+        {
+            "type": "hello",
+            "version": PROTOCOL_VERSION,
+            "join": {"code": welcome.code, "name": "sam"},
+        }
+    )
     assert "different" in (await ben.error("illegal")).message
     await ben.hello(join={"code": welcome.code, "name": "Ben"})
 
@@ -143,7 +149,11 @@ async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
 async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> None:
     sam, _ = await pair(relay.url)
     assert sam.welcome is not None
-    wrong = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": "1-oak-oak", "name": "Kim"}}
+    wrong = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "join": {"code": "1-oak-oak", "name": "Kim"},
+    }
     clients = [await Client.open(relay.url) for _ in range(3)]
     for n in range(JOIN_FAILURES):
         guesser = clients[n % 2]  # two connections, so neither is closed for its errors
@@ -153,7 +163,11 @@ async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> 
     await late.send(wrong)
     limited = await late.error("rate_limited")
     assert "minute" in limited.message
-    right = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": sam.welcome.code, "name": "Kim"}}
+    right = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "join": {"code": sam.welcome.code, "name": "Kim"},
+    }
     await late.send(right)  # even the right code waits
     await late.error("rate_limited")
 
@@ -225,11 +239,17 @@ async def test_a_second_resume_of_a_seat_replaces_the_first(relay: RelayServer) 
 
 async def test_an_unknown_token_or_deck_is_refused(relay: RelayServer) -> None:
     client = await Client.open(relay.url)
-    await client.send({"type": "hello", "version": PROTOCOL_VERSION, "resume": {"token": "x" * 32, "last_seq": 0}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "resume": {"token": "x" * 32, "last_seq": 0}}
+    )
     await client.error("bad_token")
-    await client.send({"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "nope", "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "nope", "name": "Sam"}}
+    )
     await client.error("unknown_deck")
-    await client.send({"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "../x", "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "../x", "name": "Sam"}}
+    )
     await client.error("unknown_deck")
     await client.hello(create={"deck": "first-steps", "name": "Sam"})  # a shipped deck
 
@@ -240,7 +260,9 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.error("bad_json")
     await client.send({"type": "shout", "loud": True})
     await client.error("bad_message")
-    await client.send({"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": 7, "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": 7, "name": "Sam"}}
+    )
     await client.error("bad_message")
     await client.send({"type": "command", "id": "1", "command": {"type": "draw"}})
     await client.error("hello_first")
@@ -251,7 +273,9 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.send({"type": "hello", "version": 0, "create": {"deck": "x", "name": "Sam"}})
     await client.error("version")
     welcome = await client.hello(create={"deck": "test-deck", "name": "Sam"})
-    await client.send({"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": welcome.code, "name": "X"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": welcome.code, "name": "X"}}
+    )
     await client.error("bad_message")
 
 
@@ -334,7 +358,11 @@ def test_idle_rooms_expire(db: Path) -> None:
     now = [1000.0]
     relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
     relay.connect(1, "192.0.2.1")
-    hello = {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "test-deck", "name": "Sam"}}
+    hello = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "create": {"deck": "test-deck", "name": "Sam"},
+    }
     welcome = relay.receive(1, json.dumps(hello))[0]
     assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
     now[0] += 3599
@@ -343,7 +371,11 @@ def test_idle_rooms_expire(db: Path) -> None:
     assert relay.expire() == [Close(1, 1001, "this game has expired")]
     assert not relay.rooms and RelayStore(db).rooms() == []
     relay.connect(2, "192.0.2.2")
-    join = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": welcome.message.code, "name": "Ben"}}
+    join = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "join": {"code": welcome.message.code, "name": "Ben"},
+    }
     [refused] = relay.receive(2, json.dumps(join))
     assert isinstance(refused, Send) and isinstance(refused.message, Error)
     assert refused.message.code == "no_such_room"
@@ -352,7 +384,11 @@ def test_idle_rooms_expire(db: Path) -> None:
 def test_rooms_come_back_from_the_records(db: Path) -> None:
     relay = Relay(RelayStore(db), {"test-deck": make_deck()})
     relay.connect(1, "192.0.2.1")
-    hello = {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "test-deck", "name": "Sam"}}
+    hello = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "create": {"deck": "test-deck", "name": "Sam"},
+    }
     welcome = relay.receive(1, json.dumps(hello))[0]
     command = {"type": "command", "id": "k", "command": {"type": "set_limit", "limit": 2}}
     ack = relay.receive(1, json.dumps(command))[0]

@@ -249,9 +249,7 @@ def drawable_levels(state: GameState) -> list[int]:
         offered.add(here - 1)
     if not _eligible(state, here):
         lighter = next((lv for lv in range(here - 1, 0, -1) if _eligible(state, lv)), None)
-        deeper = next(
-            (lv for lv in range(here + 1, state.reach + 1) if _eligible(state, lv)), None
-        )
+        deeper = next((lv for lv in range(here + 1, state.reach + 1) if _eligible(state, lv)), None)
         offered |= {lv for lv in (lighter, deeper) if lv is not None}
     return sorted(lv for lv in offered if _eligible(state, lv))
 

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from reciprocity.connection import (
+    Announced,
     Connection,
     LocalConnection,
     Rejected,
@@ -31,6 +32,7 @@ from reciprocity.connection import (
     WordsArrived,
 )
 from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
+from reciprocity.engine.rules import HELD
 from reciprocity.store import Store, StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -68,6 +70,13 @@ class WordsReceived(Message):
     """A partner's typed words, to show and forget."""
 
     seat: Seat
+    text: str
+
+
+@dataclass
+class AnnouncementReceived(Message):
+    """A line from the session's facilitator."""
+
     text: str
 
 
@@ -331,6 +340,8 @@ class ReciprocityApp(App[int]):
                 self.post_message(WordsReceived(seat, text))
             case StatusChanged(text=text):
                 self.post_message(StatusUpdated(text))
+            case Announced(text=text):
+                self.post_message(AnnouncementReceived(text))
 
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
@@ -422,19 +433,26 @@ class ReciprocityApp(App[int]):
             if isinstance(screen, TableScreen):
                 screen.show_words(message.seat, message.text)
 
+    @on(AnnouncementReceived)
+    def _announcement_received(self, message: AnnouncementReceived) -> None:
+        self.notify(message.text, title="From your facilitator", timeout=30)
+
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:
         self._status = message.text
         self._show_banner()
 
     def _show_banner(self) -> None:
-        """The connection's trouble first; else a partner who dropped, while the game is on."""
+        """The connection's trouble first; else a partner who dropped, while the game is on;
+        else the facilitator's pause."""
         text = self._status
         view = self.view
         if text is None and self.network is not None and view is not None:
             partner = view.partner(view.seat.other)
             if partner.name and not partner.connected and view.phase is not Phase.FINISHED:
                 text = f"{partner.name} is reconnecting…"
+            elif view.held:
+                text = HELD
         self.banner = text
 
     def watch_banner(self, old: str | None, new: str | None) -> None:
