@@ -328,7 +328,7 @@ class Pacer:
 
     def describe(self) -> str:
         """One line for the dashboard."""
-        line = f"Level {self.open_level} of {self.depth} is open to everyone"
+        line = f"Level {self.open_level} of {self.depth} open to everyone"
         if self.open_level >= self.depth:
             return f"{line}: all levels are open."
         remaining = self.remaining
@@ -337,7 +337,7 @@ class Pacer:
             return f"{line}. Level {self.open_level + 1} opens in {minutes}:{seconds:02d}."
         if self.minutes is None:
             return f"{line}. The next opens when you press n."
-        return f"{line}, held here. Press h to go on, or n to open the next."
+        return f"{line}, held here (h goes on, n opens the next)."
 
     def _restart(self) -> None:
         running = not self.held and self.minutes is not None and self.open_level < self.depth

@@ -173,12 +173,8 @@ def ceiling_text(state: GameState) -> str:
     if None in limits:
         return "limits not chosen yet"
     if len(limits) == 1:
-        text = f"you both chose level {state.ceiling}"
-    else:
-        text = f"you are playing up to level {state.ceiling}"
-    if state.reach < state.ceiling:
-        text += f"; level {state.reach} is open to everyone so far"
-    return text
+        return f"you both chose level {state.ceiling}"
+    return f"you are playing up to level {state.ceiling}"
 
 
 def _partner_view(state: GameState, seat: Seat) -> PartnerView:

@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 MAX_NAME = 24
 #: What a player hears when they try to play on while the facilitator has paused everyone.
-HELD = "Your facilitator has paused everyone for a moment. Play goes on when they resume."
+HELD = "Your facilitator has paused everyone. Play goes on when they resume."
 
 
 class IllegalMove(Exception):

@@ -279,12 +279,21 @@ class ReciprocityApp(App[int]):
         seat = game.connection.seat
         other = seat.other
         view = await self.wait_for_view(lambda view: True)
-        if game.invite is not None and view.partner(other).name is None:
-            left = await self.push_screen_wait(
-                WaitingScreen.for_partner_to_join(
-                    game.code, game.invite, lambda view: view.partner(other).name is not None
+        if view.partner(other).name is None:
+
+            def joined(view: SeatView) -> bool:
+                return view.partner(other).name is not None
+
+            if game.invite is not None:
+                waiting = WaitingScreen.for_partner_to_join(game.code, game.invite, joined)
+            else:  # the first of a pair to join a facilitated session's room
+                waiting = WaitingScreen(
+                    "Waiting for your partner…",
+                    f"They join with the same code, {game.code}.",
+                    until=joined,
+                    leave="Leave",
                 )
-            )
+            left = await self.push_screen_wait(waiting)
             if left:
                 await self.leave_network()
                 self._return_home()

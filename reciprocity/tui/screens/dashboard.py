@@ -22,19 +22,24 @@ if TYPE_CHECKING:
     from reciprocity.facilitate import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
-#: The table's columns: key and heading.
-COLUMNS = (
-    ("code", "Code"),
-    ("names", "Pair"),
-    ("state", "State"),
-    ("level", "Level"),
-    ("open", "Open"),
-    ("turns", "Turns"),
-    ("support", "Support"),
-    ("repairs", "Repairs"),
-    ("hurts", "Hurts"),
-    ("passes", "Passes"),
-    ("idle", "Idle"),
+#: The table's columns: key, heading, and a fixed width (None: as wide as the heading and
+#: the codes). Narrow enough for 100 columns of terminal with the longest state.
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("code", "Code", None),
+    ("names", "Pair", 14),
+    ("state", "State", 12),
+    ("level", "Lvl", None),
+    ("open", "Open", None),
+    ("turns", "Turns", None),
+    ("support", "Sup%", 4),
+    ("repairs", "Rep", None),
+    ("hurts", "Hurt", None),
+    ("passes", "Pass", None),
+    ("idle", "Idle", 5),
+)
+LEGEND = (
+    "Lvl level now · Open level open to all · Sup% met with support · Rep repairs forgiven · "
+    "Hurt unrepaired hurts. Never shown: words, limits or lines."
 )
 
 
@@ -42,9 +47,9 @@ class DashboardScreen(Screen[None]):
     """Every room of the session, live, with the facilitator's keys in the footer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "open_next", "Open next level"),
-        Binding("h", "hold", "Hold/go on"),
-        Binding("p", "pause_all", "Pause/resume all"),
+        Binding("n", "open_next", "Next level"),
+        Binding("h", "hold", "Hold"),
+        Binding("p", "pause_all", "Pause all"),
         Binding("b", "broadcast", "Broadcast"),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End session"),
@@ -81,17 +86,14 @@ class DashboardScreen(Screen[None]):
         yield Static(f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join")
         yield Static("", id="dashboard-pacing")
         yield DataTable(id="dashboard-rooms", cursor_type="row", zebra_stripes=True)
-        yield Static(
-            "Shown: levels, turns and outcomes. Never shown: words, limits or lines.",
-            id="dashboard-privacy",
-        )
+        yield Static(LEGEND, id="dashboard-legend")
         yield Footer()
 
     def on_mount(self) -> None:
         """Fill the table, and tick every second for the countdown and the idle times."""
         table = self.query_one(DataTable)
-        for key, heading in COLUMNS:
-            table.add_column(heading, key=key)
+        for key, heading, width in COLUMNS:
+            table.add_column(heading, key=key, width=width)
         for room in self.session.rooms:
             table.add_row(*self._cells(room), key=room.code)
         table.focus()
@@ -111,7 +113,7 @@ class DashboardScreen(Screen[None]):
             return
         self.rows[room.code] = room
         table = self.query_one(DataTable)
-        for (key, _), value in zip(COLUMNS, self._cells(room), strict=True):
+        for (key, _, _), value in zip(COLUMNS, self._cells(room), strict=True):
             table.update_cell(room.code, key, value)
 
     def _cells(self, room: RoomStatus) -> tuple[str, ...]:
@@ -150,7 +152,7 @@ class DashboardScreen(Screen[None]):
     def _show_pacing(self) -> None:
         line = self.pacer.describe()
         if self.held:
-            line += " Everyone is paused: press p to let them go on."
+            line += " Everyone is paused (p resumes)."
         self.query_one("#dashboard-pacing", Static).update(line)
 
     # --- actions ---------------------------------------------------------------------------

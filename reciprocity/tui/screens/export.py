@@ -33,7 +33,7 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
             yield Input(self.path, id="export-path")
             yield Checkbox("Include names", False, id="export-names")
             yield Label(
-                "One row per pair and a total row: levels, turns and outcomes.",
+                "A row per pair and a total row: levels and outcomes.",
                 classes="hint",
             )
         yield Footer()
