@@ -6,7 +6,8 @@ messages; the dashboard screen shows them and sends the facilitator's commands.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,12 +70,15 @@ class FacilitatorApp(App[int]):
         relay: str,
         pace: float | None = None,
         totals_out: Path | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """The dashboard for `session`, whose pairs join through `relay` (ws://host:port)."""
+        """The dashboard for `session`, whose pairs join through `relay` (ws://host:port).
+        `clock` tells the time for the idle column (the relay's clock: seconds since the
+        epoch)."""
         super().__init__()
         self.connection = connection
         self.totals_out = totals_out
-        self.dashboard = DashboardScreen(connection, session, relay, pace)
+        self.dashboard = DashboardScreen(connection, session, relay, pace, clock)
 
     def on_mount(self) -> None:
         """Show the dashboard and start following the relay."""

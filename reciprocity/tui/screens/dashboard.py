@@ -74,6 +74,9 @@ class DashboardScreen(Screen[None]):
         opened = max((room.open_level or 1 for room in session.rooms), default=1)
         self.pacer = Pacer(session.depth, opened, pace)
         self.held = any(room.held for room in session.rooms)
+        self.table: DataTable[str] = DataTable(
+            id="dashboard-rooms", cursor_type="row", zebra_stripes=True
+        )
 
     def compose(self) -> ComposeResult:
         """The session line, how pairs join, the pacing line, the rooms, the keys."""
@@ -85,13 +88,13 @@ class DashboardScreen(Screen[None]):
         )
         yield Static(f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join")
         yield Static("", id="dashboard-pacing")
-        yield DataTable(id="dashboard-rooms", cursor_type="row", zebra_stripes=True)
+        yield self.table
         yield Static(LEGEND, id="dashboard-legend")
         yield Footer()
 
     def on_mount(self) -> None:
         """Fill the table, and tick every second for the countdown and the idle times."""
-        table = self.query_one(DataTable)
+        table = self.table
         for key, heading, width in COLUMNS:
             table.add_column(heading, key=key, width=width)
         for room in self.session.rooms:
@@ -112,7 +115,7 @@ class DashboardScreen(Screen[None]):
         if room.code not in self.rows:
             return
         self.rows[room.code] = room
-        table = self.query_one(DataTable)
+        table = self.table
         for (key, _, _), value in zip(COLUMNS, self._cells(room), strict=True):
             table.update_cell(room.code, key, value)
 
@@ -145,7 +148,7 @@ class DashboardScreen(Screen[None]):
         if self.pacer.due():
             self.action_open_next()
         self._show_pacing()
-        table = self.query_one(DataTable)
+        table = self.table
         for code, room in self.rows.items():
             table.update_cell(code, "idle", self._idle(room))
 
