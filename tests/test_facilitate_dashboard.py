@@ -353,3 +353,107 @@ async def test_fifty_rooms_at_100x30_scroll_to_the_last() -> None:
 
 def test_fifty_rooms_snapshot(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(fifty_rooms(), terminal_size=SIZE)
+
+
+async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broadcast(
+    session: Session,
+) -> None:
+    from test_remote import banner_on, choose_limit
+
+    from reciprocity.tui.app import ReciprocityApp
+    from reciprocity.tui.screens.checkin import CheckInScreen
+    from reciprocity.tui.screens.join import JoinChoice
+    from reciprocity.tui.screens.table import TableScreen
+    from reciprocity.tui.screens.waiting import WaitingScreen
+
+    code = session.codes[2]
+    board = await session.app()
+    player = ReciprocityApp(network_form=JoinChoice(code, "Sam", session.relay.url, aloud=True))
+    async with board.run_test(size=SIZE) as facilitator, player.run_test(size=(80, 24)) as sam:
+        await sam.press("ctrl+s")
+        await until_screen(sam, WaitingScreen)
+        body = str(sam.app.screen.query_one("#waiting-body", Static).render())
+        assert body == f"They join with the same code, {code}."
+        ben = await Player(
+            WebSocketConnection(session.relay.url, JoinRoom(code=code, name="Ben"))
+        ).start()
+        ben.connection.send(ben.connection.seat, SetLimit(limit=3))
+        ben.connection.send(ben.connection.seat, CheckIn(score=3))
+        await choose_limit(sam)
+        await until_screen(sam, CheckInScreen)
+        await sam.press("enter")
+        await until_screen(sam, TableScreen)
+
+        await facilitator.press("p")
+        await eventually(lambda: banner_on(sam) is not None, what="the hold on Sam's screen")
+        assert (
+            banner_on(sam) == "Your facilitator has paused everyone. Play goes on when they resume."
+        )
+        prompt = str(sam.app.screen.query_one("#prompt", Static).render())
+        assert "paused everyone" in prompt
+        await sam.press("d")
+        await sam.pause(0.2)
+        assert ben.view.phase is Phase.DRAW and ben.view.card is None
+        await facilitator.press("p")
+        await eventually(lambda: banner_on(sam) is None, what="the banner to go")
+
+        await facilitator.press("b")
+        await until_screen(facilitator, AnnounceScreen)
+        await facilitator.press(*"Two minutes", "enter")
+        await eventually(
+            lambda: any(n.message == "Two minutes" for n in sam.app._notifications),
+            what="the broadcast on Sam's screen",
+        )
+        [shown] = [n for n in sam.app._notifications if n.message == "Two minutes"]
+        assert shown.title == "From your facilitator"
+        await ben.stop()
+
+
+# --- the command line: every mistake is one line ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--deck", "nope", "--pairs", "3"], "no deck named 'nope'"),
+        (["--deck", "fast-friends", "--pairs", "0"], "--pairs must be from 1 to 200"),
+        (["--deck", "fast-friends", "--pairs", "2", "--pace", "0"], "--pace must be a number"),
+        (
+            ["--deck", "fast-friends", "--pairs", "2", "--codes-out", "/no/such/folder/c.txt"],
+            "cannot write the codes to /no/such/folder/c.txt: no such folder",
+        ),
+    ],
+)
+def test_facilitate_mistakes_are_one_line(args: list[str], expected: str) -> None:
+    from test_remote import reciprocity
+
+    result = reciprocity("facilitate", "--host", "127.0.0.1", *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+    assert result.stderr.startswith("reciprocity: ")
+
+
+def test_facilitate_on_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    from test_remote import reciprocity
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = reciprocity(
+            "facilitate",
+            "--deck",
+            "fast-friends",
+            "--pairs",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"reciprocity: port {port} on 127.0.0.1 is already in use; choose another with --port\n"
+    )
