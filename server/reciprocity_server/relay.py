@@ -152,7 +152,12 @@ class Session:
 
     deck: Deck
     numbers: tuple[int, ...]
+    game_ids: frozenset[str]
     token_hash: str
+
+    def holds(self, live: LiveRoom) -> bool:
+        """True for a room of this session (not a later room that took an expired number)."""
+        return live.room.id in self.game_ids
 
 
 def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Error:
@@ -258,7 +263,8 @@ class Relay:
             rooms.append(live)
         token = secrets.token_urlsafe(32)
         numbers = tuple(live.number for live in rooms)
-        self.session = Session(deck, numbers, token_hash(token))
+        game_ids = frozenset(live.room.id for live in rooms)
+        self.session = Session(deck, numbers, game_ids, token_hash(token))
         log.info("session started: %d room(s) with deck %s", pairs, deck.id)
         return token, [live.code for live in rooms]
 
@@ -471,7 +477,7 @@ class Relay:
         state.facilitator = True
         self._dashboards.add(conn)
         log.info("connection %d: the facilitator's dashboard", conn)
-        rooms = tuple(self._status(self.rooms[number]) for number in self._session_numbers())
+        rooms = tuple(self._status(live) for live in self._session_rooms())
         status = SessionStatus(
             deck_id=session.deck.id,
             deck_title=session.deck.title,
@@ -486,8 +492,7 @@ class Relay:
             return self._refuse(conn, NOT_FACILITATOR)
         outputs: list[Output] = []
         changed = 0
-        for number in self._session_numbers():
-            live = self.rooms[number]
+        for live in self._session_rooms():
             try:
                 events = live.room.steer(command)
             except IllegalMove:
@@ -508,18 +513,18 @@ class Relay:
             return self._refuse(conn, NOT_FACILITATOR)
         line = Announcement(text=announce.text)
         outputs: list[Output] = [
-            Send(player, line)
-            for number in self._session_numbers()
-            for player in self.rooms[number].conns.values()
+            Send(player, line) for live in self._session_rooms() for player in live.conns.values()
         ]
         log.info("session: an announcement to %d player(s)", len(outputs))
         return outputs
 
-    def _session_numbers(self) -> list[int]:
+    def _session_rooms(self) -> list[LiveRoom]:
         """The session's rooms still held, in the order they were made."""
-        if self.session is None:
+        session = self.session
+        if session is None:
             return []
-        return [number for number in self.session.numbers if number in self.rooms]
+        found = (self.rooms.get(number) for number in session.numbers)
+        return [live for live in found if live is not None and session.holds(live)]
 
     def _status(self, live: LiveRoom) -> RoomStatus:
         """A room's row on the dashboard: outcomes and counts only."""
@@ -548,7 +553,7 @@ class Relay:
         outputs: list[Output] = [
             Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()
         ]
-        if self._dashboards and self.session is not None and live.number in self.session.numbers:
+        if self._dashboards and self.session is not None and self.session.holds(live):
             status = self._status(live)
             outputs += [Send(conn, status) for conn in self._dashboards]
         return outputs
