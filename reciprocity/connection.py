@@ -18,7 +18,7 @@ from reciprocity.engine import Command, IllegalMove, Seat
 from reciprocity.store import StoreError
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.protocol import Record, SeatView
     from reciprocity.room import Room
 
 
@@ -56,13 +56,20 @@ class StatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordArrived:
+    """A game played over the network has finished: its log, for this player's history."""
+
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
 class Announced:
     """A line from the facilitator of the session, for every player's screen; never stored."""
 
     text: str
 
 
-Update = ViewChanged | Rejected | WordsArrived | StatusChanged | Announced
+Update = ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived | Announced
 Deliver = Callable[[Update], None]
 
 

@@ -37,6 +37,7 @@ from reciprocity.connection import (
     Announced,
     Connection,
     Deliver,
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -57,6 +58,7 @@ from reciprocity.protocol import (
     Error,
     Hello,
     JoinRoom,
+    Record,
     Resume,
     Say,
     SeatView,
@@ -141,6 +143,7 @@ class WebSocketConnection(Connection):
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()
         self._deliver: Deliver | None = None
+        self._recorded = False
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
 
     @property
@@ -296,6 +299,9 @@ class WebSocketConnection(Connection):
                 if command_id is not None:
                     self._pending.pop(command_id, None)
                 self._emit(Rejected(self.seat, text))
+            case Record() if not self._recorded:  # sent again after a late resume: keep once
+                self._recorded = True
+                self._emit(RecordArrived(message))
             case Announcement(text=text):
                 self._emit(Announced(text))
 
@@ -543,10 +549,10 @@ async def _remote(args: argparse.Namespace) -> int:
         if args.relay is None:
             relay = await LocalRelay.start(args.port, deck)
         checkin = not args.no_checkin
-        choice = HostChoice(deck, name, args.relay, checkin, False, args.port)
+        choice = HostChoice(deck, name, args.relay, checkin, args.aloud, args.port)
     else:
         code = check_code(args.code)
-        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=False)
+        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=args.aloud)
     game: NetworkGame | None = None
     try:
         if name:

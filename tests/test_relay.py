@@ -21,7 +21,17 @@ from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.protocol import MAX_FRAME, PROTOCOL_VERSION, Ack, Error, SeatView, Welcome, Words
+from reciprocity.cli import build_parser
+from reciprocity.protocol import (
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    Ack,
+    Error,
+    Record,
+    SeatView,
+    Welcome,
+    Words,
+)
 from reciprocity.store import Store
 
 pytestmark = pytest.mark.timeout(30)
@@ -72,9 +82,17 @@ async def test_a_whole_game_with_the_repair_loop(
     assert sam.seat_view.summary == ben.seat_view.summary
     assert sam.seat_view.summary is not None and sam.seat_view.summary.turns == 3
 
+    # Each seat is sent the finished game's log for its own history, limits and lines blanked.
+    records = [await sam.expect(Record), await ben.expect(Record)]
+    assert records[0] == records[1] and records[0].deck.id == "test-deck"
+    assert [logged.seq for logged in records[0].events] == list(range(1, view.seq + 1))
+    limits = [e.event for e in records[0].events if e.event.type == "limit_set"]
+    assert len(limits) == 2 and all(e.limit == 0 and not e.lines for e in limits)
+    assert "family" not in records[0].model_dump_json(include={"events"})
+
     # Each seat saw its own private choices and never the partner's.
     assert sam.seat_view.me.limit == 3 and ben.seat_view.me.lines == ("family",)
-    assert "family" not in sam.seat_view.model_dump_json()
+    assert "family" not in sam.seat_view.model_dump_json(exclude={"tags"})
     assert ben.seat_view.me.limit == 2
 
     stored = Store(db)
@@ -224,6 +242,22 @@ async def test_resume_after_a_drop(relay: RelayServer) -> None:
     assert (await sam.expect(SeatView)).b.connected
     await act(sam, back, {"type": "share"})
     await act(back, sam, {"type": "respond"})
+
+
+async def test_a_seat_back_after_the_end_is_sent_the_record(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    assert ben.welcome is not None
+    await start(sam, ben)
+    await turn(sam, ben, {"type": "mark_supported"})
+    await ben.ws.close()
+    await sam.expect(SeatView)
+    await act(sam, None, {"type": "end"})
+    record = await sam.expect(Record)
+
+    back = await Client.open(relay.url)
+    await back.hello(resume={"token": ben.welcome.token, "last_seq": 0})
+    assert back.seat_view.phase == "finished"
+    assert await back.expect(Record) == record
 
 
 async def test_a_second_resume_of_a_seat_replaces_the_first(relay: RelayServer) -> None:
@@ -421,3 +455,17 @@ def test_the_committed_protocol_schema_is_current() -> None:
         "docs/protocol.schema.json is stale: regenerate it with "
         "`uv run python -m reciprocity_server.schema > docs/protocol.schema.json`"
     )
+
+
+def test_the_command_line_takes_an_idle_time_and_refuses_a_bad_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve"]).idle_hours == 24
+    assert parser.parse_args(["serve", "--idle-hours", "0.5"]).idle_hours == 0.5
+    for bad, why in [("soon", "'soon' is not a number of hours"), ("0", "above 0")]:
+        with pytest.raises(SystemExit) as refused:
+            parser.parse_args(["serve", "--idle-hours", bad])
+        assert refused.value.code == 2 and why in capsys.readouterr().err
+    assert parser.parse_args(["join", "7-amber-harbor", "--aloud"]).aloud
+    assert not parser.parse_args(["host"]).aloud

@@ -25,6 +25,7 @@ from reciprocity.connection import (
     Announced,
     Connection,
     LocalConnection,
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -43,7 +44,7 @@ from reciprocity.tui.screens.waiting import WaitingScreen
 if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
     from reciprocity.deck import Deck
-    from reciprocity.protocol import SeatView
+    from reciprocity.protocol import Record, SeatView
     from reciprocity.remote import LocalRelay, NetworkGame
     from reciprocity.tui.screens.host import HostChoice, HostScreen
     from reciprocity.tui.screens.join import JoinChoice, JoinScreen
@@ -85,6 +86,13 @@ class StatusUpdated(Message):
     """The way to the relay is struggling (a line for the banner), or fine again (None)."""
 
     text: str | None
+
+
+@dataclass
+class RecordReceived(Message):
+    """A network game finished: its log (outcomes, never words) for this machine's history."""
+
+    record: Record
 
 
 class ReciprocityApp(App[int]):
@@ -349,6 +357,8 @@ class ReciprocityApp(App[int]):
                 self.post_message(WordsReceived(seat, text))
             case StatusChanged(text=text):
                 self.post_message(StatusUpdated(text))
+            case RecordArrived(record=record):
+                self.post_message(RecordReceived(record))
             case Announced(text=text):
                 self.post_message(AnnouncementReceived(text))
 
@@ -441,6 +451,16 @@ class ReciprocityApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, TableScreen):
                 screen.show_words(message.seat, message.text)
+
+    @on(RecordReceived)
+    def _record_received(self, message: RecordReceived) -> None:
+        """Keep the finished network game in this machine's history."""
+        record = message.record
+        events = [(logged.seq, logged.at, logged.event) for logged in record.events]
+        try:
+            self.store.import_game(record.deck, record.seed, record.checkin, "network", events)
+        except StoreError as error:
+            self.notify(f"This game could not be added to your history: {error}", severity="error")
 
     @on(AnnouncementReceived)
     def _announcement_received(self, message: AnnouncementReceived) -> None:
@@ -566,7 +586,7 @@ def deck_for(view: SeatView) -> Deck:
     """The deck of a game played over the network, for choosing a limit and lines.
 
     It is this machine's copy when it has the same deck, or else an outline made from the
-    view: the levels by name, with no topics to leave out.
+    view: the levels by name, and the deck's topics to leave out.
     """
     from reciprocity.deck import Card, Deck, Level
     from reciprocity.library import available_decks
@@ -585,7 +605,7 @@ def deck_for(view: SeatView) -> Deck:
             Level(
                 name=name,
                 intent=f"level {n} of {view.depth}",
-                cards=(Card(id=f"level-{n}", text=name),),
+                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
             )
             for n, name in enumerate(view.level_names, start=1)
         ),
