@@ -457,3 +457,16 @@ def test_facilitate_on_a_port_in_use_is_one_line() -> None:
     assert result.stderr == (
         f"reciprocity: port {port} on 127.0.0.1 is already in use; choose another with --port\n"
     )
+
+
+async def test_every_action_has_a_footer_key_and_a_palette_entry() -> None:
+    app = fifty_rooms()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        keys = {binding.action: binding.key for binding in DashboardScreen.BINDINGS}  # type: ignore[union-attr]
+        actions = {"open_next", "hold", "pause_all", "broadcast", "export", "end_session"}
+        assert actions | {"quit_session"} <= set(keys)
+        palette = {command.callback.__name__ for command in app.get_system_commands(screen)}
+        assert {f"action_{action}" for action in actions} <= palette
+        footer = {binding.action for (_, binding, enabled, _) in screen.active_bindings.values()}
+        assert actions <= footer
