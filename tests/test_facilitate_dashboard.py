@@ -332,7 +332,8 @@ class StillConnection(FacilitatorConnection):
 def fifty_rooms() -> FacilitatorApp:
     deck: Deck = make_deck()
     rooms = tuple(
-        status(n, turns=n % 7, supported=n % 5, last_active=1000.0 - n) for n in range(1, 51)
+        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n)
+        for n in range(1, 51)
     )
     session = SessionStatus(deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms)
     return FacilitatorApp(StillConnection(), session, relay=RELAY_LINE, clock=lambda: 1060.0)

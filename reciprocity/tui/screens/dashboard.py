@@ -47,12 +47,12 @@ class DashboardScreen(Screen[None]):
     """Every room of the session, live, with the facilitator's keys in the footer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "open_next", "Next level"),
+        Binding("n", "open_next", "Next"),
         Binding("h", "hold", "Hold"),
-        Binding("p", "pause_all", "Pause all"),
+        Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
         Binding("x", "export", "Export"),
-        Binding("e", "end_session", "End session"),
+        Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
     ]
 
@@ -85,6 +85,7 @@ class DashboardScreen(Screen[None]):
         yield Label(
             f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}",
             classes="title",
+            id="dashboard-title",
         )
         yield Static(f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join")
         yield Static("", id="dashboard-pacing")
