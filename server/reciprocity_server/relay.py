@@ -512,6 +512,8 @@ class Relay:
             for line in _outcomes(events):
                 log.info("room %d: %s", live.number, line)
             outputs += self._views(live)
+            if any(isinstance(event, GameFinished) for event in events):
+                outputs += self._records(live, live.conns.values())
         log.info("session: %s in %d room(s)", command.type, changed)
         return outputs
 
