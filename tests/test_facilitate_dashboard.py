@@ -23,6 +23,7 @@ from reciprocity.engine import (
     CheckIn,
     Draw,
     MarkSupported,
+    OpenLevel,
     Phase,
     Respond,
     SetLimit,
@@ -30,7 +31,7 @@ from reciprocity.engine import (
 )
 from reciprocity.facilitate import FacilitatorConnection, Pacer, SessionUpdate, totals_csv
 from reciprocity.protocol import JoinRoom, RoomStatus, SessionStatus
-from reciprocity.remote import WebSocketConnection
+from reciprocity.remote import RECONNECTING, WebSocketConnection
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -46,8 +47,9 @@ pytestmark = pytest.mark.timeout(60)
 class Session:
     """A relay running a session, and the facilitator's connection to it."""
 
-    def __init__(self, relay: RelayServer, codes: list[str], connection: FacilitatorConnection):
-        self.relay, self.codes, self.connection = relay, codes, connection
+    def __init__(self, relay: RelayServer, token: str, codes: list[str]) -> None:
+        self.relay, self.token, self.codes = relay, token, codes
+        self.connection = FacilitatorConnection(relay.url, token)
 
     async def app(self, **options: Any) -> FacilitatorApp:
         first = await self.connection.open()
@@ -59,9 +61,9 @@ async def session(tmp_path: Path) -> AsyncIterator[Session]:
     deck = make_deck(levels=3, cards=12)
     relay = await start_relay(port=0, db=tmp_path / "relay.sqlite3")
     token, codes = await relay.start_session(deck, 3)
-    connection = FacilitatorConnection(relay.url, token)
-    yield Session(relay, codes, connection)
-    await connection.aclose()
+    session = Session(relay, token, codes)
+    yield session
+    await session.connection.aclose()
     await relay.close()
 
 
@@ -471,3 +473,31 @@ async def test_every_action_has_a_footer_key_and_a_palette_entry() -> None:
         assert {f"action_{action}" for action in actions} <= palette
         footer = {binding.action for (_, binding, enabled, _) in screen.active_bindings.values()}
         assert actions <= footer
+
+
+async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session) -> None:
+    from test_remote import Cable
+
+    from reciprocity.connection import StatusChanged
+
+    cable = Cable(session.relay.port)
+    await cable.mend()
+    connection = FacilitatorConnection(f"ws://127.0.0.1:{cable.port}", session.token)
+    await connection.open()
+    updates: list[SessionUpdate] = []
+    task = asyncio.create_task(connection.run(updates.append))
+    await cable.cut()
+    await eventually(lambda: StatusChanged(RECONNECTING) in updates, what="the drop")
+    sam = await Player(
+        WebSocketConnection(session.relay.url, JoinRoom(code=session.codes[0], name="Sam"))
+    ).start()
+    await cable.mend()
+    await eventually(lambda: any(isinstance(u, SessionStatus) for u in updates), what="the session")
+    [again] = [u for u in updates if isinstance(u, SessionStatus)]
+    assert again.rooms[0].names == ("Sam", None)
+    connection.steer(OpenLevel(level=2))
+    await sam.until(lambda view: view.open_level == 2, "a command after the drop")
+    connection.close()
+    await asyncio.wait_for(task, 5)
+    await sam.stop()
+    await cable.cut()
