@@ -110,6 +110,8 @@ class DashboardScreen(Screen[None]):
         """Every room again, as after a reconnect."""
         for room in session.rooms:
             self.show_room(room)
+        self.held = any(room.held for room in session.rooms)
+        self._show_pacing()
 
     def show_room(self, room: RoomStatus) -> None:
         """Update one room's row."""
