@@ -300,12 +300,20 @@ class EngineMachine(RuleBasedStateMachine):
     # --- one command, checked ---------------------------------------------------------
 
     def _do_facilitator(self, command: FacilitatorCommand, *, expect_legal: bool = False) -> None:
-        """A facilitator's command, checked like a seat's: it only ever holds a pair back."""
-        before = self.state
+        """A facilitator's command, checked like a seat's: it only ever holds a pair back.
+
+        Opening a level may let a pair go deeper only by the rules' own step, once both have
+        earned it (`_check_event` checks each "deeper" step); never further."""
+        before, logged = self.state, len(self.log)
         self._do(None, command, expect_legal=expect_legal)
-        if self.state is not before:
-            assert self.state.level <= before.level, "the facilitator pushed a pair deeper"
-            assert self.state.sharer is before.sharer and self.state.turns == before.turns
+        rises = [
+            happened
+            for happened in self.log[logged:]
+            if isinstance(happened, LevelChanged) and happened.level > before.level
+        ]
+        assert all(rise.reason == "deeper" for rise in rises), "the facilitator pushed a pair"
+        assert self.state.level <= before.level + 1
+        assert self.state.sharer is before.sharer and self.state.turns == before.turns
 
     def _do(
         self,
