@@ -65,11 +65,19 @@ class Client:
         return error
 
     async def hello(self, **part: dict[str, Any]) -> Welcome:
-        """Say hello (create=…, join=… or resume=…); expect the welcome and a view."""
-        await self.send({"type": "hello", "version": 1, **part})
+        """Say hello (create=…, join=… or resume=…); expect the welcome, and a view unless
+        joining (a joiner waits to be admitted: see `admit`)."""
+        await self.send({"type": "hello", "version": 2, **part})
         welcome = await self.expect(Welcome)
-        await self.expect(SeatView)
+        if "join" not in part:
+            await self.expect(SeatView)
         return welcome
+
+    async def admit(self, joiner: Client) -> None:
+        """As the seated partner, say the joiner's code matched; both get their views."""
+        await self.send({"type": "code_checked", "matched": True})
+        await joiner.expect(SeatView)
+        await self.expect(SeatView)
 
     async def command(self, command: dict[str, Any], command_id: str | None = None) -> Ack:
         """Send a command and expect its ack."""
@@ -91,8 +99,8 @@ async def pair(
     sam = await Client.open(url)
     welcome = await sam.hello(create={"deck": deck, "name": "Sam", "checkin": checkin})
     ben = await Client.open(url)
-    await ben.hello(join={"code": welcome.code, "name": "Ben"})
-    await sam.expect(SeatView)
+    await ben.hello(join={"number": welcome.number, "name": "Ben"})
+    await sam.admit(ben)
     return sam, ben
 
 

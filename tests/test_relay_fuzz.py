@@ -23,9 +23,9 @@ pytestmark = pytest.mark.timeout(60)
 
 #: Valid messages of every kind, to mutate.
 TEMPLATES: list[dict[str, Any]] = [
-    {"type": "hello", "version": 1, "create": {"deck": "test-deck", "name": "Kim"}},
-    {"type": "hello", "version": 1, "join": {"code": "12-oak-oak", "name": "Kim"}},
-    {"type": "hello", "version": 1, "resume": {"token": "t" * 32, "last_seq": 3}},
+    {"type": "hello", "version": 2, "create": {"deck": "test-deck", "name": "Kim"}},
+    {"type": "hello", "version": 2, "join": {"number": 12, "name": "Kim"}},
+    {"type": "hello", "version": 2, "resume": {"token": "t" * 32, "last_seq": 3}},
     {"type": "command", "id": "f1", "command": {"type": "draw", "level": 1}},
     {"type": "command", "id": "f2", "command": {"type": "set_limit", "limit": 2, "lines": []}},
     {"type": "command", "id": "f3", "command": {"type": "check_in", "score": 4}},
@@ -64,7 +64,11 @@ frames = st.one_of(
     st.text(max_size=200),
     json_values.map(json.dumps),
     st.fixed_dictionaries(
-        {"type": st.sampled_from(["hello", "command", "say", "view", "HELLO", ""])},
+        {
+            "type": st.sampled_from(
+                ["hello", "command", "say", "key", "code_checked", "view", "HELLO", ""]
+            )
+        },
         optional={"version": json_values, "id": json_values, "command": json_values},
     ).map(json.dumps),
     mutated(),

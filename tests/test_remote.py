@@ -47,11 +47,12 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.library import find_deck
-from reciprocity.protocol import CreateRoom, JoinRoom, SeatView
+from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.remote import (
     RECONNECTING,
     RelayError,
     RelayRefused,
+    JoinCode,
     RelayUnreachable,
     WebSocketConnection,
     check_code,
@@ -155,7 +156,7 @@ async def pair(url: str, deck: Deck, *, checkin: bool = True) -> tuple[Player, P
     code = sam.connection.code
     assert code is not None
     ben = await Player(
-        WebSocketConnection(url, JoinRoom(code=code, name="Ben"), first_delay=0.05)
+        WebSocketConnection(url, JoinCode(code=code, name="Ben"), first_delay=0.05)
     ).start()
     return sam, ben
 
@@ -278,7 +279,7 @@ async def test_a_partner_who_drops_is_shown_away_and_play_goes_on_when_they_retu
     assert sam.connection.code is not None
     url = f"ws://127.0.0.1:{cable.port}"
     ben = await Player(
-        WebSocketConnection(url, JoinRoom(code=sam.connection.code, name="Ben"), first_delay=0.1)
+        WebSocketConnection(url, JoinCode(code=sam.connection.code, name="Ben"), first_delay=0.1)
     ).start()
     for player in (sam, ben):
         player.connection.send(player.connection.seat, SetLimit(limit=2))
@@ -312,16 +313,16 @@ async def test_a_wrong_code_a_full_room_and_a_twin_name_are_refused_in_words(
     relay: RelayServer, deck: Deck
 ) -> None:
     with pytest.raises(RelayRefused, match="no game has the code 1-wrong-code"):
-        await WebSocketConnection(relay.url, JoinRoom(code="1-wrong-code", name="Ben")).open()
+        await WebSocketConnection(relay.url, JoinCode(code="1-wrong-code", name="Ben")).open()
     sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
     assert sam.connection.code is not None
-    twin = WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="sam"))
+    twin = WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="sam"))
     with pytest.raises(RelayRefused, match=r"^please choose a name different from your partner"):
         await twin.open()
     ben = await Player(
-        WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="Ben"))
+        WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="Ben"))
     ).start()
-    third = WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="Kit"))
+    third = WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="Kit"))
     with pytest.raises(RelayRefused, match="already has two partners"):
         await third.open()
     await sam.stop()
@@ -330,7 +331,7 @@ async def test_a_wrong_code_a_full_room_and_a_twin_name_are_refused_in_words(
 
 async def test_a_closed_port_is_unreachable_in_words() -> None:
     url = f"ws://127.0.0.1:{free_port()}"
-    opening = JoinRoom(code="1-ab-cd", name="Ben")
+    opening = JoinCode(code="1-ab-cd", name="Ben")
     with pytest.raises(RelayUnreachable, match=f"cannot reach the relay at {url}: connection"):
         await WebSocketConnection(url, opening, timeout=2).open()
 

@@ -7,12 +7,18 @@ from one thread at a time; the shell runs them in one worker thread, off the eve
 
 The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
 counts only once its events are committed, and each seat is sent only its own view. Words
-(`say`) are forwarded to the partner's connection and never parsed, stored or logged.
+(`say`) arrive sealed by the partners' own keys (`reciprocity.e2e`): they are forwarded to
+the partner's connection and never parsed, stored or logged.
+
+A room's code is `<number>-<word>-<word>`, and the relay only ever sees the number: the host's
+screen picks the words. A joiner is held apart until the seated partner's screen has run the
+key exchange with it and says whether their codes matched (`code_checked`). Only then does
+the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
+join against its address.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import secrets
@@ -45,12 +51,15 @@ from reciprocity.protocol import (
     CLIENT,
     PROTOCOL_VERSION,
     Ack,
+    CodeChecked,
     CommandMessage,
     CreateRoom,
     Error,
     ErrorCode,
     Hello,
     JoinRoom,
+    KeyExchange,
+    PartnerKey,
     Resume,
     Say,
     SeatView,
@@ -61,7 +70,6 @@ from reciprocity.protocol import (
 from reciprocity.room import Room
 from reciprocity.store import StoreError
 from reciprocity_server.records import RelayStore, token_hash
-from reciprocity_server.words import WORDS
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
@@ -103,16 +111,31 @@ class Close:
 Output = Send | Close
 
 
+@dataclass(frozen=True, slots=True)
+class Joiner:
+    """A joiner held apart until the seated partner's screen has checked the code."""
+
+    conn: int
+    seat: Seat
+    name: str
+    token: str
+
+
 @dataclass(eq=False, slots=True)
 class LiveRoom:
-    """A room the relay holds: its game, its seats' token hashes and who is connected."""
+    """A room the relay holds: its game, its seats' token hashes and who is connected.
+
+    `pakes` keeps each side's latest SPAKE2 message (no secret) in memory, for a partner who
+    connects later; it is forgotten once the joiner is admitted.
+    """
 
     number: int
-    code: str
     room: Room
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
     conns: dict[Seat, int] = field(default_factory=dict)
+    joiner: Joiner | None = None
+    pakes: dict[Seat, str] = field(default_factory=dict)
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
@@ -139,6 +162,9 @@ def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Erro
 
 NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it with your partner.")
 ROOM_FULL = _error("room_full", "This game already has two players.")
+BUSY = _error("room_full", "Someone is joining this game just now. Please try again in a minute.")
+CODE_MISMATCH = _error("code_mismatch", "The code didn't match. Please check it with your partner.")
+NOT_ADMITTED = _error("hello_first", "Your partner's screen has not checked the code yet.")
 BAD_TOKEN = _error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
@@ -186,7 +212,7 @@ class Relay:
             except (KeyError, ValueError, StoreError) as error:
                 log.warning("room %d: cannot be restored (%s)", stored.number, type(error).__name__)
                 continue
-            live = LiveRoom(stored.number, stored.code, room, stored.last_active)
+            live = LiveRoom(stored.number, room, stored.last_active)
             for seat, hashed in stored.tokens.items():
                 live.tokens[seat] = hashed
                 self._tokens[hashed] = (live, seat)
@@ -203,7 +229,8 @@ class Relay:
         now = self.clock()
         outputs: list[Output] = []
         for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
-            for conn in live.conns.values():
+            waiting = [live.joiner.conn] if live.joiner is not None else []
+            for conn in [*live.conns.values(), *waiting]:
                 self._conns[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
             for hashed in live.tokens.values():
@@ -232,6 +259,10 @@ class Relay:
             return []
         log.info("connection %d: closed", conn)
         live = state.room
+        if live is not None and live.joiner is not None and live.joiner.conn == conn:
+            self._turn_away(live, state)
+            log.info("room %d: the joiner left before the code was checked", live.number)
+            return []
         if live is None or live.conns.get(state.seat) != conn:
             return []
         del live.conns[state.seat]
@@ -256,6 +287,10 @@ class Relay:
                     return self._command(conn, state, message)
                 case Say():
                     return self._say(conn, state, message)
+                case KeyExchange():
+                    return self._key(conn, state, message)
+                case CodeChecked():
+                    return self._checked(conn, state, message)
         except Exception as error:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(error).__name__)
             return [Send(conn, _error("server", "Something went wrong at the relay. Sorry."))]
@@ -290,40 +325,98 @@ class Relay:
         number = self._free_number()
         if number is None:
             return [Send(conn, _error("server", "This relay is full. Please try again later."))]
-        code = f"{number}-{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
         now = self.clock()
         try:
             room = Room.create(deck, self.store, checkin=create.checkin, mode="relay")
-            self.store.add_room(room.id, code, number, now)
+            self.store.add_room(room.id, number, now)
             room.submit(Seat.A, Join(name=create.name))
         except StoreError as error:
             log.error("room %d: %s", number, error)
             return [Send(conn, _error("server", NOT_SAVED))]
-        live = LiveRoom(number, code, room, now)
+        live = LiveRoom(number, room, now)
         self.rooms[number] = live
         log.info("room %d: created with deck %s by connection %d", number, deck.id, conn)
-        return self._seat(conn, state, live, Seat.A)
+        token = secrets.token_urlsafe(24)
+        welcome = Welcome(number=number, seat=Seat.A, token=token)
+        return self._seat(conn, state, live, Seat.A, token, [Send(conn, welcome)])
 
     def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
-        number, _, words = join.code.partition("-")
-        live = self.rooms.get(int(number))
-        if live is None or not hmac.compare_digest(live.code, f"{int(number)}-{words}"):
+        """Hold a joiner apart, welcomed, while the seated partner's screen checks the code."""
+        live = self.rooms.get(join.number)
+        if live is None:
             return self._failed(conn, state, NO_SUCH_ROOM)
-        if Seat.B in live.tokens:
+        seat = Seat.B
+        if seat in live.tokens:
             return self._failed(conn, state, ROOM_FULL)
+        if live.joiner is not None:
+            return self._failed(conn, state, BUSY)
         try:
-            live.room.submit(Seat.B, Join(name=join.name))
+            decide(live.room.state, seat, Join(name=join.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
-        except StoreError as error:
-            log.error("room %d: %s", live.number, error)
-            return [Send(conn, _error("server", NOT_SAVED))]
-        log.info("room %d: seat b joined (connection %d)", live.number, conn)
-        return self._seat(conn, state, live, Seat.B)
-
-    def _seat(self, conn: int, state: _Conn, live: LiveRoom, seat: Seat) -> list[Output]:
-        """Give a new player their seat: a fresh token, a welcome, and views all round."""
         token = secrets.token_urlsafe(24)
+        live.joiner = Joiner(conn, seat, join.name, token)
+        state.room, state.seat = live, seat
+        live.last_active = self.clock()
+        log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
+        outputs: list[Output] = [Send(conn, Welcome(number=live.number, seat=seat, token=token))]
+        return outputs + self._pake_for(live, seat.other, conn)
+
+    def _key(self, conn: int, state: _Conn, message: KeyExchange) -> list[Output]:
+        """Forward a step of the key exchange to the other side; keep a `pake` for later."""
+        live, seat = state.room, state.seat
+        if live is None:
+            return self._refuse(conn, HELLO_FIRST)
+        live.last_active = self.clock()
+        if message.step == "pake":
+            live.pakes[seat] = message.payload
+        other = self._party(live, seat.other)
+        if other is None:
+            return []
+        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=message.payload))]
+
+    def _checked(self, conn: int, state: _Conn, message: CodeChecked) -> list[Output]:
+        """The seated partner's verdict on the waiting joiner: admit it, or send it away."""
+        live = state.room
+        joiner = live.joiner if live is not None else None
+        if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
+            return []  # only the seated partner's screen decides, and only while one waits
+        joining = self._conns[joiner.conn]
+        if not message.matched:
+            self._turn_away(live, joining)
+            log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
+            return [Send(joiner.conn, CODE_MISMATCH)]
+        live.joiner = None
+        live.pakes.clear()
+        try:
+            live.room.submit(joiner.seat, Join(name=joiner.name))
+        except IllegalMove as error:
+            joining.room = None
+            return [Send(joiner.conn, _error("illegal", str(error)))]
+        except StoreError as error:
+            joining.room = None
+            log.error("room %d: %s", live.number, error)
+            return [Send(joiner.conn, _error("server", NOT_SAVED))]
+        log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
+        return self._seat(joiner.conn, joining, live, joiner.seat, joiner.token, [])
+
+    def _turn_away(self, live: LiveRoom, joining: _Conn) -> None:
+        """A joiner leaves unadmitted: its one try at the code counts as a failed join."""
+        live.joiner = None
+        live.pakes.pop(joining.seat, None)
+        joining.room = None
+        self._failures.setdefault(joining.address, deque()).append(self.clock())
+
+    def _seat(
+        self,
+        conn: int,
+        state: _Conn,
+        live: LiveRoom,
+        seat: Seat,
+        token: str,
+        outputs: list[Output],
+    ) -> list[Output]:
+        """Give a player their seat: record the token's hash, then views all round."""
         hashed = token_hash(token)
         try:
             self.store.add_seat(live.room.id, seat, hashed, self.clock())
@@ -332,7 +425,10 @@ class Relay:
             return [Send(conn, _error("server", NOT_SAVED))]
         live.tokens[seat] = hashed
         self._tokens[hashed] = (live, seat)
-        return self._attach(conn, state, live, seat, token)
+        state.room, state.seat = live, seat
+        live.conns[seat] = conn
+        live.last_active = self.clock()
+        return outputs + self._views(live)
 
     def _resume(self, conn: int, state: _Conn, resume: Resume) -> list[Output]:
         found = self._tokens.get(token_hash(resume.token))
@@ -352,21 +448,21 @@ class Relay:
             conn,
             newer,
         )
-        return outputs + self._attach(conn, state, live, seat, resume.token)
-
-    def _attach(
-        self, conn: int, state: _Conn, live: LiveRoom, seat: Seat, token: str
-    ) -> list[Output]:
         state.room, state.seat = live, seat
         live.conns[seat] = conn
         live.last_active = self.clock()
-        welcome = Welcome(code=live.code, seat=seat, token=token)
-        return [Send(conn, welcome), *self._views(live)]
+        welcome = Welcome(number=live.number, seat=seat, token=resume.token)
+        outputs += [Send(conn, welcome), *self._views(live)]
+        if live.joiner is not None:  # a joiner waits for this screen to check the code
+            outputs += self._pake_for(live, live.joiner.seat, conn)
+        return outputs
 
     def _command(self, conn: int, state: _Conn, message: CommandMessage) -> list[Output]:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         seen = live.commands[seat].get(message.id)
         if seen is not None:
@@ -392,6 +488,8 @@ class Relay:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         partner = live.conns.get(seat.other)
         if partner is None:
@@ -399,6 +497,19 @@ class Relay:
         return [Send(partner, Words(seat=seat, payload=say.payload))]
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _party(self, live: LiveRoom, seat: Seat) -> int | None:
+        """The connection playing a seat, or waiting to: the seated one, or the joiner."""
+        if live.joiner is not None and live.joiner.seat == seat:
+            return live.joiner.conn
+        return live.conns.get(seat)
+
+    def _pake_for(self, live: LiveRoom, seat: Seat, conn: int) -> list[Output]:
+        """A seat's kept SPAKE2 message, for a connection that has not had it yet."""
+        pake = live.pakes.get(seat)
+        if pake is None:
+            return []
+        return [Send(conn, PartnerKey(seat=seat, step="pake", payload=pake))]
 
     def _views(self, live: LiveRoom) -> list[Output]:
         """Each connected seat's own view, showing who is connected."""
