@@ -50,9 +50,9 @@ from reciprocity.library import find_deck
 from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.remote import (
     RECONNECTING,
+    JoinCode,
     RelayError,
     RelayRefused,
-    JoinCode,
     RelayUnreachable,
     WebSocketConnection,
     check_code,
@@ -455,22 +455,28 @@ async def test_the_host_may_cancel_while_waiting_for_a_partner(
 
 
 @contextlib.contextmanager
-def relay_process(port: int, db: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`reciprocity serve` on a loopback port, killed at the end if it still runs."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env={**os.environ},
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(5)
+def relay_process(
+    port: int, db: Path, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`reciprocity serve` on a loopback port, killed at the end if it still runs.
+
+    What it logs is added to `log`, if given."""
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log.open("ab")) if log is not None else subprocess.DEVNULL
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=ROOT,
+            env={**os.environ},
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(5)
 
 
 async def healthy(port: int, timeout: float = 15.0) -> None:
