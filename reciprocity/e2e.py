@@ -225,6 +225,7 @@ def save_session(path: Path, session: dict[str, Any]) -> None:
     The file is replaced whole, and synced before, so a crash leaves the old or the new one.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
     draft = path.with_suffix(".tmp")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

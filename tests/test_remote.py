@@ -576,6 +576,11 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
                         lambda: app_view(sam).phase is Phase.LAND, 20, "Ben's response"
                     )
                     await eventually(lambda: banner_on(sam) is None, what="the banner to go")
+                    # Words sealed after the restart open on Ben's screen: no new code.
+                    await sam.press("t", *"marker-4a7c", "enter")
+                    await eventually(
+                        lambda: "Sam: marker-4a7c" in words_on(ben), what="words after"
+                    )
                     await sam.press("y")
                     await eventually(lambda: app_view(ben).turns == 1, what="the turn's end")
                     assert app_view(ben).last_outcome is Outcome.SUPPORTED
