@@ -58,15 +58,26 @@ async def _until(ws: ClientConnection, kind: str) -> dict[str, object]:
             return message
 
 
-async def join_plain(url: str) -> float:
-    """Seconds for a host to open a room and a joiner to be seated, with no key exchange."""
-    start = time.perf_counter()
+async def seated(url: str) -> tuple[ClientConnection, ClientConnection]:
+    """A host and a joiner with raw websockets, the joiner admitted with no SPAKE2 and no
+    proofs (only the stand-in message a verdict names).
+
+    Returns once the joiner has its first view."""
     host, joiner = await _raw(url), await _raw(url)
     welcome = await _hello(host, create={"deck": DECK, "name": "Sam"})
     await _until(host, "view")
     await _hello(joiner, join={"number": welcome["number"], "name": "Ben"})
-    await host.send(json.dumps({"type": "code_checked", "matched": True}))
+    await joiner.send(json.dumps({"type": "key", "step": "pake", "payload": "none"}))
+    await _until(host, "partner_key")
+    await host.send(json.dumps({"type": "code_checked", "matched": True, "pake": "none"}))
     await _until(joiner, "view")
+    return host, joiner
+
+
+async def join_plain(url: str) -> float:
+    """Seconds for a host to open a room and a joiner to be seated, with no key exchange."""
+    start = time.perf_counter()
+    host, joiner = await seated(url)
     elapsed = time.perf_counter() - start
     await host.close()
     await joiner.close()
@@ -110,12 +121,7 @@ def channels() -> tuple[Channel, Channel]:
 
 async def words(url: str, count: int, text: str, sealed: bool) -> float:
     """Seconds for `count` messages to go from one seat to the other and be read."""
-    host, joiner = await _raw(url), await _raw(url)
-    welcome = await _hello(host, create={"deck": DECK, "name": "Sam"})
-    await _until(host, "view")
-    await _hello(joiner, join={"number": welcome["number"], "name": "Ben"})
-    await host.send(json.dumps({"type": "code_checked", "matched": True}))
-    await _until(joiner, "view")
+    host, joiner = await seated(url)
     await _until(host, "view")
     send, receive = channels()
     # At most WINDOW messages in flight, so the relay never drops the reader as too slow.

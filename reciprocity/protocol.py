@@ -189,12 +189,15 @@ class KeyExchange(_Frozen):
 class CodeChecked(_Frozen):
     """The seated partner's screen checked the joiner's key confirmation.
 
-    `matched` admits the waiting joiner to the seat; otherwise the relay sends it away and
-    counts a failed join against its address. From anyone else it changes nothing.
+    `pake` is the joiner's SPAKE2 message the check was about, so a verdict meant for a
+    joiner who has since left never applies to the next. `matched` admits the waiting joiner
+    to the seat; otherwise the relay sends it away and counts a failed join against its
+    address. From anyone else, or about another exchange, it changes nothing.
     """
 
     type: Literal["code_checked"] = "code_checked"
     matched: bool
+    pake: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
 
 
 ClientMessage = Annotated[

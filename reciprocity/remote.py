@@ -198,6 +198,10 @@ class WebSocketConnection(Connection):
         self._keys: Keys | None = None
         self._channel: Channel | None = None
         self._held: list[Update] = []
+        #: The partner's SPAKE2 message the keys came from: a verdict names the exchange.
+        self._partner_pake = ""
+        #: Whether this connection plays its seat (a joiner waits to be admitted).
+        self._seated = opening is None
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -237,6 +241,7 @@ class WebSocketConnection(Connection):
             raise RuntimeError("a kept session is resumed by run(), not open()")
         if isinstance(opening, CreateRoom):
             welcome = await self._greet(Hello(version=PROTOCOL_VERSION, create=opening))
+            self._seated = True
             self.code = f"{welcome.number}-{self._words}"
             self._start_handshake()
             return welcome
@@ -275,6 +280,7 @@ class WebSocketConnection(Connection):
                 continue
             match message:
                 case SeatView():
+                    self._seated = True
                     self._receive(message)
                     return
                 case Error(code="code_mismatch"):
@@ -449,6 +455,7 @@ class WebSocketConnection(Connection):
             return  # the keys are confirmed already
         mine = message.seat.other
         if message.step == "pake":
+            self._partner_pake = message.payload
             try:
                 self._keys = self._handshake.keys(mine, message.payload)
             except CodeMismatch:
@@ -464,16 +471,16 @@ class WebSocketConnection(Connection):
         except CodeMismatch:
             self._mismatch()
             return
-        self._queue(CodeChecked(matched=True))
+        self._queue(CodeChecked(matched=True, pake=self._partner_pake))
         self._keep()
 
     def _mismatch(self) -> None:
-        """The codes differ. A joiner gives up; the seated partner turns the joiner away,
-        says so, and starts afresh for the next one."""
-        if isinstance(self.opening, JoinCode):
+        """The codes differ. A joiner not yet admitted gives up (`open()` raises); the seated
+        partner turns the joiner away, says so, and starts afresh for the next one."""
+        if not self._seated:
             self._handshake = self._keys = None
             return
-        self._queue(CodeChecked(matched=False))
+        self._queue(CodeChecked(matched=False, pake=self._partner_pake))
         self._emit(Rejected(self.seat, WRONG_GUESS))
         self._start_handshake()
 

@@ -10,7 +10,15 @@ from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from reciprocity.protocol import SERVER, Ack, Error, SeatView, ServerMessage, Welcome
+from reciprocity.protocol import (
+    SERVER,
+    Ack,
+    Error,
+    PartnerKey,
+    SeatView,
+    ServerMessage,
+    Welcome,
+)
 
 #: No single reply should take longer than this.
 TIMEOUT = 5.0
@@ -74,8 +82,12 @@ class Client:
         return welcome
 
     async def admit(self, joiner: Client) -> None:
-        """As the seated partner, say the joiner's code matched; both get their views."""
-        await self.send({"type": "code_checked", "matched": True})
+        """The joiner sends a (stand-in) SPAKE2 message; as the seated partner, say its code
+        matched. Both get their views."""
+        pake = f"pake-{next(_ids)}"
+        await joiner.send({"type": "key", "step": "pake", "payload": pake})
+        assert (await self.expect(PartnerKey)).payload == pake
+        await self.send({"type": "code_checked", "matched": True, "pake": pake})
         await joiner.expect(SeatView)
         await self.expect(SeatView)
 

@@ -143,10 +143,12 @@ async def test_the_key_exchange_is_forwarded_and_a_late_joiner_gets_the_hosts_me
     # Until the seated partner's screen says the codes match, the joiner cannot play.
     await ben.send({"type": "command", "id": "x", "command": {"type": "set_limit", "limit": 1}})
     assert "checked" in (await ben.error("hello_first")).message
-    await ben.send({"type": "code_checked", "matched": True})  # not the joiner's to say
+    await ben.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})  # not his to say
     await sam.send({"type": "key", "step": "confirm", "payload": "sam-proof"})
     assert (await ben.expect(PartnerKey)).payload == "sam-proof"
-    await sam.admit(ben)
+    await sam.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})
+    await ben.expect(SeatView)
+    await sam.expect(SeatView)
     assert ben.seat_view.b.name == "Ben" and sam.seat_view.b.connected
 
 
@@ -161,7 +163,11 @@ async def test_a_code_that_did_not_match_frees_the_seat_and_counts_as_a_failed_j
     other = await Client.open(relay.url)
     await other.send({"type": "hello", "version": 2, "join": join})
     assert "just now" in (await other.error("room_full")).message
-    await sam.send({"type": "code_checked", "matched": False})
+    await guesser.send({"type": "key", "step": "pake", "payload": "guess"})
+    await sam.expect(PartnerKey)
+    # A verdict about another exchange (a joiner who has left) does not apply.
+    await sam.send({"type": "code_checked", "matched": True, "pake": "earlier"})
+    await sam.send({"type": "code_checked", "matched": False, "pake": "guess"})
     assert "didn't match" in (await guesser.error("code_mismatch")).message
     # A joiner who leaves before the check has spent its guess too.
     for _ in range(JOIN_FAILURES - 3):
@@ -377,7 +383,9 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     ben = Client(await connect(relay.url, sock=sock, compression=None, max_queue=1))
     await ben.hello(join={"number": welcome.number, "name": "Ben"})
-    await sam.send({"type": "code_checked", "matched": True})
+    await ben.send({"type": "key", "step": "pake", "payload": "ben"})
+    await sam.expect(PartnerKey)
+    await sam.send({"type": "code_checked", "matched": True, "pake": "ben"})
     await sam.expect(SeatView)
     dropped = False
     for n in range(1, 51):  # Ben never reads again; Sam's replies keep coming at once

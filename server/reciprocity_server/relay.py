@@ -381,6 +381,8 @@ class Relay:
         joiner = live.joiner if live is not None else None
         if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
             return []  # only the seated partner's screen decides, and only while one waits
+        if message.pake != live.pakes.get(joiner.seat):
+            return []  # about an exchange with an earlier joiner
         joining = self._conns[joiner.conn]
         if not message.matched:
             self._turn_away(live, joining)
