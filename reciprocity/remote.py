@@ -11,7 +11,7 @@ the relay only sees the number, and the two screens agree on keys with SPAKE2 ov
 before the joiner is admitted. Once the keys are confirmed, the session (the relay's address,
 the resume token, the keys and counters; never words) is kept in the data folder's
 `sessions/`, readable only by its owner, so that a screen that crashed can come back to the
-game (`WebSocketConnection.saved`); a connection that closes removes it.
+game (`reciprocity join --resume`, `saved_game`); a connection that closes removes it.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from reciprocity_server.serve import RelayServer
 
     from reciprocity.deck import Deck
+    from reciprocity.tui.app import ReciprocityApp
     from reciprocity.tui.screens.host import HostChoice
     from reciprocity.tui.screens.join import JoinChoice
 
@@ -184,7 +185,8 @@ class WebSocketConnection(Connection):
         #: The kept session's file, once the keys are confirmed.
         self.session: Path | None = None
         self._words = new_words()
-        self._number = 0
+        #: The room's number, once known.
+        self.number = 0
         self._token: str | None = None
         self._last_seq = 0
         self._socket: ClientConnection | None = None
@@ -218,7 +220,7 @@ class WebSocketConnection(Connection):
         except (KeyError, TypeError, ValueError) as error:
             raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
         connection.seats = (channel.seat,)
-        connection._number = channel.number
+        connection.number = channel.number
         connection._channel = channel
         connection.session = path
         return connection
@@ -295,8 +297,8 @@ class WebSocketConnection(Connection):
     def _start_handshake(self) -> None:
         """A fresh SPAKE2 message for the partner, queued to go first."""
         assert self.code is not None
-        self._number = int(self.code.split("-")[0])
-        self._handshake = Handshake(self.code, self._number)
+        self.number = int(self.code.split("-")[0])
+        self._handshake = Handshake(self.code, self.number)
         self._keys = None
         self._outbox.appendleft(KeyExchange(step="pake", payload=self._handshake.message))
         self._wake.set()
@@ -688,6 +690,20 @@ class NetworkGame:
             await self.relay.close()
 
 
+def saved_game(folder: Path | None = None) -> NetworkGame:
+    """The network game whose session this program kept last, ready to resume and play.
+
+    `folder` is where sessions are kept (default: the data folder's `sessions/`). Raises
+    `ReciprocityError` when there is none, or it cannot be read.
+    """
+    folder = folder if folder is not None else data_dir() / "sessions"
+    kept = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    if not kept:
+        raise RelayError("there is no network game to go back to here; join with the code")
+    connection = WebSocketConnection.saved(kept[-1], sessions=folder)
+    return NetworkGame(connection, str(connection.number), aloud=False)
+
+
 def invite_line(code: str, relay: str) -> str:
     """The exact command the partner runs to join."""
     if relay == DEFAULT_RELAY:
@@ -761,6 +777,8 @@ async def _remote(args: argparse.Namespace) -> int:
     from reciprocity.tui.screens.host import HostChoice
     from reciprocity.tui.screens.join import JoinChoice
 
+    if args.command == "join" and args.resume:
+        return await _play(ReciprocityApp(network=saved_game()))
     choice: HostChoice | JoinChoice
     relay: LocalRelay | None = None
     name = " ".join((args.name or "").split())
@@ -774,6 +792,8 @@ async def _remote(args: argparse.Namespace) -> int:
             relay = await LocalRelay.start(args.port, deck)
         checkin = not args.no_checkin
         choice = HostChoice(deck, name, args.relay, checkin, False, args.port)
+    elif args.code is None:
+        raise RelayError("please give the code your partner read out, such as 7-amber-harbor")
     else:
         code = check_code(args.code)
         choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=False)
@@ -789,7 +809,12 @@ async def _remote(args: argparse.Namespace) -> int:
         if relay is not None:
             await relay.close()
         raise
-    app = ReciprocityApp(network=game, network_form=None if game else choice, relay=relay)
+    return await _play(
+        ReciprocityApp(network=game, network_form=None if game else choice, relay=relay)
+    )
+
+
+async def _play(app: ReciprocityApp) -> int:
     try:
         await app.run_async()
     finally:

@@ -23,7 +23,17 @@ import pytest
 from conftest import make_deck
 from reciprocity_server.relay import Output, Relay, Send
 from reciprocity_server.serve import RelayServer, start_relay
-from test_remote import ROOT, Player, eventually, free_port, healthy, relay_process
+from test_remote import (
+    ROOT,
+    Player,
+    eventually,
+    free_port,
+    healthy,
+    reciprocity,
+    relay_process,
+    until_screen,
+    words_on,
+)
 
 from reciprocity.connection import Rejected
 from reciprocity.deck import Deck
@@ -61,7 +71,15 @@ from reciprocity.protocol import (
     Say,
     Words,
 )
-from reciprocity.remote import WRONG_GUESS, JoinCode, RelayRefused, WebSocketConnection
+from reciprocity.remote import (
+    WRONG_GUESS,
+    JoinCode,
+    RelayRefused,
+    WebSocketConnection,
+    saved_game,
+)
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.table import TableScreen
 from reciprocity.words import WORDS
 
 
@@ -440,3 +458,42 @@ async def test_a_kept_session_resumes_and_decrypts_after_a_relay_sigkill(
         assert marker.encode() not in b"".join(
             p.read_bytes() for p in tmp_path.glob("relay.db*") if p.is_file()
         )
+
+
+@pytest.mark.timeout(60)
+async def test_join_resume_brings_a_crashed_screen_back_to_its_seat(
+    relay: RelayServer, deck: Deck, tmp_path: Path
+) -> None:
+    opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
+    sam = await Player(WebSocketConnection(relay.url, opening, sessions=tmp_path / "sam")).start()
+    assert sam.connection.code is not None
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"))).start()
+    for player in (sam, ben):
+        player.connection.send(player.connection.seat, SetLimit(limit=2))
+    await ben.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    assert ben.task is not None
+    ben.task.cancel()  # Ben's screen dies without closing
+    await asyncio.gather(ben.task, return_exceptions=True)
+
+    app = ReciprocityApp(network=saved_game())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_screen(pilot, TableScreen)
+        await sam.until(lambda view: view.b.connected, "Sam to see Ben back")
+        sam.connection.send(Seat.A, Draw())
+        sam.connection.say(Seat.A, "mk-resumed-e41b")
+        await eventually(lambda: "Sam: mk-resumed-e41b" in words_on(pilot), what="the words")
+    await app.leave_network()
+    await sam.stop()
+    assert not list((tmp_path / "data" / "sessions").iterdir())  # closing removed it
+
+
+@pytest.mark.timeout(30)
+def test_join_without_a_code_or_a_kept_game_says_so_in_one_line() -> None:
+    assert reciprocity("join").stderr == (
+        "reciprocity: please give the code your partner read out, such as 7-amber-harbor\n"
+    )
+    result = reciprocity("join", "--resume")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "reciprocity: there is no network game to go back to here; join with the code\n"
+    )
