@@ -34,6 +34,7 @@ from test_remote import (
     until_screen,
     words_on,
 )
+from textual.widgets import Static
 
 from reciprocity.connection import Rejected
 from reciprocity.deck import Deck
@@ -79,6 +80,7 @@ from reciprocity.remote import (
     saved_game,
 )
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.join import JoinChoice, JoinScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.words import WORDS
 
@@ -497,3 +499,23 @@ def test_join_without_a_code_or_a_kept_game_says_so_in_one_line() -> None:
     assert result.stderr == (
         "reciprocity: there is no network game to go back to here; join with the code\n"
     )
+
+
+@pytest.mark.timeout(30)
+async def test_the_join_form_says_the_code_did_not_match_and_stays(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    assert sam.connection.code is not None
+    number, first, second = sam.connection.code.split("-")
+    wrong = f"{number}-{second}-{first}" if first != second else f"{number}-{first}-zz"
+    app = ReciprocityApp(network_form=JoinChoice(wrong, "Ben", relay.url, aloud=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        status = pilot.app.screen.query_one("#join-status", Static)
+        await eventually(
+            lambda: str(status.render()) == "The code didn't match — check it with your partner."
+        )
+        assert isinstance(pilot.app.screen, JoinScreen) and app.network is None
+    await eventually(lambda: WRONG_GUESS in shown(sam), what="Sam's notice")
+    await sam.stop()
