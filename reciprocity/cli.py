@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument(
         "--port", type=int, default=8765, help="port for the relay started here (default: 8765)"
     )
+    host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
     join.add_argument("code", metavar="CODE", nargs="?", help="the code, such as 7-amber-harbor")
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument(
         "--relay", metavar="URL", help="the relay's address (default: ws://localhost:8765)"
     )
+    join.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
 
     serve = commands.add_parser(
         "serve",
@@ -65,10 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8765, help="port to listen on")
     serve.add_argument("--db", metavar="PATH", help="the relay's database (default: data folder)")
+    serve.add_argument(
+        "--idle-hours",
+        type=_positive_hours,
+        default=24.0,
+        metavar="HOURS",
+        help="close a game nobody has touched for this long (default: 24)",
+    )
 
     _add_deck_parser(commands)
     _add_history_parser(commands)
     return parser
+
+
+_ALOUD_HELP = "we're talking aloud (on a call): no typing line; ctrl+p switches back"
+
+
+def _positive_hours(text: str) -> float:
+    """A number of hours above zero, for argparse."""
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of hours") from None
+    if not 0 < hours < 24 * 366:
+        raise argparse.ArgumentTypeError("give a number of hours above 0 and below a year")
+    return hours
 
 
 _DECK_EXAMPLES = """\

@@ -18,7 +18,7 @@ from reciprocity.engine import Command, IllegalMove, Seat
 from reciprocity.store import StoreError
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.protocol import Record, SeatView
     from reciprocity.room import Room
 
 
@@ -55,7 +55,14 @@ class StatusChanged:
     text: str | None
 
 
-Update = ViewChanged | Rejected | WordsArrived | StatusChanged
+@dataclass(frozen=True, slots=True)
+class RecordArrived:
+    """A game played over the network has finished: its log, for this player's history."""
+
+    record: Record
+
+
+Update = ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived
 Deliver = Callable[[Update], None]
 
 

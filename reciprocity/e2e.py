@@ -36,7 +36,7 @@ from reciprocity import ReciprocityError
 from reciprocity.engine import Seat
 
 #: Bound into every key, so keys made for another protocol or version never match.
-LABEL = b"reciprocity/2"
+LABEL = b"reciprocity/3"
 #: The most bytes of typed words (UTF-8) sealed in one message; the sealed payload stays
 #: well under the protocol's payload and frame limits.
 MAX_WORDS_BYTES = 8000

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from reciprocity.deck import CardKind
-from reciprocity.engine import Command, Outcome, Phase, Seat
+from reciprocity.deck import CardKind, Deck
+from reciprocity.engine import Command, Event, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -60,6 +60,8 @@ class SeatView(_Frozen):
     deck_id: str
     deck_title: str
     level_names: tuple[str, ...]
+    #: The deck's topic tags, so that a partner without the deck can still draw their lines.
+    tags: tuple[str, ...] = ()
     level: int
     ceiling: int
     ceiling_text: str
@@ -101,9 +103,10 @@ class SeatView(_Frozen):
 
 # --- The wire: what clients and the relay send each other ------------------------------
 
-#: Bumped whenever a message changes shape. The hello carries it. Version 2: the words of
-#: a code never reach the relay, and typed words travel sealed (end-to-end encryption).
-PROTOCOL_VERSION = 2
+#: Bumped whenever a message changes shape. The hello carries it. Version 2 added the
+#: finished game's record; version 3: the words of a code never reach the relay, and typed
+#: words travel sealed (end-to-end encryption).
+PROTOCOL_VERSION = 3
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest sealed payload, in characters. It is opaque to the relay.
@@ -244,6 +247,28 @@ class Ack(_Frozen):
     seq: int
 
 
+class LoggedEvent(_Frozen):
+    """One event of a finished game, with its number and time."""
+
+    seq: int
+    at: float
+    event: Annotated[Event, Field(discriminator="type")]
+
+
+class Record(_Frozen):
+    """A finished game's log, for each player's own history.
+
+    It holds the deck, the settings and the events: outcomes and times, with the limits and
+    lines blanked as in every finished record. Never a typed word.
+    """
+
+    type: Literal["record"] = "record"
+    deck: Deck
+    seed: int
+    checkin: bool
+    events: tuple[LoggedEvent, ...]
+
+
 ErrorCode = Literal[
     "bad_json",
     "bad_message",
@@ -271,7 +296,7 @@ class Error(_Frozen):
 
 
 ServerMessage = Annotated[
-    Welcome | SeatView | Words | PartnerKey | Ack | Error, Field(discriminator="type")
+    Welcome | SeatView | Words | PartnerKey | Ack | Error | Record, Field(discriminator="type")
 ]
 
 #: Client to relay: `CLIENT.validate_json(frame)`, `CLIENT.dump_json(message)`.

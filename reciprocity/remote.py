@@ -42,6 +42,7 @@ from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
     Connection,
     Deliver,
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -78,6 +79,7 @@ from reciprocity.protocol import (
     JoinRoom,
     KeyExchange,
     PartnerKey,
+    Record,
     Resume,
     Say,
     SeatView,
@@ -195,6 +197,7 @@ class WebSocketConnection(Connection):
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()
         self._deliver: Deliver | None = None
+        self._recorded = False
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
         self._handshake: Handshake | None = None
         self._keys: Keys | None = None
@@ -450,6 +453,9 @@ class WebSocketConnection(Connection):
                 if command_id is not None:
                     self._pending.pop(command_id, None)
                 self._emit(Rejected(self.seat, text))
+            case Record() if not self._recorded:  # sent again after a late resume: keep once
+                self._recorded = True
+                self._emit(RecordArrived(message))
 
     def _key_step(self, message: PartnerKey) -> None:
         """The partner's SPAKE2 message (answer with our proof) or proof (check it)."""
@@ -690,18 +696,19 @@ class NetworkGame:
             await self.relay.close()
 
 
-def saved_game(folder: Path | None = None) -> NetworkGame:
+def saved_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGame:
     """The network game whose session this program kept last, ready to resume and play.
 
-    `folder` is where sessions are kept (default: the data folder's `sessions/`). Raises
-    `ReciprocityError` when there is none, or it cannot be read.
+    `folder` is where sessions are kept (default: the data folder's `sessions/`); `aloud`
+    leaves the typing line out. Raises `ReciprocityError` when there is none, or it cannot
+    be read.
     """
     folder = folder if folder is not None else data_dir() / "sessions"
     kept = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
     if not kept:
         raise RelayError("there is no network game to go back to here; join with the code")
     connection = WebSocketConnection.saved(kept[-1], sessions=folder)
-    return NetworkGame(connection, str(connection.number), aloud=False)
+    return NetworkGame(connection, str(connection.number), aloud)
 
 
 def invite_line(code: str, relay: str) -> str:
@@ -778,7 +785,7 @@ async def _remote(args: argparse.Namespace) -> int:
     from reciprocity.tui.screens.join import JoinChoice
 
     if args.command == "join" and args.resume:
-        return await _play(ReciprocityApp(network=saved_game()))
+        return await _play(ReciprocityApp(network=saved_game(aloud=args.aloud)))
     choice: HostChoice | JoinChoice
     relay: LocalRelay | None = None
     name = " ".join((args.name or "").split())
@@ -791,12 +798,12 @@ async def _remote(args: argparse.Namespace) -> int:
         if args.relay is None:
             relay = await LocalRelay.start(args.port, deck)
         checkin = not args.no_checkin
-        choice = HostChoice(deck, name, args.relay, checkin, False, args.port)
+        choice = HostChoice(deck, name, args.relay, checkin, args.aloud, args.port)
     elif args.code is None:
         raise RelayError("please give the code your partner read out, such as 7-amber-harbor")
     else:
         code = check_code(args.code)
-        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=False)
+        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=args.aloud)
     game: NetworkGame | None = None
     try:
         if name:

@@ -122,6 +122,7 @@ class Room:
             deck_id=state.deck.id,
             deck_title=state.deck.title,
             level_names=tuple(level.name for level in state.deck.levels),
+            tags=tuple(state.deck.tags()),
             level=state.level,
             ceiling=state.ceiling,
             ceiling_text=ceiling_text(state),

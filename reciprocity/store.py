@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -92,6 +93,47 @@ class StoredGame:
         return replay(start, (event for _, _, event in self.events))
 
 
+def _insert_game(
+    db: sqlite3.Connection,
+    game_id: str,
+    deck: Deck,
+    seed: int,
+    checkin: bool,
+    mode: str,
+    created_at: float,
+    finished_at: float | None = None,
+) -> None:
+    db.execute(
+        "INSERT INTO games (id, deck_id, deck_title, deck_json, seed, checkin, mode, created_at,"
+        " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            game_id,
+            deck.id,
+            deck.title,
+            deck.model_dump_json(),
+            seed,
+            int(checkin),
+            mode,
+            created_at,
+            finished_at,
+        ),
+    )
+
+
+def _blank_limits(db: sqlite3.Connection, game_id: str) -> None:
+    """Keep only that a limit or lines changed, never the values chosen."""
+    rows = db.execute(
+        "SELECT seq, body FROM events WHERE game_id = ? AND body LIKE '%\"limit_set\"%'",
+        (game_id,),
+    ).fetchall()
+    for seq, body in rows:
+        blanked = json.loads(body) | {"limit": 0, "lines": []}
+        db.execute(
+            "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
+            (json.dumps(blanked), game_id, seq),
+        )
+
+
 def default_path() -> Path:
     """The history database in the data folder."""
     return data_dir() / "reciprocity.sqlite3"
@@ -131,20 +173,7 @@ class Store:
     def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
         """Start a game's log."""
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO games (id, deck_id, deck_title, deck_json, seed, checkin, mode,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    game_id,
-                    deck.id,
-                    deck.title,
-                    deck.model_dump_json(),
-                    seed,
-                    int(checkin),
-                    mode,
-                    time.time(),
-                ),
-            )
+            _insert_game(db, game_id, deck, seed, checkin, mode, time.time())
 
     def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
         """Commit events numbered from `first_seq`. Returns only once they are on disk."""
@@ -163,16 +192,33 @@ class Store:
         """Mark a game finished and blank the private values its log held."""
         with self._transaction() as db:
             db.execute("UPDATE games SET finished_at = ? WHERE id = ?", (time.time(), game_id))
-            rows = db.execute(
-                "SELECT seq, body FROM events WHERE game_id = ? AND body LIKE '%\"limit_set\"%'",
-                (game_id,),
-            ).fetchall()
-            for seq, body in rows:
-                blanked = json.loads(body) | {"limit": 0, "lines": []}
-                db.execute(
-                    "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
-                    (json.dumps(blanked), game_id, seq),
-                )
+            _blank_limits(db, game_id)
+
+    def import_game(
+        self,
+        deck: Deck,
+        seed: int,
+        checkin: bool,
+        mode: str,
+        events: Sequence[tuple[int, float, Event]],
+    ) -> str:
+        """Keep a game finished elsewhere (over the network) in this history; returns its id.
+
+        Its times are the events' own, and its limits and lines are blanked as in any finished
+        game, whatever the sender did.
+        """
+        game_id = secrets.token_hex(4)
+        started = events[0][1] if events else time.time()
+        finished = events[-1][1] if events else started
+        rows = [
+            (game_id, seq, at, event_adapter().dump_json(event).decode())
+            for seq, at, event in events
+        ]
+        with self._transaction() as db:
+            _insert_game(db, game_id, deck, seed, checkin, mode, started, finished)
+            db.executemany("INSERT INTO events (game_id, seq, at, body) VALUES (?, ?, ?, ?)", rows)
+            _blank_limits(db, game_id)
+        return game_id
 
     def load(self, game_id: str) -> StoredGame:
         """A game's deck, settings and events; KeyError if there is no such game."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from websockets.asyncio.client import ClientConnection, connect
 
 from reciprocity.protocol import (
+    PROTOCOL_VERSION,
     SERVER,
     Ack,
     Error,
@@ -75,7 +76,7 @@ class Client:
     async def hello(self, **part: dict[str, Any]) -> Welcome:
         """Say hello (create=…, join=… or resume=…); expect the welcome, and a view unless
         joining (a joiner waits to be admitted: see `admit`)."""
-        await self.send({"type": "hello", "version": 2, **part})
+        await self.send({"type": "hello", "version": PROTOCOL_VERSION, **part})
         welcome = await self.expect(Welcome)
         if "join" not in part:
             await self.expect(SeatView)

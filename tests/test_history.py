@@ -422,3 +422,33 @@ def test_table_lines_align_numbers_right() -> None:
     header, *rows = lines
     end = header.index("TURNS") + len("TURNS") - 1
     assert all(row[end] == "0" for row in rows)
+
+
+def test_a_game_from_elsewhere_is_kept_with_its_own_times_and_no_limits() -> None:
+    # A game played on another store (as a relay would), with its limits not yet blanked.
+    room = Room.create(make_deck(cards=12), None, checkin=False)
+    at = iter(range(1_700_000_000, 1_700_000_100))
+    room.clock = lambda: float(next(at))
+    for seat, command in [
+        (A, Join(name="Sam")),
+        (B, Join(name="Ben")),
+        (A, SetLimit(limit=3, lines=frozenset({"family"}))),
+        (B, SetLimit(limit=2)),
+        (A, Draw()),
+        (A, Share()),
+        (B, Respond()),
+        (A, MarkSupported()),
+        (B, End()),
+    ]:
+        room.submit(seat, command)
+    events = [(seq, at, event) for seq, (at, event) in enumerate(room.log, start=1)]
+
+    store = Store()
+    game_id = store.import_game(make_deck(cards=12), 7, False, "network", events)
+    [record] = store.history()
+    assert (record.id, record.mode, record.summary.turns) == (game_id, "network", 1)
+    assert (record.created_at, record.finished_at) == (events[0][1], events[-1][1])
+    kept = store.load(game_id)
+    assert [event for _, _, event in kept.events][:2] == [event for _, _, event in events][:2]
+    limits = [event for _, _, event in kept.events if event.type == "limit_set"]
+    assert [(event.limit, event.lines) for event in limits] == [(0, frozenset())] * 2

@@ -20,7 +20,18 @@ from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.protocol import MAX_FRAME, Ack, Error, PartnerKey, SeatView, Welcome, Words
+from reciprocity.cli import build_parser
+from reciprocity.protocol import (
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    Ack,
+    Error,
+    PartnerKey,
+    Record,
+    SeatView,
+    Welcome,
+    Words,
+)
 from reciprocity.store import Store
 from reciprocity.words import WORDS
 
@@ -72,9 +83,17 @@ async def test_a_whole_game_with_the_repair_loop(
     assert sam.seat_view.summary == ben.seat_view.summary
     assert sam.seat_view.summary is not None and sam.seat_view.summary.turns == 3
 
+    # Each seat is sent the finished game's log for its own history, limits and lines blanked.
+    records = [await sam.expect(Record), await ben.expect(Record)]
+    assert records[0] == records[1] and records[0].deck.id == "test-deck"
+    assert [logged.seq for logged in records[0].events] == list(range(1, view.seq + 1))
+    limits = [e.event for e in records[0].events if e.event.type == "limit_set"]
+    assert len(limits) == 2 and all(e.limit == 0 and not e.lines for e in limits)
+    assert "family" not in records[0].model_dump_json(include={"events"})
+
     # Each seat saw its own private choices and never the partner's.
     assert sam.seat_view.me.limit == 3 and ben.seat_view.me.lines == ("family",)
-    assert "family" not in sam.seat_view.model_dump_json()
+    assert "family" not in sam.seat_view.model_dump_json(exclude={"tags"})
     assert ben.seat_view.me.limit == 2
 
     stored = Store(db)
@@ -118,7 +137,7 @@ async def test_a_third_joiner_and_a_wrong_number_are_refused(relay: RelayServer)
     assert sam.welcome is not None
     number = sam.welcome.number
     third = await Client.open(relay.url)
-    join = {"type": "hello", "version": 2, "join": {"number": number, "name": "Kim"}}
+    join = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": number, "name": "Kim"}}
     await third.send(join)
     full = await third.error("room_full")
     assert full.message == "This game already has two players."
@@ -161,7 +180,7 @@ async def test_a_code_that_did_not_match_frees_the_seat_and_counts_as_a_failed_j
     guesser = await Client.open(relay.url)
     await guesser.hello(join=join)
     other = await Client.open(relay.url)
-    await other.send({"type": "hello", "version": 2, "join": join})
+    await other.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
     assert "just now" in (await other.error("room_full")).message
     await guesser.send({"type": "key", "step": "pake", "payload": "guess"})
     await sam.expect(PartnerKey)
@@ -179,9 +198,9 @@ async def test_a_code_that_did_not_match_frees_the_seat_and_counts_as_a_failed_j
     await sam.admit(other)
     assert other.seat_view.b.name == "Kim"
     late = await Client.open(relay.url)
-    await late.send({"type": "hello", "version": 2, "join": join})
+    await late.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
     await late.error("room_full")  # the 10th failure
-    await late.send({"type": "hello", "version": 2, "join": join})
+    await late.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
     await late.error("rate_limited")
 
 
@@ -192,7 +211,11 @@ async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
     welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
     ben = await Client.open(relay.url)
     await ben.send(
-        {"type": "hello", "version": 2, "join": {"number": welcome.number, "name": "sam"}}
+        {
+            "type": "hello",
+            "version": PROTOCOL_VERSION,
+            "join": {"number": welcome.number, "name": "sam"},
+        }
     )
     assert "different" in (await ben.error("illegal")).message
     await ben.hello(join={"number": welcome.number, "name": "Ben"})
@@ -202,7 +225,7 @@ async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
 async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> None:
     sam, _ = await pair(relay.url)
     assert sam.welcome is not None
-    wrong = {"type": "hello", "version": 2, "join": {"number": 1, "name": "Kim"}}
+    wrong = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 1, "name": "Kim"}}
     clients = [await Client.open(relay.url) for _ in range(3)]
     numbers = [n for n in range(1, 100) if n != sam.welcome.number][:JOIN_FAILURES]
     for n, number in enumerate(numbers):
@@ -213,7 +236,11 @@ async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> 
     await late.send(wrong)
     limited = await late.error("rate_limited")
     assert "minute" in limited.message
-    right = {"type": "hello", "version": 2, "join": {"number": sam.welcome.number, "name": "Kim"}}
+    right = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "join": {"number": sam.welcome.number, "name": "Kim"},
+    }
     await late.send(right)  # even the right code waits
     await late.error("rate_limited")
 
@@ -276,6 +303,22 @@ async def test_resume_after_a_drop(relay: RelayServer) -> None:
     await act(back, sam, {"type": "respond"})
 
 
+async def test_a_seat_back_after_the_end_is_sent_the_record(relay: RelayServer) -> None:
+    sam, ben = await pair(relay.url)
+    assert ben.welcome is not None
+    await start(sam, ben)
+    await turn(sam, ben, {"type": "mark_supported"})
+    await ben.ws.close()
+    await sam.expect(SeatView)
+    await act(sam, None, {"type": "end"})
+    record = await sam.expect(Record)
+
+    back = await Client.open(relay.url)
+    await back.hello(resume={"token": ben.welcome.token, "last_seq": 0})
+    assert back.seat_view.phase == "finished"
+    assert await back.expect(Record) == record
+
+
 async def test_a_second_resume_of_a_seat_replaces_the_first(relay: RelayServer) -> None:
     sam, _ben = await pair(relay.url)
     assert sam.welcome is not None
@@ -289,11 +332,17 @@ async def test_a_second_resume_of_a_seat_replaces_the_first(relay: RelayServer) 
 
 async def test_an_unknown_token_or_deck_is_refused(relay: RelayServer) -> None:
     client = await Client.open(relay.url)
-    await client.send({"type": "hello", "version": 2, "resume": {"token": "x" * 32, "last_seq": 0}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "resume": {"token": "x" * 32, "last_seq": 0}}
+    )
     await client.error("bad_token")
-    await client.send({"type": "hello", "version": 2, "create": {"deck": "nope", "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "nope", "name": "Sam"}}
+    )
     await client.error("unknown_deck")
-    await client.send({"type": "hello", "version": 2, "create": {"deck": "../x", "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "../x", "name": "Sam"}}
+    )
     await client.error("unknown_deck")
     await client.hello(create={"deck": "first-steps", "name": "Sam"})  # a shipped deck
 
@@ -304,7 +353,9 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.error("bad_json")
     await client.send({"type": "shout", "loud": True})
     await client.error("bad_message")
-    await client.send({"type": "hello", "version": 2, "create": {"deck": 7, "name": "Sam"}})
+    await client.send(
+        {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": 7, "name": "Sam"}}
+    )
     await client.error("bad_message")
     await client.send({"type": "command", "id": "1", "command": {"type": "draw"}})
     await client.error("hello_first")
@@ -316,13 +367,17 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.send({"type": "hello", "version": 1, "join": {"code": "7-oak-elm", "name": "X"}})
     old = await client.error("version")
     assert old.message == (
-        "This relay speaks protocol version 2, not 1: please upgrade Reciprocity."
+        f"This relay speaks protocol version {PROTOCOL_VERSION}, not 1: please upgrade Reciprocity."
     )
     await client.send({"type": "hello", "version": 0, "create": {"deck": "x", "name": "Sam"}})
     await client.error("version")
     welcome = await client.hello(create={"deck": "test-deck", "name": "Sam"})
     await client.send(
-        {"type": "hello", "version": 2, "join": {"number": welcome.number, "name": "X"}}
+        {
+            "type": "hello",
+            "version": PROTOCOL_VERSION,
+            "join": {"number": welcome.number, "name": "X"},
+        }
     )
     await client.error("bad_message")
 
@@ -409,7 +464,11 @@ def test_idle_rooms_expire(db: Path) -> None:
     now = [1000.0]
     relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
     relay.connect(1, "192.0.2.1")
-    hello = {"type": "hello", "version": 2, "create": {"deck": "test-deck", "name": "Sam"}}
+    hello = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "create": {"deck": "test-deck", "name": "Sam"},
+    }
     welcome = relay.receive(1, json.dumps(hello))[0]
     assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
     now[0] += 3599
@@ -420,7 +479,7 @@ def test_idle_rooms_expire(db: Path) -> None:
     relay.connect(2, "192.0.2.2")
     join = {
         "type": "hello",
-        "version": 2,
+        "version": PROTOCOL_VERSION,
         "join": {"number": welcome.message.number, "name": "Ben"},
     }
     [refused] = relay.receive(2, json.dumps(join))
@@ -431,7 +490,11 @@ def test_idle_rooms_expire(db: Path) -> None:
 def test_rooms_come_back_from_the_records(db: Path) -> None:
     relay = Relay(RelayStore(db), {"test-deck": make_deck()})
     relay.connect(1, "192.0.2.1")
-    hello = {"type": "hello", "version": 2, "create": {"deck": "test-deck", "name": "Sam"}}
+    hello = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "create": {"deck": "test-deck", "name": "Sam"},
+    }
     welcome = relay.receive(1, json.dumps(hello))[0]
     command = {"type": "command", "id": "k", "command": {"type": "set_limit", "limit": 2}}
     ack = relay.receive(1, json.dumps(command))[0]
@@ -446,7 +509,7 @@ def test_rooms_come_back_from_the_records(db: Path) -> None:
     again.connect(7, "192.0.2.1")
     resume = {
         "type": "hello",
-        "version": 2,
+        "version": PROTOCOL_VERSION,
         "resume": {"token": welcome.message.token, "last_seq": 2},
     }
     again.receive(7, json.dumps(resume))
@@ -464,3 +527,17 @@ def test_the_committed_protocol_schema_is_current() -> None:
         "docs/protocol.schema.json is stale: regenerate it with "
         "`uv run python -m reciprocity_server.schema > docs/protocol.schema.json`"
     )
+
+
+def test_the_command_line_takes_an_idle_time_and_refuses_a_bad_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve"]).idle_hours == 24
+    assert parser.parse_args(["serve", "--idle-hours", "0.5"]).idle_hours == 0.5
+    for bad, why in [("soon", "'soon' is not a number of hours"), ("0", "above 0")]:
+        with pytest.raises(SystemExit) as refused:
+            parser.parse_args(["serve", "--idle-hours", bad])
+        assert refused.value.code == 2 and why in capsys.readouterr().err
+    assert parser.parse_args(["join", "7-amber-harbor", "--aloud"]).aloud
+    assert not parser.parse_args(["host"]).aloud

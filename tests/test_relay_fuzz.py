@@ -17,15 +17,15 @@ from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act, pair, start
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.protocol import CLIENT, MAX_FRAME, Error, SeatView
+from reciprocity.protocol import CLIENT, MAX_FRAME, PROTOCOL_VERSION, Error, SeatView
 
 pytestmark = pytest.mark.timeout(60)
 
 #: Valid messages of every kind, to mutate.
 TEMPLATES: list[dict[str, Any]] = [
-    {"type": "hello", "version": 2, "create": {"deck": "test-deck", "name": "Kim"}},
-    {"type": "hello", "version": 2, "join": {"number": 12, "name": "Kim"}},
-    {"type": "hello", "version": 2, "resume": {"token": "t" * 32, "last_seq": 3}},
+    {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "test-deck", "name": "Kim"}},
+    {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 12, "name": "Kim"}},
+    {"type": "hello", "version": PROTOCOL_VERSION, "resume": {"token": "t" * 32, "last_seq": 3}},
     {"type": "command", "id": "f1", "command": {"type": "draw", "level": 1}},
     {"type": "command", "id": "f2", "command": {"type": "set_limit", "limit": 2, "lines": []}},
     {"type": "command", "id": "f3", "command": {"type": "check_in", "score": 4}},

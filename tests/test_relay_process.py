@@ -36,7 +36,18 @@ class Relay:
         self.port, self.db = port, db
         self.url = f"ws://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
+            [
+                sys.executable,
+                "-m",
+                "reciprocity",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                str(db),
+                "--idle-hours",
+                "2",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

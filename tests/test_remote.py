@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
 from reciprocity.connection import (
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -59,6 +60,7 @@ from reciprocity.remote import (
     invite_line,
     lan_address,
 )
+from reciprocity.store import Store
 from reciprocity.tui.app import ReciprocityApp, deck_for
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -211,6 +213,14 @@ async def test_a_pair_of_connections_plays_a_whole_game_with_a_repair(
     assert final.summary is not None
     assert (final.summary.turns, final.summary.repairs, final.summary.deepest_level) == (2, 1, 2)
     assert not [u for u in sam.updates + ben.updates if isinstance(u, Rejected)]
+
+    def records(player: Player) -> list[RecordArrived]:
+        return [update for update in player.updates if isinstance(update, RecordArrived)]
+
+    await eventually(lambda: records(sam) and records(ben), what="the game's record")
+    for player in (sam, ben):
+        [arrived] = records(player)
+        assert len(arrived.record.events) == final.seq
     await sam.stop()
     await ben.stop()
     stored = b"".join(p.read_bytes() for p in relay.db.parent.rglob("*") if p.is_file())
@@ -347,13 +357,13 @@ def test_codes_invites_and_the_lan_address() -> None:
     assert socket.inet_aton(lan_address())
 
 
-def test_a_joiner_without_the_deck_chooses_from_an_outline_of_it(deck: Deck) -> None:
+def test_a_joiner_without_the_deck_chooses_from_an_outline_with_its_topics(deck: Deck) -> None:
     from reciprocity.room import Room
 
     view = Room.create(deck, None, seed=1).view(Seat.B)
     outline = deck_for(view)
     assert [level.name for level in outline.levels] == [level.name for level in deck.levels]
-    assert outline.tags() == []
+    assert outline.tags() == deck.tags() and outline.tags()  # the joiner can still draw lines
     shipped = find_deck("first-steps")
     assert deck_for(Room.create(shipped, None, seed=1).view(Seat.B)) == shipped
 
@@ -596,3 +606,13 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
                     await until_screen(sam, WaitingScreen)
                     body = sam.app.screen.query_one("#waiting-body", Static)
                     await eventually(lambda: "Ben says: Thank you, Sam" in str(body.render()))
+
+                    # Each partner's own history keeps the game (here both share one folder).
+                    history = Store()
+                    await eventually(lambda: len(history.history()) == 2, what="both records")
+                    games = history.history()
+                    assert {game.mode for game in games} == {"network"}
+                    assert all(game.summary.turns == 1 and game.finished_at for game in games)
+                    outcomes = [[p.outcome for p in game.summary.timeline] for game in games]
+                    assert outcomes == [[Outcome.SUPPORTED]] * 2
+                    history.close()

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from reciprocity.connection import (
     Connection,
     LocalConnection,
+    RecordArrived,
     Rejected,
     StatusChanged,
     Update,
@@ -41,7 +42,7 @@ from reciprocity.tui.screens.waiting import WaitingScreen
 if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
     from reciprocity.deck import Deck
-    from reciprocity.protocol import SeatView
+    from reciprocity.protocol import Record, SeatView
     from reciprocity.remote import LocalRelay, NetworkGame
     from reciprocity.tui.screens.host import HostChoice, HostScreen
     from reciprocity.tui.screens.join import JoinChoice, JoinScreen
@@ -76,6 +77,13 @@ class StatusUpdated(Message):
     """The way to the relay is struggling (a line for the banner), or fine again (None)."""
 
     text: str | None
+
+
+@dataclass
+class RecordReceived(Message):
+    """A network game finished: its log (outcomes, never words) for this machine's history."""
+
+    record: Record
 
 
 class ReciprocityApp(App[int]):
@@ -331,6 +339,8 @@ class ReciprocityApp(App[int]):
                 self.post_message(WordsReceived(seat, text))
             case StatusChanged(text=text):
                 self.post_message(StatusUpdated(text))
+            case RecordArrived(record=record):
+                self.post_message(RecordReceived(record))
 
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
@@ -421,6 +431,16 @@ class ReciprocityApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, TableScreen):
                 screen.show_words(message.seat, message.text)
+
+    @on(RecordReceived)
+    def _record_received(self, message: RecordReceived) -> None:
+        """Keep the finished network game in this machine's history."""
+        record = message.record
+        events = [(logged.seq, logged.at, logged.event) for logged in record.events]
+        try:
+            self.store.import_game(record.deck, record.seed, record.checkin, "network", events)
+        except StoreError as error:
+            self.notify(f"This game could not be added to your history: {error}", severity="error")
 
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:
@@ -539,7 +559,7 @@ def deck_for(view: SeatView) -> Deck:
     """The deck of a game played over the network, for choosing a limit and lines.
 
     It is this machine's copy when it has the same deck, or else an outline made from the
-    view: the levels by name, with no topics to leave out.
+    view: the levels by name, and the deck's topics to leave out.
     """
     from reciprocity.deck import Card, Deck, Level
     from reciprocity.library import available_decks
@@ -558,7 +578,7 @@ def deck_for(view: SeatView) -> Deck:
             Level(
                 name=name,
                 intent=f"level {n} of {view.depth}",
-                cards=(Card(id=f"level-{n}", text=name),),
+                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
             )
             for n, name in enumerate(view.level_names, start=1)
         ),

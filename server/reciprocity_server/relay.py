@@ -40,6 +40,7 @@ from reciprocity.engine import (
     Join,
     LevelChanged,
     Paused,
+    Phase,
     Resumed,
     Seat,
     TurnEnded,
@@ -59,7 +60,9 @@ from reciprocity.protocol import (
     Hello,
     JoinRoom,
     KeyExchange,
+    LoggedEvent,
     PartnerKey,
+    Record,
     Resume,
     Say,
     SeatView,
@@ -457,6 +460,8 @@ class Relay:
         outputs += [Send(conn, welcome), *self._views(live)]
         if live.joiner is not None:  # a joiner waits for this screen to check the code
             outputs += self._pake_for(live, live.joiner.seat, conn)
+        if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
+            outputs += self._records(live, [conn])
         return outputs
 
     def _command(self, conn: int, state: _Conn, message: CommandMessage) -> list[Output]:
@@ -484,7 +489,10 @@ class Relay:
         live.remember(seat, message.id, room.seq)
         for line in _outcomes(events):
             log.info("room %d: %s", live.number, line)
-        return [Send(conn, Ack(id=message.id, seq=room.seq)), *self._views(live)]
+        outputs: list[Output] = [Send(conn, Ack(id=message.id, seq=room.seq)), *self._views(live)]
+        if any(isinstance(event, GameFinished) for event in events):
+            outputs += self._records(live, live.conns.values())
+        return outputs
 
     def _say(self, conn: int, state: _Conn, say: Say) -> list[Output]:
         live, seat = state.room, state.seat
@@ -526,6 +534,23 @@ class Relay:
                 "b": view.b.model_copy(update={"connected": Seat.B in live.conns}),
             }
         )
+
+    def _records(self, live: LiveRoom, conns: Iterable[int]) -> list[Output]:
+        """The finished game's log, as the records keep it, for each player's own history."""
+        try:
+            stored = self.store.load(live.room.id)
+        except StoreError as error:
+            log.error("room %d: %s", live.number, error)
+            return []
+        record = Record(
+            deck=stored.deck,
+            seed=stored.seed,
+            checkin=stored.checkin,
+            events=tuple(
+                LoggedEvent(seq=seq, at=at, event=event) for seq, at, event in stored.events
+            ),
+        )
+        return [Send(conn, record) for conn in conns]
 
     def _deck(self, deck_id: str) -> Deck | None:
         if deck_id in self.decks:

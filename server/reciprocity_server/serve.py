@@ -280,16 +280,16 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    return asyncio.run(_serve(args.host, args.port, args.db))
+    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours))
 
 
-async def _serve(host: str, port: int, db: str | None) -> int:
+async def _serve(host: str, port: int, db: str | None, idle_hours: float) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
             loop.add_signal_handler(signum, stop.set)
-    server = await start_relay(host, port, db)
+    server = await start_relay(host, port, db, idle_hours=idle_hours)
     await stop.wait()
     log.info("relay stopping: closing every connection")
     await server.close()
