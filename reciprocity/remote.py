@@ -298,13 +298,12 @@ class WebSocketConnection(Connection):
                         raise RelayRefused(CODE_MISMATCH, "code_mismatch")
 
     def _start_handshake(self) -> None:
-        """A fresh SPAKE2 message for the partner, queued to go first."""
+        """A fresh SPAKE2 message for the partner, queued."""
         assert self.code is not None
         self.number = int(self.code.split("-")[0])
         self._handshake = Handshake(self.code, self.number)
         self._keys = None
-        self._outbox.appendleft(KeyExchange(step="pake", payload=self._handshake.message))
-        self._wake.set()
+        self._queue(KeyExchange(step="pake", payload=self._handshake.message))
 
     async def _greet(self, hello: Hello) -> Welcome:
         socket = await dial(self.url, self.timeout)
