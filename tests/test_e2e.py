@@ -490,7 +490,7 @@ async def test_join_resume_brings_a_crashed_screen_back_to_its_seat(
 
 
 @pytest.mark.timeout(30)
-def test_join_without_a_code_or_a_kept_game_says_so_in_one_line() -> None:
+def test_join_without_a_code_or_a_kept_game_says_so_in_one_line(data_dir: Path) -> None:
     assert reciprocity("join").stderr == (
         "reciprocity: please give the code your partner read out, such as 7-amber-harbor\n"
     )
@@ -499,6 +499,13 @@ def test_join_without_a_code_or_a_kept_game_says_so_in_one_line() -> None:
     assert result.stderr == (
         "reciprocity: there is no network game to go back to here; join with the code\n"
     )
+    broken = data_dir / "sessions" / "0123456789abcdef.json"
+    broken.parent.mkdir()
+    broken.write_text('{"url": "ws://127.0.0.1:1"}')
+    result = reciprocity("join", "--resume")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"reciprocity: cannot read the saved game {broken}: ")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.timeout(30)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_deck
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import JOIN_FAILURES, Close, Relay, Send
+from reciprocity_server.relay import JOIN_FAILURES, Close, Output, Relay, Send
 from reciprocity_server.schema import schema_text
 from reciprocity_server.serve import RelayError, RelayServer, start_relay
 from relay_client import Client, act, pair, start, turn
@@ -21,6 +21,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli import build_parser
+from reciprocity.engine import Seat
 from reciprocity.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
@@ -485,6 +486,40 @@ def test_idle_rooms_expire(db: Path) -> None:
     [refused] = relay.receive(2, json.dumps(join))
     assert isinstance(refused, Send) and isinstance(refused.message, Error)
     assert refused.message.code == "no_such_room"
+
+
+def test_a_waiting_joiner_meets_a_host_who_comes_back_and_leaves_with_an_expired_room(
+    db: Path,
+) -> None:
+    now = [1000.0]
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
+
+    def say(conn: int, message: dict[str, object]) -> list[Output]:
+        return relay.receive(conn, json.dumps(message))
+
+    relay.connect(1, "192.0.2.1")
+    create = {"deck": "test-deck", "name": "Sam"}
+    welcome = say(1, {"type": "hello", "version": PROTOCOL_VERSION, "create": create})[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    relay.disconnect(1)  # Sam's screen drops before anyone joins
+    relay.connect(2, "192.0.2.2")
+    join = {"number": welcome.message.number, "name": "Ben"}
+    [welcomed] = say(2, {"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    assert isinstance(welcomed.message, Welcome) and welcomed.message.seat == "b"
+    assert say(2, {"type": "key", "step": "pake", "payload": "ben"}) == []  # nobody to tell
+    # Sam comes back: he gets Ben's kept message with his view, and can check the code.
+    relay.connect(3, "192.0.2.1")
+    resume = {"token": welcome.message.token, "last_seq": 1}
+    back = say(3, {"type": "hello", "version": PROTOCOL_VERSION, "resume": resume})
+    assert Send(3, PartnerKey(seat=Seat.B, step="pake", payload="ben")) in back
+    assert say(3, {"type": "key", "step": "pake", "payload": "sam"}) == [
+        Send(2, PartnerKey(seat=Seat.A, step="pake", payload="sam"))
+    ]
+    now[0] += 3600
+    assert sorted(relay.expire(), key=lambda out: out.conn) == [
+        Close(2, 1001, "this game has expired"),
+        Close(3, 1001, "this game has expired"),
+    ]
 
 
 def test_rooms_come_back_from_the_records(db: Path) -> None:
