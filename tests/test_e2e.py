@@ -29,6 +29,7 @@ from test_remote import (
     eventually,
     free_port,
     healthy,
+    pair,
     reciprocity,
     relay_process,
     until_screen,
@@ -214,18 +215,6 @@ async def relay(tmp_path: Path, deck: Deck) -> AsyncIterator[RelayServer]:
     await server.close()
 
 
-async def host_and_join(url: str, deck: Deck) -> tuple[Player, Player]:
-    """Sam hosts; Ben joins with the code Sam's screen made; both choose a limit."""
-    sam = await Player(
-        WebSocketConnection(url, CreateRoom(deck=deck.id, name="Sam", checkin=True))
-    ).start()
-    assert sam.connection.code is not None
-    ben = await Player(
-        WebSocketConnection(url, JoinCode(sam.connection.code, "Ben"), first_delay=0.05)
-    ).start()
-    return sam, ben
-
-
 def shown(player: Player) -> list[str]:
     """Every notice a player's screen was given."""
     return [u.message for u in player.updates if isinstance(u, Rejected)]
@@ -236,7 +225,7 @@ async def test_the_relay_never_holds_a_readable_word(
     relay: RelayServer, deck: Deck, wire: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    sam, ben = await host_and_join(relay.url, deck)
+    sam, ben = await pair(relay.url, deck)
     for player in (sam, ben):
         player.connection.send(player.connection.seat, SetLimit(limit=3))
         player.connection.send(player.connection.seat, CheckIn(score=4))
@@ -384,7 +373,7 @@ def meddling(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 async def test_altered_and_replayed_words_are_dropped_with_a_calm_notice(
     relay: RelayServer, deck: Deck, meddling: list[str]
 ) -> None:
-    sam, ben = await host_and_join(relay.url, deck)
+    sam, ben = await pair(relay.url, deck)
     meddling += ["alter", "repeat", "pass"]
     sam.connection.say(Seat.A, "first")
     sam.connection.say(Seat.A, "second")
