@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import make_deck
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from reciprocity_server.serve import RelayServer, start_relay
@@ -33,6 +33,11 @@ TEMPLATES: list[dict[str, Any]] = [
     {"type": "command", "id": "f5", "command": {"type": "join", "name": "Kim"}},
     {"type": "say", "payload": "hello there"},
 ]
+
+#: Valid messages that get no reply: words and key steps go to the partner, or nowhere.
+SILENT = ("say", "key", "code_checked")
+#: A message that always gets a reply: an error before a hello or when not the sharer.
+PROBE = {"type": "command", "id": "probe", "command": {"type": "draw"}}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -113,6 +118,7 @@ def is_valid(frame: str | bytes) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(frame=frames, seated=st.booleans())
+@example(frame=json.dumps({"type": "say", "payload": "x"}), seated=True)  # no reply due
 async def test_any_frame_gets_a_reply_and_harms_no_other_room(
     arena: Arena, frame: str | bytes, seated: bool
 ) -> None:
@@ -121,6 +127,8 @@ async def test_any_frame_gets_a_reply_and_harms_no_other_room(
         if seated:
             await client.hello(create={"deck": "test-deck", "name": "Kim"})
         await client.send(frame)
+        if is_valid(frame) and json.loads(frame)["type"] in SILENT:
+            await client.send(PROBE)  # its answer stands for the reply that is not due
         if len(frame) > MAX_FRAME:
             with pytest.raises(ConnectionClosed):
                 await client.recv()
