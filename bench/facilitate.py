@@ -33,7 +33,15 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from reciprocity.deck import Card, Deck, Level
-from reciprocity.protocol import PROTOCOL_VERSION, SERVER, Ack, Error, RoomStatus, SeatView
+from reciprocity.protocol import (
+    PROTOCOL_VERSION,
+    SERVER,
+    Ack,
+    Error,
+    PartnerKey,
+    RoomStatus,
+    SeatView,
+)
 
 # --- the players (the second process) ------------------------------------------------------
 
@@ -46,16 +54,20 @@ class Scripted:
         self.view: SeatView | None = None
         self.changed = asyncio.Event()
         self.acks: dict[str, asyncio.Future[bool]] = {}
+        self.partner_pake: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.ids = itertools.count(1)
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def join(cls, url: str, code: str, name: str) -> Scripted:
+    async def join(cls, url: str, number: int, name: str) -> Scripted:
         ws = await connect(url, compression=None, max_size=2**20)
         player = cls(ws)
         hello = {"type": "hello", "version": PROTOCOL_VERSION}
-        await ws.send(json.dumps(hello | {"join": {"code": code, "name": name}}))
+        await ws.send(json.dumps(hello | {"join": {"number": number, "name": name}}))
         return player
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
 
     async def _read(self) -> None:
         async for frame in self.ws:
@@ -65,6 +77,8 @@ class Scripted:
                 self.changed.set()
             elif isinstance(message, Ack | Error) and message.id in self.acks:
                 self.acks.pop(message.id).set_result(isinstance(message, Ack))
+            elif isinstance(message, PartnerKey) and not self.partner_pake.done():
+                self.partner_pake.set_result(message.payload)
 
     async def act(self, command: dict[str, Any]) -> bool:
         command_id = f"c{next(self.ids)}"
@@ -80,11 +94,19 @@ class Scripted:
         return self.view
 
 
-async def play_pair(url: str, code: str, n: int, think: float, until: float) -> int:
-    """Two players join a room and play supported turns until `until`; returns the turns."""
-    first = await Scripted.join(url, code, f"A{n}")
+async def play_pair(url: str, number: int, n: int, think: float, until: float) -> int:
+    """Two players join a room and play supported turns until `until`; returns the turns.
+
+    The first is seated at once. The second is admitted when the first says the code matched;
+    the scripted players skip the SPAKE2 arithmetic (a stand-in message), which the relay
+    only forwards: this measures the relay and the dashboard, not the key exchange."""
+    first = await Scripted.join(url, number, f"A{n}")
     await first.until(lambda view: True)
-    second = await Scripted.join(url, code, f"B{n}")
+    second = await Scripted.join(url, number, f"B{n}")
+    pake = f"stand-in-{n}"
+    await second.send({"type": "key", "step": "pake", "payload": pake})
+    assert await first.partner_pake == pake
+    await first.send({"type": "code_checked", "matched": True, "pake": pake})
     seats = {"a": first, "b": second}
     for player in (first, second):
         await player.act({"type": "set_limit", "limit": 3})
@@ -109,10 +131,10 @@ async def play_pair(url: str, code: str, n: int, think: float, until: float) -> 
     return turns
 
 
-async def players(url: str, codes: list[str], think: float, seconds: float) -> None:
+async def players(url: str, numbers: list[int], think: float, seconds: float) -> None:
     until = time.time() + seconds
     turns = await asyncio.gather(
-        *(play_pair(url, code, n, think, until) for n, code in enumerate(codes))
+        *(play_pair(url, number, n, think, until) for n, number in enumerate(numbers))
     )
     print(json.dumps({"turns": sum(turns)}), flush=True)
 
@@ -151,7 +173,7 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
     os.environ["RECIPROCITY_DATA_DIR"] = str(folder)
     deck = bench_deck()
     relay = await start_relay("127.0.0.1", 0, db=folder / "relay.sqlite3", decks={deck.id: deck})
-    token, codes = await relay.start_session(deck, rooms)
+    token, numbers = await relay.start_session(deck, rooms)
     connection = FacilitatorConnection(relay.url, token)
     arrived: list[float] = []
     shown: list[float] = []
@@ -166,7 +188,8 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
 
     DashboardScreen.show_room = show_room  # type: ignore[method-assign]
     session = await connection.open()
-    app = FacilitatorApp(connection, session, relay=relay.url)
+    codes = {number: str(number) for number in numbers}
+    app = FacilitatorApp(connection, session, codes, relay=relay.url)
     deliver = app._deliver
 
     def timed(update: SessionUpdate) -> None:
@@ -184,7 +207,7 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
         str(think),
         "--seconds",
         str(seconds),
-        *codes,
+        *map(str, numbers),
         stdout=subprocess.PIPE,
     )
     async with app.run_test(size=(100, 30)):
@@ -212,10 +235,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=0.3, help="mean pause before a step")
     parser.add_argument("--players", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("codes", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("numbers", nargs="*", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.players:
-        asyncio.run(players(args.players, args.codes, args.think, args.seconds))
+        asyncio.run(players(args.players, args.numbers, args.think, args.seconds))
     else:
         asyncio.run(facilitator(args.rooms, args.seconds, args.think))
 

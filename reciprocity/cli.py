@@ -46,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
-    join.add_argument("code", metavar="CODE", help="the code, such as 7-amber-harbor")
+    join.add_argument("code", metavar="CODE", nargs="?", help="the code, such as 7-amber-harbor")
+    join.add_argument(
+        "--resume",
+        action="store_true",
+        help="go back to the network game this program was in when it stopped (no code needed)",
+    )
     join.add_argument("--name", help="your name")
     join.add_argument(
         "--relay", metavar="URL", help="the relay's address (default: ws://localhost:8765)"

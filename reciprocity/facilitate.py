@@ -46,6 +46,7 @@ from reciprocity.remote import (
     RelayUnreachable,
     dial,
     lan_address,
+    new_words,
 )
 
 #: The most pairs one session may have.
@@ -181,14 +182,15 @@ _COUNTS = ("turns", "supported", "repairs", "unrepaired", "passes")
 
 
 def totals_csv(rows: Sequence[RoomStatus], *, include_names: bool = False) -> str:
-    """One row per room and a total row, as CSV. Names only when asked for."""
+    """One row per room (by its number: never the words of its code) and a total row, as
+    CSV. Names only when asked for."""
     fields = ["room", *(("partner_a", "partner_b") if include_names else ()), "state"]
     fields += ["level", "open_level", *_COUNTS, "support_rate"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        line: dict[str, object] = {"room": row.code, "state": row.state, "level": row.level}
+        line: dict[str, object] = {"room": row.number, "state": row.state, "level": row.level}
         line["open_level"] = "" if row.open_level is None else row.open_level
         line |= {name: getattr(row, name) for name in _COUNTS}
         line["support_rate"] = f"{row.support_rate:.2f}"
@@ -247,10 +249,13 @@ async def _facilitate(args: argparse.Namespace) -> int:
     )
     connection: FacilitatorConnection | None = None
     try:
-        token, codes = await server.start_session(deck, args.pairs)
+        token, numbers = await server.start_session(deck, args.pairs)
+        # The words of each code are made here, as a host's screen makes its own: the relay
+        # routes by the number and never learns them.
+        codes = {number: f"{number}-{new_words()}" for number in numbers}
         if codes_out is not None:
             try:
-                codes_out.write_text("".join(f"{code}\n" for code in codes))
+                codes_out.write_text("".join(f"{code}\n" for code in codes.values()))
             except OSError as error:
                 reason = (error.strerror or str(error)).lower()
                 raise FacilitateError(f"cannot write the codes to {codes_out}: {reason}") from None
@@ -261,6 +266,7 @@ async def _facilitate(args: argparse.Namespace) -> int:
         app = FacilitatorApp(
             connection,
             session,
+            codes,
             relay=f"ws://{host}:{server.port}",
             pace=args.pace,
             totals_out=totals_out,

@@ -105,17 +105,23 @@ class SeatView(_Frozen):
 
 # --- The wire: what clients and the relay send each other ------------------------------
 
-#: Bumped whenever a message changes shape. The hello carries it.
-PROTOCOL_VERSION = 3
+#: Bumped whenever a message changes shape. The hello carries it. Version 2 added the
+#: finished game's record; version 3: the words of a code never reach the relay, and typed
+#: words travel sealed (end-to-end encryption); version 4: facilitated sessions.
+PROTOCOL_VERSION = 4
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
-#: The longest typed message, in characters. The payload is opaque to the relay.
-MAX_PAYLOAD = 4000
+#: The longest sealed payload, in characters. It is opaque to the relay.
+MAX_PAYLOAD = 12_000
+#: The longest key-exchange payload, in characters.
+MAX_KEY_PAYLOAD = 200
 #: The longest line a facilitator may send to every player's screen.
 MAX_ANNOUNCEMENT = 200
 
-Code = Annotated[str, Field(pattern=r"^[0-9]{1,4}-[a-z]{2,12}-[a-z]{2,12}$", max_length=32)]
+#: A room's number: the part of a code the relay sees. It routes, and is no secret.
+Number = Annotated[int, Field(ge=1, le=9999)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+KeyStep = Literal["pake", "confirm"]
 
 
 class CreateRoom(_Frozen):
@@ -127,9 +133,13 @@ class CreateRoom(_Frozen):
 
 
 class JoinRoom(_Frozen):
-    """Take the free seat of the game a code names."""
+    """Ask for the free seat of the game a room number names.
 
-    code: Code
+    The seat is held for this connection until the seated partner's screen has checked,
+    through the key exchange, that both typed the same code (`code_checked`).
+    """
+
+    number: Number
     name: Name
 
 
@@ -174,10 +184,36 @@ class CommandMessage(_Frozen):
 
 
 class Say(_Frozen):
-    """Words for the partner's screen. The relay forwards the payload and never keeps it."""
+    """Sealed words for the partner's screen. The relay forwards the payload, never keeps it."""
 
     type: Literal["say"] = "say"
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
+
+
+class KeyExchange(_Frozen):
+    """A step of the key exchange (a SPAKE2 message, or a key confirmation) for the partner.
+
+    The relay forwards it to the other seat; it keeps the latest `pake` of each seat in
+    memory while a joiner waits, for a partner who connects later.
+    """
+
+    type: Literal["key"] = "key"
+    step: KeyStep
+    payload: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
+
+
+class CodeChecked(_Frozen):
+    """The seated partner's screen checked the joiner's key confirmation.
+
+    `pake` is the joiner's SPAKE2 message the check was about, so a verdict meant for a
+    joiner who has since left never applies to the next. `matched` admits the waiting joiner
+    to the seat; otherwise the relay sends it away and counts a failed join against its
+    address. From anyone else, or about another exchange, it changes nothing.
+    """
+
+    type: Literal["code_checked"] = "code_checked"
+    matched: bool
+    pake: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
 
 
 class Steer(_Frozen):
@@ -195,16 +231,21 @@ class Announce(_Frozen):
 
 
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | Steer | Announce, Field(discriminator="type")
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Field(discriminator="type"),
 ]
 
 
 class Welcome(_Frozen):
-    """The relay's answer to a good hello: the seat, its resume token and the room's code."""
+    """The relay's answer to a good hello: the seat, its resume token and the room's number.
+
+    A joiner's welcome comes before it is admitted: its first view follows once the seated
+    partner's screen has checked the code.
+    """
 
     type: Literal["welcome"] = "welcome"
     version: int = PROTOCOL_VERSION
-    code: str
+    number: int
     seat: Seat
     token: str
 
@@ -214,6 +255,15 @@ class Words(_Frozen):
 
     type: Literal["words"] = "words"
     seat: Seat
+    payload: str
+
+
+class PartnerKey(_Frozen):
+    """A step of the partner's key exchange, forwarded untouched."""
+
+    type: Literal["partner_key"] = "partner_key"
+    seat: Seat
+    step: KeyStep
     payload: str
 
 
@@ -255,6 +305,7 @@ ErrorCode = Literal[
     "hello_first",
     "no_such_room",
     "room_full",
+    "code_mismatch",
     "bad_token",
     "unknown_deck",
     "rate_limited",
@@ -282,7 +333,8 @@ class RoomStatus(_Frozen):
     It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
 
     type: Literal["room"] = "room"
-    code: str
+    #: The room's number. The words of its code are the facilitator's screen's, never sent.
+    number: Number
     names: tuple[str | None, str | None]
     state: RoomState
     held: bool
@@ -303,7 +355,7 @@ class RoomStatus(_Frozen):
 
 
 class SessionStatus(_Frozen):
-    """The answer to the facilitator's hello: every room of the session, in code order.
+    """The answer to the facilitator's hello: every room of the session, in the order made.
 
     After it, each change in a room comes as that room's `RoomStatus`."""
 
@@ -322,7 +374,16 @@ class Announcement(_Frozen):
 
 
 ServerMessage = Annotated[
-    Welcome | SeatView | Words | Ack | Error | Record | RoomStatus | SessionStatus | Announcement,
+    Welcome
+    | SeatView
+    | Words
+    | PartnerKey
+    | Ack
+    | Error
+    | Record
+    | RoomStatus
+    | SessionStatus
+    | Announcement,
     Field(discriminator="type"),
 ]
 

@@ -30,8 +30,8 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.facilitate import FacilitatorConnection, Pacer, SessionUpdate, totals_csv
-from reciprocity.protocol import JoinRoom, RoomStatus, SessionStatus
-from reciprocity.remote import RECONNECTING, WebSocketConnection
+from reciprocity.protocol import RoomStatus, SessionStatus
+from reciprocity.remote import RECONNECTING, JoinCode, WebSocketConnection, new_words
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -47,21 +47,24 @@ pytestmark = pytest.mark.timeout(60)
 class Session:
     """A relay running a session, and the facilitator's connection to it."""
 
-    def __init__(self, relay: RelayServer, token: str, codes: list[str]) -> None:
-        self.relay, self.token, self.codes = relay, token, codes
+    def __init__(self, relay: RelayServer, token: str, numbers: list[int]) -> None:
+        self.relay, self.token, self.numbers = relay, token, numbers
+        # The words of each code are the facilitator's program's, as `facilitate` makes them.
+        self.codes = [f"{number}-{new_words()}" for number in numbers]
         self.connection = FacilitatorConnection(relay.url, token)
 
     async def app(self, **options: Any) -> FacilitatorApp:
         first = await self.connection.open()
-        return FacilitatorApp(self.connection, first, relay=RELAY_LINE, **options)
+        codes = dict(zip(self.numbers, self.codes, strict=True))
+        return FacilitatorApp(self.connection, first, codes, relay=RELAY_LINE, **options)
 
 
 @pytest.fixture
 async def session(tmp_path: Path) -> AsyncIterator[Session]:
     deck = make_deck(levels=3, cards=12)
     relay = await start_relay(port=0, db=tmp_path / "relay.sqlite3")
-    token, codes = await relay.start_session(deck, 3)
-    session = Session(relay, token, codes)
+    token, numbers = await relay.start_session(deck, 3)
+    session = Session(relay, token, numbers)
     yield session
     await session.connection.aclose()
     await relay.close()
@@ -69,8 +72,8 @@ async def session(tmp_path: Path) -> AsyncIterator[Session]:
 
 async def join_pair(url: str, code: str, names: tuple[str, str]) -> tuple[Player, Player]:
     """Two scripted partners join the same code and set up; the game starts."""
-    first = await Player(WebSocketConnection(url, JoinRoom(code=code, name=names[0]))).start()
-    second = await Player(WebSocketConnection(url, JoinRoom(code=code, name=names[1]))).start()
+    first = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[0]))).start()
+    second = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[1]))).start()
     for player in (first, second):
         seat = player.connection.seat
         player.connection.send(seat, SetLimit(limit=3))
@@ -191,7 +194,7 @@ async def test_broadcast_pause_and_end_reach_the_players(session: Session) -> No
     async with app.run_test(size=SIZE) as pilot:
         sam, ben = await join_pair(session.relay.url, session.codes[0], ("Sam", "Ben"))
         kit = await Player(
-            WebSocketConnection(session.relay.url, JoinRoom(code=session.codes[1], name="Kit"))
+            WebSocketConnection(session.relay.url, JoinCode(code=session.codes[1], name="Kit"))
         ).start()
         await pilot.press("b")
         await until_screen(pilot, AnnounceScreen)
@@ -242,7 +245,8 @@ async def test_the_totals_export_with_and_without_names(session: Session, tmp_pa
             await until_screen(pilot, DashboardScreen)
             await eventually(path.exists, what="the CSV")
         plain = list(csv.DictReader(io.StringIO((tmp_path / "plain.csv").read_text())))
-        assert [row["room"] for row in plain] == [*session.codes, "total"]
+        # Rooms by number: the words of a code stay off the file.
+        assert [row["room"] for row in plain] == [*map(str, session.numbers), "total"]
         assert "partner_a" not in plain[0] and "Sam" not in (tmp_path / "plain.csv").read_text()
         played = plain[1]
         assert (played["turns"], played["supported"], played["support_rate"]) == ("1", "1", "1.00")
@@ -258,7 +262,7 @@ async def test_the_totals_export_with_and_without_names(session: Session, tmp_pa
 
 def status(n: int, **changes: Any) -> RoomStatus:
     fields: dict[str, Any] = {
-        "code": f"{n}-amber-harbor",
+        "number": n,
         "names": ("Sam", "Ben"),
         "state": "playing",
         "held": False,
@@ -338,7 +342,8 @@ def fifty_rooms() -> FacilitatorApp:
         for n in range(1, 51)
     )
     session = SessionStatus(deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms)
-    return FacilitatorApp(StillConnection(), session, relay=RELAY_LINE, clock=lambda: 1060.0)
+    codes = {n: f"{n}-amber-harbor" for n in range(1, 51)}
+    return FacilitatorApp(StillConnection(), session, codes, relay=RELAY_LINE, clock=lambda: 1060.0)
 
 
 async def test_fifty_rooms_at_100x30_scroll_to_the_last() -> None:
@@ -378,7 +383,7 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
         body = str(sam.app.screen.query_one("#waiting-body", Static).render())
         assert body == f"They join with the same code, {code}."
         ben = await Player(
-            WebSocketConnection(session.relay.url, JoinRoom(code=code, name="Ben"))
+            WebSocketConnection(session.relay.url, JoinCode(code=code, name="Ben"))
         ).start()
         ben.connection.send(ben.connection.seat, SetLimit(limit=3))
         ben.connection.send(ben.connection.seat, CheckIn(score=3))
@@ -489,7 +494,7 @@ async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session
     await cable.cut()
     await eventually(lambda: StatusChanged(RECONNECTING) in updates, what="the drop")
     sam = await Player(
-        WebSocketConnection(session.relay.url, JoinRoom(code=session.codes[0], name="Sam"))
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
     ).start()
     await cable.mend()
     await eventually(lambda: any(isinstance(u, SessionStatus) for u in updates), what="the session")

@@ -30,18 +30,18 @@ SECRET = "our-private-words-41c7"
 
 
 class Session:
-    """A relay running a session of three rooms, and the facilitator's token and codes."""
+    """A relay running a session of three rooms, and the facilitator's token and numbers."""
 
-    def __init__(self, relay: RelayServer, token: str, codes: list[str], db: Path) -> None:
-        self.relay, self.token, self.codes, self.db = relay, token, codes, db
+    def __init__(self, relay: RelayServer, token: str, numbers: list[int], db: Path) -> None:
+        self.relay, self.token, self.numbers, self.db = relay, token, numbers, db
 
 
 @pytest.fixture
 async def session(tmp_path: Path) -> AsyncIterator[Session]:
     db = tmp_path / "relay.sqlite3"
     relay = await start_relay(port=0, db=db)
-    token, codes = await relay.start_session(make_deck(), 3)
-    yield Session(relay, token, codes, db)
+    token, numbers = await relay.start_session(make_deck(), 3)
+    yield Session(relay, token, numbers, db)
     await relay.close()
 
 
@@ -56,25 +56,31 @@ async def dashboard(session: Session) -> tuple[Client, SessionStatus]:
     return client, await client.expect(SessionStatus)
 
 
-async def join(session: Session, code: str, name: str) -> Client:
+async def join(session: Session, number: int, name: str, first: Client | None = None) -> Client:
+    """A player joins a room by its number. The first of a pair is seated at once; the second
+    is admitted once the first one's screen has checked the code (a stand-in exchange here)."""
     client = await Client.open(session.relay.url)
-    await client.hello(join={"code": code, "name": name})
+    await client.hello(join={"number": number, "name": name})
+    if first is None:
+        await client.expect(SeatView)
+    else:
+        await first.admit(client)
     return client
 
 
-async def row(facilitator: Client, code: str) -> RoomStatus:
+async def row(facilitator: Client, number: int) -> RoomStatus:
     """The next row the dashboard gets, which must be this room's."""
     status = await facilitator.expect(RoomStatus)
-    assert status.code == code
+    assert status.number == number
     return status
 
 
 async def test_rooms_are_made_at_start_and_the_first_joiner_takes_seat_a(
     session: Session,
 ) -> None:
-    assert len(set(session.codes)) == 3
+    assert len(set(session.numbers)) == 3
     facilitator, status = await dashboard(session)
-    assert [room.code for room in status.rooms] == session.codes
+    assert [room.number for room in status.rooms] == session.numbers
     assert status.deck_id == "test-deck" and status.depth == 3
     first = status.rooms[0]
     assert (first.state, first.names, first.level, first.open_level) == (
@@ -83,20 +89,19 @@ async def test_rooms_are_made_at_start_and_the_first_joiner_takes_seat_a(
         1,
         1,
     )
-    code = session.codes[0]
-    sam = await join(session, code, "Sam")
+    number = session.numbers[0]
+    sam = await join(session, number, "Sam")
     assert sam.welcome is not None and sam.welcome.seat == "a"
-    assert (await row(facilitator, code)).names == ("Sam", None)
-    ben = await join(session, code, "Ben")
+    assert (await row(facilitator, number)).names == ("Sam", None)
+    ben = await join(session, number, "Ben", first=sam)
     assert ben.welcome is not None and ben.welcome.seat == "b"
-    await sam.expect(SeatView)
-    assert (await row(facilitator, code)).names == ("Sam", "Ben")
+    assert (await row(facilitator, number)).names == ("Sam", "Ben")
     kim = await Client.open(session.relay.url)
-    await kim.send(hello(join={"code": code, "name": "Kim"}))
+    await kim.send(hello(join={"number": number, "name": "Kim"}))
     await kim.error("room_full")
 
 
-async def play_a_turn(facilitator: Client, code: str, sam: Client, ben: Client) -> RoomStatus:
+async def play_a_turn(facilitator: Client, number: int, sam: Client, ben: Client) -> RoomStatus:
     """Both set limits and check in, then one supported turn; the room's latest row."""
     for player, other in ((sam, ben), (ben, sam)):
         await act(player, other, {"type": "set_limit", "limit": 3})
@@ -106,7 +111,7 @@ async def play_a_turn(facilitator: Client, code: str, sam: Client, ben: Client) 
     await act(ben, sam, {"type": "respond"})
     await act(sam, ben, {"type": "mark_supported"})
     # One row per committed command: eight of them.
-    rows = [await row(facilitator, code) for _ in range(8)]
+    rows = [await row(facilitator, number) for _ in range(8)]
     return rows[-1]
 
 
@@ -115,15 +120,14 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     facilitator, _ = await dashboard(session)
-    code = session.codes[1]
-    sam = await join(session, code, "Sam")
-    await row(facilitator, code)
-    ben = await join(session, code, "Ben")
-    await sam.expect(SeatView)
-    await row(facilitator, code)
+    number = session.numbers[1]
+    sam = await join(session, number, "Sam")
+    await row(facilitator, number)
+    ben = await join(session, number, "Ben", first=sam)
+    await row(facilitator, number)
     await sam.send({"type": "say", "payload": SECRET})
     assert (await ben.expect(Words)).payload == SECRET
-    status = await play_a_turn(facilitator, code, sam, ben)
+    status = await play_a_turn(facilitator, number, sam, ben)
     assert (status.state, status.turns, status.supported, status.support_rate) == (
         "playing",
         1,
@@ -137,34 +141,33 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
     frame = status.model_dump_json()
     assert SECRET not in frame and "limit" not in frame and "lines" not in frame
     await ben.close()
-    assert (await row(facilitator, code)).state == "reconnecting"
+    assert (await row(facilitator, number)).state == "reconnecting"
     assert SECRET not in caplog.text
 
 
 async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) -> None:
     facilitator, _ = await dashboard(session)
-    code = session.codes[0]
-    sam = await join(session, code, "Sam")
-    await row(facilitator, code)
-    ben = await join(session, code, "Ben")
-    await sam.expect(SeatView)
-    await row(facilitator, code)
+    number = session.numbers[0]
+    sam = await join(session, number, "Sam")
+    await row(facilitator, number)
+    ben = await join(session, number, "Ben", first=sam)
+    await row(facilitator, number)
 
     await facilitator.send({"type": "steer", "command": {"type": "open_level", "level": 2}})
-    rows = {(await facilitator.expect(RoomStatus)).code for _ in session.codes}
-    assert rows == set(session.codes)
+    rows = {(await facilitator.expect(RoomStatus)).number for _ in session.numbers}
+    assert rows == set(session.numbers)
     assert (await sam.expect(SeatView)).open_level == 2
     await ben.expect(SeatView)
 
     await facilitator.send({"type": "steer", "command": {"type": "hold"}})
     assert (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
-    statuses = [await facilitator.expect(RoomStatus) for _ in session.codes]
+    statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert all(status.held for status in statuses)
     await facilitator.send({"type": "steer", "command": {"type": "release"}})
     assert not (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
-    for _ in session.codes:
+    for _ in session.numbers:
         await facilitator.expect(RoomStatus)
 
     await facilitator.send({"type": "steer", "command": {"type": "end_session"}})
@@ -174,7 +177,7 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     assert view.phase == "finished" and view.ended_by is None
     assert view.notice is not None and "facilitator" in view.notice
     assert (await sam.expect(Record)).events[-1].event.type == "game_finished"
-    statuses = [await facilitator.expect(RoomStatus) for _ in session.codes]
+    statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert {status.state for status in statuses} == {"ended"}
 
 
@@ -184,9 +187,9 @@ async def test_an_announcement_reaches_every_player_and_is_never_kept(
     caplog.set_level(logging.DEBUG)
     facilitator, _ = await dashboard(session)
     players = []
-    for code, name in zip(session.codes, ("Sam", "Kit", "Ada"), strict=True):
-        players.append(await join(session, code, name))
-        await row(facilitator, code)
+    for number, name in zip(session.numbers, ("Sam", "Kit", "Ada"), strict=True):
+        players.append(await join(session, number, name))
+        await row(facilitator, number)
     await facilitator.send({"type": "announce", "text": "Five minutes left " + SECRET})
     for player in players:
         assert (await player.expect(Announcement)).text == "Five minutes left " + SECRET
@@ -198,9 +201,9 @@ async def test_an_announcement_reaches_every_player_and_is_never_kept(
 
 async def test_nobody_without_the_token_can_control_anything(session: Session) -> None:
     facilitator, _ = await dashboard(session)
-    code = session.codes[0]
-    sam = await join(session, code, "Sam")
-    await row(facilitator, code)
+    number = session.numbers[0]
+    sam = await join(session, number, "Sam")
+    await row(facilitator, number)
     steer = {"type": "steer", "command": {"type": "open_level", "level": 3}}
     announce = {"type": "announce", "text": "I am the facilitator now"}
     # A player in the session, a stranger who said no hello, and a wrong token.
@@ -234,7 +237,7 @@ async def test_a_relay_without_a_session_refuses_every_facilitator(tmp_path: Pat
 async def test_a_hello_with_two_parts_is_refused(session: Session) -> None:
     client = await Client.open(session.relay.url)
     await client.send(
-        hello(facilitate={"token": session.token}, join={"code": session.codes[0], "name": "X"})
+        hello(facilitate={"token": session.token}, join={"number": session.numbers[0], "name": "X"})
     )
     await client.error("bad_message")
     assert not isinstance(client.welcome, Welcome)

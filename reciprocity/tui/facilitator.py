@@ -7,7 +7,7 @@ messages; the dashboard screen shows them and sends the facilitator's commands.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,19 +66,20 @@ class FacilitatorApp(App[int]):
         self,
         connection: FacilitatorConnection,
         session: SessionStatus,
+        codes: Mapping[int, str],
         *,
         relay: str,
         pace: float | None = None,
         totals_out: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """The dashboard for `session`, whose pairs join through `relay` (ws://host:port).
-        `clock` tells the time for the idle column (the relay's clock: seconds since the
+        """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
+        `codes` (each room's number with the words this program made for it). `clock` tells the time for the idle column (the relay's clock: seconds since the
         epoch)."""
         super().__init__()
         self.connection = connection
         self.totals_out = totals_out
-        self.dashboard = DashboardScreen(connection, session, relay, pace, clock)
+        self.dashboard = DashboardScreen(connection, session, codes, relay, pace, clock)
 
     def on_mount(self) -> None:
         """Show the dashboard and start following the relay."""

@@ -7,7 +7,14 @@ from one thread at a time; the shell runs them in one worker thread, off the eve
 
 The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
 counts only once its events are committed, and each seat is sent only its own view. Words
-(`say`) are forwarded to the partner's connection and never parsed, stored or logged.
+(`say`) arrive sealed by the partners' own keys (`reciprocity.e2e`): they are forwarded to
+the partner's connection and never parsed, stored or logged.
+
+A room's code is `<number>-<word>-<word>`, and the relay only ever sees the number: the host's
+screen picks the words. A joiner is held apart until the seated partner's screen has run the
+key exchange with it and says whether their codes matched (`code_checked`). Only then does
+the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
+join against its address.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from reciprocity.protocol import (
     Ack,
     Announce,
     Announcement,
+    CodeChecked,
     CommandMessage,
     CreateRoom,
     Error,
@@ -57,7 +65,9 @@ from reciprocity.protocol import (
     FacilitatorLogin,
     Hello,
     JoinRoom,
+    KeyExchange,
     LoggedEvent,
+    PartnerKey,
     Record,
     Resume,
     RoomState,
@@ -73,7 +83,6 @@ from reciprocity.protocol import (
 from reciprocity.room import Room
 from reciprocity.store import StoreError
 from reciprocity_server.records import RelayStore, token_hash
-from reciprocity_server.words import WORDS
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
@@ -115,16 +124,31 @@ class Close:
 Output = Send | Close
 
 
+@dataclass(frozen=True, slots=True)
+class Joiner:
+    """A joiner held apart until the seated partner's screen has checked the code."""
+
+    conn: int
+    seat: Seat
+    name: str
+    token: str
+
+
 @dataclass(eq=False, slots=True)
 class LiveRoom:
-    """A room the relay holds: its game, its seats' token hashes and who is connected."""
+    """A room the relay holds: its game, its seats' token hashes and who is connected.
+
+    `pakes` keeps each side's latest SPAKE2 message (no secret) in memory, for a partner who
+    connects later; it is forgotten once the joiner is admitted.
+    """
 
     number: int
-    code: str
     room: Room
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
     conns: dict[Seat, int] = field(default_factory=dict)
+    joiner: Joiner | None = None
+    pakes: dict[Seat, str] = field(default_factory=dict)
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
@@ -168,6 +192,9 @@ def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Erro
 
 NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it with your partner.")
 ROOM_FULL = _error("room_full", "This game already has two players.")
+BUSY = _error("room_full", "Someone is joining this game just now. Please try again in a minute.")
+CODE_MISMATCH = _error("code_mismatch", "The code didn't match. Please check it with your partner.")
+NOT_ADMITTED = _error("hello_first", "Your partner's screen has not checked the code yet.")
 BAD_TOKEN = _error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
@@ -219,7 +246,7 @@ class Relay:
             except (KeyError, ValueError, StoreError) as error:
                 log.warning("room %d: cannot be restored (%s)", stored.number, type(error).__name__)
                 continue
-            live = LiveRoom(stored.number, stored.code, room, stored.last_active)
+            live = LiveRoom(stored.number, room, stored.last_active)
             for seat, hashed in stored.tokens.items():
                 live.tokens[seat] = hashed
                 self._tokens[hashed] = (live, seat)
@@ -236,7 +263,8 @@ class Relay:
         now = self.clock()
         outputs: list[Output] = []
         for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
-            for conn in live.conns.values():
+            waiting = [live.joiner.conn] if live.joiner is not None else []
+            for conn in [*live.conns.values(), *waiting]:
                 self._conns[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
             for hashed in live.tokens.values():
@@ -251,9 +279,10 @@ class Relay:
             del self._failures[address]
         return outputs
 
-    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[str]]:
-        """Start a facilitated session: `pairs` rooms bound to `deck`, with level 1 open to
-        everyone. Returns the facilitator's secret token and the rooms' codes."""
+    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
+        """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
+        to everyone. Returns the facilitator's secret token and the rooms' numbers; the words
+        of each code are for the facilitator's screen to add, so the relay never learns them."""
         if self.session is not None:
             raise RuntimeError("this relay already runs a session")
         rooms: list[LiveRoom] = []
@@ -268,7 +297,7 @@ class Relay:
         game_ids = frozenset(live.room.id for live in rooms)
         self.session = Session(deck, numbers, game_ids, token_hash(token))
         log.info("session started: %d room(s) with deck %s", pairs, deck.id)
-        return token, [live.code for live in rooms]
+        return token, list(numbers)
 
     # --- connections ---------------------------------------------------------------------
 
@@ -285,6 +314,10 @@ class Relay:
         log.info("connection %d: closed", conn)
         self._dashboards.discard(conn)
         live = state.room
+        if live is not None and live.joiner is not None and live.joiner.conn == conn:
+            self._turn_away(live, state)
+            log.info("room %d: the joiner left before the code was checked", live.number)
+            return []
         if live is None or live.conns.get(state.seat) != conn:
             return []
         del live.conns[state.seat]
@@ -309,6 +342,10 @@ class Relay:
                     return self._command(conn, state, message)
                 case Say():
                     return self._say(conn, state, message)
+                case KeyExchange():
+                    return self._key(conn, state, message)
+                case CodeChecked():
+                    return self._checked(conn, state, message)
                 case Steer():
                     return self._steer(conn, state, message.command)
                 case Announce():
@@ -349,53 +386,121 @@ class Relay:
         live = self._new_room(deck, checkin=create.checkin, mode="relay")
         if isinstance(live, Error):
             return [Send(conn, live)]
-        try:
-            live.room.submit(Seat.A, Join(name=create.name))
-        except StoreError as error:
-            log.error("room %d: %s", live.number, error)
-            return [Send(conn, _error("server", NOT_SAVED))]
         log.info("room %d: created with deck %s by connection %d", live.number, deck.id, conn)
-        return self._seat(conn, state, live, Seat.A)
+        return self._seat_first(conn, state, live, create.name)
 
     def _new_room(self, deck: Deck, *, checkin: bool, mode: str) -> LiveRoom | Error:
-        """A new room with a fresh code, recorded; the one place codes are made."""
+        """A new room with a fresh number, recorded; the one place rooms are numbered."""
         number = self._free_number()
         if number is None:
             return _error("server", "This relay is full. Please try again later.")
-        code = f"{number}-{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
         now = self.clock()
         try:
             room = Room.create(deck, self.store, checkin=checkin, mode=mode)
-            self.store.add_room(room.id, code, number, now)
+            self.store.add_room(room.id, number, now)
         except StoreError as error:
             log.error("room %d: %s", number, error)
             return _error("server", NOT_SAVED)
-        live = LiveRoom(number, code, room, now)
+        live = LiveRoom(number, room, now)
         self.rooms[number] = live
         return live
 
-    def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
-        number, _, words = join.code.partition("-")
-        live = self.rooms.get(int(number))
-        if live is None or not hmac.compare_digest(live.code, f"{int(number)}-{words}"):
-            return self._failed(conn, state, NO_SUCH_ROOM)
-        if Seat.B in live.tokens:
-            return self._failed(conn, state, ROOM_FULL)
-        # A facilitated room starts empty: its first joiner takes seat A.
-        seat = Seat.B if Seat.A in live.tokens else Seat.A
+    def _seat_first(self, conn: int, state: _Conn, live: LiveRoom, name: str) -> list[Output]:
+        """Seat A at once: the host who made the room, or a facilitated room's first joiner.
+        Nobody is there yet to check the code; this seat's screen checks whoever comes next."""
         try:
-            live.room.submit(seat, Join(name=join.name))
+            live.room.submit(Seat.A, Join(name=name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         except StoreError as error:
             log.error("room %d: %s", live.number, error)
             return [Send(conn, _error("server", NOT_SAVED))]
-        log.info("room %d: seat %s joined (connection %d)", live.number, seat, conn)
-        return self._seat(conn, state, live, seat)
-
-    def _seat(self, conn: int, state: _Conn, live: LiveRoom, seat: Seat) -> list[Output]:
-        """Give a new player their seat: a fresh token, a welcome, and views all round."""
         token = secrets.token_urlsafe(24)
+        welcome = Welcome(number=live.number, seat=Seat.A, token=token)
+        return self._seat(conn, state, live, Seat.A, token, [Send(conn, welcome)])
+
+    def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
+        """Hold a joiner apart, welcomed, while the seated partner's screen checks the code."""
+        live = self.rooms.get(join.number)
+        if live is None:
+            return self._failed(conn, state, NO_SUCH_ROOM)
+        if Seat.A not in live.tokens:  # a facilitated room's first joiner
+            log.info("room %d: seat a joined (connection %d)", live.number, conn)
+            return self._seat_first(conn, state, live, join.name)
+        seat = Seat.B
+        if seat in live.tokens:
+            return self._failed(conn, state, ROOM_FULL)
+        if live.joiner is not None:
+            return self._failed(conn, state, BUSY)
+        try:
+            decide(live.room.state, seat, Join(name=join.name))
+        except IllegalMove as error:
+            return self._refuse(conn, _error("illegal", str(error)))
+        token = secrets.token_urlsafe(24)
+        live.joiner = Joiner(conn, seat, join.name, token)
+        state.room, state.seat = live, seat
+        live.last_active = self.clock()
+        log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
+        outputs: list[Output] = [Send(conn, Welcome(number=live.number, seat=seat, token=token))]
+        return outputs + self._pake_for(live, seat.other, conn)
+
+    def _key(self, conn: int, state: _Conn, message: KeyExchange) -> list[Output]:
+        """Forward a step of the key exchange to the other side; keep a `pake` for later."""
+        live, seat = state.room, state.seat
+        if live is None:
+            return self._refuse(conn, HELLO_FIRST)
+        live.last_active = self.clock()
+        if message.step == "pake":
+            live.pakes[seat] = message.payload
+        other = self._party(live, seat.other)
+        if other is None:
+            return []
+        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=message.payload))]
+
+    def _checked(self, conn: int, state: _Conn, message: CodeChecked) -> list[Output]:
+        """The seated partner's verdict on the waiting joiner: admit it, or send it away."""
+        live = state.room
+        joiner = live.joiner if live is not None else None
+        if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
+            return []  # only the seated partner's screen decides, and only while one waits
+        if message.pake != live.pakes.get(joiner.seat):
+            return []  # about an exchange with an earlier joiner
+        joining = self._conns[joiner.conn]
+        if not message.matched:
+            self._turn_away(live, joining)
+            log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
+            return [Send(joiner.conn, CODE_MISMATCH)]
+        live.joiner = None
+        live.pakes.clear()
+        try:
+            live.room.submit(joiner.seat, Join(name=joiner.name))
+        except IllegalMove as error:
+            joining.room = None
+            return [Send(joiner.conn, _error("illegal", str(error)))]
+        except StoreError as error:
+            joining.room = None
+            log.error("room %d: %s", live.number, error)
+            return [Send(joiner.conn, _error("server", NOT_SAVED))]
+        log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
+        return self._seat(joiner.conn, joining, live, joiner.seat, joiner.token, [])
+
+    def _turn_away(self, live: LiveRoom, joining: _Conn) -> None:
+        """A joiner leaves unadmitted: its one try at the code counts as a failed join."""
+        live.joiner = None
+        live.pakes.pop(joining.seat, None)
+        joining.room = None
+        self._failures.setdefault(joining.address, deque()).append(self.clock())
+
+    def _seat(
+        self,
+        conn: int,
+        state: _Conn,
+        live: LiveRoom,
+        seat: Seat,
+        token: str,
+        outputs: list[Output],
+    ) -> list[Output]:
+        """Give a player their seat: record the token's hash, then views all round."""
         hashed = token_hash(token)
         try:
             self.store.add_seat(live.room.id, seat, hashed, self.clock())
@@ -404,7 +509,10 @@ class Relay:
             return [Send(conn, _error("server", NOT_SAVED))]
         live.tokens[seat] = hashed
         self._tokens[hashed] = (live, seat)
-        return self._attach(conn, state, live, seat, token)
+        state.room, state.seat = live, seat
+        live.conns[seat] = conn
+        live.last_active = self.clock()
+        return outputs + self._views(live)
 
     def _resume(self, conn: int, state: _Conn, resume: Resume) -> list[Output]:
         found = self._tokens.get(token_hash(resume.token))
@@ -424,16 +532,13 @@ class Relay:
             conn,
             newer,
         )
-        return outputs + self._attach(conn, state, live, seat, resume.token)
-
-    def _attach(
-        self, conn: int, state: _Conn, live: LiveRoom, seat: Seat, token: str
-    ) -> list[Output]:
         state.room, state.seat = live, seat
         live.conns[seat] = conn
         live.last_active = self.clock()
-        welcome = Welcome(code=live.code, seat=seat, token=token)
-        outputs = [Send(conn, welcome), *self._views(live)]
+        welcome = Welcome(number=live.number, seat=seat, token=resume.token)
+        outputs += [Send(conn, welcome), *self._views(live)]
+        if live.joiner is not None:  # a joiner waits for this screen to check the code
+            outputs += self._pake_for(live, live.joiner.seat, conn)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -442,6 +547,8 @@ class Relay:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         seen = live.commands[seat].get(message.id)
         if seen is not None:
@@ -470,6 +577,8 @@ class Relay:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         partner = live.conns.get(seat.other)
         if partner is None:
@@ -485,12 +594,11 @@ class Relay:
         state.facilitator = True
         self._dashboards.add(conn)
         log.info("connection %d: the facilitator's dashboard", conn)
-        rooms = tuple(self._status(live) for live in self._session_rooms())
         status = SessionStatus(
             deck_id=session.deck.id,
             deck_title=session.deck.title,
             depth=session.deck.depth,
-            rooms=rooms,
+            rooms=tuple(self._status(live) for live in self._session_rooms()),
         )
         return [Send(conn, status)]
 
@@ -541,7 +649,7 @@ class Relay:
         game = live.room.state
         summary = live.room.summary()
         return RoomStatus(
-            code=live.code,
+            number=live.number,
             names=(game.a.name, game.b.name),
             state=_room_state(live),
             held=game.held,
@@ -556,6 +664,19 @@ class Relay:
         )
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _party(self, live: LiveRoom, seat: Seat) -> int | None:
+        """The connection playing a seat, or waiting to: the seated one, or the joiner."""
+        if live.joiner is not None and live.joiner.seat == seat:
+            return live.joiner.conn
+        return live.conns.get(seat)
+
+    def _pake_for(self, live: LiveRoom, seat: Seat, conn: int) -> list[Output]:
+        """A seat's kept SPAKE2 message, for a connection that has not had it yet."""
+        pake = live.pakes.get(seat)
+        if pake is None:
+            return []
+        return [Send(conn, PartnerKey(seat=seat, step="pake", payload=pake))]
 
     def _views(self, live: LiveRoom) -> list[Output]:
         """Each connected seat's own view, showing who is connected; and the room's row for

@@ -7,7 +7,7 @@ anything happened: never their words, limits or lines, which the relay never sen
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -60,17 +60,20 @@ class DashboardScreen(Screen[None]):
         self,
         connection: FacilitatorConnection,
         session: SessionStatus,
+        codes: Mapping[int, str],
         relay: str,
         pace: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """The dashboard of `session`, whose pairs join through `relay` (ws://host:port)."""
+        """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
+        `codes`: each room's number, with the words this program made for it."""
         super().__init__()
         self.connection = connection
         self.session = session
+        self.codes = dict(codes)
         self.relay = relay
         self.clock = clock
-        self.rows: dict[str, RoomStatus] = {room.code: room for room in session.rooms}
+        self.rows: dict[int, RoomStatus] = {room.number: room for room in session.rooms}
         opened = max((room.open_level or 1 for room in session.rooms), default=1)
         self.pacer = Pacer(session.depth, opened, pace)
         self.held = any(room.held for room in session.rooms)
@@ -99,7 +102,7 @@ class DashboardScreen(Screen[None]):
         for key, heading, width in COLUMNS:
             table.add_column(heading, key=key, width=width)
         for room in self.session.rooms:
-            table.add_row(*self._cells(room), key=room.code)
+            table.add_row(*self._cells(room), key=self.code(room.number))
         table.focus()
         self._show_pacing()
         self.set_interval(1.0, self._tick)
@@ -115,17 +118,21 @@ class DashboardScreen(Screen[None]):
 
     def show_room(self, room: RoomStatus) -> None:
         """Update one room's row."""
-        if room.code not in self.rows:
+        if room.number not in self.rows:
             return
-        self.rows[room.code] = room
+        self.rows[room.number] = room
         table = self.table
         for (key, _, _), value in zip(COLUMNS, self._cells(room), strict=True):
-            table.update_cell(room.code, key, value)
+            table.update_cell(self.code(room.number), key, value)
+
+    def code(self, number: int) -> str:
+        """A room's code, as this program made it (the row's key in the table)."""
+        return self.codes.get(number, str(number))
 
     def _cells(self, room: RoomStatus) -> tuple[str, ...]:
         names = " & ".join(name or "…" for name in room.names) if any(room.names) else "—"
         return (
-            room.code,
+            self.code(room.number),
             names,
             room.state,
             str(room.level),
@@ -152,8 +159,8 @@ class DashboardScreen(Screen[None]):
             self.action_open_next()
         self._show_pacing()
         table = self.table
-        for code, room in self.rows.items():
-            table.update_cell(code, "idle", self._idle(room))
+        for number, room in self.rows.items():
+            table.update_cell(self.code(number), "idle", self._idle(room))
 
     def _show_pacing(self) -> None:
         line = self.pacer.describe()
