@@ -74,8 +74,8 @@ class FacilitatorApp(App[int]):
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes` (each room's number with the words this program made for it). `clock` tells the time for the idle column (the relay's clock: seconds since the
-        epoch)."""
+        `codes` (each room's number, with the words this program made for it). `clock` tells
+        the time for the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
         self.totals_out = totals_out
