@@ -506,3 +506,26 @@ async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session
     await asyncio.wait_for(task, 5)
     await sam.stop()
     await cable.cut()
+
+
+async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_away(
+    session: Session,
+) -> None:
+    from reciprocity.remote import CODE_MISMATCH, RelayRefused
+
+    number = session.numbers[0]
+    sam = await Player(
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
+    ).start()
+    wrong = f"{number}-{new_words()}"
+    assert wrong != session.codes[0]
+    with pytest.raises(RelayRefused) as refused:
+        await WebSocketConnection(session.relay.url, JoinCode(code=wrong, name="Kim")).open()
+    assert str(refused.value) == CODE_MISMATCH
+    ben = await Player(
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Ben"))
+    ).start()
+    view = await sam.until(lambda view: view.b.name == "Ben", "Ben admitted by Sam's screen")
+    assert view.a.name == "Sam"
+    await sam.stop()
+    await ben.stop()
