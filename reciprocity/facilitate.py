@@ -289,6 +289,7 @@ class Pacer:
 
     With `minutes`, the next level opens on its own when the countdown runs out (as in the
     15-minutes-a-set protocol); holding stops the countdown, and going on starts it afresh.
+    While everyone is paused the countdown stands still, and it goes on from there after.
     Without `minutes`, a level opens only when the facilitator says so.
     """
 
@@ -304,13 +305,28 @@ class Pacer:
         self.minutes = minutes
         self.clock = clock
         self.held = minutes is None
+        self.paused = False
         self._due: float | None = None
+        #: While paused: the seconds the countdown had left.
+        self._left: float | None = None
         self._restart()
 
     @property
     def remaining(self) -> float | None:
         """Seconds until the next level opens on its own, or None when nothing will."""
-        return None if self._due is None else max(0.0, self._due - self.clock())
+        if self._due is None:
+            return self._left
+        return max(0.0, self._due - self.clock())
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop the countdown where it stands while everyone is paused; go on from there."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if paused:
+            self._left, self._due = self.remaining, None
+        elif self._left is not None:
+            self._due, self._left = self.clock() + self._left, None
 
     def due(self) -> bool:
         """True when the countdown has run out and the next level should open now."""
@@ -340,11 +356,19 @@ class Pacer:
         remaining = self.remaining
         if remaining is not None:
             minutes, seconds = divmod(int(remaining + 0.999), 60)
-            return f"{line}. Level {self.open_level + 1} opens in {minutes}:{seconds:02d}."
+            when = f"{minutes}:{seconds:02d}"
+            if self.paused:
+                return f"{line}. Level {self.open_level + 1} opens {when} after the pause."
+            return f"{line}. Level {self.open_level + 1} opens in {when}."
         if self.minutes is None:
             return f"{line}. The next opens when you press n."
         return f"{line}, held here (h goes on, n opens the next)."
 
     def _restart(self) -> None:
         running = not self.held and self.minutes is not None and self.open_level < self.depth
-        self._due = self.clock() + self.minutes * 60 if running and self.minutes else None
+        full = self.minutes * 60 if running and self.minutes else None
+        self._due, self._left = None, None
+        if full is not None and self.paused:
+            self._left = full
+        elif full is not None:
+            self._due = self.clock() + full

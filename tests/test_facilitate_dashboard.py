@@ -325,6 +325,24 @@ def test_the_pacer_counts_down_holds_and_stops_at_the_deepest_level() -> None:
     assert by_hand.remaining is None and "when you press n" in by_hand.describe()
 
 
+def test_the_countdown_stands_still_while_everyone_is_paused() -> None:
+    now = [0.0]
+    pacer = Pacer(depth=3, open_level=1, minutes=10, clock=lambda: now[0])
+    now[0] = 100
+    pacer.set_paused(True)
+    now[0] = 5000
+    assert not pacer.due() and pacer.remaining == 500
+    assert "Level 2 opens 8:20 after the pause" in pacer.describe()
+    pacer.set_paused(False)
+    assert pacer.remaining == 500 and "opens in 8:20" in pacer.describe()
+    now[0] = 5500
+    assert pacer.due()
+    pacer.set_paused(True)
+    assert pacer.open_next() == 2 and pacer.remaining == 600 and not pacer.due()
+    pacer.set_paused(False)
+    assert pacer.remaining == 600
+
+
 class StillConnection(FacilitatorConnection):
     """A connection that delivers nothing and records what the dashboard sends."""
 

@@ -192,6 +192,7 @@ class DashboardScreen(Screen[None]):
     def action_pause_all(self) -> None:
         """Pause every pair (the facilitator's pause, not their own), or let them go on."""
         self.held = not self.held
+        self.pacer.set_paused(self.held)
         self.connection.steer(Hold() if self.held else Release())
         self.notify("Everyone is paused." if self.held else "Everyone may go on.")
         self._show_pacing()
