@@ -133,7 +133,8 @@ class Table:
         self._want = 0
 
     async def open(self) -> None:
-        """Seat A creates the room and seat B joins it; both have their views."""
+        """Seat A creates the room and seat B joins it by number; A's screen admits B (with a
+        stand-in key exchange: the relay only forwards it). Both have their views."""
         a = await _connect(self.url)
         await a.send(_hello(create={"deck": DECK, "name": "Sam", "checkin": True}))
         welcome = json.loads(await a.recv())
@@ -141,9 +142,13 @@ class Table:
             raise CommandFailed(f"create refused: {welcome}")
         await a.recv()  # the view, seq 1
         b = await _connect(self.url)
-        await b.send(_hello(join={"code": welcome["code"], "name": "Ben"}))
+        await b.send(_hello(join={"number": welcome["number"], "name": "Ben"}))
         if json.loads(await b.recv())["type"] != "welcome":
             raise CommandFailed("join refused")
+        pake = f"pake-{welcome['number']}"
+        await b.send(json.dumps({"type": "key", "step": "pake", "payload": pake}))
+        await a.recv()  # the partner's key
+        await a.send(json.dumps({"type": "code_checked", "matched": True, "pake": pake}))
         self.view = json.loads(await b.recv())
         await a.recv()  # the view showing Ben
         self.ws = {"a": a, "b": b}
@@ -596,7 +601,7 @@ async def connections_held(bench: Bench, connections: int) -> None:
     held = connections // 2 * 2
     per = (after - before) / held
     print(f"\n1. Connections held: {held:,} connections in {held // 2:,} rooms")
-    print(f"   opened (hello create + join) in {opened:.1f} s")
+    print(f"   opened (create, join, admit) in {opened:.1f} s")
     print(f"   relay RSS       before {before / 2**20:7.1f} MiB   after {after / 2**20:7.1f} MiB")
     print(f"   per connection  {per / 1024:7.1f} KiB   target: at most 24 KiB")
 

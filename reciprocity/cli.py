@@ -46,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
-    join.add_argument("code", metavar="CODE", help="the code, such as 7-amber-harbor")
+    join.add_argument("code", metavar="CODE", nargs="?", help="the code, such as 7-amber-harbor")
+    join.add_argument(
+        "--resume",
+        action="store_true",
+        help="go back to the network game this program was in when it stopped (no code needed)",
+    )
     join.add_argument("--name", help="your name")
     join.add_argument(
         "--relay", metavar="URL", help="the relay's address (default: ws://localhost:8765)"
@@ -70,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a game nobody has touched for this long (default: 24)",
     )
 
+    _add_facilitate_parser(commands)
     _add_deck_parser(commands)
     _add_history_parser(commands)
     return parser
@@ -87,6 +93,46 @@ def _positive_hours(text: str) -> float:
     if not 0 < hours < 24 * 366:
         raise argparse.ArgumentTypeError("give a number of hours above 0 and below a year")
     return hours
+
+
+_FACILITATE_EXAMPLES = """\
+examples:
+  reciprocity facilitate --deck fast-friends --pairs 12 --pace 15 --codes-out codes.txt
+  reciprocity facilitate --deck my-workshop.toml --pairs 4 --totals-out totals.csv
+"""
+
+
+def _add_facilitate_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """Add `facilitate --deck … --pairs N` to the command line."""
+    facilitate = subparsers.add_parser(
+        "facilitate",
+        help="run a session for many pairs with a prepared deck, and watch it on a dashboard",
+        description="Start a relay with one room per pair, bound to your deck, and open the "
+        "dashboard. Each pair joins on their own terminals with their code. The dashboard "
+        "shows levels, turns and outcomes: never their words, limits or lines.",
+        epilog=_FACILITATE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    facilitate.add_argument("--deck", required=True, help="deck id or path")
+    facilitate.add_argument(
+        "--pairs", type=int, required=True, metavar="N", help="how many pairs (rooms) to make"
+    )
+    facilitate.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on (default: every address)"
+    )
+    facilitate.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    facilitate.add_argument(
+        "--pace",
+        type=float,
+        metavar="MINUTES",
+        help="open the next level for everyone every MINUTES (default: only when you say)",
+    )
+    facilitate.add_argument("--codes-out", metavar="FILE", help="write the codes, one a line")
+    facilitate.add_argument(
+        "--totals-out", metavar="FILE", help="write the totals CSV here on export and at the end"
+    )
 
 
 _DECK_EXAMPLES = """\
@@ -198,6 +244,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from reciprocity_server.serve import serve_command
 
         return serve_command(args)
+    if args.command == "facilitate":
+        from reciprocity.facilitate import facilitate_command
+
+        return facilitate_command(args)
     if args.command in ("host", "join"):
         from reciprocity.remote import remote_command
 

@@ -62,7 +62,14 @@ class RecordArrived:
     record: Record
 
 
-Update = ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """A line from the facilitator of the session, for every player's screen; never stored."""
+
+    text: str
+
+
+Update = ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived | Announced
 Deliver = Callable[[Update], None]
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind, Deck
-from reciprocity.engine import Command, Event, Outcome, Phase, Seat
+from reciprocity.engine import Command, Event, FacilitatorCommand, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -73,6 +73,8 @@ class SeatView(_Frozen):
     drawable: tuple[int, ...]
     passed_this_turn: bool
     paused: bool
+    held: bool
+    open_level: int | None
     ready: tuple[Seat, ...]
     checkin: bool
     turns: int
@@ -103,15 +105,23 @@ class SeatView(_Frozen):
 
 # --- The wire: what clients and the relay send each other ------------------------------
 
-#: Bumped whenever a message changes shape. The hello carries it.
-PROTOCOL_VERSION = 2
+#: Bumped whenever a message changes shape. The hello carries it. Version 2 added the
+#: finished game's record; version 3: the words of a code never reach the relay, and typed
+#: words travel sealed (end-to-end encryption); version 4: facilitated sessions.
+PROTOCOL_VERSION = 4
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
-#: The longest typed message, in characters. The payload is opaque to the relay.
-MAX_PAYLOAD = 4000
+#: The longest sealed payload, in characters. It is opaque to the relay.
+MAX_PAYLOAD = 12_000
+#: The longest key-exchange payload, in characters.
+MAX_KEY_PAYLOAD = 200
+#: The longest line a facilitator may send to every player's screen.
+MAX_ANNOUNCEMENT = 200
 
-Code = Annotated[str, Field(pattern=r"^[0-9]{1,4}-[a-z]{2,12}-[a-z]{2,12}$", max_length=32)]
+#: A room's number: the part of a code the relay sees. It routes, and is no secret.
+Number = Annotated[int, Field(ge=1, le=9999)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+KeyStep = Literal["pake", "confirm"]
 
 
 class CreateRoom(_Frozen):
@@ -123,9 +133,13 @@ class CreateRoom(_Frozen):
 
 
 class JoinRoom(_Frozen):
-    """Take the free seat of the game a code names."""
+    """Ask for the free seat of the game a room number names.
 
-    code: Code
+    The seat is held for this connection until the seated partner's screen has checked,
+    through the key exchange, that both typed the same code (`code_checked`).
+    """
+
+    number: Number
     name: Name
 
 
@@ -136,19 +150,28 @@ class Resume(_Frozen):
     last_seq: int = Field(ge=0)
 
 
+class FacilitatorLogin(_Frozen):
+    """Open the facilitator's dashboard, with the secret token made when the session started."""
+
+    token: str = Field(min_length=16, max_length=128)
+
+
 class Hello(_Frozen):
-    """The first message on every connection: exactly one of create, join or resume."""
+    """The first message on every connection: exactly one of create, join, resume or
+    facilitate."""
 
     type: Literal["hello"] = "hello"
     version: int
     create: CreateRoom | None = None
     join: JoinRoom | None = None
     resume: Resume | None = None
+    facilitate: FacilitatorLogin | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Hello:
-        if sum(part is not None for part in (self.create, self.join, self.resume)) != 1:
-            raise ValueError("a hello carries exactly one of create, join or resume")
+        parts = (self.create, self.join, self.resume, self.facilitate)
+        if sum(part is not None for part in parts) != 1:
+            raise ValueError("a hello carries exactly one of create, join, resume or facilitate")
         return self
 
 
@@ -161,21 +184,68 @@ class CommandMessage(_Frozen):
 
 
 class Say(_Frozen):
-    """Words for the partner's screen. The relay forwards the payload and never keeps it."""
+    """Sealed words for the partner's screen. The relay forwards the payload, never keeps it."""
 
     type: Literal["say"] = "say"
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
 
 
-ClientMessage = Annotated[Hello | CommandMessage | Say, Field(discriminator="type")]
+class KeyExchange(_Frozen):
+    """A step of the key exchange (a SPAKE2 message, or a key confirmation) for the partner.
+
+    The relay forwards it to the other seat; it keeps the latest `pake` of each seat in
+    memory while a joiner waits, for a partner who connects later.
+    """
+
+    type: Literal["key"] = "key"
+    step: KeyStep
+    payload: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
+
+
+class CodeChecked(_Frozen):
+    """The seated partner's screen checked the joiner's key confirmation.
+
+    `pake` is the joiner's SPAKE2 message the check was about, so a verdict meant for a
+    joiner who has since left never applies to the next. `matched` admits the waiting joiner
+    to the seat; otherwise the relay sends it away and counts a failed join against its
+    address. From anyone else, or about another exchange, it changes nothing.
+    """
+
+    type: Literal["code_checked"] = "code_checked"
+    matched: bool
+    pake: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
+
+
+class Steer(_Frozen):
+    """The facilitator's command, for every room of the session at once."""
+
+    type: Literal["steer"] = "steer"
+    command: Annotated[FacilitatorCommand, Field(discriminator="type")]
+
+
+class Announce(_Frozen):
+    """The facilitator's one line for every player's screen. Shown, never stored."""
+
+    type: Literal["announce"] = "announce"
+    text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
+
+
+ClientMessage = Annotated[
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Field(discriminator="type"),
+]
 
 
 class Welcome(_Frozen):
-    """The relay's answer to a good hello: the seat, its resume token and the room's code."""
+    """The relay's answer to a good hello: the seat, its resume token and the room's number.
+
+    A joiner's welcome comes before it is admitted: its first view follows once the seated
+    partner's screen has checked the code.
+    """
 
     type: Literal["welcome"] = "welcome"
     version: int = PROTOCOL_VERSION
-    code: str
+    number: int
     seat: Seat
     token: str
 
@@ -185,6 +255,15 @@ class Words(_Frozen):
 
     type: Literal["words"] = "words"
     seat: Seat
+    payload: str
+
+
+class PartnerKey(_Frozen):
+    """A step of the partner's key exchange, forwarded untouched."""
+
+    type: Literal["partner_key"] = "partner_key"
+    seat: Seat
+    step: KeyStep
     payload: str
 
 
@@ -226,11 +305,13 @@ ErrorCode = Literal[
     "hello_first",
     "no_such_room",
     "room_full",
+    "code_mismatch",
     "bad_token",
     "unknown_deck",
     "rate_limited",
     "illegal",
     "server",
+    "not_facilitator",
 ]
 
 
@@ -243,8 +324,67 @@ class Error(_Frozen):
     id: str | None = None
 
 
+RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
+
+
+class RoomStatus(_Frozen):
+    """One room of a facilitated session, as the dashboard shows it: outcomes and counts only.
+
+    It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
+
+    type: Literal["room"] = "room"
+    #: The room's number. The words of its code are the facilitator's screen's, never sent.
+    number: Number
+    names: tuple[str | None, str | None]
+    state: RoomState
+    held: bool
+    level: int
+    open_level: int | None
+    turns: int
+    supported: int
+    repairs: int
+    unrepaired: int
+    passes: int
+    #: When the room last changed, in seconds since the epoch by the relay's clock.
+    last_active: float | None
+
+    @property
+    def support_rate(self) -> float:
+        """The share of turns met with support or repaired (0 when none)."""
+        return self.supported / self.turns if self.turns else 0.0
+
+
+class SessionStatus(_Frozen):
+    """The answer to the facilitator's hello: every room of the session, in the order made.
+
+    After it, each change in a room comes as that room's `RoomStatus`."""
+
+    type: Literal["session"] = "session"
+    deck_id: str
+    deck_title: str
+    depth: int
+    rooms: tuple[RoomStatus, ...]
+
+
+class Announcement(_Frozen):
+    """The facilitator's line, for a player's screen."""
+
+    type: Literal["announcement"] = "announcement"
+    text: str
+
+
 ServerMessage = Annotated[
-    Welcome | SeatView | Words | Ack | Error | Record, Field(discriminator="type")
+    Welcome
+    | SeatView
+    | Words
+    | PartnerKey
+    | Ack
+    | Error
+    | Record
+    | RoomStatus
+    | SessionStatus
+    | Announcement,
+    Field(discriminator="type"),
 ]
 
 #: Client to relay: `CLIENT.validate_json(frame)`, `CLIENT.dump_json(message)`.

@@ -6,7 +6,12 @@ delivers views, words and refusals, and after a drop it reconnects with backoff 
 with the seat's token. Commands carry ids made here; those not yet acknowledged are sent again,
 with the same ids, after a reconnect, and the relay counts each id once.
 
-The resume token is kept only in memory.
+Typed words travel sealed (`reciprocity.e2e`): the host's screen picks the code's two words,
+the relay only sees the number, and the two screens agree on keys with SPAKE2 over the code
+before the joiner is admitted. Once the keys are confirmed, the session (the relay's address,
+the resume token, the keys and counters; never words) is kept in the data folder's
+`sessions/`, readable only by its owner, so that a screen that crashed can come back to the
+game (`reciprocity join --resume`, `saved_game`); a connection that closes removes it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import secrets
 import socket
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
@@ -34,6 +40,7 @@ from websockets.exceptions import (
 
 from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
+    Announced,
     Connection,
     Deliver,
     RecordArrived,
@@ -43,19 +50,37 @@ from reciprocity.connection import (
     ViewChanged,
     WordsArrived,
 )
+from reciprocity.e2e import (
+    CODE_MISMATCH,
+    Channel,
+    CodeMismatch,
+    Handshake,
+    Keys,
+    Replayed,
+    Unreadable,
+    fit,
+    load_session,
+    save_session,
+    session_path,
+)
 from reciprocity.engine import Command, Seat
 from reciprocity.engine.rules import MAX_NAME
+from reciprocity.paths import data_dir
 from reciprocity.protocol import (
     CLIENT,
-    MAX_PAYLOAD,
     PROTOCOL_VERSION,
     SERVER,
     Ack,
+    Announcement,
+    ClientMessage,
+    CodeChecked,
     CommandMessage,
     CreateRoom,
     Error,
     Hello,
     JoinRoom,
+    KeyExchange,
+    PartnerKey,
     Record,
     Resume,
     Say,
@@ -64,11 +89,13 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
+from reciprocity.words import WORDS
 
 if TYPE_CHECKING:
     from reciprocity_server.serve import RelayServer
 
     from reciprocity.deck import Deck
+    from reciprocity.tui.app import ReciprocityApp
     from reciprocity.tui.screens.host import HostChoice
     from reciprocity.tui.screens.join import JoinChoice
 
@@ -77,6 +104,10 @@ DEFAULT_RELAY = "ws://localhost:8765"
 
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
+#: What the host's screen says when a joiner's code did not match.
+WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
+NOT_SEALED = "Your words cannot be sent until your partner has joined."
+DROPPED = "Some words from your partner were dropped: {reason}."
 
 #: Refusals that may pass if the same hello is tried again later.
 _PASSING = frozenset({"rate_limited", "server"})
@@ -107,23 +138,43 @@ class RelayRefused(RelayError):
         self.code = code
 
 
+@dataclass(frozen=True, slots=True)
+class JoinCode:
+    """What a joiner brings: the code their partner read out (`7-amber-harbor`), and a name."""
+
+    code: str
+    name: str
+
+
+def new_words() -> str:
+    """Two words for a new code, drawn here with `secrets`: the relay never learns them."""
+    return f"{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
+
+
 class WebSocketConnection(Connection):
     """One seat of a game held by a relay, for one partner on their own terminal.
 
-    Call `open()` first: it connects and sends the hello (`opening` creates a room or joins
-    one), and raises `RelayError` with a sentence for a person if that fails. `run()` then
-    delivers updates until `close()`, reconnecting after drops with a backoff that starts at
-    `first_delay` seconds and doubles up to `max_delay`, with jitter.
+    Call `open()` first: it connects and sends the hello (`opening` creates a room, or joins
+    one by its code; it is `None` for a kept session, see `saved`), and raises `RelayError`
+    with a sentence for a person if that fails. A joiner's `open()` also runs the key
+    exchange, and raises `RelayRefused` with `CODE_MISMATCH` when the codes differ; it waits
+    `admit_timeout` seconds at most for the partner's screen to check the code.
+
+    `run()` then delivers updates until `close()`, reconnecting after drops with a backoff
+    that starts at `first_delay` seconds and doubles up to `max_delay`, with jitter. Kept
+    sessions go to `sessions` (default: the data folder's `sessions/`).
     """
 
     def __init__(
         self,
         url: str,
-        opening: CreateRoom | JoinRoom,
+        opening: CreateRoom | JoinCode | None,
         *,
         first_delay: float = 0.5,
         max_delay: float = 10.0,
         timeout: float = 10.0,
+        admit_timeout: float = 60.0,
+        sessions: Path | None = None,
     ) -> None:
         self.url = url
         self.opening = opening
@@ -131,18 +182,53 @@ class WebSocketConnection(Connection):
         self.first_delay = first_delay
         self.max_delay = max_delay
         self.timeout = timeout
-        #: The room's code, once the relay has welcomed us.
-        self.code: str | None = None
+        self.admit_timeout = admit_timeout
+        self.sessions = sessions if sessions is not None else data_dir() / "sessions"
+        #: The room's code: the joiner's from the start, the host's once the relay welcomed it.
+        self.code: str | None = check_code(opening.code) if isinstance(opening, JoinCode) else None
+        #: The kept session's file, once the keys are confirmed.
+        self.session: Path | None = None
+        self._words = new_words()
+        #: The room's number, once known.
+        self.number = 0
         self._token: str | None = None
         self._last_seq = 0
         self._socket: ClientConnection | None = None
         self._pending: dict[str, CommandMessage] = {}
-        self._outbox: deque[CommandMessage | Say] = deque()
+        self._outbox: deque[ClientMessage] = deque()
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()
         self._deliver: Deliver | None = None
         self._recorded = False
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
+        self._handshake: Handshake | None = None
+        self._keys: Keys | None = None
+        self._channel: Channel | None = None
+        self._held: list[Update] = []
+        #: The partner's SPAKE2 message the keys came from: a verdict names the exchange.
+        self._partner_pake = ""
+        #: Whether this connection plays its seat (a joiner waits to be admitted).
+        self._seated = opening is None
+
+    @classmethod
+    def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
+        """A connection that comes back to the seat a kept session holds; `run()` it at once.
+
+        Raises `ReciprocityError` if the file cannot be read.
+        """
+        session = load_session(path)
+        try:
+            channel = Channel.from_state(session["channel"])
+            connection = cls(str(session["url"]), None, **options)
+            connection._token = str(session["token"])
+            connection._last_seq = int(session["last_seq"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
+        connection.seats = (channel.seat,)
+        connection.number = channel.number
+        connection._channel = channel
+        connection.session = path
+        return connection
 
     @property
     def seat(self) -> Seat:
@@ -152,13 +238,74 @@ class WebSocketConnection(Connection):
     # --- taking a seat -------------------------------------------------------------------
 
     async def open(self) -> Welcome:
-        """Connect and take a seat; raises `RelayUnreachable` or `RelayRefused`."""
-        hello = Hello(
-            version=PROTOCOL_VERSION,
-            create=self.opening if isinstance(self.opening, CreateRoom) else None,
-            join=self.opening if isinstance(self.opening, JoinRoom) else None,
-        )
-        return await self._greet(hello)
+        """Connect and take a seat; raises `RelayUnreachable` or `RelayRefused`.
+
+        A host's seat is taken at once. A joiner sends its key-exchange message, and waits
+        until the partner's screen has checked that the codes match and the relay admits it.
+        """
+        opening = self.opening
+        if opening is None:
+            raise RuntimeError("a kept session is resumed by run(), not open()")
+        if isinstance(opening, CreateRoom):
+            welcome = await self._greet(Hello(version=PROTOCOL_VERSION, create=opening))
+            self._seated = True
+            self.code = f"{welcome.number}-{self._words}"
+            self._start_handshake()
+            return welcome
+        assert self.code is not None
+        number = int(self.code.split("-")[0])
+        join = JoinRoom(number=number, name=opening.name)
+        welcome = await self._greet(Hello(version=PROTOCOL_VERSION, join=join))
+        self._start_handshake()
+        try:
+            await asyncio.wait_for(self._admission(), self.admit_timeout)
+        except TimeoutError:
+            await self._hang_up()
+            raise RelayRefused(
+                "your partner's screen did not answer; ask them to keep Reciprocity open "
+                "and try again",
+                "timeout",
+            ) from None
+        except BaseException:
+            await self._hang_up()
+            raise
+        return welcome
+
+    async def _admission(self) -> None:
+        """Run the joiner's side of the key exchange until the relay admits it (a first view)."""
+        socket = self._socket
+        assert socket is not None
+        while True:
+            while self._outbox:
+                await socket.send(CLIENT.dump_json(self._outbox.popleft()).decode())
+            try:
+                frame = await socket.recv()
+                message = SERVER.validate_json(frame)
+            except (OSError, ConnectionClosed) as error:
+                raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+            except ValidationError:
+                continue
+            match message:
+                case SeatView():
+                    self._seated = True
+                    self._receive(message)
+                    return
+                case Error(code="code_mismatch"):
+                    raise RelayRefused(CODE_MISMATCH, message.code)
+                case Error():
+                    raise RelayRefused(self._refusal(message), message.code)
+                case PartnerKey():
+                    self._key_step(message)
+                    if self._handshake is None:  # our own check found the codes differ
+                        raise RelayRefused(CODE_MISMATCH, "code_mismatch")
+
+    def _start_handshake(self) -> None:
+        """A fresh SPAKE2 message for the partner, queued."""
+        assert self.code is not None
+        self.number = int(self.code.split("-")[0])
+        self._handshake = Handshake(self.code, self.number)
+        self._keys = None
+        self._queue(KeyExchange(step="pake", payload=self._handshake.message))
 
     async def _greet(self, hello: Hello) -> Welcome:
         socket = await dial(self.url, self.timeout)
@@ -179,18 +326,21 @@ class WebSocketConnection(Connection):
             raise RelayUnreachable(f"{self.url} did not answer as a relay")
         self._socket = socket
         self._token = answer.token
-        self.code = answer.code
         self.seats = (answer.seat,)
         return answer
 
     def _refusal(self, error: Error) -> str:
         opening = self.opening
-        code = opening.code if isinstance(opening, JoinRoom) else ""
+        code = self.code or ""
         match error.code:
             case "no_such_room":
                 return f"no game has the code {code}; check it with your partner"
+            case "room_full" if "just now" in error.message:
+                return f"someone is joining the game {code} just now; try again in a minute"
             case "room_full":
                 return f"the game {code} already has two partners"
+            case "code_mismatch":
+                return CODE_MISMATCH
             case "unknown_deck" if isinstance(opening, CreateRoom):
                 return f"the relay at {self.url} does not know the deck '{opening.deck}'"
             case "version":
@@ -211,6 +361,9 @@ class WebSocketConnection(Connection):
         if self._token is None:
             raise RuntimeError("open() the connection before running it")
         self._deliver = deliver
+        for update in self._held:
+            deliver(update)
+        self._held.clear()
         delay = self.first_delay
         try:
             while not self._closed.is_set():
@@ -244,6 +397,8 @@ class WebSocketConnection(Connection):
         # Whatever the last socket may have lost goes again; command ids make that safe.
         words = [message for message in self._outbox if isinstance(message, Say)]
         self._outbox = deque([*self._pending.values(), *words])
+        if self._channel is None and self._handshake is not None:  # still waiting for a partner
+            self._outbox.appendleft(KeyExchange(step="pake", payload=self._handshake.message))
         self._wake.set()
 
     async def _back_off(self, delay: float) -> float:
@@ -290,7 +445,9 @@ class WebSocketConnection(Connection):
                 self._last_seq = max(self._last_seq, message.seq)
                 self._emit(ViewChanged(message))
             case Words(seat=seat, payload=payload):
-                self._emit(WordsArrived(seat, payload))
+                self._open_words(seat, payload)
+            case PartnerKey():
+                self._key_step(message)
             case Ack(id=command_id):
                 self._pending.pop(command_id, None)
             case Error(id=command_id, message=text):
@@ -300,6 +457,80 @@ class WebSocketConnection(Connection):
             case Record() if not self._recorded:  # sent again after a late resume: keep once
                 self._recorded = True
                 self._emit(RecordArrived(message))
+            case Announcement(text=text):
+                self._emit(Announced(text))
+
+    def _key_step(self, message: PartnerKey) -> None:
+        """The partner's SPAKE2 message (answer with our proof) or proof (check it)."""
+        if self._channel is not None or self._handshake is None:
+            return  # the keys are confirmed already
+        mine = message.seat.other
+        if message.step == "pake":
+            self._partner_pake = message.payload
+            try:
+                self._keys = self._handshake.keys(mine, message.payload)
+            except CodeMismatch:
+                self._mismatch()
+                return
+            self.seats = (mine,)
+            self._queue(KeyExchange(step="confirm", payload=self._keys.proof))
+            return
+        if self._keys is None:
+            return  # a proof without a key exchange to check it against
+        try:
+            self._channel = self._keys.confirm(message.payload)
+        except CodeMismatch:
+            self._mismatch()
+            return
+        self._queue(CodeChecked(matched=True, pake=self._partner_pake))
+        self._keep()
+
+    def _mismatch(self) -> None:
+        """The codes differ. A joiner not yet admitted gives up (`open()` raises); the seated
+        partner turns the joiner away, says so, and starts afresh for the next one."""
+        if not self._seated:
+            self._handshake = self._keys = None
+            return
+        self._queue(CodeChecked(matched=False, pake=self._partner_pake))
+        self._emit(Rejected(self.seat, WRONG_GUESS))
+        self._start_handshake()
+
+    def _open_words(self, seat: Seat, payload: str) -> None:
+        """Show the partner's sealed words, or say calmly why they were dropped."""
+        if self._channel is None:
+            return
+        try:
+            text = self._channel.open(payload)
+        except (Unreadable, Replayed) as error:
+            self._emit(Rejected(self.seat, DROPPED.format(reason=error)))
+            return
+        self._keep()
+        self._emit(WordsArrived(seat, text))
+
+    def _keep(self) -> None:
+        """Save the session (keys, counters, token; never words), readable only by us."""
+        if self._channel is None or self._token is None:
+            return
+        self.session = self.session or session_path(self.sessions, self._token)
+        save_session(
+            self.session,
+            {
+                "url": self.url,
+                "token": self._token,
+                "last_seq": self._last_seq,
+                "channel": self._channel.state(),
+            },
+        )
+
+    def _forget(self) -> None:
+        """Remove the kept session, if any."""
+        if self.session is not None:
+            self.session.unlink(missing_ok=True)
+            self.session = None
+
+    def _queue(self, message: ClientMessage) -> None:
+        self._outbox.append(message)
+        self._wake.set()
 
     async def _write(self, socket: ClientConnection) -> None:
         while True:
@@ -326,19 +557,24 @@ class WebSocketConnection(Connection):
         self._wake.set()
 
     def say(self, seat: Seat, text: str) -> None:
-        """Show the words here at once, and queue them for the partner's screen."""
-        text = text.strip()[:MAX_PAYLOAD]
+        """Show the words here at once, and queue them, sealed, for the partner's screen."""
+        text = fit(text.strip())
         if not text or seat not in self.seats:
+            return
+        if self._channel is None:
+            self._emit(Rejected(seat, NOT_SEALED))
             return
         self._emit(WordsArrived(seat, text))
         waiting = sum(isinstance(message, Say) for message in self._outbox)
         if waiting < _MAX_WAITING_WORDS:
-            self._outbox.append(Say(payload=text))
-            self._wake.set()
+            payload = self._channel.seal(text)
+            self._keep()  # the counter is on disk before the sealed words leave
+            self._queue(Say(payload=payload))
 
     def close(self) -> None:
-        """Stop the run loop; it closes the socket on its way out."""
+        """Stop the run loop; it closes the socket on its way out. The kept session goes."""
         self._closed.set()
+        self._forget()
 
     async def aclose(self) -> None:
         """Close now, for a caller that opened the connection but may never have run it."""
@@ -346,7 +582,10 @@ class WebSocketConnection(Connection):
         await self._hang_up()
 
     def _emit(self, update: Update) -> None:
-        if self._deliver is not None:
+        """Deliver an update; one from before `run()` (a joiner's first view) waits for it."""
+        if self._deliver is None:
+            self._held.append(update)
+        else:
             self._deliver(update)
 
 
@@ -460,6 +699,21 @@ class NetworkGame:
             await self.relay.close()
 
 
+def saved_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGame:
+    """The network game whose session this program kept last, ready to resume and play.
+
+    `folder` is where sessions are kept (default: the data folder's `sessions/`); `aloud`
+    leaves the typing line out. Raises `ReciprocityError` when there is none, or it cannot
+    be read.
+    """
+    folder = folder if folder is not None else data_dir() / "sessions"
+    kept = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    if not kept:
+        raise RelayError("there is no network game to go back to here; join with the code")
+    connection = WebSocketConnection.saved(kept[-1], sessions=folder)
+    return NetworkGame(connection, str(connection.number), aloud)
+
+
 def invite_line(code: str, relay: str) -> str:
     """The exact command the partner runs to join."""
     if relay == DEFAULT_RELAY:
@@ -489,11 +743,10 @@ async def open_game(
     if not isinstance(choice, HostChoice):
         if relay is not None:
             await relay.close()
-        connection = WebSocketConnection(
-            choice.relay, JoinRoom(code=check_code(choice.code), name=choice.name)
-        )
-        welcome = await connection.open()
-        return NetworkGame(connection, welcome.code, choice.aloud)
+        connection = WebSocketConnection(choice.relay, JoinCode(choice.code, choice.name))
+        await connection.open()
+        assert connection.code is not None
+        return NetworkGame(connection, connection.code, choice.aloud)
     if relay is not None and (choice.relay is not None or relay.deck != choice.deck):
         await relay.close()
         relay = None
@@ -507,13 +760,14 @@ async def open_game(
     opening = CreateRoom(deck=choice.deck.id, name=choice.name, checkin=choice.checkin)
     connection = WebSocketConnection(url, opening)
     try:
-        welcome = await connection.open()
+        await connection.open()
     except RelayError:
         if relay is not None:
             await relay.close()
         raise
-    invite = invite_line(welcome.code, public)
-    return NetworkGame(connection, welcome.code, choice.aloud, invite, relay, choice.deck)
+    assert connection.code is not None
+    invite = invite_line(connection.code, public)
+    return NetworkGame(connection, connection.code, choice.aloud, invite, relay, choice.deck)
 
 
 # --- the command line ----------------------------------------------------------------------
@@ -533,6 +787,8 @@ async def _remote(args: argparse.Namespace) -> int:
     from reciprocity.tui.screens.host import HostChoice
     from reciprocity.tui.screens.join import JoinChoice
 
+    if args.command == "join" and args.resume:
+        return await _play(ReciprocityApp(network=saved_game(aloud=args.aloud)))
     choice: HostChoice | JoinChoice
     relay: LocalRelay | None = None
     name = " ".join((args.name or "").split())
@@ -546,6 +802,8 @@ async def _remote(args: argparse.Namespace) -> int:
             relay = await LocalRelay.start(args.port, deck)
         checkin = not args.no_checkin
         choice = HostChoice(deck, name, args.relay, checkin, args.aloud, args.port)
+    elif args.code is None:
+        raise RelayError("please give the code your partner read out, such as 7-amber-harbor")
     else:
         code = check_code(args.code)
         choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=args.aloud)
@@ -561,7 +819,12 @@ async def _remote(args: argparse.Namespace) -> int:
         if relay is not None:
             await relay.close()
         raise
-    app = ReciprocityApp(network=game, network_form=None if game else choice, relay=relay)
+    return await _play(
+        ReciprocityApp(network=game, network_form=None if game else choice, relay=relay)
+    )
+
+
+async def _play(app: ReciprocityApp) -> int:
     try:
         await app.run_async()
     finally:

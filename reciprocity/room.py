@@ -15,19 +15,24 @@ from reciprocity.engine import (
     CardPassed,
     Command,
     Event,
+    FacilitatorCommand,
     GameEnded,
     GameStarted,
     GameState,
+    Held,
     LevelChanged,
+    LevelOpened,
     Outcome,
     Pass,
     Paused,
     Phase,
+    Released,
     Resumed,
     Seat,
     TurnEnded,
     apply,
     decide,
+    decide_for_facilitator,
     drawable_levels,
     new_game,
 )
@@ -87,7 +92,18 @@ class Room:
 
     def submit(self, seat: Seat, command: Command) -> list[Event]:
         """Decide, commit, then apply: an event counts only once it is in the store."""
-        events = decide(self.state, seat, command)
+        return self._commit(decide(self.state, seat, command), command)
+
+    def steer(self, command: FacilitatorCommand) -> list[Event]:
+        """A facilitator's command, decided, committed and applied like a seat's."""
+        return self._commit(decide_for_facilitator(self.state, command), command)
+
+    @property
+    def last_active(self) -> float | None:
+        """When the room last changed (its latest event), or None before anything happened."""
+        return self.log[-1][0] if self.log else None
+
+    def _commit(self, events: list[Event], command: Command | FacilitatorCommand) -> list[Event]:
         at = self.clock()
         if self.store is not None:
             self.store.append(self.id, self.seq + 1, events, at)
@@ -134,6 +150,8 @@ class Room:
             drawable=tuple(drawable_levels(state)),
             passed_this_turn=state.passed_this_turn,
             paused=state.paused,
+            held=state.held,
+            open_level=state.open_level,
             ready=tuple(sorted(state.ready)),
             checkin=state.checkin,
             turns=state.turns,
@@ -172,7 +190,10 @@ def _partner_view(state: GameState, seat: Seat) -> PartnerView:
 
 
 def _notice(
-    before: GameState, after: GameState, command: Command, events: Sequence[Event]
+    before: GameState,
+    after: GameState,
+    command: Command | FacilitatorCommand,
+    events: Sequence[Event],
 ) -> str | None:
     """One kind sentence about what just happened, for both screens; None if nothing to say."""
     lines: list[str] = []
@@ -198,6 +219,14 @@ def _notice(
                 lines.append("Welcome back.")
             case GameEnded(seat=seat) if seat is not None:
                 lines.append(f"{after.name(seat)} ended the game. Thank you both.")
+            case GameEnded():
+                lines.append("Your facilitator has closed the session. Thank you both.")
+            case LevelOpened(level=level) if level <= after.ceiling and level > 1:
+                lines.append(f"Level {level} is open to everyone now.")
+            case Held():
+                lines.append("Your facilitator has paused everyone. Take a breath together.")
+            case Released():
+                lines.append("Your facilitator has let everyone go on.")
     if not lines and after.ceiling != before.ceiling and after.phase is not Phase.SETUP:
         lines.append(f"You are playing up to level {after.ceiling} now.")
     return " ".join(lines) or None

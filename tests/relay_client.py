@@ -15,6 +15,7 @@ from reciprocity.protocol import (
     SERVER,
     Ack,
     Error,
+    PartnerKey,
     SeatView,
     ServerMessage,
     Welcome,
@@ -73,11 +74,23 @@ class Client:
         return error
 
     async def hello(self, **part: dict[str, Any]) -> Welcome:
-        """Say hello (create=…, join=… or resume=…); expect the welcome and a view."""
+        """Say hello (create=…, join=… or resume=…); expect the welcome, and a view unless
+        joining (a joiner waits to be admitted: see `admit`)."""
         await self.send({"type": "hello", "version": PROTOCOL_VERSION, **part})
         welcome = await self.expect(Welcome)
-        await self.expect(SeatView)
+        if "join" not in part:
+            await self.expect(SeatView)
         return welcome
+
+    async def admit(self, joiner: Client) -> None:
+        """The joiner sends a (stand-in) SPAKE2 message; as the seated partner, say its code
+        matched. Both get their views."""
+        pake = f"pake-{next(_ids)}"
+        await joiner.send({"type": "key", "step": "pake", "payload": pake})
+        assert (await self.expect(PartnerKey)).payload == pake
+        await self.send({"type": "code_checked", "matched": True, "pake": pake})
+        await joiner.expect(SeatView)
+        await self.expect(SeatView)
 
     async def command(self, command: dict[str, Any], command_id: str | None = None) -> Ack:
         """Send a command and expect its ack."""
@@ -99,8 +112,8 @@ async def pair(
     sam = await Client.open(url)
     welcome = await sam.hello(create={"deck": deck, "name": "Sam", "checkin": checkin})
     ben = await Client.open(url)
-    await ben.hello(join={"code": welcome.code, "name": "Ben"})
-    await sam.expect(SeatView)
+    await ben.hello(join={"number": welcome.number, "name": "Ben"})
+    await sam.admit(ben)
     return sam, ben
 
 

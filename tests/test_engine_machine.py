@@ -25,11 +25,14 @@ from reciprocity.engine import (
     Command,
     Draw,
     End,
+    EndSession,
     Event,
+    FacilitatorCommand,
     Felt,
     Forgive,
     GameEnded,
     GameState,
+    Hold,
     IllegalMove,
     Join,
     LetGo,
@@ -38,11 +41,13 @@ from reciprocity.engine import (
     MarkSupported,
     NameHurt,
     NotYet,
+    OpenLevel,
     Outcome,
     Pass,
     Pause,
     Phase,
     Ready,
+    Release,
     Repair,
     Respond,
     Seat,
@@ -51,6 +56,7 @@ from reciprocity.engine import (
     TurnEnded,
     apply,
     decide,
+    decide_for_facilitator,
     drawable_levels,
     new_game,
     replay,
@@ -117,6 +123,11 @@ any_command: st.SearchStrategy[Command] = st.one_of(
     ),
 )
 
+facilitator_commands: st.SearchStrategy[FacilitatorCommand] = st.one_of(
+    st.builds(OpenLevel, level=st.integers(-1, 6)),
+    st.sampled_from([Hold(), Release(), EndSession()]),
+)
+
 
 class Shape(NamedTuple):
     """The deck and options of one game."""
@@ -126,6 +137,7 @@ class Shape(NamedTuple):
     advance_after: int
     seed: int
     checkin: bool
+    facilitated: bool
 
 
 shapes = st.builds(
@@ -135,6 +147,7 @@ shapes = st.builds(
     advance_after=st.integers(1, 3),
     seed=st.integers(0, 2**32),
     checkin=st.booleans(),
+    facilitated=st.booleans(),
 )
 
 
@@ -173,6 +186,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.outcomes = Counter()
         self.last_turn_sharer = None
         self.at_end = None
+        if shape.facilitated:
+            # A facilitated session opens level 1 to everyone before anyone joins.
+            self._do_facilitator(OpenLevel(level=1), expect_legal=True)
 
     # --- rules ------------------------------------------------------------------------
 
@@ -180,6 +196,11 @@ class EngineMachine(RuleBasedStateMachine):
     def anything(self, seat: Seat, command: Command) -> None:
         """Any command from either seat, mostly illegal: the engine must refuse it cleanly."""
         self._do(seat, command)
+
+    @rule(command=facilitator_commands)
+    def facilitate(self, command: FacilitatorCommand) -> None:
+        """A facilitator's command: open a level, pause or release everyone, end the session."""
+        self._do_facilitator(command)
 
     # Hypothesis tries rules with fewer arguments first; `advance` leads, so that even its
     # simplest examples play games.
@@ -192,6 +213,8 @@ class EngineMachine(RuleBasedStateMachine):
             event("started again")
             self._new_game(data.draw(shapes))
         for _ in range(data.draw(st.integers(1, 25))):
+            if self.state.held and self.state.phase in IN_PLAY:
+                self._do_facilitator(Release(), expect_legal=True)
             moves = self._turn_moves(data)
             if not moves:
                 return
@@ -276,11 +299,33 @@ class EngineMachine(RuleBasedStateMachine):
 
     # --- one command, checked ---------------------------------------------------------
 
-    def _do(self, seat: Seat, command: Command, *, expect_legal: bool = False) -> None:
+    def _do_facilitator(self, command: FacilitatorCommand, *, expect_legal: bool = False) -> None:
+        """A facilitator's command, checked like a seat's: it only ever holds a pair back.
+
+        Opening a level may let a pair go deeper only by the rules' own step, once both have
+        earned it (`_check_event` checks each "deeper" step); never further."""
+        before, logged = self.state, len(self.log)
+        self._do(None, command, expect_legal=expect_legal)
+        rises = [
+            happened
+            for happened in self.log[logged:]
+            if isinstance(happened, LevelChanged) and happened.level > before.level
+        ]
+        assert all(rise.reason == "deeper" for rise in rises), "the facilitator pushed a pair"
+        assert self.state.level <= before.level + 1
+        assert self.state.sharer is before.sharer and self.state.turns == before.turns
+
+    def _do(
+        self,
+        seat: Seat | None,
+        command: Command | FacilitatorCommand,
+        *,
+        expect_legal: bool = False,
+    ) -> None:
         before = self.state
         kept = snapshot(before)
         try:
-            events = decide(before, seat, command)
+            events = _decide(before, seat, command)
         except IllegalMove as error:
             assert not expect_legal, f"{command} from {seat} was refused: {error}"
             event("illegal command")
@@ -293,7 +338,7 @@ class EngineMachine(RuleBasedStateMachine):
             return
         assert events, "a legal command records at least one event"
         assert snapshot(before) == kept, "decide changed the state"
-        assert decide(before, seat, command) == events, "decide is not deterministic"
+        assert _decide(before, seat, command) == events, "decide is not deterministic"
         state = before
         for happened in events:
             after = apply(state, happened)
@@ -314,7 +359,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert state.phase is Phase.DRAW and seat is state.sharer
                 assert card not in state.dealt and card not in self.outcomes, "dealt twice"
                 assert card in {c.id for c in self.deck.levels[level - 1].cards}
-                assert 1 <= level <= state.ceiling, "dealt past the ceiling"
+                assert 1 <= level <= state.reach, "dealt past the ceiling or the open level"
                 tags = set(self.deck.card(card).tags)
                 assert tags.isdisjoint(state.a.lines), "dealt across A's lines"
                 assert tags.isdisjoint(state.b.lines), "dealt across B's lines"
@@ -334,11 +379,11 @@ class EngineMachine(RuleBasedStateMachine):
                 if reason == "deeper":
                     enough = self.deck.advance_after
                     assert state.a.progress >= enough and state.b.progress >= enough
-                    assert level == state.level + 1 <= state.ceiling
+                    assert level == state.level + 1 <= state.reach
                 elif reason == "unrepaired":
                     assert level == max(1, state.level - 1)
                 else:
-                    assert level == state.ceiling < state.level
+                    assert level == state.reach < state.level
                 assert (after.a.progress, after.b.progress) == (0, 0)
             case GameEnded():
                 self.at_end = state
@@ -365,8 +410,8 @@ class EngineMachine(RuleBasedStateMachine):
     def _check_step(
         self,
         before: GameState,
-        seat: Seat,
-        command: Command,
+        seat: Seat | None,
+        command: Command | FacilitatorCommand,
         events: list[Event],
         after: GameState,
     ) -> None:
@@ -395,8 +440,10 @@ class EngineMachine(RuleBasedStateMachine):
             assert after.level == before.level
             assert after.a.progress >= before.a.progress
             assert after.b.progress >= before.b.progress
-        if isinstance(command, SetLimit | Pause | Ready | End):
+        if isinstance(command, SetLimit | Pause | Ready | End | FacilitatorCommand):
             assert not ended
+        if before.held and before.phase in IN_PLAY and seat is not None:
+            assert isinstance(command, SetLimit | Pause | Ready | End), "played on while held"
 
     # --- invariants -------------------------------------------------------------------
 
@@ -418,9 +465,11 @@ class EngineMachine(RuleBasedStateMachine):
         assert 1 <= state.level <= self.deck.depth
         if self.at_end is None:
             assert state.level <= state.ceiling
+            # Facilitator pacing: never deeper than the level open to everyone.
+            assert state.open_level is None or state.level <= state.open_level
             if state.phase is Phase.SHARE:
                 # A card not yet shared never lies past the ceiling: a lower limit sets it aside.
-                assert state.card_level is not None and state.card_level <= state.ceiling
+                assert state.card_level is not None and state.card_level <= state.reach
         else:
             # After the end nothing moves; at the end the level was within the ceiling.
             assert state.level == self.at_end.level <= self.at_end.ceiling
@@ -449,8 +498,20 @@ class EngineMachine(RuleBasedStateMachine):
         if state.paused:
             assert state.phase is Phase.SETUP or state.phase in IN_PLAY
         assert state.ready <= {Seat.A, Seat.B} and (state.paused or not state.ready)
+        assert not (state.held and self.at_end is not None), "held after the end"
         assert (self.at_end is not None) == (state.phase in (Phase.CLOSING, Phase.FINISHED))
         assert state.a.progress >= 0 and state.b.progress >= 0
+
+
+def _decide(
+    state: GameState, seat: Seat | None, command: Command | FacilitatorCommand
+) -> list[Event]:
+    """A seat's command through `decide`, a facilitator's (seat None) through its own door."""
+    if seat is None:
+        assert isinstance(command, OpenLevel | Hold | Release | EndSession)
+        return decide_for_facilitator(state, command)
+    assert not isinstance(command, OpenLevel | Hold | Release | EndSession)
+    return decide(state, seat, command)
 
 
 TestEngineMachine = EngineMachine.TestCase

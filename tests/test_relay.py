@@ -13,27 +13,29 @@ from pathlib import Path
 import pytest
 from conftest import make_deck
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import JOIN_FAILURES, Close, Relay, Send
+from reciprocity_server.relay import JOIN_FAILURES, Close, Output, Relay, Send
 from reciprocity_server.schema import schema_text
 from reciprocity_server.serve import RelayError, RelayServer, start_relay
-from reciprocity_server.words import WORDS
 from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli import build_parser
+from reciprocity.engine import Seat
 from reciprocity.library import shipped_decks_dir
 from reciprocity.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
     Ack,
     Error,
+    PartnerKey,
     Record,
     SeatView,
     Welcome,
     Words,
 )
 from reciprocity.store import Store
+from reciprocity.words import WORDS
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -64,9 +66,9 @@ async def test_a_whole_game_with_the_repair_loop(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sam, ben = await pair(relay.url)
-    assert sam.welcome and ben.welcome and sam.welcome.code == ben.welcome.code
-    number, first, second = sam.welcome.code.split("-")
-    assert 1 <= int(number) <= 9999 and first in WORDS and second in WORDS
+    assert sam.welcome and ben.welcome and sam.welcome.number == ben.welcome.number
+    number = sam.welcome.number
+    assert 1 <= number <= 9999
     assert (sam.welcome.seat, ben.welcome.seat) == ("a", "b")
     await start(sam, ben)
 
@@ -102,8 +104,8 @@ async def test_a_whole_game_with_the_repair_loop(
     stored.close()
     logged = caplog.text
     for outcome in ("game started", "turn ended repaired", "turn ended supported", "game ended"):
-        assert f"room {int(number)}: {outcome}" in logged
-    assert sam.welcome.token not in logged and sam.welcome.code not in logged
+        assert f"room {number}: {outcome}" in logged
+    assert sam.welcome.token not in logged and ben.welcome.token not in logged
 
 
 async def test_words_are_forwarded_and_never_stored_or_logged(
@@ -132,20 +134,76 @@ async def test_words_to_an_absent_partner_are_dropped_quietly(relay: RelayServer
     assert ack.seq == 2
 
 
-async def test_a_third_joiner_and_a_wrong_code_are_refused(relay: RelayServer) -> None:
+async def test_a_third_joiner_and_a_wrong_number_are_refused(relay: RelayServer) -> None:
     sam, _ben = await pair(relay.url)
     assert sam.welcome is not None
-    code = sam.welcome.code
-    number, first, second = code.split("-")
+    number = sam.welcome.number
     third = await Client.open(relay.url)
-    join = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": code, "name": "Kim"}}
+    join = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": number, "name": "Kim"}}
     await third.send(join)
     full = await third.error("room_full")
     assert full.message == "This game already has two players."
-    wrong_words = f"{number}-{second}-{first}" if first != second else f"{number}-oak-oak"
-    for wrong in (wrong_words, f"{int(number) % 9999 + 1}-{first}-{second}"):
-        await third.send(join | {"join": {"code": wrong, "name": "Kim"}})
-        await third.error("no_such_room")
+    await third.send(join | {"join": {"number": number % 9999 + 1, "name": "Kim"}})
+    await third.error("no_such_room")
+
+
+async def test_the_key_exchange_is_forwarded_and_a_late_joiner_gets_the_hosts_message(
+    relay: RelayServer,
+) -> None:
+    sam = await Client.open(relay.url)
+    welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
+    await sam.send({"type": "key", "step": "pake", "payload": "sam-pake"})
+    ben = await Client.open(relay.url)
+    assert (await ben.hello(join={"number": welcome.number, "name": "Ben"})).seat == "b"
+    kept = await ben.expect(PartnerKey)
+    assert (kept.seat, kept.step, kept.payload) == ("a", "pake", "sam-pake")
+    await ben.send({"type": "key", "step": "pake", "payload": "ben-pake"})
+    assert (await sam.expect(PartnerKey)).payload == "ben-pake"
+    await ben.send({"type": "key", "step": "confirm", "payload": "ben-proof"})
+    assert (await sam.expect(PartnerKey)).step == "confirm"
+    # Until the seated partner's screen says the codes match, the joiner cannot play.
+    await ben.send({"type": "command", "id": "x", "command": {"type": "set_limit", "limit": 1}})
+    assert "checked" in (await ben.error("hello_first")).message
+    await ben.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})  # not his to say
+    await sam.send({"type": "key", "step": "confirm", "payload": "sam-proof"})
+    assert (await ben.expect(PartnerKey)).payload == "sam-proof"
+    await sam.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})
+    await ben.expect(SeatView)
+    await sam.expect(SeatView)
+    assert ben.seat_view.b.name == "Ben" and sam.seat_view.b.connected
+
+
+async def test_a_code_that_did_not_match_frees_the_seat_and_counts_as_a_failed_join(
+    relay: RelayServer,
+) -> None:
+    sam = await Client.open(relay.url)
+    welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam"})
+    join = {"number": welcome.number, "name": "Kim"}
+    guesser = await Client.open(relay.url)
+    await guesser.hello(join=join)
+    other = await Client.open(relay.url)
+    await other.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    assert "just now" in (await other.error("room_full")).message
+    await guesser.send({"type": "key", "step": "pake", "payload": "guess"})
+    await sam.expect(PartnerKey)
+    # A verdict about another exchange (a joiner who has left) does not apply.
+    await sam.send({"type": "code_checked", "matched": True, "pake": "earlier"})
+    await sam.send({"type": "code_checked", "matched": False, "pake": "guess"})
+    assert "didn't match" in (await guesser.error("code_mismatch")).message
+    # A joiner who leaves before the check has spent its guess too.
+    for _ in range(JOIN_FAILURES - 3):
+        leaver = await Client.open(relay.url)
+        await leaver.hello(join=join)
+        await leaver.close()
+        await asyncio.sleep(0.05)
+    await other.hello(join=join)  # 9 failures so far: the seat was free again
+    await sam.admit(other)
+    assert other.seat_view.b.name == "Kim"
+    late = await Client.open(relay.url)
+    await late.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    await late.error("room_full")  # the 10th failure
+    await late.send({"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    await late.error("rate_limited")
 
 
 async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
@@ -158,26 +216,24 @@ async def test_a_name_the_partner_has_is_refused_and_the_seat_stays_free(
         {
             "type": "hello",
             "version": PROTOCOL_VERSION,
-            "join": {"code": welcome.code, "name": "sam"},
+            "join": {"number": welcome.number, "name": "sam"},
         }
     )
     assert "different" in (await ben.error("illegal")).message
-    await ben.hello(join={"code": welcome.code, "name": "Ben"})
+    await ben.hello(join={"number": welcome.number, "name": "Ben"})
+    await sam.admit(ben)
 
 
 async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> None:
     sam, _ = await pair(relay.url)
     assert sam.welcome is not None
-    wrong = {
-        "type": "hello",
-        "version": PROTOCOL_VERSION,
-        "join": {"code": "1-oak-oak", "name": "Kim"},
-    }
+    wrong = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 1, "name": "Kim"}}
     clients = [await Client.open(relay.url) for _ in range(3)]
-    for n in range(JOIN_FAILURES):
+    numbers = [n for n in range(1, 100) if n != sam.welcome.number][:JOIN_FAILURES]
+    for n, number in enumerate(numbers):
         guesser = clients[n % 2]  # two connections, so neither is closed for its errors
-        await guesser.send(wrong | {"join": {"code": f"{n + 1}-oak-oak", "name": "Kim"}})
-        await guesser.expect(Error)
+        await guesser.send(wrong | {"join": {"number": number, "name": "Kim"}})
+        await guesser.error("no_such_room")
     late = clients[2]
     await late.send(wrong)
     limited = await late.error("rate_limited")
@@ -185,7 +241,7 @@ async def test_failed_joins_are_rate_limited_per_address(relay: RelayServer) -> 
     right = {
         "type": "hello",
         "version": PROTOCOL_VERSION,
-        "join": {"code": sam.welcome.code, "name": "Kim"},
+        "join": {"number": sam.welcome.number, "name": "Kim"},
     }
     await late.send(right)  # even the right code waits
     await late.error("rate_limited")
@@ -237,7 +293,11 @@ async def test_resume_after_a_drop(relay: RelayServer) -> None:
 
     back = await Client.open(relay.url)
     welcome = await back.hello(resume={"token": ben.welcome.token, "last_seq": last_seq})
-    assert (welcome.seat, welcome.code, welcome.token) == ("b", ben.welcome.code, ben.welcome.token)
+    assert (welcome.seat, welcome.number, welcome.token) == (
+        "b",
+        ben.welcome.number,
+        ben.welcome.token,
+    )
     assert back.seat_view.seq == last_seq + 1 and back.seat_view.phase == "share"
     assert back.seat_view.me.limit == 2 and back.seat_view.a.connected
     assert (await sam.expect(SeatView)).b.connected
@@ -305,11 +365,21 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.error("hello_first")
     await client.send({"type": "hello", "version": 99, "join": {"code": "1-a-b", "future": 1}})
     assert "upgrade" in (await client.error("version")).message
+    # A client of protocol 1 sent the whole code: it is told to upgrade, not what is wrong.
+    await client.send({"type": "hello", "version": 1, "join": {"code": "7-oak-elm", "name": "X"}})
+    old = await client.error("version")
+    assert old.message == (
+        f"This relay speaks protocol version {PROTOCOL_VERSION}, not 1: please upgrade Reciprocity."
+    )
     await client.send({"type": "hello", "version": 0, "create": {"deck": "x", "name": "Sam"}})
     await client.error("version")
     welcome = await client.hello(create={"deck": "test-deck", "name": "Sam"})
     await client.send(
-        {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": welcome.code, "name": "X"}}
+        {
+            "type": "hello",
+            "version": PROTOCOL_VERSION,
+            "join": {"number": welcome.number, "name": "X"},
+        }
     )
     await client.error("bad_message")
 
@@ -369,7 +439,10 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
     sock = socket.create_connection(("127.0.0.1", relay.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     ben = Client(await connect(relay.url, sock=sock, compression=None, max_queue=1))
-    await ben.hello(join={"code": welcome.code, "name": "Ben"})
+    await ben.hello(join={"number": welcome.number, "name": "Ben"})
+    await ben.send({"type": "key", "step": "pake", "payload": "ben"})
+    await sam.expect(PartnerKey)
+    await sam.send({"type": "code_checked", "matched": True, "pake": "ben"})
     await sam.expect(SeatView)
     dropped = False
     for n in range(1, 51):  # Ben never reads again; Sam's replies keep coming at once
@@ -409,7 +482,7 @@ def test_idle_rooms_expire(db: Path) -> None:
     join = {
         "type": "hello",
         "version": PROTOCOL_VERSION,
-        "join": {"code": welcome.message.code, "name": "Ben"},
+        "join": {"number": welcome.message.number, "name": "Ben"},
     }
     [refused] = relay.receive(2, json.dumps(join))
     assert isinstance(refused, Send) and isinstance(refused.message, Error)
@@ -443,6 +516,40 @@ def test_rooms_share_their_deck_and_see_deck_files_change(db: Path, data_dir: Pa
     assert titles == {"First steps", "Ours now"}
 
 
+def test_a_waiting_joiner_meets_a_host_who_comes_back_and_leaves_with_an_expired_room(
+    db: Path,
+) -> None:
+    now = [1000.0]
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
+
+    def say(conn: int, message: dict[str, object]) -> list[Output]:
+        return relay.receive(conn, json.dumps(message))
+
+    relay.connect(1, "192.0.2.1")
+    create = {"deck": "test-deck", "name": "Sam"}
+    welcome = say(1, {"type": "hello", "version": PROTOCOL_VERSION, "create": create})[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    relay.disconnect(1)  # Sam's screen drops before anyone joins
+    relay.connect(2, "192.0.2.2")
+    join = {"number": welcome.message.number, "name": "Ben"}
+    [welcomed] = say(2, {"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    assert isinstance(welcomed.message, Welcome) and welcomed.message.seat == "b"
+    assert say(2, {"type": "key", "step": "pake", "payload": "ben"}) == []  # nobody to tell
+    # Sam comes back: he gets Ben's kept message with his view, and can check the code.
+    relay.connect(3, "192.0.2.1")
+    resume = {"token": welcome.message.token, "last_seq": 1}
+    back = say(3, {"type": "hello", "version": PROTOCOL_VERSION, "resume": resume})
+    assert Send(3, PartnerKey(seat=Seat.B, step="pake", payload="ben")) in back
+    assert say(3, {"type": "key", "step": "pake", "payload": "sam"}) == [
+        Send(2, PartnerKey(seat=Seat.A, step="pake", payload="sam"))
+    ]
+    now[0] += 3600
+    assert sorted(relay.expire(), key=lambda out: out.conn) == [
+        Close(2, 1001, "this game has expired"),
+        Close(3, 1001, "this game has expired"),
+    ]
+
+
 def test_rooms_come_back_from_the_records(db: Path) -> None:
     relay = Relay(RelayStore(db), {"test-deck": make_deck()})
     relay.connect(1, "192.0.2.1")
@@ -460,7 +567,7 @@ def test_rooms_come_back_from_the_records(db: Path) -> None:
     again = Relay(RelayStore(db))
     assert again.restore() == 1
     [live] = again.rooms.values()
-    assert live.code == welcome.message.code and live.room.seq == 2
+    assert live.number == welcome.message.number and live.room.seq == 2
     assert live.room.state == relay.rooms[live.number].room.state
     again.connect(7, "192.0.2.1")
     resume = {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import make_deck
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from reciprocity_server.serve import RelayServer, start_relay
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.timeout(60)
 #: Valid messages of every kind, to mutate.
 TEMPLATES: list[dict[str, Any]] = [
     {"type": "hello", "version": PROTOCOL_VERSION, "create": {"deck": "test-deck", "name": "Kim"}},
-    {"type": "hello", "version": PROTOCOL_VERSION, "join": {"code": "12-oak-oak", "name": "Kim"}},
+    {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 12, "name": "Kim"}},
     {"type": "hello", "version": PROTOCOL_VERSION, "resume": {"token": "t" * 32, "last_seq": 3}},
     {"type": "command", "id": "f1", "command": {"type": "draw", "level": 1}},
     {"type": "command", "id": "f2", "command": {"type": "set_limit", "limit": 2, "lines": []}},
@@ -33,6 +33,11 @@ TEMPLATES: list[dict[str, Any]] = [
     {"type": "command", "id": "f5", "command": {"type": "join", "name": "Kim"}},
     {"type": "say", "payload": "hello there"},
 ]
+
+#: Valid messages that get no reply: words and key steps go to the partner, or nowhere.
+SILENT = ("say", "key", "code_checked")
+#: A message that always gets a reply: an error before a hello or when not the sharer.
+PROBE = {"type": "command", "id": "probe", "command": {"type": "draw"}}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -64,7 +69,11 @@ frames = st.one_of(
     st.text(max_size=200),
     json_values.map(json.dumps),
     st.fixed_dictionaries(
-        {"type": st.sampled_from(["hello", "command", "say", "view", "HELLO", ""])},
+        {
+            "type": st.sampled_from(
+                ["hello", "command", "say", "key", "code_checked", "view", "HELLO", ""]
+            )
+        },
         optional={"version": json_values, "id": json_values, "command": json_values},
     ).map(json.dumps),
     mutated(),
@@ -109,6 +118,7 @@ def is_valid(frame: str | bytes) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(frame=frames, seated=st.booleans())
+@example(frame=json.dumps({"type": "say", "payload": "x"}), seated=True)  # no reply due
 async def test_any_frame_gets_a_reply_and_harms_no_other_room(
     arena: Arena, frame: str | bytes, seated: bool
 ) -> None:
@@ -117,6 +127,8 @@ async def test_any_frame_gets_a_reply_and_harms_no_other_room(
         if seated:
             await client.hello(create={"deck": "test-deck", "name": "Kim"})
         await client.send(frame)
+        if is_valid(frame) and json.loads(frame)["type"] in SILENT:
+            await client.send(PROBE)  # its answer stands for the reply that is not due
         if len(frame) > MAX_FRAME:
             with pytest.raises(ConnectionClosed):
                 await client.recv()

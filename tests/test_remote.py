@@ -48,9 +48,10 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.library import find_deck
-from reciprocity.protocol import CreateRoom, JoinRoom, SeatView
+from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.remote import (
     RECONNECTING,
+    JoinCode,
     RelayError,
     RelayRefused,
     RelayUnreachable,
@@ -157,7 +158,7 @@ async def pair(url: str, deck: Deck, *, checkin: bool = True) -> tuple[Player, P
     code = sam.connection.code
     assert code is not None
     ben = await Player(
-        WebSocketConnection(url, JoinRoom(code=code, name="Ben"), first_delay=0.05)
+        WebSocketConnection(url, JoinCode(code=code, name="Ben"), first_delay=0.05)
     ).start()
     return sam, ben
 
@@ -288,7 +289,7 @@ async def test_a_partner_who_drops_is_shown_away_and_play_goes_on_when_they_retu
     assert sam.connection.code is not None
     url = f"ws://127.0.0.1:{cable.port}"
     ben = await Player(
-        WebSocketConnection(url, JoinRoom(code=sam.connection.code, name="Ben"), first_delay=0.1)
+        WebSocketConnection(url, JoinCode(code=sam.connection.code, name="Ben"), first_delay=0.1)
     ).start()
     for player in (sam, ben):
         player.connection.send(player.connection.seat, SetLimit(limit=2))
@@ -322,16 +323,16 @@ async def test_a_wrong_code_a_full_room_and_a_twin_name_are_refused_in_words(
     relay: RelayServer, deck: Deck
 ) -> None:
     with pytest.raises(RelayRefused, match="no game has the code 1-wrong-code"):
-        await WebSocketConnection(relay.url, JoinRoom(code="1-wrong-code", name="Ben")).open()
+        await WebSocketConnection(relay.url, JoinCode(code="1-wrong-code", name="Ben")).open()
     sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
     assert sam.connection.code is not None
-    twin = WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="sam"))
+    twin = WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="sam"))
     with pytest.raises(RelayRefused, match=r"^please choose a name different from your partner"):
         await twin.open()
     ben = await Player(
-        WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="Ben"))
+        WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="Ben"))
     ).start()
-    third = WebSocketConnection(relay.url, JoinRoom(code=sam.connection.code, name="Kit"))
+    third = WebSocketConnection(relay.url, JoinCode(code=sam.connection.code, name="Kit"))
     with pytest.raises(RelayRefused, match="already has two partners"):
         await third.open()
     await sam.stop()
@@ -340,7 +341,7 @@ async def test_a_wrong_code_a_full_room_and_a_twin_name_are_refused_in_words(
 
 async def test_a_closed_port_is_unreachable_in_words() -> None:
     url = f"ws://127.0.0.1:{free_port()}"
-    opening = JoinRoom(code="1-ab-cd", name="Ben")
+    opening = JoinCode(code="1-ab-cd", name="Ben")
     with pytest.raises(RelayUnreachable, match=f"cannot reach the relay at {url}: connection"):
         await WebSocketConnection(url, opening, timeout=2).open()
 
@@ -464,22 +465,28 @@ async def test_the_host_may_cancel_while_waiting_for_a_partner(
 
 
 @contextlib.contextmanager
-def relay_process(port: int, db: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`reciprocity serve` on a loopback port, killed at the end if it still runs."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env={**os.environ},
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(5)
+def relay_process(
+    port: int, db: Path, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`reciprocity serve` on a loopback port, killed at the end if it still runs.
+
+    What it logs is added to `log`, if given."""
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log.open("ab")) if log is not None else subprocess.DEVNULL
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=ROOT,
+            env={**os.environ},
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(5)
 
 
 async def healthy(port: int, timeout: float = 15.0) -> None:
@@ -579,6 +586,11 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
                         lambda: app_view(sam).phase is Phase.LAND, 20, "Ben's response"
                     )
                     await eventually(lambda: banner_on(sam) is None, what="the banner to go")
+                    # Words sealed after the restart open on Ben's screen: no new code.
+                    await sam.press("t", *"marker-4a7c", "enter")
+                    await eventually(
+                        lambda: "Sam: marker-4a7c" in words_on(ben), what="words after"
+                    )
                     await sam.press("y")
                     await eventually(lambda: app_view(ben).turns == 1, what="the turn's end")
                     assert app_view(ben).last_outcome is Outcome.SUPPORTED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from conftest import make_deck
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -27,9 +29,10 @@ def new_app(deck: Deck | None = None, *, checkin: bool = True) -> ReciprocityApp
     return ReciprocityApp(deck=deck or make_deck(), names=("Sam", "Ben"), checkin=checkin, seed=5)
 
 
-async def until(pilot: Pilot[int], screen: type[object]) -> None:
-    """Let the app run until the given screen is on top."""
-    for _ in range(200):
+async def until(pilot: Pilot[int], screen: type[object], timeout: float = 10.0) -> None:
+    """Let the app run until the given screen is on top (generous, for a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if isinstance(pilot.app.screen, screen):
             return
         await pilot.pause(0.01)

@@ -149,6 +149,40 @@ class End:
     type: Literal["end"] = "end"
 
 
+# --- A facilitator's commands, for every room of a session at once -----------------------
+
+
+@_frozen
+class OpenLevel:
+    """Open the levels up to `level` to everyone. Levels once open stay open."""
+
+    level: int
+    type: Literal["open_level"] = "open_level"
+
+
+@_frozen
+class Hold:
+    """The facilitator pauses everyone (apart from a pair's own pause)."""
+
+    type: Literal["hold"] = "hold"
+
+
+@_frozen
+class Release:
+    """The facilitator lets everyone go on."""
+
+    type: Literal["release"] = "release"
+
+
+@_frozen
+class EndSession:
+    """The facilitator ends the game, as the session closes."""
+
+    type: Literal["end_session"] = "end_session"
+
+
+FacilitatorCommand = OpenLevel | Hold | Release | EndSession
+
 Command = (
     Join
     | SetLimit
@@ -320,6 +354,28 @@ class GameEnded:
 
 
 @_frozen
+class LevelOpened:
+    """The facilitator opened the levels up to `level` to everyone."""
+
+    level: int
+    type: Literal["level_opened"] = "level_opened"
+
+
+@_frozen
+class Held:
+    """The facilitator paused everyone."""
+
+    type: Literal["held"] = "held"
+
+
+@_frozen
+class Released:
+    """The facilitator let everyone go on."""
+
+    type: Literal["released"] = "released"
+
+
+@_frozen
 class GameFinished:
     """The closing check-in is done; nothing more can happen."""
 
@@ -345,4 +401,7 @@ Event = (
     | Resumed
     | GameEnded
     | GameFinished
+    | LevelOpened
+    | Held
+    | Released
 )

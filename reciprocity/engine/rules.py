@@ -20,26 +20,34 @@ from reciprocity.engine.messages import (
     Command,
     Draw,
     End,
+    EndSession,
     Event,
+    FacilitatorCommand,
     Forgive,
     GameEnded,
     GameFinished,
     GameStarted,
+    Held,
+    Hold,
     HurtNamed,
     Join,
     Joined,
     LetGo,
     LevelChanged,
+    LevelOpened,
     LimitSet,
     MarkedReady,
     MarkStung,
     MarkSupported,
     NameHurt,
     NotYet,
+    OpenLevel,
     Pass,
     Pause,
     Paused,
     Ready,
+    Release,
+    Released,
     Repair,
     Repaired,
     Respond,
@@ -58,6 +66,8 @@ if TYPE_CHECKING:
 
 
 MAX_NAME = 24
+#: What a player hears when they try to play on while the facilitator has paused everyone.
+HELD = "Your facilitator has paused everyone. Play goes on when they resume."
 
 
 class IllegalMove(Exception):
@@ -70,6 +80,7 @@ class Actor(Enum):
     SHARER = "sharer"
     LISTENER = "listener"
     EITHER = "either"
+    FACILITATOR = "the facilitator"
     GAME = "the game itself"
 
 
@@ -79,7 +90,7 @@ class Transition:
     `event`; the game then moves to `then` (None: it stays where it is)."""
 
     phase: Phase | None
-    command: type[Command] | None
+    command: type[Command] | type[FacilitatorCommand] | None
     actor: Actor
     event: type[Event]
     then: Phase | None
@@ -102,6 +113,10 @@ TRANSITIONS: Final = (
     Transition(Phase.FORGIVE, Forgive, Actor.SHARER, TurnEnded, Phase.DRAW),
     Transition(Phase.FORGIVE, NotYet, Actor.SHARER, TurnEnded, Phase.DRAW),
     Transition(None, End, Actor.EITHER, GameEnded, Phase.CLOSING),
+    Transition(None, OpenLevel, Actor.FACILITATOR, LevelOpened, None),
+    Transition(None, Hold, Actor.FACILITATOR, Held, None),
+    Transition(None, Release, Actor.FACILITATOR, Released, None),
+    Transition(None, EndSession, Actor.FACILITATOR, GameEnded, Phase.CLOSING),
     Transition(Phase.CLOSING, CheckIn, Actor.EITHER, CheckedIn, None),
     Transition(Phase.CLOSING, None, Actor.GAME, GameFinished, Phase.FINISHED),
 )
@@ -138,9 +153,35 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
                 raise IllegalMove("The game has already ended.")
             events = [GameEnded(seat=seat)]
         case _:
+            if state.held and state.phase in IN_PLAY:
+                raise IllegalMove(HELD)
             if state.paused:
                 raise IllegalMove("The game is paused. Press ready when you are.")
             events = _step(state, seat, command)
+    return events + _settle(replay(state, events))
+
+
+def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> list[Event]:
+    """The events a facilitator's command causes in one pair's game, or IllegalMove."""
+    if state.phase in (Phase.CLOSING, Phase.FINISHED):
+        raise IllegalMove("This game has ended.")
+    match command:
+        case OpenLevel(level=level):
+            if not 1 <= level <= state.deck.depth:
+                raise IllegalMove(f"Choose a level from 1 to {state.deck.depth}.")
+            if level <= (state.open_level or 0):
+                raise IllegalMove(f"Level {level} is open already.")
+            events: list[Event] = [LevelOpened(level=level)]
+        case Hold():
+            if state.held:
+                raise IllegalMove("Everyone is paused already.")
+            events = [Held()]
+        case Release():
+            if not state.held:
+                raise IllegalMove("Nobody is paused by the facilitator.")
+            events = [Released()]
+        case EndSession():
+            events = [GameEnded(seat=None)]
     return events + _settle(replay(state, events))
 
 
@@ -174,11 +215,18 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, ready=state.ready | {seat})
         case Resumed():
             return replace(state, paused=False, ready=frozenset())
+        case LevelOpened(level=level):
+            return replace(state, open_level=level)
+        case Held():
+            return replace(state, held=True)
+        case Released():
+            return replace(state, held=False)
         case GameEnded(seat=seat):
             return replace(
                 state,
                 phase=phase,
                 paused=False,
+                held=False,
                 ready=frozenset(),
                 ended_by=seat,
                 card=None,
@@ -191,7 +239,7 @@ def drawable_levels(state: GameState) -> list[int]:
     """The levels the sharer may draw from now, lightest first; empty when no card is left.
 
     Normally the current level. After a pass, one level lighter too. When the current level
-    has no card left, the nearest lighter and deeper levels (within the ceiling) that do.
+    has no card left, the nearest lighter and deeper levels (within reach) that do.
     """
     if state.phase is not Phase.DRAW:
         return []
@@ -201,9 +249,7 @@ def drawable_levels(state: GameState) -> list[int]:
         offered.add(here - 1)
     if not _eligible(state, here):
         lighter = next((lv for lv in range(here - 1, 0, -1) if _eligible(state, lv)), None)
-        deeper = next(
-            (lv for lv in range(here + 1, state.ceiling + 1) if _eligible(state, lv)), None
-        )
+        deeper = next((lv for lv in range(here + 1, state.reach + 1) if _eligible(state, lv)), None)
         offered |= {lv for lv in (lighter, deeper) if lv is not None}
     return sorted(lv for lv in offered if _eligible(state, lv))
 
@@ -275,8 +321,8 @@ def _settle(state: GameState) -> list[Event]:
     if state.phase is Phase.CLOSING and _closing_done(state):
         return [GameFinished()]
     events: list[Event] = []
-    if state.phase in IN_PLAY and state.level > state.ceiling:
-        events.append(LevelChanged(level=state.ceiling, reason="limit"))
+    if state.phase in IN_PLAY and state.level > state.reach:
+        events.append(LevelChanged(level=state.reach, reason="limit"))
     if state.phase is Phase.SHARE and _out_of_bounds(state):
         events.append(_passed(state))
     if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
@@ -292,20 +338,20 @@ def _closing_done(state: GameState) -> bool:
 
 
 def _out_of_bounds(state: GameState) -> bool:
-    """The card on the table is now deeper than the ceiling, or carries a line just drawn."""
+    """The card on the table is now deeper than the pair may go, or carries a line just drawn."""
     if state.card is None:
         return False
     tags = state.deck.card(state.card).tags
-    return (state.card_level or 0) > state.ceiling or not state.lines.isdisjoint(tags)
+    return (state.card_level or 0) > state.reach or not state.lines.isdisjoint(tags)
 
 
 def _may_go_deeper(state: GameState) -> bool:
-    """Both partners have been met with support enough times here, and the ceiling allows it."""
+    """Both partners have been met with support enough times here, and the reach allows it."""
     enough = state.deck.advance_after
     return (
         state.a.progress >= enough
         and state.b.progress >= enough
-        and state.level < min(state.ceiling, state.deck.depth)
+        and state.level < min(state.reach, state.deck.depth)
     )
 
 

@@ -109,6 +109,10 @@ class GameState:
     paused: bool = False
     ready: frozenset[Seat] = frozenset()
     ended_by: Seat | None = None
+    #: In a facilitated session, the deepest level open to everyone (None: no such cap).
+    open_level: int | None = None
+    #: The facilitator has paused everyone (apart from the pair's own `paused`).
+    held: bool = False
 
     def partner(self, seat: Seat) -> Partner:
         """The partner in a seat."""
@@ -133,6 +137,14 @@ class GameState:
         """The lower of the two limits: play never goes deeper. It never says whose it is."""
         limits = [p.limit for p in (self.a, self.b) if p.limit is not None]
         return min(limits, default=self.deck.depth)
+
+    @property
+    def reach(self) -> int:
+        """How deep the pair may play now: the ceiling, held back by the level open to
+        everyone. Facilitator pacing only ever holds back; it never pushes a pair deeper."""
+        if self.open_level is None:
+            return self.ceiling
+        return min(self.ceiling, self.open_level)
 
     @property
     def lines(self) -> frozenset[str]:

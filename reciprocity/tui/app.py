@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from reciprocity.connection import (
+    Announced,
     Connection,
     LocalConnection,
     RecordArrived,
@@ -32,6 +33,7 @@ from reciprocity.connection import (
     WordsArrived,
 )
 from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
+from reciprocity.engine.rules import HELD
 from reciprocity.store import Store, StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -69,6 +71,13 @@ class WordsReceived(Message):
     """A partner's typed words, to show and forget."""
 
     seat: Seat
+    text: str
+
+
+@dataclass
+class AnnouncementReceived(Message):
+    """A line from the session's facilitator."""
+
     text: str
 
 
@@ -278,12 +287,21 @@ class ReciprocityApp(App[int]):
         seat = game.connection.seat
         other = seat.other
         view = await self.wait_for_view(lambda view: True)
-        if game.invite is not None and view.partner(other).name is None:
-            left = await self.push_screen_wait(
-                WaitingScreen.for_partner_to_join(
-                    game.code, game.invite, lambda view: view.partner(other).name is not None
+        if view.partner(other).name is None:
+
+            def joined(view: SeatView) -> bool:
+                return view.partner(other).name is not None
+
+            if game.invite is not None:
+                waiting = WaitingScreen.for_partner_to_join(game.code, game.invite, joined)
+            else:  # the first of a pair to join a facilitated session's room
+                waiting = WaitingScreen(
+                    "Waiting for your partner…",
+                    f"They join with the same code, {game.code}.",
+                    until=joined,
+                    leave="Leave",
                 )
-            )
+            left = await self.push_screen_wait(waiting)
             if left:
                 await self.leave_network()
                 self._return_home()
@@ -341,6 +359,8 @@ class ReciprocityApp(App[int]):
                 self.post_message(StatusUpdated(text))
             case RecordArrived(record=record):
                 self.post_message(RecordReceived(record))
+            case Announced(text=text):
+                self.post_message(AnnouncementReceived(text))
 
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
@@ -442,19 +462,26 @@ class ReciprocityApp(App[int]):
         except StoreError as error:
             self.notify(f"This game could not be added to your history: {error}", severity="error")
 
+    @on(AnnouncementReceived)
+    def _announcement_received(self, message: AnnouncementReceived) -> None:
+        self.notify(message.text, title="From your facilitator", timeout=30)
+
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:
         self._status = message.text
         self._show_banner()
 
     def _show_banner(self) -> None:
-        """The connection's trouble first; else a partner who dropped, while the game is on."""
+        """The connection's trouble first; else a partner who dropped, while the game is on;
+        else the facilitator's pause."""
         text = self._status
         view = self.view
         if text is None and self.network is not None and view is not None:
             partner = view.partner(view.seat.other)
             if partner.name and not partner.connected and view.phase is not Phase.FINISHED:
                 text = f"{partner.name} is reconnecting…"
+            elif view.held:
+                text = HELD
         self.banner = text
 
     def watch_banner(self, old: str | None, new: str | None) -> None:

@@ -2,7 +2,8 @@
 
 `RelayStore` is the project's `Store` with three more tables in the same SQLite file:
 
-- `relay_rooms`: each live room's code, number and last activity;
+- `relay_rooms`: each live room's number and last activity (the `code` column holds the
+  number too: since protocol 2 the relay never learns a code's words);
 - `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
   with, so that a retried command has no second effect, even after a restart.
@@ -57,7 +58,6 @@ class StoredRoom:
     """A live room as the records hold it, to bring it back after a restart."""
 
     game_id: str
-    code: str
     number: int
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
@@ -97,13 +97,13 @@ class RelayStore(Store):
             )
         db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
 
-    def add_room(self, game_id: str, code: str, number: int, at: float) -> None:
-        """Record a new room's code for a game already created."""
+    def add_room(self, game_id: str, number: int, at: float) -> None:
+        """Record a new room's number for a game already created."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO relay_rooms (game_id, code, number, created_at, last_active)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (game_id, code, number, at, at),
+                (game_id, str(number), number, at, at),
             )
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
@@ -124,9 +124,9 @@ class RelayStore(Store):
         """Every live room, oldest first."""
         try:
             rooms = [
-                StoredRoom(game_id, code, number, last_active)
-                for game_id, code, number, last_active in self._db.execute(
-                    "SELECT game_id, code, number, last_active FROM relay_rooms ORDER BY created_at"
+                StoredRoom(game_id, number, last_active)
+                for game_id, number, last_active in self._db.execute(
+                    "SELECT game_id, number, last_active FROM relay_rooms ORDER BY created_at"
                 )
             ]
             by_id = {room.game_id: room for room in rooms}

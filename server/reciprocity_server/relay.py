@@ -7,7 +7,14 @@ from one thread at a time; the shell runs them in one worker thread, off the eve
 
 The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
 counts only once its events are committed, and each seat is sent only its own view. Words
-(`say`) are forwarded to the partner's connection and never parsed, stored or logged.
+(`say`) arrive sealed by the partners' own keys (`reciprocity.e2e`): they are forwarded to
+the partner's connection and never parsed, stored or logged.
+
+A room's code is `<number>-<word>-<word>`, and the relay only ever sees the number: the host's
+screen picks the words. A joiner is held apart until the seated partner's screen has run the
+key exchange with it and says whether their codes matched (`code_checked`). Only then does
+the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
+join against its address.
 """
 
 from __future__ import annotations
@@ -28,12 +35,14 @@ from reciprocity.deck import Deck
 from reciprocity.engine import (
     CardPassed,
     Event,
+    FacilitatorCommand,
     GameEnded,
     GameFinished,
     GameStarted,
     IllegalMove,
     Join,
     LevelChanged,
+    OpenLevel,
     Paused,
     Phase,
     Resumed,
@@ -48,25 +57,34 @@ from reciprocity.protocol import (
     CLIENT,
     PROTOCOL_VERSION,
     Ack,
+    Announce,
+    Announcement,
+    CodeChecked,
     CommandMessage,
     CreateRoom,
     Error,
     ErrorCode,
+    FacilitatorLogin,
     Hello,
     JoinRoom,
+    KeyExchange,
     LoggedEvent,
+    PartnerKey,
     Record,
     Resume,
+    RoomState,
+    RoomStatus,
     Say,
     SeatView,
     ServerMessage,
+    SessionStatus,
+    Steer,
     Welcome,
     Words,
 )
 from reciprocity.room import Room
 from reciprocity.store import StoreError
 from reciprocity_server.records import RelayStore, token_hash
-from reciprocity_server.words import WORDS
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
@@ -108,16 +126,31 @@ class Close:
 Output = Send | Close
 
 
+@dataclass(frozen=True, slots=True)
+class Joiner:
+    """A joiner held apart until the seated partner's screen has checked the code."""
+
+    conn: int
+    seat: Seat
+    name: str
+    token: str
+
+
 @dataclass(eq=False, slots=True)
 class LiveRoom:
-    """A room the relay holds: its game, its seats' token hashes and who is connected."""
+    """A room the relay holds: its game, its seats' token hashes and who is connected.
+
+    `pakes` keeps each side's latest SPAKE2 message (no secret) in memory, for a partner who
+    connects later; it is forgotten once the joiner is admitted.
+    """
 
     number: int
-    code: str
     room: Room
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
     conns: dict[Seat, int] = field(default_factory=dict)
+    joiner: Joiner | None = None
+    pakes: dict[Seat, str] = field(default_factory=dict)
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
@@ -136,6 +169,23 @@ class _Conn:
     errors: deque[float] = field(default_factory=deque)
     room: LiveRoom | None = None
     seat: Seat = Seat.A
+    facilitator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A facilitated session: its deck, its rooms by number, and the hash of its secret token.
+
+    The token itself goes only to the facilitator's own process, which started the session."""
+
+    deck: Deck
+    numbers: tuple[int, ...]
+    game_ids: frozenset[str]
+    token_hash: str
+
+    def holds(self, live: LiveRoom) -> bool:
+        """True for a room of this session (not a later room that took an expired number)."""
+        return live.room.id in self.game_ids
 
 
 def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Error:
@@ -144,6 +194,9 @@ def _error(code: ErrorCode, message: str, command_id: str | None = None) -> Erro
 
 NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it with your partner.")
 ROOM_FULL = _error("room_full", "This game already has two players.")
+BUSY = _error("room_full", "Someone is joining this game just now. Please try again in a minute.")
+CODE_MISMATCH = _error("code_mismatch", "The code didn't match. Please check it with your partner.")
+NOT_ADMITTED = _error("hello_first", "Your partner's screen has not checked the code yet.")
 BAD_TOKEN = _error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
@@ -153,6 +206,7 @@ RATE_LIMITED = _error(
 HELLO_FIRST = _error("hello_first", "Please send a hello first.")
 SEATED = _error("bad_message", "This connection already has a seat. Open another for a new game.")
 BAD_JSON = _error("bad_json", "That was not valid JSON.")
+NOT_FACILITATOR = _error("not_facilitator", "Only the facilitator of this session can do that.")
 NOT_SAVED = "The relay could not save that. Please try again."
 
 
@@ -182,6 +236,9 @@ class Relay:
         self._failures: dict[str, deque[float]] = {}
         self._library_decks: dict[str, Deck] = {}
         self._library_files: tuple[tuple[str, int, int], ...] | None = None
+        #: The facilitated session this relay runs, if any, and the dashboards watching it.
+        self.session: Session | None = None
+        self._dashboards: set[int] = set()
 
     # --- life of the relay ---------------------------------------------------------------
 
@@ -193,7 +250,7 @@ class Relay:
             except (KeyError, ValueError, StoreError) as error:
                 log.warning("room %d: cannot be restored (%s)", stored.number, type(error).__name__)
                 continue
-            live = LiveRoom(stored.number, stored.code, room, stored.last_active)
+            live = LiveRoom(stored.number, room, stored.last_active)
             for seat, hashed in stored.tokens.items():
                 live.tokens[seat] = hashed
                 self._tokens[hashed] = (live, seat)
@@ -210,7 +267,8 @@ class Relay:
         now = self.clock()
         outputs: list[Output] = []
         for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
-            for conn in live.conns.values():
+            waiting = [live.joiner.conn] if live.joiner is not None else []
+            for conn in [*live.conns.values(), *waiting]:
                 self._conns[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
             for hashed in live.tokens.values():
@@ -225,6 +283,26 @@ class Relay:
             del self._failures[address]
         return outputs
 
+    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
+        """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
+        to everyone. Returns the facilitator's secret token and the rooms' numbers; the words
+        of each code are for the facilitator's screen to add, so the relay never learns them."""
+        if self.session is not None:
+            raise RuntimeError("this relay already runs a session")
+        rooms: list[LiveRoom] = []
+        for _ in range(pairs):
+            live = self._new_room(deck, checkin=True, mode="facilitated")
+            if isinstance(live, Error):
+                raise StoreError(live.message)
+            live.room.steer(OpenLevel(level=1))
+            rooms.append(live)
+        token = secrets.token_urlsafe(32)
+        numbers = tuple(live.number for live in rooms)
+        game_ids = frozenset(live.room.id for live in rooms)
+        self.session = Session(deck, numbers, game_ids, token_hash(token))
+        log.info("session started: %d room(s) with deck %s", pairs, deck.id)
+        return token, list(numbers)
+
     # --- connections ---------------------------------------------------------------------
 
     def connect(self, conn: int, address: str) -> None:
@@ -238,7 +316,12 @@ class Relay:
         if state is None:
             return []
         log.info("connection %d: closed", conn)
+        self._dashboards.discard(conn)
         live = state.room
+        if live is not None and live.joiner is not None and live.joiner.conn == conn:
+            self._turn_away(live, state)
+            log.info("room %d: the joiner left before the code was checked", live.number)
+            return []
         if live is None or live.conns.get(state.seat) != conn:
             return []
         del live.conns[state.seat]
@@ -263,6 +346,14 @@ class Relay:
                     return self._command(conn, state, message)
                 case Say():
                     return self._say(conn, state, message)
+                case KeyExchange():
+                    return self._key(conn, state, message)
+                case CodeChecked():
+                    return self._checked(conn, state, message)
+                case Steer():
+                    return self._steer(conn, state, message.command)
+                case Announce():
+                    return self._announce(conn, state, message)
         except Exception as error:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(error).__name__)
             return [Send(conn, _error("server", "Something went wrong at the relay. Sorry."))]
@@ -281,6 +372,8 @@ class Relay:
             return self._refuse(conn, RATE_LIMITED)
         if hello.join is not None:
             return self._join(conn, state, hello.join)
+        if hello.facilitate is not None:
+            return self._facilitate(conn, state, hello.facilitate)
         assert hello.resume is not None  # a hello carries exactly one part
         return self._resume(conn, state, hello.resume)
 
@@ -294,43 +387,124 @@ class Relay:
             decide(new_game(deck, 0), Seat.A, Join(name=create.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
+        live = self._new_room(deck, checkin=create.checkin, mode="relay")
+        if isinstance(live, Error):
+            return [Send(conn, live)]
+        log.info("room %d: created with deck %s by connection %d", live.number, deck.id, conn)
+        return self._seat_first(conn, state, live, create.name)
+
+    def _new_room(self, deck: Deck, *, checkin: bool, mode: str) -> LiveRoom | Error:
+        """A new room with a fresh number, recorded; the one place rooms are numbered."""
         number = self._free_number()
         if number is None:
-            return [Send(conn, _error("server", "This relay is full. Please try again later."))]
-        code = f"{number}-{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
+            return _error("server", "This relay is full. Please try again later.")
         now = self.clock()
         try:
-            room = Room.create(deck, self.store, checkin=create.checkin, mode="relay")
-            self.store.add_room(room.id, code, number, now)
-            room.submit(Seat.A, Join(name=create.name))
+            room = Room.create(deck, self.store, checkin=checkin, mode=mode)
+            self.store.add_room(room.id, number, now)
         except StoreError as error:
             log.error("room %d: %s", number, error)
-            return [Send(conn, _error("server", NOT_SAVED))]
-        live = LiveRoom(number, code, room, now)
+            return _error("server", NOT_SAVED)
+        live = LiveRoom(number, room, now)
         self.rooms[number] = live
-        log.info("room %d: created with deck %s by connection %d", number, deck.id, conn)
-        return self._seat(conn, state, live, Seat.A)
+        return live
 
-    def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
-        number, _, words = join.code.partition("-")
-        live = self.rooms.get(int(number))
-        if live is None or not hmac.compare_digest(live.code, f"{int(number)}-{words}"):
-            return self._failed(conn, state, NO_SUCH_ROOM)
-        if Seat.B in live.tokens:
-            return self._failed(conn, state, ROOM_FULL)
+    def _seat_first(self, conn: int, state: _Conn, live: LiveRoom, name: str) -> list[Output]:
+        """Seat A at once: the host who made the room, or a facilitated room's first joiner.
+        Nobody is there yet to check the code; this seat's screen checks whoever comes next."""
         try:
-            live.room.submit(Seat.B, Join(name=join.name))
+            live.room.submit(Seat.A, Join(name=name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         except StoreError as error:
             log.error("room %d: %s", live.number, error)
             return [Send(conn, _error("server", NOT_SAVED))]
-        log.info("room %d: seat b joined (connection %d)", live.number, conn)
-        return self._seat(conn, state, live, Seat.B)
-
-    def _seat(self, conn: int, state: _Conn, live: LiveRoom, seat: Seat) -> list[Output]:
-        """Give a new player their seat: a fresh token, a welcome, and views all round."""
         token = secrets.token_urlsafe(24)
+        welcome = Welcome(number=live.number, seat=Seat.A, token=token)
+        return self._seat(conn, state, live, Seat.A, token, [Send(conn, welcome)])
+
+    def _join(self, conn: int, state: _Conn, join: JoinRoom) -> list[Output]:
+        """Hold a joiner apart, welcomed, while the seated partner's screen checks the code."""
+        live = self.rooms.get(join.number)
+        if live is None:
+            return self._failed(conn, state, NO_SUCH_ROOM)
+        if Seat.A not in live.tokens:  # a facilitated room's first joiner
+            log.info("room %d: seat a joined (connection %d)", live.number, conn)
+            return self._seat_first(conn, state, live, join.name)
+        seat = Seat.B
+        if seat in live.tokens:
+            return self._failed(conn, state, ROOM_FULL)
+        if live.joiner is not None:
+            return self._failed(conn, state, BUSY)
+        try:
+            decide(live.room.state, seat, Join(name=join.name))
+        except IllegalMove as error:
+            return self._refuse(conn, _error("illegal", str(error)))
+        token = secrets.token_urlsafe(24)
+        live.joiner = Joiner(conn, seat, join.name, token)
+        state.room, state.seat = live, seat
+        live.last_active = self.clock()
+        log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
+        outputs: list[Output] = [Send(conn, Welcome(number=live.number, seat=seat, token=token))]
+        return outputs + self._pake_for(live, seat.other, conn)
+
+    def _key(self, conn: int, state: _Conn, message: KeyExchange) -> list[Output]:
+        """Forward a step of the key exchange to the other side; keep a `pake` for later."""
+        live, seat = state.room, state.seat
+        if live is None:
+            return self._refuse(conn, HELLO_FIRST)
+        live.last_active = self.clock()
+        if message.step == "pake":
+            live.pakes[seat] = message.payload
+        other = self._party(live, seat.other)
+        if other is None:
+            return []
+        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=message.payload))]
+
+    def _checked(self, conn: int, state: _Conn, message: CodeChecked) -> list[Output]:
+        """The seated partner's verdict on the waiting joiner: admit it, or send it away."""
+        live = state.room
+        joiner = live.joiner if live is not None else None
+        if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
+            return []  # only the seated partner's screen decides, and only while one waits
+        if message.pake != live.pakes.get(joiner.seat):
+            return []  # about an exchange with an earlier joiner
+        joining = self._conns[joiner.conn]
+        if not message.matched:
+            self._turn_away(live, joining)
+            log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
+            return [Send(joiner.conn, CODE_MISMATCH)]
+        live.joiner = None
+        live.pakes.clear()
+        try:
+            live.room.submit(joiner.seat, Join(name=joiner.name))
+        except IllegalMove as error:
+            joining.room = None
+            return [Send(joiner.conn, _error("illegal", str(error)))]
+        except StoreError as error:
+            joining.room = None
+            log.error("room %d: %s", live.number, error)
+            return [Send(joiner.conn, _error("server", NOT_SAVED))]
+        log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
+        return self._seat(joiner.conn, joining, live, joiner.seat, joiner.token, [])
+
+    def _turn_away(self, live: LiveRoom, joining: _Conn) -> None:
+        """A joiner leaves unadmitted: its one try at the code counts as a failed join."""
+        live.joiner = None
+        live.pakes.pop(joining.seat, None)
+        joining.room = None
+        self._failures.setdefault(joining.address, deque()).append(self.clock())
+
+    def _seat(
+        self,
+        conn: int,
+        state: _Conn,
+        live: LiveRoom,
+        seat: Seat,
+        token: str,
+        outputs: list[Output],
+    ) -> list[Output]:
+        """Give a player their seat: record the token's hash, then views all round."""
         hashed = token_hash(token)
         try:
             self.store.add_seat(live.room.id, seat, hashed, self.clock())
@@ -339,7 +513,10 @@ class Relay:
             return [Send(conn, _error("server", NOT_SAVED))]
         live.tokens[seat] = hashed
         self._tokens[hashed] = (live, seat)
-        return self._attach(conn, state, live, seat, token)
+        state.room, state.seat = live, seat
+        live.conns[seat] = conn
+        live.last_active = self.clock()
+        return outputs + self._views(live)
 
     def _resume(self, conn: int, state: _Conn, resume: Resume) -> list[Output]:
         found = self._tokens.get(token_hash(resume.token))
@@ -359,16 +536,13 @@ class Relay:
             conn,
             newer,
         )
-        return outputs + self._attach(conn, state, live, seat, resume.token)
-
-    def _attach(
-        self, conn: int, state: _Conn, live: LiveRoom, seat: Seat, token: str
-    ) -> list[Output]:
         state.room, state.seat = live, seat
         live.conns[seat] = conn
         live.last_active = self.clock()
-        welcome = Welcome(code=live.code, seat=seat, token=token)
-        outputs = [Send(conn, welcome), *self._views(live)]
+        welcome = Welcome(number=live.number, seat=seat, token=resume.token)
+        outputs += [Send(conn, welcome), *self._views(live)]
+        if live.joiner is not None:  # a joiner waits for this screen to check the code
+            outputs += self._pake_for(live, live.joiner.seat, conn)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -377,6 +551,8 @@ class Relay:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         seen = live.commands[seat].get(message.id)
         if seen is not None:
@@ -405,17 +581,117 @@ class Relay:
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self._refuse(conn, NOT_ADMITTED)
         live.last_active = self.clock()
         partner = live.conns.get(seat.other)
         if partner is None:
             return []  # the partner's view shows them as away; words are never kept for later
         return [Send(partner, Words(seat=seat, payload=say.payload))]
 
+    # --- the facilitator -----------------------------------------------------------------
+
+    def _facilitate(self, conn: int, state: _Conn, login: FacilitatorLogin) -> list[Output]:
+        session = self.session
+        if session is None or not hmac.compare_digest(session.token_hash, token_hash(login.token)):
+            return self._failed(conn, state, NOT_FACILITATOR)
+        state.facilitator = True
+        self._dashboards.add(conn)
+        log.info("connection %d: the facilitator's dashboard", conn)
+        status = SessionStatus(
+            deck_id=session.deck.id,
+            deck_title=session.deck.title,
+            depth=session.deck.depth,
+            rooms=tuple(self._status(live) for live in self._session_rooms()),
+        )
+        return [Send(conn, status)]
+
+    def _steer(self, conn: int, state: _Conn, command: FacilitatorCommand) -> list[Output]:
+        """The facilitator's command, for every room of the session that can take it."""
+        if not state.facilitator:
+            return self._refuse(conn, NOT_FACILITATOR)
+        outputs: list[Output] = []
+        changed = 0
+        for live in self._session_rooms():
+            try:
+                events = live.room.steer(command)
+            except IllegalMove:
+                continue  # such as a room whose game has ended
+            except StoreError as error:
+                log.error("room %d: %s", live.number, error)
+                continue
+            changed += 1
+            for line in _outcomes(events):
+                log.info("room %d: %s", live.number, line)
+            outputs += self._views(live)
+            if any(isinstance(event, GameFinished) for event in events):
+                outputs += self._records(live, live.conns.values())
+        log.info("session: %s in %d room(s)", command.type, changed)
+        return outputs
+
+    def _announce(self, conn: int, state: _Conn, announce: Announce) -> list[Output]:
+        """The facilitator's line, to every player connected; never kept or logged."""
+        if not state.facilitator:
+            return self._refuse(conn, NOT_FACILITATOR)
+        line = Announcement(text=announce.text)
+        outputs: list[Output] = [
+            Send(player, line) for live in self._session_rooms() for player in live.conns.values()
+        ]
+        log.info("session: an announcement to %d player(s)", len(outputs))
+        return outputs
+
+    def _session_rooms(self) -> list[LiveRoom]:
+        """The session's rooms still held, in the order they were made."""
+        session = self.session
+        if session is None:
+            return []
+        found = (self.rooms.get(number) for number in session.numbers)
+        return [live for live in found if live is not None and session.holds(live)]
+
+    def _status(self, live: LiveRoom) -> RoomStatus:
+        """A room's row on the dashboard: outcomes and counts only."""
+        game = live.room.state
+        summary = live.room.summary()
+        return RoomStatus(
+            number=live.number,
+            names=(game.a.name, game.b.name),
+            state=_room_state(live),
+            held=game.held,
+            level=game.level,
+            open_level=game.open_level,
+            turns=summary.turns,
+            supported=summary.a.supported + summary.b.supported,
+            repairs=summary.repairs,
+            unrepaired=summary.unrepaired,
+            passes=summary.passes,
+            last_active=live.room.last_active,
+        )
+
     # --- helpers -------------------------------------------------------------------------
 
+    def _party(self, live: LiveRoom, seat: Seat) -> int | None:
+        """The connection playing a seat, or waiting to: the seated one, or the joiner."""
+        if live.joiner is not None and live.joiner.seat == seat:
+            return live.joiner.conn
+        return live.conns.get(seat)
+
+    def _pake_for(self, live: LiveRoom, seat: Seat, conn: int) -> list[Output]:
+        """A seat's kept SPAKE2 message, for a connection that has not had it yet."""
+        pake = live.pakes.get(seat)
+        if pake is None:
+            return []
+        return [Send(conn, PartnerKey(seat=seat, step="pake", payload=pake))]
+
     def _views(self, live: LiveRoom) -> list[Output]:
-        """Each connected seat's own view, showing who is connected."""
-        return [Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()]
+        """Each connected seat's own view, showing who is connected; and the room's row for
+        the facilitator's dashboards, when it is one of the session's."""
+        outputs: list[Output] = [
+            Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()
+        ]
+        if self._dashboards and self.session is not None and self.session.holds(live):
+            status = self._status(live)
+            outputs += [Send(conn, status) for conn in self._dashboards]
+        return outputs
 
     def _view(self, live: LiveRoom, seat: Seat) -> SeatView:
         """A seat's view of a room, with each partner's `connected` set."""
@@ -528,6 +804,20 @@ def _deck_files() -> tuple[tuple[str, int, int], ...]:
                 stat = path.stat()
                 files.append((str(path), stat.st_mtime_ns, stat.st_size))
     return tuple(files)
+
+
+def _room_state(live: LiveRoom) -> RoomState:
+    """How a room is doing, in a word for the dashboard."""
+    game = live.room.state
+    if game.phase in (Phase.CLOSING, Phase.FINISHED):
+        return "ended"
+    if any(seat not in live.conns for seat in live.tokens):
+        return "reconnecting"
+    if len(live.tokens) < 2 or game.phase is Phase.SETUP:
+        return "waiting"
+    if game.paused or game.held:
+        return "paused"
+    return "playing"
 
 
 def _version_error(version: int) -> Error:

@@ -126,6 +126,12 @@ class RelayServer:
         """The relay's database file."""
         return self._relay.store.path
 
+    async def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
+        """Start a facilitated session of `pairs` rooms with `deck`; returns the facilitator's
+        secret token and the rooms' numbers (see `Relay.start_session`)."""
+        call = functools.partial(self._relay.start_session, deck, pairs)
+        return await self._loop.run_in_executor(self._worker, call)
+
     async def close(self) -> None:
         """Close every connection (1001, going away), stop listening, and close the records."""
         if self._server is not None:

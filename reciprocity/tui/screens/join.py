@@ -98,7 +98,7 @@ class JoinScreen(Screen[None]):
             self.query_one("#join-name", Input).focus()
         elif isinstance(self.app, ReciprocityApp):
             aloud = self.query_one("#join-aloud", Checkbox).value
-            self.show_status(f"Connecting to {relay}…")
+            self.show_status(f"Connecting to {relay} and checking the code…")
             self.busy = True
             self.app.open_network(JoinChoice(code, name, relay, aloud), self)
 

@@ -174,6 +174,8 @@ class TableScreen(Screen[None]):
         }
         if view.phase not in _ACTOR:
             return ""
+        if view.held:
+            return "Your facilitator has paused everyone. Take a breath together; it goes on soon."
         if not mine:
             return waiting[view.phase]
         if view.phase is Phase.DRAW:
@@ -242,7 +244,7 @@ class TableScreen(Screen[None]):
             return False
         if action in ("type", "pause", "limit", "end"):
             return view is not None and view.phase in _ACTOR and not view.paused
-        if view is None or view.paused or not self._acting_here(view):
+        if view is None or view.paused or view.held or not self._acting_here(view):
             return action not in _PHASE_OF and action not in _TURN_ACTIONS
         if action in _TURN_ACTIONS:
             return _TURN_ACTIONS[action][0] is view.phase

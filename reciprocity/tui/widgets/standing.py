@@ -44,6 +44,9 @@ class Standing(Widget):
         parts.append((f"   {view.ceiling_text}\n", "$text-muted"))
         if view.level >= view.ceiling:
             parts.append(("You are at the deepest level you chose today.", "$text-muted"))
+        elif view.open_level is not None and view.level >= view.open_level:
+            held_back = f"Level {view.level + 1} opens for everyone when your facilitator says so."
+            parts.append((held_back, "$text-muted"))
         else:
             opens = (
                 f"Level {view.level + 1} opens when each of you has been met with support "

@@ -3,6 +3,8 @@
 Every word is lowercase ASCII, two to twelve letters, and chosen to be unambiguous when read
 over the phone: no homophones (no "sea" beside "see"), no words easily misspelt, nothing
 unkind. Two words drawn with `secrets` from this list give about 17 bits beside the number.
+The host's screen draws them (`reciprocity.remote.new_words`), and they are the password of
+the key exchange, so they never go to the relay.
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""The facilitator's app: the dashboard of a session, fed by one connection worker.
+
+"Attributes down, messages up": the connection runs in one app-level worker and posts typed
+messages; the dashboard screen shows them and sends the facilitator's commands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+
+from reciprocity.connection import StatusChanged
+from reciprocity.protocol import Error, RoomStatus, SessionStatus
+from reciprocity.tui.screens.dashboard import DashboardScreen
+
+if TYPE_CHECKING:
+    from reciprocity.facilitate import FacilitatorConnection, SessionUpdate
+
+
+@dataclass
+class RoomUpdated(Message):
+    """A room's row changed at the relay."""
+
+    room: RoomStatus
+
+
+@dataclass
+class SessionUpdated(Message):
+    """The whole session, as after a reconnect."""
+
+    session: SessionStatus
+
+
+@dataclass
+class RelayComplained(Message):
+    """The relay refused something the dashboard sent."""
+
+    message: str
+
+
+@dataclass
+class LinkChanged(Message):
+    """The way to the relay is struggling (a line for the banner), or fine again (None)."""
+
+    text: str | None
+
+
+class FacilitatorApp(App[int]):
+    """The dashboard of one facilitated session."""
+
+    TITLE = "Reciprocity · facilitating"
+    CSS_PATH = "reciprocity.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        connection: FacilitatorConnection,
+        session: SessionStatus,
+        codes: Mapping[int, str],
+        *,
+        relay: str,
+        pace: float | None = None,
+        totals_out: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
+        `codes` (each room's number, with the words this program made for it). `clock` tells
+        the time for the idle column (the relay's clock: seconds since the epoch)."""
+        super().__init__()
+        self.connection = connection
+        self.totals_out = totals_out
+        self.dashboard = DashboardScreen(connection, session, codes, relay, pace, clock)
+
+    def on_mount(self) -> None:
+        """Show the dashboard and start following the relay."""
+        self.push_screen(self.dashboard)
+        self._follow()
+
+    @work(exclusive=True, group="connection")
+    async def _follow(self) -> None:
+        await self.connection.run(self._deliver)
+
+    def _deliver(self, update: SessionUpdate) -> None:
+        match update:
+            case RoomStatus():
+                self.post_message(RoomUpdated(update))
+            case SessionStatus():
+                self.post_message(SessionUpdated(update))
+            case Error(message=message):
+                self.post_message(RelayComplained(message))
+            case StatusChanged(text=text):
+                self.post_message(LinkChanged(text))
+
+    @on(RoomUpdated)
+    def _room_updated(self, message: RoomUpdated) -> None:
+        self.dashboard.show_room(message.room)
+
+    @on(SessionUpdated)
+    def _session_updated(self, message: SessionUpdated) -> None:
+        self.dashboard.show_session(message.session)
+
+    @on(RelayComplained)
+    def _relay_complained(self, message: RelayComplained) -> None:
+        self.notify(message.message, severity="warning")
+
+    @on(LinkChanged)
+    def _link_changed(self, message: LinkChanged) -> None:
+        banner = self.dashboard.query_one("#banner", Static)
+        banner.update(message.text or "")
+        banner.display = message.text is not None
+
+    @property
+    def rows(self) -> list[RoomStatus]:
+        """Every room's latest row, in the order the rooms were made."""
+        return list(self.dashboard.rows.values())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands, and every action of the dashboard."""
+        yield from super().get_system_commands(screen)
+        board = self.dashboard
+        yield SystemCommand(
+            "Open the next level",
+            "For everyone, as deep as each pair chose",
+            board.action_open_next,
+        )
+        yield SystemCommand(
+            "Hold at this level", "Stop or restart the countdown", board.action_hold
+        )
+        yield SystemCommand(
+            "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
+        )
+        yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+        yield SystemCommand("Export the totals", "CSV, names only if ticked", board.action_export)
+        yield SystemCommand(
+            "End the session", "Every game, after a question", board.action_end_session
+        )
+        yield SystemCommand("Quit", "Stop the relay and leave", board.action_quit_session)

@@ -1,0 +1,258 @@
+"""The facilitator's dashboard: one row per pair, pacing, and the session's controls.
+
+A row shows the pair's code, names, state, levels and counts of outcomes, and how long since
+anything happened: never their words, limits or lines, which the relay never sends here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from reciprocity.engine import EndSession, Hold, OpenLevel, Release
+from reciprocity.facilitate import Pacer, join_line
+
+if TYPE_CHECKING:
+    from reciprocity.facilitate import FacilitatorConnection
+    from reciprocity.protocol import RoomStatus, SessionStatus
+
+#: The table's columns: key, heading, and a fixed width (None: as wide as the heading and
+#: the codes). Narrow enough for 100 columns of terminal with the longest state.
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("code", "Code", None),
+    ("names", "Pair", 14),
+    ("state", "State", 12),
+    ("level", "Lvl", None),
+    ("open", "Open", None),
+    ("turns", "Turns", None),
+    ("support", "Sup%", 4),
+    ("repairs", "Rep", None),
+    ("hurts", "Hurt", None),
+    ("passes", "Pass", None),
+    ("idle", "Idle", 5),
+)
+LEGEND = (
+    "Lvl level now · Open level open to all · Sup% met with support · Rep repairs forgiven · "
+    "Hurt unrepaired hurts. Never shown: words, limits or lines."
+)
+
+
+class DashboardScreen(Screen[None]):
+    """Every room of the session, live, with the facilitator's keys in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "open_next", "Next"),
+        Binding("h", "hold", "Hold"),
+        Binding("p", "pause_all", "Pause"),
+        Binding("b", "broadcast", "Broadcast"),
+        Binding("x", "export", "Export"),
+        Binding("e", "end_session", "End"),
+        Binding("q", "quit_session", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        connection: FacilitatorConnection,
+        session: SessionStatus,
+        codes: Mapping[int, str],
+        relay: str,
+        pace: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
+        `codes`: each room's number, with the words this program made for it."""
+        super().__init__()
+        self.connection = connection
+        self.session = session
+        self.codes = dict(codes)
+        self.relay = relay
+        self.clock = clock
+        self.rows: dict[int, RoomStatus] = {room.number: room for room in session.rooms}
+        opened = max((room.open_level or 1 for room in session.rooms), default=1)
+        self.pacer = Pacer(session.depth, opened, pace)
+        self.held = any(room.held for room in session.rooms)
+        self.table: DataTable[str] = DataTable(
+            id="dashboard-rooms", cursor_type="row", zebra_stripes=True
+        )
+
+    def compose(self) -> ComposeResult:
+        """The session line, how pairs join, the pacing line, the rooms, the keys."""
+        yield Static("", id="banner")
+        pairs = len(self.session.rooms)
+        yield Label(
+            f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}",
+            classes="title",
+            id="dashboard-title",
+        )
+        yield Static(f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join")
+        yield Static("", id="dashboard-pacing")
+        yield self.table
+        yield Static(LEGEND, id="dashboard-legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table, and tick every second for the countdown and the idle times."""
+        table = self.table
+        for key, heading, width in COLUMNS:
+            table.add_column(heading, key=key, width=width)
+        for room in self.session.rooms:
+            table.add_row(*self._cells(room), key=self.code(room.number))
+        table.focus()
+        self._show_pacing()
+        self.set_interval(1.0, self._tick)
+
+    # --- rows ------------------------------------------------------------------------------
+
+    def show_session(self, session: SessionStatus) -> None:
+        """Every room again, as after a reconnect."""
+        for room in session.rooms:
+            self.show_room(room)
+        self.held = any(room.held for room in session.rooms)
+        self._show_pacing()
+
+    def show_room(self, room: RoomStatus) -> None:
+        """Update one room's row."""
+        if room.number not in self.rows:
+            return
+        self.rows[room.number] = room
+        table = self.table
+        for (key, _, _), value in zip(COLUMNS, self._cells(room), strict=True):
+            table.update_cell(self.code(room.number), key, value)
+
+    def code(self, number: int) -> str:
+        """A room's code, as this program made it (the row's key in the table)."""
+        return self.codes.get(number, str(number))
+
+    def _cells(self, room: RoomStatus) -> tuple[str, ...]:
+        names = " & ".join(name or "…" for name in room.names) if any(room.names) else "—"
+        return (
+            self.code(room.number),
+            names,
+            room.state,
+            str(room.level),
+            "" if room.open_level is None else str(room.open_level),
+            str(room.turns),
+            f"{room.support_rate:.0%}" if room.turns else "—",
+            str(room.repairs),
+            str(room.unrepaired),
+            str(room.passes),
+            self._idle(room),
+        )
+
+    def _idle(self, room: RoomStatus) -> str:
+        if room.last_active is None:
+            return "—"
+        seconds = max(0, int(self.clock() - room.last_active))
+        minutes, seconds = divmod(seconds, 60)
+        if minutes >= 60:
+            return f"{minutes // 60}h{minutes % 60:02d}"
+        return f"{minutes}:{seconds:02d}"
+
+    def _tick(self) -> None:
+        if self.pacer.due():
+            self.action_open_next()
+        self._show_pacing()
+        table = self.table
+        for number, room in self.rows.items():
+            table.update_cell(self.code(number), "idle", self._idle(room))
+
+    def _show_pacing(self) -> None:
+        line = self.pacer.describe()
+        if self.held:
+            line += " Everyone is paused (p resumes)."
+        self.query_one("#dashboard-pacing", Static).update(line)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_open_next(self) -> None:
+        """Open the next level for everyone (each pair still goes only as deep as they chose)."""
+        level = self.pacer.open_next()
+        if level is None:
+            self.notify("Every level is open already.")
+            return
+        self.connection.steer(OpenLevel(level=level))
+        self.notify(f"Level {level} is open to everyone.")
+        self._show_pacing()
+
+    def action_hold(self) -> None:
+        """Hold everyone at the level open now, or go on with the countdown."""
+        if self.pacer.minutes is None:
+            self.notify("No countdown runs: a level opens only when you press n.")
+            return
+        held = self.pacer.toggle_hold()
+        self.notify("Held at this level." if held else "The countdown goes on.")
+        self._show_pacing()
+
+    def action_pause_all(self) -> None:
+        """Pause every pair (the facilitator's pause, not their own), or let them go on."""
+        self.held = not self.held
+        self.pacer.set_paused(self.held)
+        self.connection.steer(Hold() if self.held else Release())
+        self.notify("Everyone is paused." if self.held else "Everyone may go on.")
+        self._show_pacing()
+
+    def action_broadcast(self) -> None:
+        """Send one line to every player's screen."""
+        from reciprocity.tui.screens.announce import AnnounceScreen
+
+        self.app.push_screen(AnnounceScreen(), self._announce)
+
+    def _announce(self, text: str | None) -> None:
+        if text:
+            self.connection.announce(text)
+            self.notify("Sent to every player.")
+
+    def action_export(self) -> None:
+        """Export the totals to CSV, with names only when ticked."""
+        from reciprocity.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.export_path()), self._export)
+
+    def export_path(self) -> str:
+        """Where the totals go: `--totals-out`, or a file named for today in this folder."""
+        chosen = getattr(self.app, "totals_out", None)
+        return str(chosen) if chosen else time.strftime("reciprocity-totals-%Y-%m-%d-%H%M.csv")
+
+    def _export(self, choice: tuple[str, bool] | None) -> None:
+        from pathlib import Path
+
+        from reciprocity.facilitate import FacilitateError, write_totals
+
+        if choice is None:
+            return
+        path, names = choice
+        try:
+            write_totals(Path(path), list(self.rows.values()), include_names=names)
+        except FacilitateError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.notify(f"Totals written to {path}.")
+
+    def action_end_session(self) -> None:
+        """End every pair's game, after a confirmation."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        question = "End the session for every pair? Each game goes to its closing screen."
+        self.app.push_screen(ConfirmScreen(question, yes="End it"), self._end)
+
+    def _end(self, yes: bool | None) -> None:
+        if yes:
+            self.connection.steer(EndSession())
+            self.notify("The session has ended. Export the totals before you quit.")
+
+    def action_quit_session(self) -> None:
+        """Stop the relay and leave, after a confirmation."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        question = "Quit? This stops the relay: pairs still playing are disconnected."
+        self.app.push_screen(ConfirmScreen(question, yes="Quit"), self._quit)
+
+    def _quit(self, yes: bool | None) -> None:
+        if yes:
+            self.app.exit(0)

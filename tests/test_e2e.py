@@ -1,0 +1,517 @@
+"""End-to-end encryption: the relay forwards what partners type and can never read it.
+
+The key exchange and sealing on their own, then games through real relays (in this process,
+and as a process killed with SIGKILL) whose every received frame, log line and database byte
+is searched for the words the partners typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import signal
+import stat
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_deck
+from reciprocity_server.relay import Output, Relay, Send
+from reciprocity_server.serve import RelayServer, start_relay
+from test_remote import (
+    ROOT,
+    Player,
+    eventually,
+    free_port,
+    healthy,
+    pair,
+    reciprocity,
+    relay_process,
+    until_screen,
+    words_on,
+)
+from textual.widgets import Static
+
+from reciprocity.connection import Rejected
+from reciprocity.deck import Deck
+from reciprocity.e2e import (
+    CODE_MISMATCH,
+    MAX_WORDS_BYTES,
+    Channel,
+    CodeMismatch,
+    Handshake,
+    Replayed,
+    Unreadable,
+    fit,
+    load_session,
+    save_session,
+)
+from reciprocity.engine import (
+    CheckIn,
+    Draw,
+    End,
+    Forgive,
+    MarkStung,
+    NameHurt,
+    Phase,
+    Repair,
+    Respond,
+    Seat,
+    SetLimit,
+    Share,
+)
+from reciprocity.protocol import (
+    CLIENT,
+    MAX_FRAME,
+    SERVER,
+    CreateRoom,
+    Say,
+    Words,
+)
+from reciprocity.remote import (
+    WRONG_GUESS,
+    JoinCode,
+    RelayRefused,
+    WebSocketConnection,
+    saved_game,
+)
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.join import JoinChoice, JoinScreen
+from reciprocity.tui.screens.table import TableScreen
+from reciprocity.words import WORDS
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# --- the key exchange and sealing, alone -----------------------------------------------------
+
+
+def channels(code_a: str = "7-amber-harbor", code_b: str = "7-amber-harbor") -> tuple[Channel, ...]:
+    """Both seats' channels after a key exchange over these codes (raises `CodeMismatch`)."""
+    a, b = Handshake(code_a, 7), Handshake(code_b, 7)
+    keys_a, keys_b = a.keys(Seat.A, b.message), b.keys(Seat.B, a.message)
+    return keys_a.confirm(keys_b.proof), keys_b.confirm(keys_a.proof)
+
+
+def test_the_same_code_gives_both_seats_one_key_per_direction() -> None:
+    a, b = channels()
+    assert b.open(a.seal("from a")) == "from a"
+    assert a.open(b.seal("from b")) == "from b"
+    assert a.send_key == b.receive_key and a.receive_key == b.send_key
+    assert a.send_key != a.receive_key
+
+
+def test_a_different_code_or_a_bad_message_is_a_mismatch_that_says_nothing_else() -> None:
+    with pytest.raises(CodeMismatch) as raised:
+        channels("7-amber-harbor", "7-amber-harpy")
+    assert (
+        str(raised.value) == CODE_MISMATCH == "the code didn't match — check it with your partner"
+    )
+    mine = Handshake("7-amber-harbor", 7)
+    for bad in (mine.message, "not base64!", "AAAA", ""):  # reflected, garbage, short, empty
+        with pytest.raises(CodeMismatch):
+            mine.keys(Seat.A, bad)
+    with pytest.raises(CodeMismatch):  # same words, another room: another key
+        Handshake("7-amber-harbor", 8).keys(Seat.B, mine.message).confirm(
+            mine.keys(Seat.A, Handshake("7-amber-harbor", 7).message).proof
+        )
+
+
+def test_one_kept_exchange_meets_a_second_joiner() -> None:
+    host = Handshake("7-amber-harbor", 7)
+    for _ in range(2):  # a joiner who dropped comes back with a new message
+        joiner = Handshake("7-amber-harbor", 7)
+        keys = host.keys(Seat.A, joiner.message)
+        keys.confirm(joiner.keys(Seat.B, host.message).proof)
+
+
+def test_altered_replayed_or_misdirected_words_are_refused() -> None:
+    a, b = channels()
+    first, second = a.seal("one"), a.seal("two")
+    altered = first[:20] + ("A" if first[20] != "A" else "B") + first[21:]
+    with pytest.raises(Unreadable, match="altered"):
+        b.open(altered)
+    with pytest.raises(Unreadable):
+        a.open(first)  # its own words, as if from the partner
+    with pytest.raises(Unreadable):
+        b.open("%%%")
+    assert b.open(second) == "two"
+    with pytest.raises(Replayed, match="arrived before"):
+        b.open(second)
+    with pytest.raises(Replayed):
+        b.open(first)  # older than the last opened: a dropped one cannot come back later
+    assert b.open(a.seal("three")) == "three"
+
+
+def test_the_longest_words_fit_a_frame_once_sealed() -> None:
+    a, _ = channels()
+    text = fit("é" * MAX_WORDS_BYTES)
+    assert len(text.encode()) <= MAX_WORDS_BYTES and text == "é" * (MAX_WORDS_BYTES // 2)
+    payload = a.seal("😀" * MAX_WORDS_BYTES)
+    say = CLIENT.dump_json(Say(payload=payload))
+    words = SERVER.dump_json(Words(seat=Seat.A, payload=payload))
+    assert len(say) < MAX_FRAME and len(words) < MAX_FRAME
+
+
+def test_a_kept_session_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "sessions" / "s.json"
+    old = os.umask(0)  # even with a permissive umask
+    try:
+        save_session(path, {"token": "t"})
+        save_session(path, {"token": "u"})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert load_session(path) == {"token": "u"}
+    assert list(path.parent.iterdir()) == [path]
+
+
+# --- games through a relay in this process ---------------------------------------------------
+
+MARKERS = {
+    "share": "mk-share-3f9a",
+    "response": "mk-response-71c2",
+    "hurt": "mk-hurt-0b5e",
+    "repair": "mk-repair-c4d8",
+    "appreciation": "mk-thanks-9a61",
+}
+
+
+@pytest.fixture
+def deck() -> Deck:
+    """A small deck the relay is given by id."""
+    return make_deck()
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every frame the relay receives, and every message it sends, as text."""
+    seen: list[str] = []
+    receive = Relay.receive
+
+    def recording(self: Relay, conn: int, frame: str | bytes) -> list[Output]:
+        seen.append(frame if isinstance(frame, str) else frame.decode(errors="replace"))
+        outputs = receive(self, conn, frame)
+        seen.extend(o.message.model_dump_json() for o in outputs if isinstance(o, Send))
+        return outputs
+
+    monkeypatch.setattr(Relay, "receive", recording)
+    return seen
+
+
+@pytest.fixture
+async def relay(tmp_path: Path, deck: Deck) -> AsyncIterator[RelayServer]:
+    """A relay in this process, on a free loopback port."""
+    server = await start_relay("127.0.0.1", 0, db=tmp_path / "relay.db", decks={deck.id: deck})
+    yield server
+    await server.close()
+
+
+def shown(player: Player) -> list[str]:
+    """Every notice a player's screen was given."""
+    return [u.message for u in player.updates if isinstance(u, Rejected)]
+
+
+@pytest.mark.timeout(60)
+async def test_the_relay_never_holds_a_readable_word(
+    relay: RelayServer, deck: Deck, wire: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sam, ben = await pair(relay.url, deck)
+    for player in (sam, ben):
+        player.connection.send(player.connection.seat, SetLimit(limit=3))
+        player.connection.send(player.connection.seat, CheckIn(score=4))
+    await sam.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    sam.connection.send(Seat.A, Draw())
+    sam.connection.send(Seat.A, Share())
+    sam.connection.say(Seat.A, f"I shared: {MARKERS['share']}")
+    await ben.until(lambda view: view.phase is Phase.RESPOND)
+    ben.connection.say(Seat.B, f"My response: {MARKERS['response']}")
+    ben.connection.send(Seat.B, Respond())
+    await sam.until(lambda view: view.phase is Phase.LAND)
+    sam.connection.send(Seat.A, MarkStung())
+    sam.connection.send(Seat.A, NameHurt())
+    sam.connection.say(Seat.A, f"What hurt: {MARKERS['hurt']}")
+    await ben.until(lambda view: view.phase is Phase.REPAIR)
+    ben.connection.say(Seat.B, f"My repair: {MARKERS['repair']}")
+    ben.connection.send(Seat.B, Repair())
+    await sam.until(lambda view: view.phase is Phase.FORGIVE)
+    sam.connection.send(Seat.A, Forgive())
+    await ben.until(lambda view: view.turns == 1)
+    ben.connection.send(Seat.B, End())
+    for player in (sam, ben):
+        await player.until(lambda view: view.phase is Phase.CLOSING)
+        player.connection.send(player.connection.seat, CheckIn(score=6))
+    await sam.until(lambda view: view.phase is Phase.FINISHED)
+    ben.connection.say(Seat.B, f"Thank you: {MARKERS['appreciation']}")
+
+    # The partner's screen shows each one...
+    for key, seat, partner in [
+        ("share", "a", ben),
+        ("response", "b", sam),
+        ("hurt", "a", ben),
+        ("repair", "b", sam),
+        ("appreciation", "b", sam),
+    ]:
+        line = f"{seat}: "
+        await eventually(
+            lambda line=line, marker=MARKERS[key], partner=partner: any(  # type: ignore[misc]
+                said.startswith(line) and marker in said for said in partner.words()
+            ),
+            what=f"the {key} words on the partner's screen",
+        )
+    assert not shown(sam) and not shown(ben)
+    await sam.stop()
+    await ben.stop()
+    await relay.close()
+
+    # ... and the relay never had one: not in a frame, a log line or its database.
+    says = [frame for frame in wire if '"type":"say"' in frame.replace(" ", "")]
+    assert len(says) == len(MARKERS)
+    assert "turn ended repaired" in caplog.text  # the relay did log the game
+    stored = b"".join(p.read_bytes() for p in relay.db.parent.iterdir() if p.is_file())
+    assert stored  # the database is there
+    # Even decoded, the payloads are ciphertext, not merely encoded text.
+    opened = b"".join(
+        _unb64(json.loads(frame)["payload"])
+        for frame in wire
+        if json.loads(frame)["type"] in ("say", "words")
+    )
+    assert len(opened) > sum(len(marker) for marker in MARKERS.values())
+    for marker in MARKERS.values():
+        assert marker.encode() not in opened
+        assert not [frame for frame in wire if marker in frame]
+        assert marker not in caplog.text
+        assert marker.encode() not in stored
+    # Nor the code's words: the relay only ever saw the number.
+    assert sam.connection.code is not None
+    words = sam.connection.code.split("-", 1)[1]
+    assert not [frame for frame in wire if words in frame] and words not in caplog.text
+    assert words.encode() not in stored
+
+
+@pytest.mark.timeout(30)
+async def test_a_wrong_code_is_one_clear_line_on_both_screens_and_frees_the_seat(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    code = sam.connection.code
+    assert code is not None
+    number, first, second = code.split("-")
+    other = next(word for word in WORDS if word not in (first, second))
+    with pytest.raises(RelayRefused, match=f"^{CODE_MISMATCH}$"):
+        await WebSocketConnection(relay.url, JoinCode(f"{number}-{first}-{other}", "Kim")).open()
+    await eventually(lambda: WRONG_GUESS in shown(sam), what="Sam's notice")
+    assert not sam.view.b.name  # the guesser never had the seat
+
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join after all")
+    sam.connection.say(Seat.A, "welcome, Ben")
+    await eventually(lambda: "a: welcome, Ben" in ben.words(), what="sealed words after a retry")
+    await sam.stop()
+    await ben.stop()
+
+
+@pytest.mark.timeout(30)
+async def test_join_with_the_wrong_words_says_so_in_one_line(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    assert sam.connection.code is not None
+    number, first, second = sam.connection.code.split("-")
+    wrong = f"{number}-{second}-{first}" if first != second else f"{number}-{first}-zz"
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "reciprocity", "join", wrong, "--name", "Ben"],
+        *["--relay", relay.url],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert (process.returncode, out) == (1, b"")
+    assert err.decode() == f"reciprocity: {CODE_MISMATCH}\n"
+    await sam.stop()
+
+
+@pytest.fixture
+def meddling(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A relay that alters or repeats the words it forwards, as the test says in `how`."""
+    how: list[str] = []
+    forward = Relay._say
+
+    def meddle(self: Relay, conn: int, state: object, say: Say) -> list[Output]:
+        outputs = forward(self, conn, state, say)  # type: ignore[arg-type]
+        step = how.pop(0) if how else "pass"
+        if step == "alter":
+            payload = say.payload
+            middle = len(payload) // 2
+            altered = payload[:middle] + ("A" if payload[middle] != "A" else "B")
+            altered += payload[middle + 1 :]
+            return [
+                Send(o.conn, Words(seat=o.message.seat, payload=altered))
+                for o in outputs
+                if isinstance(o, Send) and isinstance(o.message, Words)
+            ]
+        if step == "repeat":
+            return outputs + outputs
+        return outputs
+
+    monkeypatch.setattr(Relay, "_say", meddle)
+    yield how
+
+
+@pytest.mark.timeout(30)
+async def test_altered_and_replayed_words_are_dropped_with_a_calm_notice(
+    relay: RelayServer, deck: Deck, meddling: list[str]
+) -> None:
+    sam, ben = await pair(relay.url, deck)
+    meddling += ["alter", "repeat", "pass"]
+    sam.connection.say(Seat.A, "first")
+    sam.connection.say(Seat.A, "second")
+    sam.connection.say(Seat.A, "third")
+    await eventually(lambda: "a: third" in ben.words(), what="the words after the meddling")
+    assert ben.words() == ["a: second", "a: third"]
+    assert shown(ben) == [
+        "Some words from your partner were dropped: these words were altered on the way.",
+        "Some words from your partner were dropped: these words arrived before.",
+    ]
+    # The game goes on.
+    ben.connection.send(Seat.B, SetLimit(limit=2))
+    await ben.until(lambda view: view.me.limit == 2)
+    await sam.stop()
+    await ben.stop()
+
+
+# --- a relay process killed with SIGKILL, and a screen that crashed --------------------------
+
+
+@pytest.mark.timeout(90)
+async def test_a_kept_session_resumes_and_decrypts_after_a_relay_sigkill(
+    tmp_path: Path, deck: Deck
+) -> None:
+    port, db = free_port(), tmp_path / "relay.db"
+    url = f"ws://127.0.0.1:{port}"
+    shipped = "first-steps"
+    log = tmp_path / "relay.log"
+    with relay_process(port, db, log) as first:
+        await healthy(port)
+        sam = await Player(WebSocketConnection(url, CreateRoom(deck=shipped, name="Sam"))).start()
+        assert sam.connection.code is not None
+        ben = await Player(
+            WebSocketConnection(url, JoinCode(sam.connection.code, "Ben"), first_delay=0.05)
+        ).start()
+        for player in (sam, ben):
+            player.connection.send(player.connection.seat, SetLimit(limit=2))
+        await sam.until(lambda view: view.b.limit_set and view.me.limit == 2)
+        sam.connection.say(Seat.A, "mk-before-5d1e")
+        await eventually(lambda: "a: mk-before-5d1e" in ben.words(), what="words before")
+
+        kept = ben.connection.session
+        assert kept is not None and stat.S_IMODE(kept.stat().st_mode) == 0o600
+        held = kept.read_text()
+        assert "mk-before" not in held and sam.connection.code.split("-", 1)[1] not in held
+        assert set(json.loads(held)) == {"url", "token", "last_seq", "channel"}
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
+        assert ben.task is not None
+        ben.task.cancel()  # Ben's screen dies too, without closing: its session stays
+        await asyncio.gather(ben.task, return_exceptions=True)
+        assert kept.exists()
+
+    with relay_process(port, db, log):
+        await healthy(port)
+        again = Player(WebSocketConnection.saved(kept, first_delay=0.05))
+        again.task = asyncio.create_task(again.connection.run(again.updates.append))
+        await again.until(lambda view: view.me.limit == 2, "Ben back at his seat")
+        await sam.until(lambda view: view.b.connected, "Sam to see Ben back")
+        sam.connection.say(Seat.A, "mk-after-77c0")
+        await eventually(lambda: "a: mk-after-77c0" in again.words(), what="words after")
+        again.connection.say(Seat.B, "mk-reply-2b9f")
+        await eventually(lambda: "b: mk-reply-2b9f" in sam.words(), what="Ben's reply")
+        assert not shown(again) and not shown(sam)
+        await sam.stop()
+        await again.stop()
+    assert not kept.exists()  # closing the game removes it
+    relay_said = log.read_text()
+    assert "restored 1 room(s)" in relay_said and "seat b resumed" in relay_said
+    for marker in ("mk-before", "mk-after", "mk-reply"):
+        assert marker not in relay_said
+        assert marker.encode() not in b"".join(
+            p.read_bytes() for p in tmp_path.glob("relay.db*") if p.is_file()
+        )
+
+
+@pytest.mark.timeout(60)
+async def test_join_resume_brings_a_crashed_screen_back_to_its_seat(
+    relay: RelayServer, deck: Deck, tmp_path: Path
+) -> None:
+    opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
+    sam = await Player(WebSocketConnection(relay.url, opening, sessions=tmp_path / "sam")).start()
+    assert sam.connection.code is not None
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"))).start()
+    for player in (sam, ben):
+        player.connection.send(player.connection.seat, SetLimit(limit=2))
+    await ben.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    assert ben.task is not None
+    ben.task.cancel()  # Ben's screen dies without closing
+    await asyncio.gather(ben.task, return_exceptions=True)
+
+    app = ReciprocityApp(network=saved_game())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_screen(pilot, TableScreen)
+        await sam.until(lambda view: view.b.connected, "Sam to see Ben back")
+        sam.connection.send(Seat.A, Draw())
+        sam.connection.say(Seat.A, "mk-resumed-e41b")
+        await eventually(lambda: "Sam: mk-resumed-e41b" in words_on(pilot), what="the words")
+    await app.leave_network()
+    await sam.stop()
+    assert not list((tmp_path / "data" / "sessions").iterdir())  # closing removed it
+
+
+@pytest.mark.timeout(30)
+def test_join_without_a_code_or_a_kept_game_says_so_in_one_line(data_dir: Path) -> None:
+    assert reciprocity("join").stderr == (
+        "reciprocity: please give the code your partner read out, such as 7-amber-harbor\n"
+    )
+    result = reciprocity("join", "--resume")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "reciprocity: there is no network game to go back to here; join with the code\n"
+    )
+    broken = data_dir / "sessions" / "0123456789abcdef.json"
+    broken.parent.mkdir()
+    broken.write_text('{"url": "ws://127.0.0.1:1"}')
+    result = reciprocity("join", "--resume")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"reciprocity: cannot read the saved game {broken}: ")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.timeout(30)
+async def test_the_join_form_says_the_code_did_not_match_and_stays(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    assert sam.connection.code is not None
+    number, first, second = sam.connection.code.split("-")
+    wrong = f"{number}-{second}-{first}" if first != second else f"{number}-{first}-zz"
+    app = ReciprocityApp(network_form=JoinChoice(wrong, "Ben", relay.url, aloud=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        status = pilot.app.screen.query_one("#join-status", Static)
+        await eventually(
+            lambda: str(status.render()) == "The code didn't match — check it with your partner."
+        )
+        assert isinstance(pilot.app.screen, JoinScreen) and app.network is None
+    await eventually(lambda: WRONG_GUESS in shown(sam), what="Sam's notice")
+    await sam.stop()

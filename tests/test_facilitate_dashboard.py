@@ -1,0 +1,549 @@
+"""The facilitator's dashboard, piloted, with three rooms and scripted pairs playing through
+the real relay; the totals CSV; pacing; and the dashboard with fifty rooms at 100x30."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_deck
+from reciprocity_server.serve import RelayServer, start_relay
+from test_remote import Player, eventually
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, Static
+
+from reciprocity.connection import Announced
+from reciprocity.deck import Deck
+from reciprocity.engine import (
+    CheckIn,
+    Draw,
+    MarkSupported,
+    OpenLevel,
+    Phase,
+    Respond,
+    SetLimit,
+    Share,
+)
+from reciprocity.facilitate import FacilitatorConnection, Pacer, SessionUpdate, totals_csv
+from reciprocity.protocol import RoomStatus, SessionStatus
+from reciprocity.remote import RECONNECTING, JoinCode, WebSocketConnection, new_words
+from reciprocity.tui.facilitator import FacilitatorApp
+from reciprocity.tui.screens.announce import AnnounceScreen
+from reciprocity.tui.screens.confirm import ConfirmScreen
+from reciprocity.tui.screens.dashboard import DashboardScreen
+from reciprocity.tui.screens.export import ExportScreen
+
+SIZE = (100, 30)
+RELAY_LINE = "ws://192.0.2.7:8765"
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class Session:
+    """A relay running a session, and the facilitator's connection to it."""
+
+    def __init__(self, relay: RelayServer, token: str, numbers: list[int]) -> None:
+        self.relay, self.token, self.numbers = relay, token, numbers
+        # The words of each code are the facilitator's program's, as `facilitate` makes them.
+        self.codes = [f"{number}-{new_words()}" for number in numbers]
+        self.connection = FacilitatorConnection(relay.url, token)
+
+    async def app(self, **options: Any) -> FacilitatorApp:
+        first = await self.connection.open()
+        codes = dict(zip(self.numbers, self.codes, strict=True))
+        return FacilitatorApp(self.connection, first, codes, relay=RELAY_LINE, **options)
+
+
+@pytest.fixture
+async def session(tmp_path: Path) -> AsyncIterator[Session]:
+    deck = make_deck(levels=3, cards=12)
+    relay = await start_relay(port=0, db=tmp_path / "relay.sqlite3")
+    token, numbers = await relay.start_session(deck, 3)
+    session = Session(relay, token, numbers)
+    yield session
+    await session.connection.aclose()
+    await relay.close()
+
+
+async def join_pair(url: str, code: str, names: tuple[str, str]) -> tuple[Player, Player]:
+    """Two scripted partners join the same code and set up; the game starts."""
+    first = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[0]))).start()
+    second = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[1]))).start()
+    for player in (first, second):
+        seat = player.connection.seat
+        player.connection.send(seat, SetLimit(limit=3))
+        player.connection.send(seat, CheckIn(score=4))
+    await first.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    return first, second
+
+
+async def supported_turn(sharer: Player, listener: Player) -> None:
+    turns = sharer.view.turns
+    sharer.connection.send(sharer.connection.seat, Draw())
+    sharer.connection.send(sharer.connection.seat, Share())
+    await listener.until(lambda view: view.phase is Phase.RESPOND)
+    listener.connection.send(listener.connection.seat, Respond())
+    await sharer.until(lambda view: view.phase is Phase.LAND)
+    sharer.connection.send(sharer.connection.seat, MarkSupported())
+    await sharer.until(lambda view: view.turns == turns + 1)
+
+
+async def earn_level_two(first: Player, second: Player) -> None:
+    """Two more supported turns each (the test deck advances after two)."""
+    for _ in range(2):
+        await supported_turn(first, second)
+        await supported_turn(second, first)
+
+
+def cell(pilot: Pilot[Any], code: str, column: str) -> str:
+    table = pilot.app.screen.query_one("#dashboard-rooms", DataTable)
+    return str(table.get_cell(code, column))
+
+
+async def until_cell(pilot: Pilot[Any], code: str, column: str, value: str) -> None:
+    async def shown() -> bool:
+        await pilot.pause()
+        return cell(pilot, code, column) == value
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await shown():
+        if asyncio.get_running_loop().time() > deadline:
+            found = cell(pilot, code, column)
+            raise AssertionError(f"{code} {column}: expected {value!r}, found {found!r}")
+        await asyncio.sleep(0.02)
+
+
+async def until_screen(pilot: Pilot[Any], kind: type[object]) -> None:
+    while not isinstance(pilot.app.screen, kind):
+        await pilot.pause(0.02)
+
+
+async def test_rows_follow_pairs_playing_through_the_relay(session: Session) -> None:
+    app = await session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        code = session.codes[0]
+        assert cell(pilot, code, "state") == "waiting"
+        assert cell(pilot, code, "names") == "—"
+        join = str(pilot.app.screen.query_one("#dashboard-join", Static).render())
+        assert join == f"Pairs join with:  reciprocity join CODE --relay {RELAY_LINE}"
+        sam, ben = await join_pair(session.relay.url, code, ("Sam", "Ben"))
+        await until_cell(pilot, code, "names", "Sam & Ben")
+        await until_cell(pilot, code, "state", "playing")
+        await supported_turn(sam, ben)
+        await until_cell(pilot, code, "turns", "1")
+        assert cell(pilot, code, "support") == "100%"
+        await supported_turn(ben, sam)
+        await earn_level_two(sam, ben)
+        await until_cell(pilot, code, "turns", "6")
+        # The pair earned level 2, but only level 1 is open to everyone.
+        assert cell(pilot, code, "level") == "1" and sam.view.level == 1
+        await sam.stop()
+        await until_cell(pilot, code, "state", "reconnecting")
+        for other in session.codes[1:]:
+            assert cell(pilot, other, "turns") == "0"
+        await ben.stop()
+
+
+async def test_pacing_opens_and_holds_levels_for_everyone(session: Session) -> None:
+    app = await session.app(pace=10)
+    async with app.run_test(size=SIZE) as pilot:
+        pairs = [
+            await join_pair(session.relay.url, code, names)
+            for code, names in zip(session.codes[:2], (("Sam", "Ben"), ("Ada", "Kit")), strict=True)
+        ]
+        sam, ben = pairs[0]
+        await earn_level_two(sam, ben)
+        assert sam.view.level == 1
+        pacing = pilot.app.screen.query_one("#dashboard-pacing", Static)
+        assert "Level 2 opens in 10:00" in str(pacing.render()) or "9:5" in str(pacing.render())
+
+        # The facilitator opens level 2 by hand: the pair who earned it goes there.
+        await pilot.press("n")
+        await sam.until(lambda view: view.open_level == 2 and view.level == 2, "level 2")
+        ada, _ = pairs[1]
+        await ada.until(lambda view: view.open_level == 2 and view.level == 1, "level 2 open")
+        await until_cell(pilot, session.codes[0], "level", "2")
+        await until_cell(pilot, session.codes[2], "open", "2")
+
+        # Holding stops the countdown: time passes and nothing opens.
+        board = app.dashboard
+        await pilot.press("h")
+        now = board.pacer.clock()
+        board.pacer.clock = lambda: now + 3600
+        board._tick()
+        await pilot.pause(0.2)
+        assert board.pacer.open_level == 2 and "held here" in str(pacing.render())
+        assert sam.view.open_level == 2
+        # Going on starts the countdown afresh; when it runs out, level 3 opens by itself.
+        await pilot.press("h")
+        board.pacer.clock = lambda: now + 2 * 3600 + 1
+        board._tick()
+        await sam.until(lambda view: view.open_level == 3, "level 3 to open on its own")
+        assert "all levels are open" in str(pacing.render())
+        for player in (p for pair in pairs for p in pair):
+            await player.stop()
+
+
+async def test_broadcast_pause_and_end_reach_the_players(session: Session) -> None:
+    app = await session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        sam, ben = await join_pair(session.relay.url, session.codes[0], ("Sam", "Ben"))
+        kit = await Player(
+            WebSocketConnection(session.relay.url, JoinCode(code=session.codes[1], name="Kit"))
+        ).start()
+        await pilot.press("b")
+        await until_screen(pilot, AnnounceScreen)
+        await pilot.press(*"Five minutes left", "enter")
+        for player in (sam, ben, kit):
+            await eventually(
+                lambda p=player: Announced("Five minutes left") in p.updates,  # type: ignore[misc]
+                what="the broadcast",
+            )
+
+        await pilot.press("p")
+        await sam.until(lambda view: view.held, "the facilitator's pause")
+        await until_cell(pilot, session.codes[0], "state", "paused")
+        sam.connection.send(sam.connection.seat, Draw())
+        await eventually(lambda: any("paused everyone" in str(u) for u in sam.updates))
+        await pilot.press("p")
+        await sam.until(lambda view: not view.held, "play to go on")
+        await until_cell(pilot, session.codes[0], "state", "playing")
+
+        await pilot.press("e")
+        await until_screen(pilot, ConfirmScreen)
+        await pilot.press("n")
+        await until_screen(pilot, DashboardScreen)
+        assert sam.view.phase is Phase.DRAW
+        await pilot.press("e")
+        await until_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await sam.until(lambda view: view.phase is Phase.CLOSING, "the end")
+        for code in session.codes:
+            await until_cell(pilot, code, "state", "ended")
+        for player in (sam, ben, kit):
+            await player.stop()
+
+
+async def test_the_totals_export_with_and_without_names(session: Session, tmp_path: Path) -> None:
+    app = await session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        sam, ben = await join_pair(session.relay.url, session.codes[1], ("Sam", "Ben"))
+        await supported_turn(sam, ben)
+        await until_cell(pilot, session.codes[1], "turns", "1")
+        for names, path in ((False, tmp_path / "plain.csv"), (True, tmp_path / "named.csv")):
+            await pilot.press("x")
+            await until_screen(pilot, ExportScreen)
+            pilot.app.screen.query_one("#export-path", Input).value = str(path)
+            if names:
+                pilot.app.screen.query_one("#export-names", Checkbox).value = True
+            await pilot.press("ctrl+s")
+            await until_screen(pilot, DashboardScreen)
+            await eventually(path.exists, what="the CSV")
+        plain = list(csv.DictReader(io.StringIO((tmp_path / "plain.csv").read_text())))
+        # Rooms by number: the words of a code stay off the file.
+        assert [row["room"] for row in plain] == [*map(str, session.numbers), "total"]
+        assert "partner_a" not in plain[0] and "Sam" not in (tmp_path / "plain.csv").read_text()
+        played = plain[1]
+        assert (played["turns"], played["supported"], played["support_rate"]) == ("1", "1", "1.00")
+        assert (plain[-1]["turns"], plain[-1]["state"]) == ("1", "3 rooms")
+        named = list(csv.DictReader(io.StringIO((tmp_path / "named.csv").read_text())))
+        assert (named[1]["partner_a"], named[1]["partner_b"]) == ("Sam", "Ben")
+        await sam.stop()
+        await ben.stop()
+
+
+# --- without a relay: the totals, pacing, and fifty rooms at 100x30 -----------------------
+
+
+def status(n: int, **changes: Any) -> RoomStatus:
+    fields: dict[str, Any] = {
+        "number": n,
+        "names": ("Sam", "Ben"),
+        "state": "playing",
+        "held": False,
+        "level": 2,
+        "open_level": 2,
+        "turns": 4,
+        "supported": 3,
+        "repairs": 1,
+        "unrepaired": 0,
+        "passes": 1,
+        "last_active": 1000.0,
+    }
+    return RoomStatus(**(fields | changes))
+
+
+def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
+    rows = [status(1), status(2, turns=6, supported=6, unrepaired=2, level=3), status(3, turns=0)]
+    rows[2] = status(3, turns=0, supported=0, repairs=0, passes=0, names=(None, None))
+    plain = list(csv.DictReader(io.StringIO(totals_csv(rows))))
+    total = plain[-1]
+    assert (total["room"], total["turns"], total["supported"]) == ("total", "10", "9")
+    assert (total["unrepaired"], total["repairs"], total["passes"], total["level"]) == (
+        "2",
+        "2",
+        "2",
+        "3",
+    )
+    assert total["support_rate"] == "0.90" and plain[2]["support_rate"] == "0.00"
+    assert set(plain[0]) == {
+        "room",
+        "state",
+        "level",
+        "open_level",
+        "turns",
+        "supported",
+        "repairs",
+        "unrepaired",
+        "passes",
+        "support_rate",
+    }
+    named = list(csv.DictReader(io.StringIO(totals_csv(rows, include_names=True))))
+    assert (named[0]["partner_a"], named[2]["partner_b"]) == ("Sam", "")
+
+
+def test_the_pacer_counts_down_holds_and_stops_at_the_deepest_level() -> None:
+    now = [0.0]
+    pacer = Pacer(depth=3, open_level=1, minutes=15, clock=lambda: now[0])
+    assert pacer.remaining == 900 and "Level 2 opens in 15:00" in pacer.describe()
+    now[0] = 899.5
+    assert not pacer.due()
+    now[0] = 900
+    assert pacer.due() and pacer.open_next() == 2 and pacer.remaining == 900
+    assert pacer.toggle_hold() and pacer.remaining is None and not pacer.due()
+    now[0] = 99999
+    assert not pacer.due() and "held here" in pacer.describe()
+    assert not pacer.toggle_hold() and pacer.remaining == 900
+    assert pacer.open_next() == 3 and pacer.remaining is None
+    assert pacer.open_next() is None and "all levels are open" in pacer.describe()
+    by_hand = Pacer(depth=3, open_level=1)
+    assert by_hand.remaining is None and "when you press n" in by_hand.describe()
+
+
+def test_the_countdown_stands_still_while_everyone_is_paused() -> None:
+    now = [0.0]
+    pacer = Pacer(depth=3, open_level=1, minutes=10, clock=lambda: now[0])
+    now[0] = 100
+    pacer.set_paused(True)
+    now[0] = 5000
+    assert not pacer.due() and pacer.remaining == 500
+    assert "Level 2 opens 8:20 after the pause" in pacer.describe()
+    pacer.set_paused(False)
+    assert pacer.remaining == 500 and "opens in 8:20" in pacer.describe()
+    now[0] = 5500
+    assert pacer.due()
+    pacer.set_paused(True)
+    assert pacer.open_next() == 2 and pacer.remaining == 600 and not pacer.due()
+    pacer.set_paused(False)
+    assert pacer.remaining == 600
+
+
+class StillConnection(FacilitatorConnection):
+    """A connection that delivers nothing and records what the dashboard sends."""
+
+    def __init__(self) -> None:
+        super().__init__("ws://127.0.0.1:1", "t" * 43)
+
+    async def run(self, deliver: Callable[[SessionUpdate], None]) -> None:
+        await asyncio.Event().wait()
+
+
+def fifty_rooms() -> FacilitatorApp:
+    deck: Deck = make_deck()
+    rooms = tuple(
+        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n)
+        for n in range(1, 51)
+    )
+    session = SessionStatus(deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms)
+    codes = {n: f"{n}-amber-harbor" for n in range(1, 51)}
+    return FacilitatorApp(StillConnection(), session, codes, relay=RELAY_LINE, clock=lambda: 1060.0)
+
+
+async def test_fifty_rooms_at_100x30_scroll_to_the_last() -> None:
+    app = fifty_rooms()
+    async with app.run_test(size=SIZE) as pilot:
+        table = pilot.app.screen.query_one("#dashboard-rooms", DataTable)
+        assert table.row_count == 50
+        assert table.size.width <= SIZE[0] and table.virtual_size.width <= SIZE[0]
+        assert table.size.height >= 15
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.cursor_row == 49 and table.scroll_y > 0
+        assert str(table.get_cell("50-amber-harbor", "idle")) == "1:50"
+
+
+def test_fifty_rooms_snapshot(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(fifty_rooms(), terminal_size=SIZE)
+
+
+async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broadcast(
+    session: Session,
+) -> None:
+    from test_remote import banner_on, choose_limit
+
+    from reciprocity.tui.app import ReciprocityApp
+    from reciprocity.tui.screens.checkin import CheckInScreen
+    from reciprocity.tui.screens.join import JoinChoice
+    from reciprocity.tui.screens.table import TableScreen
+    from reciprocity.tui.screens.waiting import WaitingScreen
+
+    code = session.codes[2]
+    board = await session.app()
+    player = ReciprocityApp(network_form=JoinChoice(code, "Sam", session.relay.url, aloud=True))
+    async with board.run_test(size=SIZE) as facilitator, player.run_test(size=(80, 24)) as sam:
+        await sam.press("ctrl+s")
+        await until_screen(sam, WaitingScreen)
+        body = str(sam.app.screen.query_one("#waiting-body", Static).render())
+        assert body == f"They join with the same code, {code}."
+        ben = await Player(
+            WebSocketConnection(session.relay.url, JoinCode(code=code, name="Ben"))
+        ).start()
+        ben.connection.send(ben.connection.seat, SetLimit(limit=3))
+        ben.connection.send(ben.connection.seat, CheckIn(score=3))
+        await choose_limit(sam)
+        await until_screen(sam, CheckInScreen)
+        await sam.press("enter")
+        await until_screen(sam, TableScreen)
+
+        await facilitator.press("p")
+        await eventually(lambda: banner_on(sam) is not None, what="the hold on Sam's screen")
+        assert (
+            banner_on(sam) == "Your facilitator has paused everyone. Play goes on when they resume."
+        )
+        prompt = str(sam.app.screen.query_one("#prompt", Static).render())
+        assert "paused everyone" in prompt
+        await sam.press("d")
+        await sam.pause(0.2)
+        assert ben.view.phase is Phase.DRAW and ben.view.card is None
+        await facilitator.press("p")
+        await eventually(lambda: banner_on(sam) is None, what="the banner to go")
+
+        await facilitator.press("b")
+        await until_screen(facilitator, AnnounceScreen)
+        await facilitator.press(*"Two minutes", "enter")
+        await eventually(
+            lambda: any(n.message == "Two minutes" for n in sam.app._notifications),
+            what="the broadcast on Sam's screen",
+        )
+        [shown] = [n for n in sam.app._notifications if n.message == "Two minutes"]
+        assert shown.title == "From your facilitator"
+        await ben.stop()
+
+
+# --- the command line: every mistake is one line ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--deck", "nope", "--pairs", "3"], "no deck named 'nope'"),
+        (["--deck", "fast-friends", "--pairs", "0"], "--pairs must be from 1 to 200"),
+        (["--deck", "fast-friends", "--pairs", "2", "--pace", "0"], "--pace must be a number"),
+        (
+            ["--deck", "fast-friends", "--pairs", "2", "--codes-out", "/no/such/folder/c.txt"],
+            "cannot write the codes to /no/such/folder/c.txt: no such folder",
+        ),
+    ],
+)
+def test_facilitate_mistakes_are_one_line(args: list[str], expected: str) -> None:
+    from test_remote import reciprocity
+
+    result = reciprocity("facilitate", "--host", "127.0.0.1", *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+    assert result.stderr.startswith("reciprocity: ")
+
+
+def test_facilitate_on_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    from test_remote import reciprocity
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = reciprocity(
+            "facilitate",
+            "--deck",
+            "fast-friends",
+            "--pairs",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"reciprocity: port {port} on 127.0.0.1 is already in use; choose another with --port\n"
+    )
+
+
+async def test_every_action_has_a_footer_key_and_a_palette_entry() -> None:
+    app = fifty_rooms()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        keys = {binding.action: binding.key for binding in DashboardScreen.BINDINGS}  # type: ignore[union-attr]
+        actions = {"open_next", "hold", "pause_all", "broadcast", "export", "end_session"}
+        assert actions | {"quit_session"} <= set(keys)
+        palette = {command.callback.__name__ for command in app.get_system_commands(screen)}
+        assert {f"action_{action}" for action in actions} <= palette
+        footer = {binding.action for (_, binding, enabled, _) in screen.active_bindings.values()}
+        assert actions <= footer
+
+
+async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session) -> None:
+    from test_remote import Cable
+
+    from reciprocity.connection import StatusChanged
+
+    cable = Cable(session.relay.port)
+    await cable.mend()
+    connection = FacilitatorConnection(f"ws://127.0.0.1:{cable.port}", session.token)
+    await connection.open()
+    updates: list[SessionUpdate] = []
+    task = asyncio.create_task(connection.run(updates.append))
+    await cable.cut()
+    await eventually(lambda: StatusChanged(RECONNECTING) in updates, what="the drop")
+    sam = await Player(
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
+    ).start()
+    await cable.mend()
+    await eventually(lambda: any(isinstance(u, SessionStatus) for u in updates), what="the session")
+    [again] = [u for u in updates if isinstance(u, SessionStatus)]
+    assert again.rooms[0].names == ("Sam", None)
+    connection.steer(OpenLevel(level=2))
+    await sam.until(lambda view: view.open_level == 2, "a command after the drop")
+    connection.close()
+    await asyncio.wait_for(task, 5)
+    await sam.stop()
+    await cable.cut()
+
+
+async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_away(
+    session: Session,
+) -> None:
+    from reciprocity.remote import CODE_MISMATCH, RelayRefused
+
+    number = session.numbers[0]
+    sam = await Player(
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
+    ).start()
+    wrong = f"{number}-{new_words()}"
+    assert wrong != session.codes[0]
+    with pytest.raises(RelayRefused) as refused:
+        await WebSocketConnection(session.relay.url, JoinCode(code=wrong, name="Kim")).open()
+    assert str(refused.value) == CODE_MISMATCH
+    ben = await Player(
+        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Ben"))
+    ).start()
+    view = await sam.until(lambda view: view.b.name == "Ben", "Ben admitted by Sam's screen")
+    assert view.a.name == "Sam"
+    await sam.stop()
+    await ben.stop()
