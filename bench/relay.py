@@ -3,16 +3,16 @@
 Prints figures; not a test. Everything runs in separate processes on loopback: the relay
 (`reciprocity serve`'s own code), a baseline forwarder, and load clients that play real games.
 
-1. Connections held: rooms are opened (a create and a join each) and held; the relay's RSS
-   before and after, over the connections, is the memory each one costs.
+1. Connections held: rooms are opened (a create, a join and an admission each) and held; the
+   relay's RSS before and after, over the connections, is the memory each one costs.
 2. Command round trips under load: rooms play their games at a fixed total rate of commands;
    a round trip runs from sending a command to its ack, and on to both seats' new views.
-3. Throughput at saturation: the same rooms send each command as soon as the last one's views
-   are in. The baseline, measured in the same run, is a bare websockets server that forwards
-   each message to the other connection of its pair, with the same clients ping-ponging.
+3. Throughput at saturation: rooms send each command as soon as the last one's views are in.
+   The baseline, measured in the same run, is a bare websockets server that forwards each
+   message to the other connection of its pair, with the same clients ping-ponging.
 
     uv run python bench/relay.py [--quick] [--connections 10000] [--rooms 2000]
-        [--rate 1000] [--duration 30] [--clients 2] [--profile FILE]
+        [--rate 1000] [--duration 30] [--flood-rooms 200] [--clients 2] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -513,6 +513,7 @@ class Bench:
 
     async def load(self, job: Json, count: int) -> list[Process]:
         """Start the load clients, each with a share of `count` rooms or pairs; wait till ready."""
+        rate = job.get("rate", 0.0)
         shares = [count // self.clients + (n < count % self.clients) for n in range(self.clients)]
         first = itertools.accumulate(shares, initial=0)
         clients = [
@@ -521,7 +522,7 @@ class Bench:
                 "--role",
                 "load",
                 "--job",
-                json.dumps(job | {"count": share, "first": start}),
+                json.dumps(job | {"count": share, "first": start, "rate": rate * share / count}),
                 stdin=True,
             )
             for n, (share, start) in enumerate(zip(shares, first, strict=False))
@@ -610,7 +611,7 @@ async def round_trips(bench: Bench, rooms: int, rate: float, seconds: float) -> 
     """Figure 2: command round trips at a fixed total rate."""
     relay_process, url = await bench.start_relay()
     clients = await bench.load(
-        {"kind": "pace", "url": url, "rate": rate / bench.clients, "seconds": seconds}, rooms
+        {"kind": "pace", "url": url, "rate": rate, "seconds": seconds}, rooms
     )
     said, wall, cpu = await _measured([relay_process, *clients], lambda: bench.step(clients))
     await bench.finish(clients)
