@@ -460,7 +460,7 @@ class Process:
         self.proc.stdin.write(b"go\n")
 
     async def stop(self) -> None:
-        """Ask it to stop (SIGTERM) and wait; ask again until it does (see the README)."""
+        """Ask it to stop (SIGTERM) and wait; ask again if a busy process has not yet stopped."""
         for _ in range(60):
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(signal.SIGTERM)

@@ -67,7 +67,7 @@ class StoredRoom:
 class RelayStore(Store):
     """The event log with the relay's rooms, token hashes and command ids beside it.
 
-    Use it from one thread at a time: the relay runs all its work in one worker thread.
+    Use it from one thread at a time: the relay makes all its calls on its event loop.
     """
 
     def __init__(self, path: Path | None = None) -> None:

@@ -3,7 +3,7 @@
 In the manner of h11 and websockets, the core does no I/O of its own apart from its records.
 The shell (`serve.py`) numbers each connection, passes every frame it receives to
 `Relay.receive`, and carries out the returned `Send` and `Close` outputs. All calls must come
-from one thread at a time; the shell runs them in one worker thread, off the event loop.
+from one thread at a time; the shell makes them on its event loop.
 
 The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
 counts only once its events are committed, and each seat is sent only its own view. Words

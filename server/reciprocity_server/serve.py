@@ -1,7 +1,8 @@
 """The relay's shell: a websockets server around the sans-I/O core in `relay.py`.
 
-- Every call into the core (and so every SQLite write) runs in one worker thread, in the
-  order the frames arrived; the event loop only moves frames.
+- Every call into the core (and so every SQLite write) runs on the event loop, in the order
+  the frames arrived. A command costs the core a fraction of a millisecond, most of it the
+  commit; a worker thread would only add a hand-off per frame and GIL contention.
 - Each connection has its own send queue and sender task, so a slow client never holds up
   another. A client whose queue fills up is dropped, and may resume.
 - `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
@@ -17,14 +18,12 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import functools
 import ipaddress
 import itertools
 import logging
 import signal
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -103,10 +102,8 @@ class RelayServer:
     `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
     """
 
-    def __init__(self, relay: Relay, worker: ThreadPoolExecutor) -> None:
+    def __init__(self, relay: Relay) -> None:
         self._relay = relay
-        self._worker = worker
-        self._loop = asyncio.get_running_loop()
         self._peers: dict[int, _Peer] = {}
         self._ids = itertools.count(1)
         self._server: Server | None = None
@@ -129,8 +126,7 @@ class RelayServer:
     async def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
         """Start a facilitated session of `pairs` rooms with `deck`; returns the facilitator's
         secret token and the rooms' numbers (see `Relay.start_session`)."""
-        call = functools.partial(self._relay.start_session, deck, pairs)
-        return await self._loop.run_in_executor(self._worker, call)
+        return self._relay.start_session(deck, pairs)
 
     async def close(self) -> None:
         """Close every connection (1001, going away), stop listening, and close the records."""
@@ -145,8 +141,7 @@ class RelayServer:
             self._sweeper = None
         if not self._closed:
             self._closed = True
-            await self._loop.run_in_executor(self._worker, self._relay.store.close)
-            self._worker.shutdown()
+            self._relay.store.close()
 
     async def __aenter__(self) -> RelayServer:
         return self
@@ -181,40 +176,27 @@ class RelayServer:
         peer = _Peer(ws)
         self._peers[conn] = peer
         try:
-            await self._run(self._relay.connect, conn, _address(ws))
+            self._run(self._relay.connect, conn, _address(ws))
             async for frame in ws:
-                await self._run(self._relay.receive, conn, frame)
+                self._run(self._relay.receive, conn, frame)
         except ConnectionClosed:
             pass  # a frame too large (1009), a lost network: the client may resume
         finally:
             del self._peers[conn]
-            await self._run(self._relay.disconnect, conn)
+            self._run(self._relay.disconnect, conn)
             await peer.stop()
 
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            await self._run(self._relay.expire)
+            self._run(self._relay.expire)
 
-    async def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
-        """Run a core call in the worker thread; its outputs are dispatched in core order."""
-        await self._loop.run_in_executor(self._worker, functools.partial(self._work, call, *args))
-
-    def _work(self, call: Callable[..., list[Output] | None], *args: object) -> None:
-        """In the worker thread: call the core, encode what it returns, hand it to the loop."""
-        outputs = call(*args) or []
-        if outputs:
-            frames = [
-                (out.conn, out if isinstance(out, Close) else out.message.model_dump_json())
-                for out in outputs
-            ]
-            self._loop.call_soon_threadsafe(self._dispatch, frames)
-
-    def _dispatch(self, frames: list[tuple[int, str | Close]]) -> None:
-        for conn, item in frames:
-            peer = self._peers.get(conn)
+    def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
+        """Call the core, and queue what it returns to each connection, in the core's order."""
+        for out in call(*args) or []:
+            peer = self._peers.get(out.conn)
             if peer is not None:
-                peer.put(item)
+                peer.put(out if isinstance(out, Close) else out.message.model_dump_json())
 
 
 async def start_relay(
@@ -233,14 +215,7 @@ async def start_relay(
     `RelayError` (port in use) or `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay")
-    loop = asyncio.get_running_loop()
-    try:
-        relay = await loop.run_in_executor(worker, _open, path, decks, idle_hours)
-    except BaseException:
-        worker.shutdown()
-        raise
-    server = RelayServer(relay, worker)
+    server = RelayServer(_open(path, decks, idle_hours))
     try:
         await server._listen(host, port)
     except OSError as error:
