@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument("--name", help="your name")
     host.add_argument("--relay", metavar="URL", help="a running relay, such as ws://host:8765")
     host.add_argument(
-        "--port", type=int, default=8765, help="port for the relay started here (default: 8765)"
+        "--port", type=_port, default=8765, help="port for the relay started here (default: 8765)"
     )
     host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "words partners type.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8765, help="port to listen on")
+    serve.add_argument("--port", type=_port, default=8765, help="port to listen on")
     serve.add_argument("--db", metavar="PATH", help="the relay's database (default: data folder)")
     serve.add_argument(
         "--idle-hours",
@@ -82,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _ALOUD_HELP = "we're talking aloud (on a call): no typing line; ctrl+p switches back"
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; choose one from 1 to 65535")
+    return port
 
 
 def _positive_hours(text: str) -> float:
@@ -122,7 +133,7 @@ def _add_facilitate_parser(
     facilitate.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default: every address)"
     )
-    facilitate.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    facilitate.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     facilitate.add_argument(
         "--pace",
         type=float,
@@ -236,6 +247,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from reciprocity.library import deck_command
 
         return deck_command(args)
+    from reciprocity.paths import data_dir
+
+    data_dir()  # a data folder that cannot be made is one line here, not a screen's crash
     if args.command == "history":
         from reciprocity.history import history_command
 

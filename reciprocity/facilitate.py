@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import csv
 import io
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -216,6 +217,14 @@ def write_totals(path: Path, rows: Sequence[RoomStatus], *, include_names: bool 
         raise FacilitateError(f"cannot write the totals to {path}: {reason.lower()}") from None
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600): a code's words are the pair's password."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
+
+
 def join_line(relay: str) -> str:
     """The line a pair types to join, with CODE standing for their own code."""
     return f"reciprocity join CODE --relay {relay}"
@@ -244,9 +253,9 @@ async def _facilitate(args: argparse.Namespace) -> int:
     codes_out = Path(args.codes_out).expanduser() if args.codes_out else None
     if codes_out is not None and not codes_out.parent.is_dir():
         raise FacilitateError(f"cannot write the codes to {codes_out}: no such folder")
-    server = await start_relay(
-        args.host, args.port, db=data_dir() / "facilitate.sqlite3", decks={deck.id: deck}
-    )
+    # A session starts afresh: rooms an earlier session left are not brought back.
+    db = data_dir() / "facilitate.sqlite3"
+    server = await start_relay(args.host, args.port, db=db, decks={deck.id: deck}, restore=False)
     connection: FacilitatorConnection | None = None
     try:
         token, numbers = await server.start_session(deck, args.pairs)
@@ -255,7 +264,7 @@ async def _facilitate(args: argparse.Namespace) -> int:
         codes = {number: f"{number}-{new_words()}" for number in numbers}
         if codes_out is not None:
             try:
-                codes_out.write_text("".join(f"{code}\n" for code in codes.values()))
+                _write_private(codes_out, "".join(f"{code}\n" for code in codes.values()))
             except OSError as error:
                 reason = (error.strerror or str(error)).lower()
                 raise FacilitateError(f"cannot write the codes to {codes_out}: {reason}") from None

@@ -547,3 +547,14 @@ async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_awa
     assert view.a.name == "Sam"
     await sam.stop()
     await ben.stop()
+
+
+def test_the_codes_file_is_for_the_facilitator_alone(tmp_path: Path) -> None:
+    from reciprocity.facilitate import _write_private
+
+    path = tmp_path / "codes.txt"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    _write_private(path, "7-amber-harbor\n")
+    assert path.read_text() == "7-amber-harbor\n"
+    assert path.stat().st_mode & 0o777 == 0o600

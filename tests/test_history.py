@@ -452,3 +452,20 @@ def test_a_game_from_elsewhere_is_kept_with_its_own_times_and_no_limits() -> Non
     assert [event for _, _, event in kept.events][:2] == [event for _, _, event in events][:2]
     limits = [event for _, _, event in kept.events if event.type == "limit_set"]
     assert [(event.limit, event.lines) for event in limits] == [(0, frozenset())] * 2
+
+
+@pytest.mark.parametrize("argv", [["history"], ["play"], ["serve"], ["join", "7-amber-harbor"]])
+def test_a_data_folder_that_cannot_be_made_is_one_line(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(blocker / "data"))
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"reciprocity: cannot use the data folder {blocker / 'data'}")
+    assert "(RECIPROCITY_DATA_DIR): not a directory" in err

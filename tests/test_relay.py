@@ -604,3 +604,61 @@ def test_the_command_line_takes_an_idle_time_and_refuses_a_bad_one(
         assert refused.value.code == 2 and why in capsys.readouterr().err
     assert parser.parse_args(["join", "7-amber-harbor", "--aloud"]).aloud
     assert not parser.parse_args(["host"]).aloud
+
+
+async def test_a_relay_started_afresh_forgets_the_rooms_left_in_its_database(db: Path) -> None:
+    first = Relay(RelayStore(db), {"test-deck": make_deck()})
+    welcome = _create(first, 1, "test-deck").message
+    assert isinstance(welcome, Welcome)
+    server = await start_relay(port=0, db=db, decks={"test-deck": make_deck()}, restore=False)
+    try:
+        async with connect(server.url) as websocket:
+            resume = {"token": welcome.token, "last_seq": 1}
+            hello = {"type": "hello", "version": PROTOCOL_VERSION, "resume": resume}
+            await websocket.send(json.dumps(hello))
+            reply = json.loads(await websocket.recv())
+        assert reply["type"] == "error" and reply["code"] == "bad_token"
+        assert RelayStore(db).rooms() == []
+    finally:
+        await server.close()
+
+
+def test_the_command_line_refuses_a_port_that_is_not_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--port", "9000"]).port == 9000
+    for command in (["serve"], ["host"], ["facilitate", "--deck", "d", "--pairs", "2"]):
+        for bad, why in [("70000", "70000 is not a port"), ("http", "'http' is not a port")]:
+            with pytest.raises(SystemExit) as refused:
+                parser.parse_args([*command, "--port", bad])
+            assert refused.value.code == 2 and why in capsys.readouterr().err
+
+
+async def test_one_failed_sweep_does_not_end_the_sweeping(
+    db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from reciprocity_server import serve
+
+    monkeypatch.setattr(serve, "SWEEP_SECONDS", 0.01)
+    server = await start_relay(port=0, db=db)
+    sweeps: list[int] = []
+
+    def expire() -> list[Output]:
+        sweeps.append(1)
+        if len(sweeps) == 1:
+            raise OSError("disk trouble")
+        return []
+
+    monkeypatch.setattr(server._relay, "expire", expire)
+    try:
+        with caplog.at_level(logging.ERROR, logger="reciprocity_server"):
+            for _ in range(200):
+                if len(sweeps) >= 3:
+                    break
+                await asyncio.sleep(0.01)
+        assert len(sweeps) >= 3
+        assert "sweeping idle rooms failed (OSError)" in caplog.text
+        assert "disk trouble" not in caplog.text
+    finally:
+        await server.close()

@@ -115,6 +115,11 @@ class RelayStore(Store):
             )
             db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
 
+    def forget_rooms(self) -> None:
+        """Forget every room's code, token hashes and command ids. Their event logs stay."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM relay_rooms")
+
     def remove_room(self, game_id: str) -> None:
         """Forget a room's code, token hashes and command ids. Its event log stays."""
         with self._transaction() as db:

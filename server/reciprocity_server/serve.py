@@ -189,7 +189,10 @@ class RelayServer:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            self._run(self._relay.expire)
+            try:
+                self._run(self._relay.expire)
+            except Exception as error:  # one bad sweep must not end the sweeping
+                log.error("sweeping idle rooms failed (%s)", type(error).__name__)
 
     def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
         """Call the core, and queue what it returns to each connection, in the core's order."""
@@ -206,16 +209,18 @@ async def start_relay(
     decks: Mapping[str, Deck] | None = None,
     *,
     idle_hours: float = 24.0,
+    restore: bool = True,
 ) -> RelayServer:
     """Start a relay in this process and return it once it listens.
 
     `port=0` picks a free port (read it from `.port`). `db` is its SQLite file (default: the
-    data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume.
+    data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume, unless
+    `restore` is False: then rooms left in it are forgotten (their games stay in the records).
     `decks` are offered by id besides the shipped decks and the data folder's. Raises
     `RelayError` (port in use) or `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
-    server = RelayServer(_open(path, decks, idle_hours))
+    server = RelayServer(_open(path, decks, idle_hours, restore))
     try:
         await server._listen(host, port)
     except OSError as error:
@@ -230,9 +235,12 @@ async def start_relay(
     return server
 
 
-def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float) -> Relay:
+def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool) -> Relay:
     relay = Relay(RelayStore(path), decks, idle_hours=idle_hours)
-    relay.restore()
+    if restore:
+        relay.restore()
+    else:
+        relay.store.forget_rooms()
     return relay
 
 
