@@ -4,20 +4,25 @@
   code (`7-amber-harbor`) as the password and the room number as the identity. The relay
   only forwards the two SPAKE2 messages, which let nobody test guesses offline: a wrong
   code costs one online try.
-- **Key confirmation.** Each seat sends a proof derived from the key; the partner compares
-  it with its own. A wrong code shows as `CodeMismatch`, and reveals nothing else.
+- **Key confirmation.** The joiner sends a proof derived from the key; the seated side
+  checks it, and only if it matched answers with its own proof, which the joiner checks. A
+  wrong code shows as `CodeMismatch`, and reveals nothing else. Each side's SPAKE2 message
+  is used for one exchange only.
 - **Sealing.** ChaCha20-Poly1305 with one key per direction, both from HKDF-SHA256 over the
   SPAKE2 key. Each sealed message carries its counter, which is also its nonce; a counter
   not above the last one opened is a replay and is refused, and so is a message altered on
   the way.
 - **Keeping a session.** What a seat needs to resume and read on (the relay's address, the
   room, the resume token, the two keys and the counters; never the code's words or any
-  plaintext) can be kept in a file that only its owner can read (mode 0600).
+  plaintext) can be kept in a file that only its owner can read (mode 0600). A lock beside
+  it lets one process at a time play the seat, so no two screens seal with the same key and
+  counter.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
@@ -34,9 +39,10 @@ from spake2 import SPAKE2_Symmetric  # type: ignore[import-untyped]
 
 from reciprocity import ReciprocityError
 from reciprocity.engine import Seat
+from reciprocity.protocol import PROTOCOL_VERSION
 
 #: Bound into every key, so keys made for another protocol or version never match.
-LABEL = b"reciprocity/3"
+LABEL = f"reciprocity/{PROTOCOL_VERSION}".encode()
 #: The most bytes of typed words (UTF-8) sealed in one message; the sealed payload stays
 #: well under the protocol's payload and frame limits.
 MAX_WORDS_BYTES = 8000
@@ -44,6 +50,8 @@ MAX_WORDS_BYTES = 8000
 CODE_MISMATCH = "the code didn't match \N{EM DASH} check it with your partner"
 
 _COUNTER = 8
+_LAST_COUNTER = 2 ** (8 * _COUNTER) - 1
+_KEY = 32
 _NONCE_PAD = b"\0" * 4
 
 
@@ -60,6 +68,13 @@ class Unreadable(ReciprocityError):
 
 class Replayed(ReciprocityError):
     """Sealed words that were opened before (or older than the last ones opened)."""
+
+
+class SessionInUse(ReciprocityError):
+    """Another process here plays the seat of this kept session."""
+
+    def __init__(self) -> None:
+        super().__init__("this game is open in another window here; go on playing there")
 
 
 def _encode(data: bytes) -> str:
@@ -86,9 +101,8 @@ def fit(text: str) -> str:
 class Handshake:
     """One seat's side of the key exchange for a room's code.
 
-    `message` is this seat's SPAKE2 message, sent to the partner through the relay. The
-    started exchange is kept, so the one message can meet a partner's message more than once
-    (a joiner who drops and comes back); after a mismatch, start a new `Handshake`.
+    `message` is this seat's SPAKE2 message, sent to the partner through the relay. Use it
+    for one exchange only: a seated side starts a new `Handshake` for each joiner.
     """
 
     def __init__(self, code: str, number: int) -> None:
@@ -200,15 +214,17 @@ class Channel:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Channel:
-        """The channel a kept session held."""
-        return cls(
-            Seat(state["seat"]),
-            int(state["number"]),
-            _decode(state["send_key"]),
-            _decode(state["receive_key"]),
-            int(state["sent"]),
-            int(state["opened"]),
-        )
+        """The channel a kept session held; raises `ValueError` if it cannot be one."""
+        try:
+            keys = _decode(state["send_key"]), _decode(state["receive_key"])
+        except Unreadable:
+            raise ValueError("a key is damaged") from None
+        counters = int(state["sent"]), int(state["opened"])
+        if any(len(key) != _KEY for key in keys):
+            raise ValueError("a key is damaged")
+        if not all(0 <= counter < _LAST_COUNTER for counter in counters):
+            raise ValueError("a counter is damaged")
+        return cls(Seat(state["seat"]), int(state["number"]), *keys, *counters)
 
 
 # --- kept sessions ------------------------------------------------------------------------
@@ -235,6 +251,26 @@ def save_session(path: Path, session: dict[str, Any]) -> None:
     finally:
         os.close(fd)
     os.replace(draft, path)
+
+
+def lock_session(path: Path) -> int:
+    """Hold the session kept at `path` for this process, with a lock beside it; returns the
+    lock's descriptor, for `release_session`. Raises `SessionInUse` if another holds it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SessionInUse() from None
+    return fd
+
+
+def release_session(path: Path, lock: int) -> None:
+    """Remove a kept session and its lock, and let the lock go."""
+    path.unlink(missing_ok=True)
+    path.with_suffix(".lock").unlink(missing_ok=True)
+    os.close(lock)
 
 
 def load_session(path: Path) -> dict[str, Any]:

@@ -105,10 +105,11 @@ class SeatView(_Frozen):
 
 # --- The wire: what clients and the relay send each other ------------------------------
 
-#: Bumped whenever a message changes shape. The hello carries it. Version 2 added the
-#: finished game's record; version 3: the words of a code never reach the relay, and typed
-#: words travel sealed (end-to-end encryption); version 4: facilitated sessions.
-PROTOCOL_VERSION = 4
+#: Bumped whenever a message changes shape or meaning. The hello carries it. Version 2 added
+#: the finished game's record; version 3: the words of a code never reach the relay, and typed
+#: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
+#: the joiner proves the code first, once per join, and the keys are bound to the version.
+PROTOCOL_VERSION = 5
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest sealed payload, in characters. It is opaque to the relay.
@@ -117,6 +118,9 @@ MAX_PAYLOAD = 12_000
 MAX_KEY_PAYLOAD = 200
 #: The longest line a facilitator may send to every player's screen.
 MAX_ANNOUNCEMENT = 200
+#: The close code of a connection whose seat was resumed on another connection. It is final:
+#: two screens playing one seat would take turns taking it from each other.
+CLOSE_REPLACED = 4001
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -193,8 +197,10 @@ class Say(_Frozen):
 class KeyExchange(_Frozen):
     """A step of the key exchange (a SPAKE2 message, or a key confirmation) for the partner.
 
-    The relay forwards it to the other seat; it keeps the latest `pake` of each seat in
-    memory while a joiner waits, for a partner who connects later.
+    The relay forwards it to the other seat. A waiting joiner sends one `pake`, then one
+    `confirm`; anything more turns it away. The seated side answers a joiner's proof with its
+    own only once the proof matched. The relay keeps the seated side's latest `pake`, and the
+    joiner's two steps, in memory while a joiner waits, for a partner who connects later.
     """
 
     type: Literal["key"] = "key"

@@ -8,10 +8,12 @@ with the same ids, after a reconnect, and the relay counts each id once.
 
 Typed words travel sealed (`reciprocity.e2e`): the host's screen picks the code's two words,
 the relay only sees the number, and the two screens agree on keys with SPAKE2 over the code
-before the joiner is admitted. Once the keys are confirmed, the session (the relay's address,
-the resume token, the keys and counters; never words) is kept in the data folder's
-`sessions/`, readable only by its owner, so that a screen that crashed can come back to the
-game (`reciprocity join --resume`, `saved_game`); a connection that closes removes it.
+before the joiner is admitted. The joiner proves it has the code first; the seated screen
+answers with its own proof only if that matched, and uses each SPAKE2 message for one joiner.
+Once the keys are confirmed, the session (the relay's address, the resume token, the keys
+and counters; never words) is kept in the data folder's `sessions/`, readable only by its
+owner and locked by the process playing it, so that a screen that crashed can come back to
+the game (`reciprocity join --resume`, `saved_game`); a connection that closes removes it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from websockets.exceptions import (
     InvalidURI,
     WebSocketException,
 )
+from websockets.uri import parse_uri
 
 from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
@@ -60,6 +63,8 @@ from reciprocity.e2e import (
     Unreadable,
     fit,
     load_session,
+    lock_session,
+    release_session,
     save_session,
     session_path,
 )
@@ -68,6 +73,7 @@ from reciprocity.engine.rules import MAX_NAME
 from reciprocity.paths import data_dir
 from reciprocity.protocol import (
     CLIENT,
+    CLOSE_REPLACED,
     PROTOCOL_VERSION,
     SERVER,
     Ack,
@@ -108,6 +114,9 @@ UNREACHABLE = "The relay cannot be reached; trying again…"
 WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
 NOT_SEALED = "Your words cannot be sent until your partner has joined."
 DROPPED = "Some words from your partner were dropped: {reason}."
+REPLACED = "This seat is being played in another window now; this one has stopped."
+UNKEPT = "This game cannot be kept on this computer ({reason}); it goes on, but cannot come back \
+after a crash."
 
 #: Refusals that may pass if the same hello is tried again later.
 _PASSING = frozenset({"rate_limited", "server"})
@@ -186,8 +195,11 @@ class WebSocketConnection(Connection):
         self.sessions = sessions if sessions is not None else data_dir() / "sessions"
         #: The room's code: the joiner's from the start, the host's once the relay welcomed it.
         self.code: str | None = check_code(opening.code) if isinstance(opening, JoinCode) else None
-        #: The kept session's file, once the keys are confirmed.
+        #: The kept session's file, once the keys are confirmed, and its lock's descriptor.
         self.session: Path | None = None
+        self._lock: int | None = None
+        #: Set when the session could not be kept: it is not tried again.
+        self._unkept = False
         self._words = new_words()
         #: The room's number, once known.
         self.number = 0
@@ -209,6 +221,8 @@ class WebSocketConnection(Connection):
         self._partner_pake = ""
         #: Whether this connection plays its seat (a joiner waits to be admitted).
         self._seated = opening is None
+        #: Whether the latest view shows the partner in their seat: the keys are settled.
+        self._partner_seated = opening is None
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -219,11 +233,13 @@ class WebSocketConnection(Connection):
         session = load_session(path)
         try:
             channel = Channel.from_state(session["channel"])
+            parse_uri(str(session["url"]))
             connection = cls(str(session["url"]), None, **options)
             connection._token = str(session["token"])
             connection._last_seq = int(session["last_seq"])
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, InvalidURI) as error:
             raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
+        connection._lock = lock_session(path)
         connection.seats = (channel.seat,)
         connection.number = channel.number
         connection._channel = channel
@@ -384,7 +400,10 @@ class WebSocketConnection(Connection):
                         continue
                     delay = self.first_delay
                     self._emit(StatusChanged(None))
-                await self._serve()
+                if await self._serve() == CLOSE_REPLACED:
+                    self._emit(StatusChanged(REPLACED))
+                    await self._closed.wait()
+                    return
                 if not self._closed.is_set():
                     self._emit(StatusChanged(RECONNECTING))
         finally:
@@ -397,7 +416,7 @@ class WebSocketConnection(Connection):
         # Whatever the last socket may have lost goes again; command ids make that safe.
         words = [message for message in self._outbox if isinstance(message, Say)]
         self._outbox = deque([*self._pending.values(), *words])
-        if self._channel is None and self._handshake is not None:  # still waiting for a partner
+        if not self._partner_seated and self._handshake is not None:  # waiting for a partner
             self._outbox.appendleft(KeyExchange(step="pake", payload=self._handshake.message))
         self._wake.set()
 
@@ -408,8 +427,9 @@ class WebSocketConnection(Connection):
             await asyncio.wait_for(self._closed.wait(), jittered)
         return min(delay * 2, self.max_delay)
 
-    async def _serve(self) -> None:
-        """Read and write on the current socket until it drops or the connection closes."""
+    async def _serve(self) -> int | None:
+        """Read and write on the current socket until it drops or the connection closes;
+        returns the close code the relay gave, if any."""
         socket = self._socket
         assert socket is not None
         tasks = [
@@ -430,6 +450,7 @@ class WebSocketConnection(Connection):
         if not self._closed.is_set():
             self._socket = None
             await socket.close()
+        return socket.close_code
 
     async def _read(self, socket: ClientConnection) -> None:
         async for frame in socket:
@@ -443,6 +464,7 @@ class WebSocketConnection(Connection):
         match message:
             case SeatView():
                 self._last_seq = max(self._last_seq, message.seq)
+                self._partner_seated = message.partner(self.seat.other).name is not None
                 self._emit(ViewChanged(message))
             case Words(seat=seat, payload=payload):
                 self._open_words(seat, payload)
@@ -461,39 +483,67 @@ class WebSocketConnection(Connection):
                 self._emit(Announced(text))
 
     def _key_step(self, message: PartnerKey) -> None:
-        """The partner's SPAKE2 message (answer with our proof) or proof (check it)."""
-        if self._channel is not None or self._handshake is None:
-            return  # the keys are confirmed already
-        mine = message.seat.other
+        """A step of the partner's side of the key exchange, until the keys are settled."""
+        if self._handshake is None or self._partner_seated:
+            return
+        if self._seated:
+            self._check_joiner(message)
+        else:
+            self._answer_seated(message)
+
+    def _answer_seated(self, message: PartnerKey) -> None:
+        """The joiner's side: answer the seated side's first SPAKE2 message with our proof,
+        then check theirs. On a mismatch the handshake goes, and `open()` raises."""
+        assert self._handshake is not None
         if message.step == "pake":
-            self._partner_pake = message.payload
+            if self._keys is not None:
+                return  # one try per join: later messages are for the next joiner
             try:
-                self._keys = self._handshake.keys(mine, message.payload)
+                self._keys = self._handshake.keys(self.seat, message.payload)
             except CodeMismatch:
-                self._mismatch()
+                self._handshake = None
                 return
-            self.seats = (mine,)
             self._queue(KeyExchange(step="confirm", payload=self._keys.proof))
             return
-        if self._keys is None:
-            return  # a proof without a key exchange to check it against
+        if self._keys is None or self._channel is not None:
+            return
         try:
             self._channel = self._keys.confirm(message.payload)
         except CodeMismatch:
-            self._mismatch()
+            self._handshake = self._keys = None
             return
+        self._keep()
+
+    def _check_joiner(self, message: PartnerKey) -> None:
+        """The seated side: check a joiner's proof, and only if it matched, answer with ours
+        and admit the joiner. Each joiner's SPAKE2 message meets a fresh handshake of ours."""
+        assert self._handshake is not None
+        if message.step == "pake":
+            handshake = self._handshake
+            self._channel = None  # an earlier joiner who matched but never took the seat
+            self._start_handshake()  # ours for the next joiner, never used twice
+            self._partner_pake = message.payload
+            try:
+                self._keys = handshake.keys(self.seat, message.payload)
+            except CodeMismatch:
+                self._turn_away()
+            return
+        keys, self._keys = self._keys, None
+        if keys is None:
+            return  # a proof without a key exchange to check it against
+        try:
+            self._channel = keys.confirm(message.payload)
+        except CodeMismatch:
+            self._turn_away()
+            return
+        self._queue(KeyExchange(step="confirm", payload=keys.proof))
         self._queue(CodeChecked(matched=True, pake=self._partner_pake))
         self._keep()
 
-    def _mismatch(self) -> None:
-        """The codes differ. A joiner not yet admitted gives up (`open()` raises); the seated
-        partner turns the joiner away, says so, and starts afresh for the next one."""
-        if not self._seated:
-            self._handshake = self._keys = None
-            return
+    def _turn_away(self) -> None:
+        """The joiner's code differs from ours: the relay sends it away, and we say so."""
         self._queue(CodeChecked(matched=False, pake=self._partner_pake))
         self._emit(Rejected(self.seat, WRONG_GUESS))
-        self._start_handshake()
 
     def _open_words(self, seat: Seat, payload: str) -> None:
         """Show the partner's sealed words, or say calmly why they were dropped."""
@@ -508,25 +558,41 @@ class WebSocketConnection(Connection):
         self._emit(WordsArrived(seat, text))
 
     def _keep(self) -> None:
-        """Save the session (keys, counters, token; never words), readable only by us."""
-        if self._channel is None or self._token is None:
+        """Save the session (keys, counters, token; never words), readable only by us.
+
+        If it cannot be saved, the file goes (its counters would be used again after a crash),
+        the person is told once, and the game goes on unkept.
+        """
+        if self._channel is None or self._token is None or self._unkept:
             return
-        self.session = self.session or session_path(self.sessions, self._token)
-        save_session(
-            self.session,
-            {
-                "url": self.url,
-                "token": self._token,
-                "last_seq": self._last_seq,
-                "channel": self._channel.state(),
-            },
-        )
+        try:
+            if self.session is None:
+                path = session_path(self.sessions, self._token)
+                self._lock = lock_session(path)
+                self.session = path
+            save_session(
+                self.session,
+                {
+                    "url": self.url,
+                    "token": self._token,
+                    "last_seq": self._last_seq,
+                    "channel": self._channel.state(),
+                },
+            )
+        except (OSError, ReciprocityError) as error:
+            self._unkept = True
+            reason = (
+                error.strerror.lower() if isinstance(error, OSError) and error.strerror else error
+            )
+            with contextlib.suppress(OSError):
+                self._forget()
+            self._emit(Rejected(self.seat, UNKEPT.format(reason=reason)))
 
     def _forget(self) -> None:
-        """Remove the kept session, if any."""
-        if self.session is not None:
-            self.session.unlink(missing_ok=True)
-            self.session = None
+        """Remove the kept session, if any, and let its lock go."""
+        session, lock, self.session, self._lock = self.session, self._lock, None, None
+        if session is not None and lock is not None:
+            release_session(session, lock)
 
     def _queue(self, message: ClientMessage) -> None:
         self._outbox.append(message)

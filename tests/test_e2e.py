@@ -23,6 +23,7 @@ import pytest
 from conftest import make_deck
 from reciprocity_server.relay import Output, Relay, Send
 from reciprocity_server.serve import RelayServer, start_relay
+from relay_client import Client
 from test_remote import (
     ROOT,
     Player,
@@ -37,6 +38,7 @@ from test_remote import (
 )
 from textual.widgets import Static
 
+from reciprocity import ReciprocityError
 from reciprocity.connection import Rejected
 from reciprocity.deck import Deck
 from reciprocity.e2e import (
@@ -46,6 +48,7 @@ from reciprocity.e2e import (
     CodeMismatch,
     Handshake,
     Replayed,
+    SessionInUse,
     Unreadable,
     fit,
     load_session,
@@ -69,11 +72,15 @@ from reciprocity.protocol import (
     CLIENT,
     MAX_FRAME,
     SERVER,
+    CodeChecked,
     CreateRoom,
+    PartnerKey,
     Say,
+    SeatView,
     Words,
 )
 from reciprocity.remote import (
+    REPLACED,
     WRONG_GUESS,
     JoinCode,
     RelayRefused,
@@ -122,14 +129,6 @@ def test_a_different_code_or_a_bad_message_is_a_mismatch_that_says_nothing_else(
         Handshake("7-amber-harbor", 8).keys(Seat.B, mine.message).confirm(
             mine.keys(Seat.A, Handshake("7-amber-harbor", 7).message).proof
         )
-
-
-def test_one_kept_exchange_meets_a_second_joiner() -> None:
-    host = Handshake("7-amber-harbor", 7)
-    for _ in range(2):  # a joiner who dropped comes back with a new message
-        joiner = Handshake("7-amber-harbor", 7)
-        keys = host.keys(Seat.A, joiner.message)
-        keys.confirm(joiner.keys(Seat.B, host.message).proof)
 
 
 def test_altered_replayed_or_misdirected_words_are_refused() -> None:
@@ -342,6 +341,151 @@ async def test_join_with_the_wrong_words_says_so_in_one_line(
     await sam.stop()
 
 
+@pytest.mark.timeout(30)
+async def test_a_guesser_learns_nothing_from_the_seated_screen_and_gets_one_try(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    code = sam.connection.code
+    assert code is not None
+    number = int(code.split("-")[0])
+    guesser = await Client.open(relay.url)
+    await guesser.hello(join={"number": number, "name": "Kim"})
+    first = await guesser.expect(PartnerKey)
+    guess = Handshake(f"{number}-amber-harbor", number)
+    keys = guess.keys(Seat.B, first.payload)
+    await guesser.send({"type": "key", "step": "pake", "payload": guess.message})
+    await guesser.send({"type": "key", "step": "confirm", "payload": keys.proof})
+    # Sam's screen answers with a fresh message for the next joiner, never with its proof,
+    # and turns the wrong guess away.
+    fresh = await guesser.expect(PartnerKey)
+    assert fresh.step == "pake" and fresh.payload != first.payload
+    assert (await guesser.error("code_mismatch")).message.startswith("The code didn't match")
+    await eventually(lambda: WRONG_GUESS in shown(sam), what="Sam's notice")
+    # A second guess on the same join is not forwarded: the guesser must join again.
+    await guesser.send({"type": "key", "step": "pake", "payload": guess.message})
+    assert (await guesser.error("hello_first")).message == "Please send a hello first."
+    await guesser.close()
+
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join after the guess")
+    ben.connection.say(Seat.B, "hello Sam")
+    await eventually(lambda: "b: hello Sam" in sam.words(), what="sealed words")
+    await sam.stop()
+    await ben.stop()
+
+
+@pytest.mark.timeout(30)
+async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
+    relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdicts: list[bool] = []
+    checked = Relay._checked
+
+    def late(self: Relay, conn: int, state: object, message: CodeChecked) -> list[Output]:
+        verdicts.append(message.matched)
+        if len(verdicts) == 1:
+            return []  # as if the joiner had left before Sam's verdict reached the relay
+        return checked(self, conn, state, message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Relay, "_checked", late)
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    code = sam.connection.code
+    assert code is not None
+    number = int(code.split("-")[0])
+    gone = await Client.open(relay.url)
+    await gone.hello(join={"number": number, "name": "Kim"})
+    handshake = Handshake(code, number)
+    keys = handshake.keys(Seat.B, (await gone.expect(PartnerKey)).payload)
+    await gone.send({"type": "key", "step": "pake", "payload": handshake.message})
+    await gone.send({"type": "key", "step": "confirm", "payload": keys.proof})
+    answers = [await gone.expect(PartnerKey), await gone.expect(PartnerKey)]
+    proof = next(answer for answer in answers if answer.step == "confirm")
+    keys.confirm(proof.payload)  # the right code: Sam's proof checks out for the joiner
+    await eventually(lambda: verdicts == [True], what="Sam's verdict")
+    await gone.close()
+
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to take the seat")
+    sam.connection.say(Seat.A, "hi Ben")
+    await eventually(lambda: "a: hi Ben" in ben.words(), what="words sealed for Ben")
+    await sam.stop()
+    await ben.stop()
+
+
+@pytest.mark.timeout(30)
+async def test_a_seat_taken_up_in_another_window_stops_here_for_good(
+    relay: RelayServer, deck: Deck
+) -> None:
+    sam, ben = await pair(relay.url, deck)
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
+    assert ben.connection.session is not None
+    token = json.loads(ben.connection.session.read_text())["token"]
+    other = await Client.open(relay.url)
+    await other.hello(resume={"token": token, "last_seq": 0})
+    await eventually(lambda: ben.status == REPLACED, what="Ben's screen to stop")
+    await asyncio.sleep(0.5)  # ten times Ben's first back-off: he would have come back by now
+    await other.command({"type": "set_limit", "limit": 2})  # still the seat's one connection
+    assert (await other.expect(SeatView)).me.limit == 2
+    await other.close()
+    await sam.stop()
+    await ben.stop()
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"send_key": "c2hvcnQ"}, "a key is damaged"),
+        ({"opened": -1}, "a counter is damaged"),
+        ({"sent": 2**64}, "a counter is damaged"),
+        ({"send_key": "not base64!"}, "a key is damaged"),
+        ({"seat": "c"}, "'c' is not a valid Seat"),
+    ],
+)
+def test_a_damaged_kept_session_is_one_clear_line(
+    tmp_path: Path, change: dict[str, object], why: str
+) -> None:
+    a, _ = channels()
+    state = {**a.state(), **change}
+    path = tmp_path / "kept.json"
+    save_session(path, {"url": "ws://127.0.0.1:1", "token": "t", "last_seq": 1, "channel": state})
+    with pytest.raises(ReciprocityError) as raised:
+        WebSocketConnection.saved(path)
+    assert str(raised.value) == f"cannot read the saved game {path}: {why}"
+
+
+def test_a_kept_session_with_a_broken_address_is_one_clear_line(tmp_path: Path) -> None:
+    a, _ = channels()
+    path = tmp_path / "kept.json"
+    save_session(path, {"url": "nope", "token": "t", "last_seq": 1, "channel": a.state()})
+    with pytest.raises(ReciprocityError) as raised:
+        WebSocketConnection.saved(path)
+    assert str(raised.value).startswith(f"cannot read the saved game {path}: nope isn't a valid")
+
+
+@pytest.mark.timeout(30)
+async def test_a_game_that_cannot_be_kept_goes_on_and_says_so_once(
+    relay: RelayServer, deck: Deck, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    sam = await Player(
+        WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"), sessions=blocked)
+    ).start()
+    assert sam.connection.code is not None
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
+    sam.connection.say(Seat.A, "one")
+    sam.connection.say(Seat.A, "two")
+    await eventually(lambda: "a: two" in ben.words(), what="Sam's words")
+    [notice] = shown(sam)
+    assert notice.startswith("This game cannot be kept on this computer (")
+    assert "it goes on, but cannot come back after a crash" in notice
+    assert sam.connection.session is None and blocked.read_text() == ""
+    await sam.stop()
+    await ben.stop()
+
+
 @pytest.fixture
 def meddling(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """A relay that alters or repeats the words it forwards, as the test says in `how`."""
@@ -427,6 +571,10 @@ async def test_a_kept_session_resumes_and_decrypts_after_a_relay_sigkill(
         ben.task.cancel()  # Ben's screen dies too, without closing: its session stays
         await asyncio.gather(ben.task, return_exceptions=True)
         assert kept.exists()
+        with pytest.raises(SessionInUse):  # while his process lives, nobody else plays it
+            WebSocketConnection.saved(kept)
+        assert ben.connection._lock is not None
+        os.close(ben.connection._lock)  # as the end of his process would
 
     with relay_process(port, db, log):
         await healthy(port)
@@ -465,6 +613,10 @@ async def test_join_resume_brings_a_crashed_screen_back_to_its_seat(
     assert ben.task is not None
     ben.task.cancel()  # Ben's screen dies without closing
     await asyncio.gather(ben.task, return_exceptions=True)
+    with pytest.raises(SessionInUse, match="open in another window here"):
+        saved_game()  # a second window cannot play the seat while the first holds it
+    assert ben.connection._lock is not None
+    os.close(ben.connection._lock)  # as the end of his process would
 
     app = ReciprocityApp(network=saved_game())
     async with app.run_test(size=(80, 24)) as pilot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -184,7 +185,8 @@ def test_table_fits_80_columns_with_long_names(
     assert len(table) == 3
     assert all(len(line) <= 80 for line in table), table
     # Both names are shortened, so each still shows.
-    assert any("Al… & Be" in line for line in table), table
+    # (How much of each shows depends on how wide today's date is.)
+    assert any(re.search(r"\bAl[a-z]*… & Be[a-z]*…", line) for line in table), table
     assert any("Sam & Ben" in line for line in table)
 
 

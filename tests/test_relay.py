@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import make_deck
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import JOIN_FAILURES, Close, Output, Relay, Send
+from reciprocity_server.relay import JOIN_FAILURES, JOIN_SECONDS, Close, Output, Relay, Send
 from reciprocity_server.schema import schema_text
-from reciprocity_server.serve import RelayError, RelayServer, start_relay
+from reciprocity_server.serve import ListenError, RelayServer, start_relay
 from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -427,7 +427,7 @@ async def test_closing_the_relay_closes_clients_with_1001(relay: RelayServer) ->
 
 
 async def test_a_port_in_use_is_one_clear_error(relay: RelayServer, tmp_path: Path) -> None:
-    with pytest.raises(RelayError, match=f"port {relay.port} .* already in use"):
+    with pytest.raises(ListenError, match=f"port {relay.port} .* already in use"):
         await start_relay(port=relay.port, db=tmp_path / "other.sqlite3")
 
 
@@ -662,3 +662,87 @@ async def test_one_failed_sweep_does_not_end_the_sweeping(
         assert "disk trouble" not in caplog.text
     finally:
         await server.close()
+
+
+class KeyRoom:
+    """A relay core with Sam seated in a room, for the key exchange's rules; `say` sends one
+    message from a connection, and `join` brings a new joiner (connections from 2 on)."""
+
+    def __init__(self, db: Path) -> None:
+        self.now = 1000.0
+        self.relay = Relay(RelayStore(db), {"test-deck": make_deck()}, clock=lambda: self.now)
+        welcome = _create(self.relay, 1, "test-deck").message
+        assert isinstance(welcome, Welcome)
+        self.number, self.token = welcome.number, welcome.token
+
+    def say(self, conn: int, message: dict[str, object]) -> list[Output]:
+        return self.relay.receive(conn, json.dumps(message))
+
+    def key(self, conn: int, step: str, payload: str) -> list[Output]:
+        return self.say(conn, {"type": "key", "step": step, "payload": payload})
+
+    def join(self, conn: int, address: str = "192.0.2.9") -> list[Output]:
+        self.relay.connect(conn, address)
+        join = {"number": self.number, "name": "Ben"}
+        return self.say(conn, {"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+
+
+def _errors(outputs: list[Output]) -> list[str]:
+    return [
+        o.message.message for o in outputs if isinstance(o, Send) and isinstance(o.message, Error)
+    ]
+
+
+def test_a_joiner_gets_one_try_and_uses_up_the_seated_message(db: Path) -> None:
+    room = KeyRoom(db)
+    assert room.key(1, "pake", "sam-1") == []  # nobody waits yet: kept for the joiner
+    welcomed = room.join(2)
+    assert Send(2, PartnerKey(seat=Seat.A, step="pake", payload="sam-1")) in welcomed
+    assert room.key(2, "pake", "ben-1") == [
+        Send(1, PartnerKey(seat=Seat.B, step="pake", payload="ben-1"))
+    ]
+    # A second message from the same joiner would be a second guess: it is turned away.
+    assert _errors(room.key(2, "pake", "ben-2")) == [
+        "One try at the code per join. Please join again."
+    ]
+    assert room.relay._failures["192.0.2.9"]
+    # The next joiner does not get Sam's used message; it gets his fresh one when it comes.
+    assert not [
+        o for o in room.join(3) if isinstance(o, Send) and isinstance(o.message, PartnerKey)
+    ]
+    assert room.key(1, "pake", "sam-2") == [
+        Send(3, PartnerKey(seat=Seat.A, step="pake", payload="sam-2"))
+    ]
+    # A proof before a message breaks the order, and is turned away too.
+    assert _errors(room.key(3, "confirm", "proof")) == [
+        "One try at the code per join. Please join again."
+    ]
+    assert len(room.relay._failures["192.0.2.9"]) == 2
+
+
+def test_a_seated_screen_back_gets_the_waiting_joiners_message_and_proof(db: Path) -> None:
+    room = KeyRoom(db)
+    room.relay.disconnect(1)
+    room.join(2)
+    assert room.key(2, "pake", "ben-1") == [] and room.key(2, "confirm", "ben-proof") == []
+    room.relay.connect(5, "192.0.2.1")
+    resume = {"token": room.token, "last_seq": 1}
+    back = room.say(5, {"type": "hello", "version": PROTOCOL_VERSION, "resume": resume})
+    keys = [o.message for o in back if isinstance(o, Send) and isinstance(o.message, PartnerKey)]
+    assert [(k.step, k.payload) for k in keys] == [("pake", "ben-1"), ("confirm", "ben-proof")]
+
+
+def test_a_joiner_who_never_finishes_loses_the_seat_to_the_next_after_a_while(
+    db: Path,
+) -> None:
+    room = KeyRoom(db)
+    room.join(2, "198.51.100.7")  # joins, then says nothing
+    busy = room.join(3)
+    assert _errors(busy) == ["Someone is joining this game just now. Please try again in a minute."]
+    room.now += JOIN_SECONDS
+    taken = room.join(4)
+    assert _errors(taken) == ["The code was not checked in time. Please join again."]
+    assert next(o.conn for o in taken if isinstance(o, Send)) == 2
+    assert any(isinstance(o, Send) and isinstance(o.message, Welcome) for o in taken)
+    assert room.relay.rooms[room.number].joiner.conn == 4  # type: ignore[union-attr]
+    assert len(room.relay._failures["198.51.100.7"]) == 1

@@ -14,7 +14,10 @@ A room's code is `<number>-<word>-<word>`, and the relay only ever sees the numb
 screen picks the words. A joiner is held apart until the seated partner's screen has run the
 key exchange with it and says whether their codes matched (`code_checked`). Only then does
 the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
-join against its address.
+join against its address. A joiner gets one try: it sends one SPAKE2 message and one proof,
+and the seated side's message it answered is used up. A second message, a proof before the
+message, or a joiner who holds the seat for `JOIN_SECONDS` while someone else wants it, is
+turned away and counted the same way.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from reciprocity.library import available_decks, shipped_decks_dir
 from reciprocity.paths import user_decks_dir
 from reciprocity.protocol import (
     CLIENT,
+    CLOSE_REPLACED,
     PROTOCOL_VERSION,
     Ack,
     Announce,
@@ -96,13 +100,14 @@ JOIN_FAILURES = 10
 CONNECTION_ERRORS = 10
 #: The window of both limits, in seconds.
 WINDOW = 60.0
+#: How long a waiting joiner may hold a room's free seat while someone else wants it.
+JOIN_SECONDS = 30.0
 #: Room numbers run from 1 to this.
 MAX_NUMBER = 9999
 #: How many command ids per seat are remembered, to answer a retry with the same ack.
 RECENT_IDS = 256
-#: Close codes: a policy violation, a seat taken over by a newer connection, an expired room.
+#: Close codes: a policy violation, an expired room (and `CLOSE_REPLACED`, in the protocol).
 CLOSE_POLICY = 1008
-CLOSE_REPLACED = 4001
 CLOSE_EXPIRED = 1001
 
 
@@ -126,22 +131,29 @@ class Close:
 Output = Send | Close
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False, slots=True)
 class Joiner:
-    """A joiner held apart until the seated partner's screen has checked the code."""
+    """A joiner held apart until the seated partner's screen has checked the code.
+
+    `pake` and `proof` are its one SPAKE2 message and its one key confirmation (no secret),
+    kept for a seated partner who connects later.
+    """
 
     conn: int
     seat: Seat
     name: str
     token: str
+    since: float
+    pake: str | None = None
+    proof: str | None = None
 
 
 @dataclass(eq=False, slots=True)
 class LiveRoom:
     """A room the relay holds: its game, its seats' token hashes and who is connected.
 
-    `pakes` keeps each side's latest SPAKE2 message (no secret) in memory, for a partner who
-    connects later; it is forgotten once the joiner is admitted.
+    `pake` is the seated side's latest SPAKE2 message (no secret), kept in memory for the next
+    joiner; the first joiner to answer it uses it up.
     """
 
     number: int
@@ -150,7 +162,7 @@ class LiveRoom:
     tokens: dict[Seat, str] = field(default_factory=dict)
     conns: dict[Seat, int] = field(default_factory=dict)
     joiner: Joiner | None = None
-    pakes: dict[Seat, str] = field(default_factory=dict)
+    pake: str | None = None
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
@@ -196,6 +208,8 @@ NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it wi
 ROOM_FULL = _error("room_full", "This game already has two players.")
 BUSY = _error("room_full", "Someone is joining this game just now. Please try again in a minute.")
 CODE_MISMATCH = _error("code_mismatch", "The code didn't match. Please check it with your partner.")
+ONE_TRY = _error("code_mismatch", "One try at the code per join. Please join again.")
+TOO_SLOW = _error("code_mismatch", "The code was not checked in time. Please join again.")
 NOT_ADMITTED = _error("hello_first", "Your partner's screen has not checked the code yet.")
 BAD_TOKEN = _error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
@@ -312,16 +326,18 @@ class Relay:
 
     def disconnect(self, conn: int) -> list[Output]:
         """A connection closed: its partner sees it as not connected."""
-        state = self._conns.pop(conn, None)
+        state = self._conns.get(conn)
         if state is None:
             return []
         log.info("connection %d: closed", conn)
         self._dashboards.discard(conn)
         live = state.room
         if live is not None and live.joiner is not None and live.joiner.conn == conn:
-            self._turn_away(live, state)
+            self._turn_away(live, live.joiner, None)
+            del self._conns[conn]
             log.info("room %d: the joiner left before the code was checked", live.number)
             return []
+        del self._conns[conn]
         if live is None or live.conns.get(state.seat) != conn:
             return []
         del live.conns[state.seat]
@@ -434,28 +450,47 @@ class Relay:
         seat = Seat.B
         if seat in live.tokens:
             return self._failed(conn, state, ROOM_FULL)
+        outputs: list[Output] = []
         if live.joiner is not None:
-            return self._failed(conn, state, BUSY)
+            if self.clock() - live.joiner.since < JOIN_SECONDS:
+                return self._failed(conn, state, BUSY)
+            outputs += self._turn_away(live, live.joiner, TOO_SLOW)
+            log.info("room %d: a joiner took too long to check the code", live.number)
         try:
             decide(live.room.state, seat, Join(name=join.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         token = secrets.token_urlsafe(24)
-        live.joiner = Joiner(conn, seat, join.name, token)
+        live.joiner = Joiner(conn, seat, join.name, token, since=self.clock())
         state.room, state.seat = live, seat
         live.last_active = self.clock()
         log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
-        outputs: list[Output] = [Send(conn, Welcome(number=live.number, seat=seat, token=token))]
-        return outputs + self._pake_for(live, seat.other, conn)
+        outputs.append(Send(conn, Welcome(number=live.number, seat=seat, token=token)))
+        if live.pake is not None:
+            outputs.append(Send(conn, PartnerKey(seat=seat.other, step="pake", payload=live.pake)))
+        return outputs
 
     def _key(self, conn: int, state: _Conn, message: KeyExchange) -> list[Output]:
-        """Forward a step of the key exchange to the other side; keep a `pake` for later."""
+        """Forward a step of the key exchange to the other side, and keep what a partner who
+        connects later needs. A waiting joiner gets one message and one proof, in that order."""
         live, seat = state.room, state.seat
         if live is None:
             return self._refuse(conn, HELLO_FIRST)
         live.last_active = self.clock()
-        if message.step == "pake":
-            live.pakes[seat] = message.payload
+        joiner = live.joiner
+        if joiner is not None and joiner.conn == conn:
+            if message.step == "pake" and joiner.pake is None:
+                joiner.pake = message.payload
+                live.pake = None  # answered: the next joiner waits for a fresh one
+            elif message.step == "confirm" and joiner.pake is not None and joiner.proof is None:
+                joiner.proof = message.payload
+            else:
+                log.info(
+                    "room %d: a joiner tried the code twice (connection %d)", live.number, conn
+                )
+                return self._turn_away(live, joiner, ONE_TRY)
+        elif message.step == "pake":
+            live.pake = message.payload
         other = self._party(live, seat.other)
         if other is None:
             return []
@@ -467,15 +502,14 @@ class Relay:
         joiner = live.joiner if live is not None else None
         if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
             return []  # only the seated partner's screen decides, and only while one waits
-        if message.pake != live.pakes.get(joiner.seat):
+        if message.pake != joiner.pake:
             return []  # about an exchange with an earlier joiner
         joining = self._conns[joiner.conn]
         if not message.matched:
-            self._turn_away(live, joining)
             log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
-            return [Send(joiner.conn, CODE_MISMATCH)]
+            return self._turn_away(live, joiner, CODE_MISMATCH)
         live.joiner = None
-        live.pakes.clear()
+        live.pake = None
         try:
             live.room.submit(joiner.seat, Join(name=joiner.name))
         except IllegalMove as error:
@@ -488,12 +522,14 @@ class Relay:
         log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
         return self._seat(joiner.conn, joining, live, joiner.seat, joiner.token, [])
 
-    def _turn_away(self, live: LiveRoom, joining: _Conn) -> None:
-        """A joiner leaves unadmitted: its one try at the code counts as a failed join."""
+    def _turn_away(self, live: LiveRoom, joiner: Joiner, why: Error | None) -> list[Output]:
+        """A joiner leaves unadmitted: its one try at the code counts as a failed join. `why`
+        tells it so (`None` for a joiner whose connection has closed)."""
         live.joiner = None
-        live.pakes.pop(joining.seat, None)
+        joining = self._conns[joiner.conn]
         joining.room = None
         self._failures.setdefault(joining.address, deque()).append(self.clock())
+        return [Send(joiner.conn, why)] if why is not None else []
 
     def _seat(
         self,
@@ -541,8 +577,13 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        if live.joiner is not None:  # a joiner waits for this screen to check the code
-            outputs += self._pake_for(live, live.joiner.seat, conn)
+        joiner = live.joiner
+        if joiner is not None:  # a joiner waits for this screen to check the code
+            outputs += [
+                Send(conn, PartnerKey(seat=joiner.seat, step=step, payload=payload))
+                for step, payload in (("pake", joiner.pake), ("confirm", joiner.proof))
+                if payload is not None
+            ]
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -674,13 +715,6 @@ class Relay:
         if live.joiner is not None and live.joiner.seat == seat:
             return live.joiner.conn
         return live.conns.get(seat)
-
-    def _pake_for(self, live: LiveRoom, seat: Seat, conn: int) -> list[Output]:
-        """A seat's kept SPAKE2 message, for a connection that has not had it yet."""
-        pake = live.pakes.get(seat)
-        if pake is None:
-            return []
-        return [Send(conn, PartnerKey(seat=seat, step="pake", payload=pake))]
 
     def _views(self, live: LiveRoom) -> list[Output]:
         """Each connected seat's own view, showing who is connected; and the room's row for

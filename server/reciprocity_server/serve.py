@@ -52,7 +52,7 @@ SEND_QUEUE = 64
 SWEEP_SECONDS = 60.0
 
 
-class RelayError(ReciprocityError):
+class ListenError(ReciprocityError):
     """The relay cannot start, as when its port is already in use."""
 
 
@@ -217,7 +217,7 @@ async def start_relay(
     data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume, unless
     `restore` is False: then rooms left in it are forgotten (their games stay in the records).
     `decks` are offered by id besides the shipped decks and the data folder's. Raises
-    `RelayError` (port in use) or `StoreError` (database) with one clear line.
+    `ListenError` (port in use) or `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
     server = RelayServer(_open(path, decks, idle_hours, restore))
@@ -226,11 +226,11 @@ async def start_relay(
     except OSError as error:
         await server.close()
         if error.errno == errno.EADDRINUSE:
-            raise RelayError(
+            raise ListenError(
                 f"port {port} on {host} is already in use; choose another with --port"
             ) from None
         reason = error.strerror or str(error)
-        raise RelayError(f"cannot listen on {host} port {port}: {reason}") from None
+        raise ListenError(f"cannot listen on {host} port {port}: {reason}") from None
     log.info("relay listening on %s:%d (records in %s)", host, server.port, path)
     return server
 
