@@ -69,7 +69,8 @@ async def seated(url: str) -> tuple[ClientConnection, ClientConnection]:
     await _hello(joiner, join={"number": welcome["number"], "name": "Ben"})
     await joiner.send(json.dumps({"type": "key", "step": "pake", "payload": "none"}))
     await _until(host, "partner_key")
-    await host.send(json.dumps({"type": "code_checked", "matched": True, "pake": "none"}))
+    admit = {"type": "code_checked", "matched": True, "pake": "none", "proof": "stand-in"}
+    await host.send(json.dumps(admit))
     await _until(joiner, "view")
     return host, joiner
 

@@ -106,7 +106,7 @@ async def play_pair(url: str, number: int, n: int, think: float, until: float) -
     pake = f"stand-in-{n}"
     await second.send({"type": "key", "step": "pake", "payload": pake})
     assert await first.partner_pake == pake
-    await first.send({"type": "code_checked", "matched": True, "pake": pake})
+    await first.send({"type": "code_checked", "matched": True, "pake": pake, "proof": "stand-in"})
     seats = {"a": first, "b": second}
     for player in (first, second):
         await player.act({"type": "set_limit", "limit": 3})

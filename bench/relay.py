@@ -148,7 +148,9 @@ class Table:
         pake = f"pake-{welcome['number']}"
         await b.send(json.dumps({"type": "key", "step": "pake", "payload": pake}))
         await a.recv()  # the partner's key
-        await a.send(json.dumps({"type": "code_checked", "matched": True, "pake": pake}))
+        admit = {"type": "code_checked", "matched": True, "pake": pake, "proof": "stand-in"}
+        await a.send(json.dumps(admit))
+        await b.recv()  # the seated screen's proof
         self.view = json.loads(await b.recv())
         await a.recv()  # the view showing Ben
         self.ws = {"a": a, "b": b}

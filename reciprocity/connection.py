@@ -69,7 +69,16 @@ class Announced:
     text: str
 
 
-Update = ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived | Announced
+@dataclass(frozen=True, slots=True)
+class CodeChanged:
+    """The game's code has new words (too many wrong ones were tried): the partner needs it."""
+
+    code: str
+
+
+Update = (
+    ViewChanged | Rejected | WordsArrived | StatusChanged | RecordArrived | Announced | CodeChanged
+)
 Deliver = Callable[[Update], None]
 
 

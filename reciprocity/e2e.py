@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,11 @@ class Channel:
         self.opened = number
         return plain.decode(errors="replace")
 
+    def skip_ahead(self) -> None:
+        """Move the send counter a long random way on, as after reading a kept session: a copy
+        of the same file resumed elsewhere then never seals with a counter this one uses."""
+        self.sent = min(self.sent + secrets.randbits(40) + 2**40, _LAST_COUNTER - 2**41)
+
     def _about(self, sender: Seat) -> bytes:
         return LABEL + f" room {self.number} words from {sender.value}".encode()
 
@@ -238,19 +244,23 @@ def session_path(folder: Path, token: str) -> Path:
 def save_session(path: Path, session: dict[str, Any]) -> None:
     """Write a session so that only its owner can read it (0600, in a 0700 folder).
 
-    The file is replaced whole, and synced before, so a crash leaves the old or the new one.
+    The file is replaced whole, and synced before, so a crash leaves the old or the new one;
+    a draft that could not be written whole is removed.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.chmod(0o700)
     draft = path.with_suffix(".tmp")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, json.dumps(session).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(draft, path)
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            os.fchmod(fd, 0o600)
+            file.write(json.dumps(session).encode())
+            file.flush()
+            os.fsync(fd)
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
 
 
 def lock_session(path: Path) -> int:
@@ -266,11 +276,14 @@ def lock_session(path: Path) -> int:
     return fd
 
 
-def release_session(path: Path, lock: int) -> None:
-    """Remove a kept session and its lock, and let the lock go."""
-    path.unlink(missing_ok=True)
-    path.with_suffix(".lock").unlink(missing_ok=True)
-    os.close(lock)
+def release_session(path: Path, lock: int, *, keep: bool = False) -> None:
+    """Let the lock go, and remove the kept session and its lock file unless `keep`."""
+    try:
+        if not keep:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".lock").unlink(missing_ok=True)
+    finally:
+        os.close(lock)
 
 
 def load_session(path: Path) -> dict[str, Any]:

@@ -198,9 +198,10 @@ class KeyExchange(_Frozen):
     """A step of the key exchange (a SPAKE2 message, or a key confirmation) for the partner.
 
     The relay forwards it to the other seat. A waiting joiner sends one `pake`, then one
-    `confirm`; anything more turns it away. The seated side answers a joiner's proof with its
-    own only once the proof matched. The relay keeps the seated side's latest `pake`, and the
-    joiner's two steps, in memory while a joiner waits, for a partner who connects later.
+    `confirm`; anything more turns it away. The seated side sends only `pake`s: its proof
+    goes in `code_checked`, once the joiner's proof matched. The relay keeps the seated
+    side's latest `pake`, and the joiner's two steps, in memory while a joiner waits, for a
+    partner who connects later.
     """
 
     type: Literal["key"] = "key"
@@ -213,13 +214,22 @@ class CodeChecked(_Frozen):
 
     `pake` is the joiner's SPAKE2 message the check was about, so a verdict meant for a
     joiner who has since left never applies to the next. `matched` admits the waiting joiner
-    to the seat; otherwise the relay sends it away and counts a failed join against its
-    address. From anyone else, or about another exchange, it changes nothing.
+    to the seat, and `proof` (the seated screen's own key confirmation, required then) goes
+    to that joiner alone as its admission's first message; otherwise the relay sends the
+    joiner away and counts a failed join against its address. From anyone else, or about
+    another exchange, it changes nothing.
     """
 
     type: Literal["code_checked"] = "code_checked"
     matched: bool
     pake: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
+    proof: str | None = Field(default=None, min_length=1, max_length=MAX_KEY_PAYLOAD)
+
+    @model_validator(mode="after")
+    def _proof_when_matched(self) -> CodeChecked:
+        if self.matched and self.proof is None:
+            raise ValueError("a matched code needs the seated screen's proof")
+        return self
 
 
 class Steer(_Frozen):
@@ -318,6 +328,7 @@ ErrorCode = Literal[
     "illegal",
     "server",
     "not_facilitator",
+    "join_again",
 ]
 
 

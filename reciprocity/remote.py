@@ -44,6 +44,7 @@ from websockets.uri import parse_uri
 from reciprocity import DEFAULT_DECK, ReciprocityError
 from reciprocity.connection import (
     Announced,
+    CodeChanged,
     Connection,
     Deliver,
     RecordArrived,
@@ -117,6 +118,12 @@ DROPPED = "Some words from your partner were dropped: {reason}."
 REPLACED = "This seat is being played in another window now; this one has stopped."
 UNKEPT = "This game cannot be kept on this computer ({reason}); it goes on, but cannot come back \
 after a crash."
+
+#: Wrong codes the seated screen takes before it makes a new one: a code is worth a few
+#: guesses only, however many addresses they come from.
+MAX_WRONG_GUESSES = 5
+NEW_CODE = "Too many wrong codes were tried, so your game has a new code: {code}. Give your \
+partner the new one."
 
 #: Refusals that may pass if the same hello is tried again later.
 _PASSING = frozenset({"rate_limited", "server"})
@@ -221,8 +228,10 @@ class WebSocketConnection(Connection):
         self._partner_pake = ""
         #: Whether this connection plays its seat (a joiner waits to be admitted).
         self._seated = opening is None
-        #: Whether the latest view shows the partner in their seat: the keys are settled.
+        #: Whether a view has shown the partner in their seat: the keys are settled.
         self._partner_seated = opening is None
+        #: Wrong codes tried against this code so far.
+        self._wrong = 0
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -230,16 +239,24 @@ class WebSocketConnection(Connection):
 
         Raises `ReciprocityError` if the file cannot be read.
         """
-        session = load_session(path)
+        lock = lock_session(path)  # before reading: the file is ours, as it stands now
         try:
+            session = load_session(path)
             channel = Channel.from_state(session["channel"])
             parse_uri(str(session["url"]))
-            connection = cls(str(session["url"]), None, **options)
-            connection._token = str(session["token"])
-            connection._last_seq = int(session["last_seq"])
+            resume = Resume(token=session["token"], last_seq=session["last_seq"])
         except (KeyError, TypeError, ValueError, InvalidURI) as error:
-            raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
-        connection._lock = lock_session(path)
+            release_session(path, lock, keep=True)
+            raise ReciprocityError(
+                f"cannot read the saved game {path}: {_first_line(error)}"
+            ) from None
+        except ReciprocityError:
+            release_session(path, lock, keep=True)
+            raise
+        channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
+        connection = cls(str(session["url"]), None, **options)
+        connection._token, connection._last_seq = resume.token, resume.last_seq
+        connection._lock = lock
         connection.seats = (channel.seat,)
         connection.number = channel.number
         connection._channel = channel
@@ -303,11 +320,11 @@ class WebSocketConnection(Connection):
                 continue
             match message:
                 case SeatView():
+                    if self.seat is Seat.B and self._channel is None:  # admitted unproven
+                        raise RelayRefused(CODE_MISMATCH, "code_mismatch")
                     self._seated = True
                     self._receive(message)
                     return
-                case Error(code="code_mismatch"):
-                    raise RelayRefused(CODE_MISMATCH, message.code)
                 case Error():
                     raise RelayRefused(self._refusal(message), message.code)
                 case PartnerKey():
@@ -357,6 +374,9 @@ class WebSocketConnection(Connection):
                 return f"the game {code} already has two partners"
             case "code_mismatch":
                 return CODE_MISMATCH
+            case "join_again":
+                text = error.message.rstrip(".")
+                return f"{text[:1].lower()}{text[1:]}"
             case "unknown_deck" if isinstance(opening, CreateRoom):
                 return f"the relay at {self.url} does not know the deck '{opening.deck}'"
             case "version":
@@ -413,11 +433,14 @@ class WebSocketConnection(Connection):
         assert self._token is not None
         resume = Resume(token=self._token, last_seq=self._last_seq)
         await self._greet(Hello(version=PROTOCOL_VERSION, resume=resume))
-        # Whatever the last socket may have lost goes again; command ids make that safe.
-        words = [message for message in self._outbox if isinstance(message, Say)]
-        self._outbox = deque([*self._pending.values(), *words])
+        # Whatever the last socket may have lost goes again: command ids make that safe, and
+        # the relay takes a key step or a verdict only for the exchange it names.
+        keys = [m for m in self._outbox if isinstance(m, KeyExchange | CodeChecked)]
+        words = [m for m in self._outbox if isinstance(m, Say)]
         if not self._partner_seated and self._handshake is not None:  # waiting for a partner
-            self._outbox.appendleft(KeyExchange(step="pake", payload=self._handshake.message))
+            pake = KeyExchange(step="pake", payload=self._handshake.message)
+            keys = [pake, *(m for m in keys if m != pake)]
+        self._outbox = deque([*keys, *self._pending.values(), *words])
         self._wake.set()
 
     async def _back_off(self, delay: float) -> float:
@@ -464,7 +487,9 @@ class WebSocketConnection(Connection):
         match message:
             case SeatView():
                 self._last_seq = max(self._last_seq, message.seq)
-                self._partner_seated = message.partner(self.seat.other).name is not None
+                if not self._partner_seated and message.partner(self.seat.other).name:
+                    self._partner_seated = True
+                    self._keep()  # the keys are settled: now the session is worth keeping
                 self._emit(ViewChanged(message))
             case Words(seat=seat, payload=payload):
                 self._open_words(seat, payload)
@@ -511,14 +536,16 @@ class WebSocketConnection(Connection):
             self._channel = self._keys.confirm(message.payload)
         except CodeMismatch:
             self._handshake = self._keys = None
-            return
-        self._keep()
 
     def _check_joiner(self, message: PartnerKey) -> None:
         """The seated side: check a joiner's proof, and only if it matched, answer with ours
-        and admit the joiner. Each joiner's SPAKE2 message meets a fresh handshake of ours."""
+        and admit the joiner. Each joiner's SPAKE2 message meets a fresh handshake of ours;
+        the same message again (sent again after our connection dropped) meets the same one.
+        """
         assert self._handshake is not None
         if message.step == "pake":
+            if message.payload == self._partner_pake:
+                return  # this joiner's exchange is under way already
             handshake = self._handshake
             self._channel = None  # an earlier joiner who matched but never took the seat
             self._start_handshake()  # ours for the next joiner, never used twice
@@ -528,22 +555,31 @@ class WebSocketConnection(Connection):
             except CodeMismatch:
                 self._turn_away()
             return
-        keys, self._keys = self._keys, None
-        if keys is None:
+        if self._keys is None:
             return  # a proof without a key exchange to check it against
         try:
-            self._channel = keys.confirm(message.payload)
+            channel = self._keys.confirm(message.payload)
         except CodeMismatch:
             self._turn_away()
             return
-        self._queue(KeyExchange(step="confirm", payload=keys.proof))
-        self._queue(CodeChecked(matched=True, pake=self._partner_pake))
-        self._keep()
+        self._channel = self._channel or channel  # a proof sent again keeps the counters
+        verdict = CodeChecked(matched=True, pake=self._partner_pake, proof=self._keys.proof)
+        self._queue(verdict)
 
     def _turn_away(self) -> None:
-        """The joiner's code differs from ours: the relay sends it away, and we say so."""
+        """The joiner's code differs from ours: the relay sends it away, and we say so. After
+        `MAX_WRONG_GUESSES`, the code gets new words, so guessing it starts over."""
+        self._keys = None
         self._queue(CodeChecked(matched=False, pake=self._partner_pake))
-        self._emit(Rejected(self.seat, WRONG_GUESS))
+        self._wrong += 1
+        if self._wrong < MAX_WRONG_GUESSES:
+            self._emit(Rejected(self.seat, WRONG_GUESS))
+            return
+        self._wrong = 0
+        self.code = f"{self.number}-{new_words()}"
+        self._start_handshake()
+        self._emit(CodeChanged(self.code))
+        self._emit(Rejected(self.seat, NEW_CODE.format(code=self.code)))
 
     def _open_words(self, seat: Seat, payload: str) -> None:
         """Show the partner's sealed words, or say calmly why they were dropped."""
@@ -565,6 +601,8 @@ class WebSocketConnection(Connection):
         """
         if self._channel is None or self._token is None or self._unkept:
             return
+        if not self._partner_seated:
+            return  # not before the keys are settled: a joiner may yet turn out not to stay
         try:
             if self.session is None:
                 path = session_path(self.sessions, self._token)
@@ -672,6 +710,15 @@ async def dial(url: str, timeout: float) -> ClientConnection:
         raise RelayUnreachable(f"cannot reach the relay at {url}: {_reason(error)}") from None
 
 
+def _first_line(error: BaseException) -> str:
+    """An error's message, first line only (pydantic's run to several)."""
+    if isinstance(error, ValidationError):
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        return f"{where}: {problem['msg'].lower()}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 def _reason(error: BaseException) -> str:
     """A few words on why a socket failed, such as "connection refused"."""
     if isinstance(error, ConnectionRefusedError):
@@ -757,6 +804,12 @@ class NetworkGame:
     relay: LocalRelay | None = None
     #: The deck, when this program chose it (the host's); a joiner finds it from the view.
     deck: Deck | None = None
+
+    def change_code(self, code: str) -> None:
+        """Take the code's new words, made after too many wrong codes were tried."""
+        if self.invite is not None:
+            self.invite = self.invite.replace(self.code, code)
+        self.code = code
 
     async def aclose(self) -> None:
         """Leave the relay, and stop the relay started here."""

@@ -88,7 +88,8 @@ class Client:
         pake = f"pake-{next(_ids)}"
         await joiner.send({"type": "key", "step": "pake", "payload": pake})
         assert (await self.expect(PartnerKey)).payload == pake
-        await self.send({"type": "code_checked", "matched": True, "pake": pake})
+        await self.send({"type": "code_checked", "matched": True, "pake": pake, "proof": "proof"})
+        assert (await joiner.expect(PartnerKey)).payload == "proof"
         await joiner.expect(SeatView)
         await self.expect(SeatView)
 

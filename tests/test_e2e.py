@@ -18,10 +18,11 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.relay import Output, Relay, Send
+from reciprocity_server.relay import Close, Output, Relay, Send
 from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client
 from test_remote import (
@@ -52,6 +53,8 @@ from reciprocity.e2e import (
     Unreadable,
     fit,
     load_session,
+    lock_session,
+    release_session,
     save_session,
 )
 from reciprocity.engine import (
@@ -74,12 +77,14 @@ from reciprocity.protocol import (
     SERVER,
     CodeChecked,
     CreateRoom,
+    KeyExchange,
     PartnerKey,
     Say,
     SeatView,
     Words,
 )
 from reciprocity.remote import (
+    MAX_WRONG_GUESSES,
     REPLACED,
     WRONG_GUESS,
     JoinCode,
@@ -88,8 +93,10 @@ from reciprocity.remote import (
     saved_game,
 )
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.host import HostChoice
 from reciprocity.tui.screens.join import JoinChoice, JoinScreen
 from reciprocity.tui.screens.table import TableScreen
+from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.words import WORDS
 
 
@@ -379,11 +386,11 @@ async def test_a_guesser_learns_nothing_from_the_seated_screen_and_gets_one_try(
 async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
     relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    verdicts: list[bool] = []
+    verdicts: list[CodeChecked] = []
     checked = Relay._checked
 
     def late(self: Relay, conn: int, state: object, message: CodeChecked) -> list[Output]:
-        verdicts.append(message.matched)
+        verdicts.append(message)
         if len(verdicts) == 1:
             return []  # as if the joiner had left before Sam's verdict reached the relay
         return checked(self, conn, state, message)  # type: ignore[arg-type]
@@ -399,10 +406,11 @@ async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
     keys = handshake.keys(Seat.B, (await gone.expect(PartnerKey)).payload)
     await gone.send({"type": "key", "step": "pake", "payload": handshake.message})
     await gone.send({"type": "key", "step": "confirm", "payload": keys.proof})
-    answers = [await gone.expect(PartnerKey), await gone.expect(PartnerKey)]
-    proof = next(answer for answer in answers if answer.step == "confirm")
-    keys.confirm(proof.payload)  # the right code: Sam's proof checks out for the joiner
-    await eventually(lambda: verdicts == [True], what="Sam's verdict")
+    assert (await gone.expect(PartnerKey)).step == "pake"  # Sam's fresh one, for the next
+    await eventually(lambda: len(verdicts) == 1, what="Sam's verdict")
+    [verdict] = verdicts
+    assert verdict.matched and verdict.proof is not None
+    keys.confirm(verdict.proof)  # the right code: Sam's proof checks out for the joiner
     await gone.close()
 
     ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
@@ -454,6 +462,20 @@ def test_a_damaged_kept_session_is_one_clear_line(
     assert str(raised.value) == f"cannot read the saved game {path}: {why}"
 
 
+def test_a_kept_session_with_a_short_token_is_one_clear_line(tmp_path: Path) -> None:
+    a, _ = channels()
+    path = tmp_path / "kept.json"
+    save_session(
+        path, {"url": "ws://127.0.0.1:1", "token": "t", "last_seq": 1, "channel": a.state()}
+    )
+    with pytest.raises(ReciprocityError) as raised:
+        WebSocketConnection.saved(path)
+    assert str(raised.value) == (
+        f"cannot read the saved game {path}: token: string should have at least 16 characters"
+    )
+    release_session(path, lock_session(path), keep=True)  # the failed read let its lock go
+
+
 def test_a_kept_session_with_a_broken_address_is_one_clear_line(tmp_path: Path) -> None:
     a, _ = channels()
     path = tmp_path / "kept.json"
@@ -484,6 +506,86 @@ async def test_a_game_that_cannot_be_kept_goes_on_and_says_so_once(
     assert sam.connection.session is None and blocked.read_text() == ""
     await sam.stop()
     await ben.stop()
+
+
+@pytest.mark.timeout(60)
+async def test_five_wrong_codes_give_the_game_new_words_on_the_hosts_screen(
+    relay: RelayServer, deck: Deck
+) -> None:
+    app = ReciprocityApp(network_form=HostChoice(deck, "Sam", relay.url, True, aloud=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await until_screen(pilot, WaitingScreen)
+        assert app.network is not None
+        old = app.network.code
+        number, first, second = old.split("-")
+        wrong = [w for w in WORDS if w not in (first, second)][:MAX_WRONG_GUESSES]
+        for word in wrong:
+            with pytest.raises(RelayRefused, match=f"^{CODE_MISMATCH}$"):
+                await WebSocketConnection(
+                    relay.url, JoinCode(f"{number}-{word}-{word}", "Kim")
+                ).open()
+        await eventually(lambda: app.network is not None and app.network.code != old, what="new")
+        new = app.network.code
+        assert new.startswith(f"{number}-")
+        await pilot.pause()
+        assert str(pilot.app.screen.query_one("#waiting-code", Static).render()) == new
+        invite = str(pilot.app.screen.query_one("#waiting-invite", Static).render())
+        assert invite == f"reciprocity join {new} --relay {relay.url}"
+        # The old words are spent; the new ones let Ben in.
+        with pytest.raises(RelayRefused, match=f"^{CODE_MISMATCH}$"):
+            await WebSocketConnection(relay.url, JoinCode(old, "Ben")).open()
+        ben = await Player(WebSocketConnection(relay.url, JoinCode(new, "Ben"))).start()
+        await eventually(lambda: app.view is not None and app.view.b.name == "Ben", what="Ben")
+        await ben.stop()
+    await app.leave_network()
+
+
+@pytest.mark.timeout(30)
+async def test_the_hosts_screen_dropping_mid_exchange_still_lets_the_right_code_in(
+    relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = Relay._key
+    dropped: list[int] = []
+
+    def drop_the_host(self: Relay, conn: int, state: Any, message: KeyExchange) -> list[Output]:
+        outputs = key(self, conn, state, message)
+        if message.step == "confirm" and not dropped:  # the joiner's proof: Sam drops now
+            dropped.extend(o.conn for o in outputs if isinstance(o, Send))
+            return [Close(seated, 1011, "gone") for seated in dropped]
+        return outputs
+
+    monkeypatch.setattr(Relay, "_key", drop_the_host)
+    sam = await Player(
+        WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"), first_delay=0.05)
+    ).start()
+    assert sam.connection.code is not None
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"))).start()
+    assert dropped  # Sam's screen was away when Ben's proof came, and had it on its return
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
+    assert WRONG_GUESS not in shown(sam)
+    ben.connection.say(Seat.B, "still here")
+    await eventually(lambda: "b: still here" in sam.words(), what="sealed words")
+    await sam.stop()
+    await ben.stop()
+
+
+def test_a_kept_session_read_twice_never_seals_with_the_same_counter() -> None:
+    a, b = channels()
+    state = a.state()
+    one, two = Channel.from_state(state), Channel.from_state(state)
+    one.skip_ahead()
+    two.skip_ahead()
+    first, second = _unb64(one.seal("one"))[:8], _unb64(two.seal("two"))[:8]
+    assert first != second and min(first, second) >= (2**40).to_bytes(8, "big")
+    assert b.open(one.seal("and on")) == "and on"  # the partner reads on from a jump
+
+
+def test_a_session_that_cannot_be_written_whole_leaves_no_draft(tmp_path: Path) -> None:
+    path = tmp_path / "sessions" / "kept.json"
+    with pytest.raises(TypeError):
+        save_session(path, {"channel": object()})
+    assert list(path.parent.iterdir()) == []
 
 
 @pytest.fixture

@@ -164,10 +164,15 @@ async def test_the_key_exchange_is_forwarded_and_a_late_joiner_gets_the_hosts_me
     # Until the seated partner's screen says the codes match, the joiner cannot play.
     await ben.send({"type": "command", "id": "x", "command": {"type": "set_limit", "limit": 1}})
     assert "checked" in (await ben.error("hello_first")).message
-    await ben.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})  # not his to say
+    not_his = {"type": "code_checked", "matched": True, "pake": "ben-pake", "proof": "ben-proof"}
+    await ben.send(not_his)  # not his to say: nothing happens
+    # The seated screen's proof goes only in its verdict, to the joiner it names.
     await sam.send({"type": "key", "step": "confirm", "payload": "sam-proof"})
+    assert "code_checked" in (await sam.error("bad_message")).message
+    await sam.send(
+        {"type": "code_checked", "matched": True, "pake": "ben-pake", "proof": "sam-proof"}
+    )
     assert (await ben.expect(PartnerKey)).payload == "sam-proof"
-    await sam.send({"type": "code_checked", "matched": True, "pake": "ben-pake"})
     await ben.expect(SeatView)
     await sam.expect(SeatView)
     assert ben.seat_view.b.name == "Ben" and sam.seat_view.b.connected
@@ -187,11 +192,14 @@ async def test_a_code_that_did_not_match_frees_the_seat_and_counts_as_a_failed_j
     await guesser.send({"type": "key", "step": "pake", "payload": "guess"})
     await sam.expect(PartnerKey)
     # A verdict about another exchange (a joiner who has left) does not apply.
-    await sam.send({"type": "code_checked", "matched": True, "pake": "earlier"})
+    await sam.send(
+        {"type": "code_checked", "matched": True, "pake": "earlier", "proof": "stand-in"}
+    )
     await sam.send({"type": "code_checked", "matched": False, "pake": "guess"})
     assert "didn't match" in (await guesser.error("code_mismatch")).message
-    # A joiner who leaves before the check has spent its guess too.
-    for _ in range(JOIN_FAILURES - 3):
+    # A joiner who leaves before the check has spent its guess too. ("Someone is joining just
+    # now" was no fault of the one refused: it is not counted.)
+    for _ in range(JOIN_FAILURES - 2):
         leaver = await Client.open(relay.url)
         await leaver.hello(join=join)
         await leaver.close()
@@ -442,7 +450,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
     await ben.hello(join={"number": welcome.number, "name": "Ben"})
     await ben.send({"type": "key", "step": "pake", "payload": "ben"})
     await sam.expect(PartnerKey)
-    await sam.send({"type": "code_checked", "matched": True, "pake": "ben"})
+    await sam.send({"type": "code_checked", "matched": True, "pake": "ben", "proof": "stand-in"})
     await sam.expect(SeatView)
     dropped = False
     for n in range(1, 51):  # Ben never reads again; Sam's replies keep coming at once
@@ -732,17 +740,55 @@ def test_a_seated_screen_back_gets_the_waiting_joiners_message_and_proof(db: Pat
     assert [(k.step, k.payload) for k in keys] == [("pake", "ben-1"), ("confirm", "ben-proof")]
 
 
-def test_a_joiner_who_never_finishes_loses_the_seat_to_the_next_after_a_while(
+def test_a_joiner_who_never_answers_loses_the_seat_to_someone_else_after_a_while(
     db: Path,
 ) -> None:
     room = KeyRoom(db)
-    room.join(2, "198.51.100.7")  # joins, then says nothing
-    busy = room.join(3)
-    assert _errors(busy) == ["Someone is joining this game just now. Please try again in a minute."]
-    room.now += JOIN_SECONDS
-    taken = room.join(4)
+    room.join(2, "198.51.100.7")  # joins while Sam's screen is away, then says nothing
+    room.now += JOIN_SECONDS * 10
+    # Until it has Sam's message to answer, the joiner is not late; nor does waiting count.
+    assert _errors(room.join(3)) == [
+        "Someone is joining this game just now. Please try again in a minute."
+    ]
+    assert "192.0.2.9" not in room.relay._failures
+    room.key(1, "pake", "sam-1")  # Sam's screen is there: now the joiner could answer
+    room.now += JOIN_SECONDS - 1
+    assert _errors(room.join(4))[0].startswith("Someone is joining")
+    room.now += 1
+    # The joiner's own address cannot push it out and start the clock again...
+    assert _errors(room.join(5, "198.51.100.7"))[0].startswith("Someone is joining")
+    # ...but anyone else may now take its place.
+    taken = room.join(6)
     assert _errors(taken) == ["The code was not checked in time. Please join again."]
     assert next(o.conn for o in taken if isinstance(o, Send)) == 2
     assert any(isinstance(o, Send) and isinstance(o.message, Welcome) for o in taken)
-    assert room.relay.rooms[room.number].joiner.conn == 4  # type: ignore[union-attr]
+    assert room.relay.rooms[room.number].joiner.conn == 6  # type: ignore[union-attr]
     assert len(room.relay._failures["198.51.100.7"]) == 1
+
+
+def test_a_message_an_earlier_joiner_sent_cannot_be_sent_again(db: Path) -> None:
+    room = KeyRoom(db)
+    room.key(1, "pake", "sam-1")
+    room.join(2)
+    room.key(2, "pake", "ben-1")
+    room.relay.disconnect(2)  # gone before its proof: its message stays spent
+    room.key(1, "pake", "sam-2")
+    room.join(3, "203.0.113.5")
+    assert _errors(room.key(3, "pake", "ben-1")) == [
+        "One try at the code per join. Please join again."
+    ]
+
+
+def test_failed_joins_count_against_an_ipv6_network_as_one(db: Path) -> None:
+    relay = Relay(RelayStore(db))
+    join = {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 42, "name": "Kim"}}
+    for n in range(JOIN_FAILURES):
+        relay.connect(n, f"2001:db8:1:2::{n + 1:x}")  # one /64, ten addresses
+        assert _errors(relay.receive(n, json.dumps(join)))[0].startswith("No game has that code")
+    relay.connect(99, "2001:db8:1:2:ffff::1")
+    assert _errors(relay.receive(99, json.dumps(join)))[0].startswith("Too many wrong codes")
+    relay.connect(100, "2001:db8:1:3::1")  # the next /64 is someone else
+    assert _errors(relay.receive(100, json.dumps(join)))[0].startswith("No game has that code")
+    relay.connect(101, "::ffff:192.0.2.1")  # IPv4 as IPv6: counted as that IPv4 address
+    relay.receive(101, json.dumps(join))
+    assert len(relay._failures["192.0.2.1"]) == 1

@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from reciprocity.connection import (
     Announced,
+    CodeChanged,
     Connection,
     LocalConnection,
     RecordArrived,
@@ -79,6 +80,13 @@ class AnnouncementReceived(Message):
     """A line from the session's facilitator."""
 
     text: str
+
+
+@dataclass
+class CodeRenewed(Message):
+    """The game's code has new words, after too many wrong ones were tried."""
+
+    code: str
 
 
 @dataclass
@@ -361,6 +369,8 @@ class ReciprocityApp(App[int]):
                 self.post_message(RecordReceived(record))
             case Announced(text=text):
                 self.post_message(AnnouncementReceived(text))
+            case CodeChanged(code=code):
+                self.post_message(CodeRenewed(code))
 
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
@@ -465,6 +475,18 @@ class ReciprocityApp(App[int]):
     @on(AnnouncementReceived)
     def _announcement_received(self, message: AnnouncementReceived) -> None:
         self.notify(message.text, title="From your facilitator", timeout=30)
+
+    @on(CodeRenewed)
+    def _code_renewed(self, message: CodeRenewed) -> None:
+        """Show the new code wherever the old one is on screen."""
+        game = self.network
+        if game is None:
+            return
+        old = game.code
+        game.change_code(message.code)
+        for screen in self.screen_stack:
+            if isinstance(screen, WaitingScreen):
+                screen.show_code(old, game.code, game.invite)
 
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:

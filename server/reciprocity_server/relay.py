@@ -16,14 +16,17 @@ key exchange with it and says whether their codes matched (`code_checked`). Only
 the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
 join against its address. A joiner gets one try: it sends one SPAKE2 message and one proof,
 and the seated side's message it answered is used up. A second message, a proof before the
-message, or a joiner who holds the seat for `JOIN_SECONDS` while someone else wants it, is
-turned away and counted the same way.
+message, a message some earlier joiner sent, or a joiner who has not sent its proof
+`JOIN_SECONDS` after it could have, while someone from another address wants to join, is
+turned away and counted the same way. Addresses are counted one by one for IPv4, and by
+their /64 network for IPv6, as one household or host has a whole /64.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -100,8 +103,10 @@ JOIN_FAILURES = 10
 CONNECTION_ERRORS = 10
 #: The window of both limits, in seconds.
 WINDOW = 60.0
-#: How long a waiting joiner may hold a room's free seat while someone else wants it.
-JOIN_SECONDS = 30.0
+#: How long a waiting joiner may take to send its proof, once it has the seated side's SPAKE2
+#: message, before a joiner from another address may take its place. A screen takes a few
+#: milliseconds.
+JOIN_SECONDS = 10.0
 #: Room numbers run from 1 to this.
 MAX_NUMBER = 9999
 #: How many command ids per seat are remembered, to answer a retry with the same ack.
@@ -136,14 +141,16 @@ class Joiner:
     """A joiner held apart until the seated partner's screen has checked the code.
 
     `pake` and `proof` are its one SPAKE2 message and its one key confirmation (no secret),
-    kept for a seated partner who connects later.
+    kept for a seated partner who connects later. `since` is when it had the seated side's
+    message to answer (None until then); `address` is what its failures count against.
     """
 
     conn: int
     seat: Seat
     name: str
     token: str
-    since: float
+    address: str
+    since: float | None = None
     pake: str | None = None
     proof: str | None = None
 
@@ -153,7 +160,8 @@ class LiveRoom:
     """A room the relay holds: its game, its seats' token hashes and who is connected.
 
     `pake` is the seated side's latest SPAKE2 message (no secret), kept in memory for the next
-    joiner; the first joiner to answer it uses it up.
+    joiner; the first joiner to answer it uses it up. `tried` holds the SPAKE2 messages
+    joiners have sent, none of which may come again, until a joiner is admitted.
     """
 
     number: int
@@ -163,6 +171,7 @@ class LiveRoom:
     conns: dict[Seat, int] = field(default_factory=dict)
     joiner: Joiner | None = None
     pake: str | None = None
+    tried: set[str] = field(default_factory=set)
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
@@ -208,8 +217,9 @@ NO_SUCH_ROOM = _error("no_such_room", "No game has that code. Please check it wi
 ROOM_FULL = _error("room_full", "This game already has two players.")
 BUSY = _error("room_full", "Someone is joining this game just now. Please try again in a minute.")
 CODE_MISMATCH = _error("code_mismatch", "The code didn't match. Please check it with your partner.")
-ONE_TRY = _error("code_mismatch", "One try at the code per join. Please join again.")
-TOO_SLOW = _error("code_mismatch", "The code was not checked in time. Please join again.")
+ONE_TRY = _error("join_again", "One try at the code per join. Please join again.")
+TOO_SLOW = _error("join_again", "The code was not checked in time. Please join again.")
+SEATED_PROOF = _error("bad_message", "A seated screen's proof goes in code_checked.")
 NOT_ADMITTED = _error("hello_first", "Your partner's screen has not checked the code yet.")
 BAD_TOKEN = _error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
@@ -451,24 +461,32 @@ class Relay:
         if seat in live.tokens:
             return self._failed(conn, state, ROOM_FULL)
         outputs: list[Output] = []
-        if live.joiner is not None:
-            if self.clock() - live.joiner.since < JOIN_SECONDS:
-                return self._failed(conn, state, BUSY)
-            outputs += self._turn_away(live, live.joiner, TOO_SLOW)
+        waiting = live.joiner
+        if waiting is not None:
+            if not self._stalled(waiting) or waiting.address == _counted(state.address):
+                return self._refuse(conn, BUSY)  # no fault of this joiner's: not counted
+            outputs += self._turn_away(live, waiting, TOO_SLOW)
             log.info("room %d: a joiner took too long to check the code", live.number)
         try:
             decide(live.room.state, seat, Join(name=join.name))
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         token = secrets.token_urlsafe(24)
-        live.joiner = Joiner(conn, seat, join.name, token, since=self.clock())
+        joiner = Joiner(conn, seat, join.name, token, _counted(state.address))
+        live.joiner = joiner
         state.room, state.seat = live, seat
         live.last_active = self.clock()
         log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
         outputs.append(Send(conn, Welcome(number=live.number, seat=seat, token=token)))
         if live.pake is not None:
+            joiner.since = self.clock()
             outputs.append(Send(conn, PartnerKey(seat=seat.other, step="pake", payload=live.pake)))
         return outputs
+
+    def _stalled(self, joiner: Joiner) -> bool:
+        """A joiner who had the seated side's message long ago and has sent no proof."""
+        since = joiner.since
+        return joiner.proof is None and since is not None and self.clock() - since >= JOIN_SECONDS
 
     def _key(self, conn: int, state: _Conn, message: KeyExchange) -> list[Output]:
         """Forward a step of the key exchange to the other side, and keep what a partner who
@@ -478,23 +496,29 @@ class Relay:
             return self._refuse(conn, HELLO_FIRST)
         live.last_active = self.clock()
         joiner = live.joiner
+        payload = message.payload
         if joiner is not None and joiner.conn == conn:
-            if message.step == "pake" and joiner.pake is None:
-                joiner.pake = message.payload
+            if message.step == "pake" and joiner.pake is None and payload not in live.tried:
+                joiner.pake = payload
+                live.tried.add(payload)
                 live.pake = None  # answered: the next joiner waits for a fresh one
             elif message.step == "confirm" and joiner.pake is not None and joiner.proof is None:
-                joiner.proof = message.payload
+                joiner.proof = payload
             else:
                 log.info(
-                    "room %d: a joiner tried the code twice (connection %d)", live.number, conn
+                    "room %d: a joiner broke the one-try rule (connection %d)", live.number, conn
                 )
                 return self._turn_away(live, joiner, ONE_TRY)
         elif message.step == "pake":
-            live.pake = message.payload
+            live.pake = payload
+            if joiner is not None and joiner.since is None:
+                joiner.since = self.clock()
+        else:
+            return self._refuse(conn, SEATED_PROOF)
         other = self._party(live, seat.other)
         if other is None:
             return []
-        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=message.payload))]
+        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=payload))]
 
     def _checked(self, conn: int, state: _Conn, message: CodeChecked) -> list[Output]:
         """The seated partner's verdict on the waiting joiner: admit it, or send it away."""
@@ -510,6 +534,7 @@ class Relay:
             return self._turn_away(live, joiner, CODE_MISMATCH)
         live.joiner = None
         live.pake = None
+        live.tried.clear()
         try:
             live.room.submit(joiner.seat, Join(name=joiner.name))
         except IllegalMove as error:
@@ -520,15 +545,18 @@ class Relay:
             log.error("room %d: %s", live.number, error)
             return [Send(joiner.conn, _error("server", NOT_SAVED))]
         log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
-        return self._seat(joiner.conn, joining, live, joiner.seat, joiner.token, [])
+        assert message.proof is not None  # the protocol requires it with a match
+        proof = PartnerKey(seat=joiner.seat.other, step="confirm", payload=message.proof)
+        return self._seat(
+            joiner.conn, joining, live, joiner.seat, joiner.token, [Send(joiner.conn, proof)]
+        )
 
     def _turn_away(self, live: LiveRoom, joiner: Joiner, why: Error | None) -> list[Output]:
         """A joiner leaves unadmitted: its one try at the code counts as a failed join. `why`
         tells it so (`None` for a joiner whose connection has closed)."""
         live.joiner = None
-        joining = self._conns[joiner.conn]
-        joining.room = None
-        self._failures.setdefault(joining.address, deque()).append(self.clock())
+        self._conns[joiner.conn].room = None
+        self._failures.setdefault(joiner.address, deque()).append(self.clock())
         return [Send(joiner.conn, why)] if why is not None else []
 
     def _seat(
@@ -788,12 +816,12 @@ class Relay:
         return len(times)
 
     def _rate_limited(self, address: str) -> bool:
-        times = self._failures.get(address)
+        times = self._failures.get(_counted(address))
         return times is not None and self._recent(times, self.clock()) >= JOIN_FAILURES
 
     def _failed(self, conn: int, state: _Conn, error: Error) -> list[Output]:
         """A join or resume that failed: it counts toward the address's limit."""
-        self._failures.setdefault(state.address, deque()).append(self.clock())
+        self._failures.setdefault(_counted(state.address), deque()).append(self.clock())
         log.info("connection %d: hello refused (%s)", conn, error.code)
         return self._refuse(conn, error)
 
@@ -852,6 +880,20 @@ def _room_state(live: LiveRoom) -> RoomState:
     if game.paused or game.held:
         return "paused"
     return "playing"
+
+
+def _counted(address: str) -> str:
+    """What failed joins count against: an IPv4 address (also when mapped into IPv6), or an
+    IPv6 address's /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def _version_error(version: int) -> Error:
