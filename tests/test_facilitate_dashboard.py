@@ -1,5 +1,6 @@
 """The facilitator's dashboard, piloted, with three rooms and scripted pairs playing through
-the real relay; the totals CSV; pacing; and the dashboard with fifty rooms at 100x30."""
+the real relay; the totals CSV; pacing; and the dashboard with fifty rooms at 100x30 and at
+80x24."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ from reciprocity.remote import RECONNECTING, JoinCode, WebSocketConnection, new_
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
-from reciprocity.tui.screens.dashboard import DashboardScreen
+from reciprocity.tui.screens.dashboard import DashboardScreen, pair_label
 from reciprocity.tui.screens.export import ExportScreen
+from reciprocity.words import WORDS
 
 SIZE = (100, 30)
+NARROW = (80, 24)
 RELAY_LINE = "ws://192.0.2.7:8765"
 
 pytestmark = pytest.mark.timeout(60)
@@ -141,7 +144,7 @@ async def test_rows_follow_pairs_playing_through_the_relay(session: Session) -> 
         await earn_level_two(sam, ben)
         await until_cell(pilot, code, "turns", "6")
         # The pair earned level 2, but only level 1 is open to everyone.
-        assert cell(pilot, code, "level") == "1" and sam.view.level == 1
+        assert cell(pilot, code, "level") == "1/1" and sam.view.level == 1
         await sam.stop()
         await until_cell(pilot, code, "state", "reconnecting")
         for other in session.codes[1:]:
@@ -167,8 +170,8 @@ async def test_pacing_opens_and_holds_levels_for_everyone(session: Session) -> N
         await sam.until(lambda view: view.open_level == 2 and view.level == 2, "level 2")
         ada, _ = pairs[1]
         await ada.until(lambda view: view.open_level == 2 and view.level == 1, "level 2 open")
-        await until_cell(pilot, session.codes[0], "level", "2")
-        await until_cell(pilot, session.codes[2], "open", "2")
+        await until_cell(pilot, session.codes[0], "level", "2/2")
+        await until_cell(pilot, session.codes[2], "level", "1/2")
 
         # Holding stops the countdown: time passes and nothing opens.
         board = app.dashboard
@@ -257,7 +260,7 @@ async def test_the_totals_export_with_and_without_names(session: Session, tmp_pa
         await ben.stop()
 
 
-# --- without a relay: the totals, pacing, and fifty rooms at 100x30 -----------------------
+# --- without a relay: the totals, pacing, and fifty rooms at 100x30 and 80x24 -------------
 
 
 def status(n: int, **changes: Any) -> RoomStatus:
@@ -353,15 +356,24 @@ class StillConnection(FacilitatorConnection):
         await asyncio.Event().wait()
 
 
-def fifty_rooms() -> FacilitatorApp:
+def fifty_rooms(first: int = 1, words: str = "amber-harbor") -> FacilitatorApp:
+    """Rooms `first` to `first + 49`, each with the code `<number>-<words>`."""
     deck: Deck = make_deck()
+    numbers = range(first, first + 50)
     rooms = tuple(
-        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n)
-        for n in range(1, 51)
+        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n) for n in numbers
     )
     session = SessionStatus(deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms)
-    codes = {n: f"{n}-amber-harbor" for n in range(1, 51)}
+    codes = {n: f"{n}-{words}" for n in numbers}
     return FacilitatorApp(StillConnection(), session, codes, relay=RELAY_LINE, clock=lambda: 1060.0)
+
+
+def fits(table: DataTable[Any]) -> bool:
+    """The whole row is on screen: nothing to scroll sideways to."""
+    return (
+        table.virtual_size.width <= table.scrollable_content_region.width
+        and not table.show_horizontal_scrollbar
+    )
 
 
 async def test_fifty_rooms_at_100x30_scroll_to_the_last() -> None:
@@ -374,11 +386,61 @@ async def test_fifty_rooms_at_100x30_scroll_to_the_last() -> None:
         await pilot.press("ctrl+end")
         await pilot.pause()
         assert table.cursor_row == 49 and table.scroll_y > 0
-        assert str(table.get_cell("50-amber-harbor", "idle")) == "1:50"
+        assert str(table.get_cell("50-amber-harbor", "idle")) == "1m"
+        assert fits(table)
+
+
+async def test_fifty_rooms_with_the_longest_codes_and_names_fit_80x24() -> None:
+    longest = max(WORDS, key=len)
+    app = fifty_rooms(first=9950, words=f"{longest}-{longest}")
+    async with app.run_test(size=NARROW) as pilot:
+        table = pilot.app.screen.query_one("#dashboard-rooms", DataTable)
+        code = f"9950-{longest}-{longest}"
+        assert len(code) == 24 and cell(pilot, code, "code") == code
+        long_names = ("Wolfeschlegelsteinhausen", "Christopherson")
+        app.dashboard.show_room(
+            status(9950, names=long_names, state="reconnecting", turns=112, supported=100)
+        )
+        await pilot.pause()
+        assert fits(table) and table.size.height >= 15
+        assert cell(pilot, code, "names") == "W… & C…"
+        assert cell(pilot, code, "state") == "reconnecting"
+        assert (cell(pilot, code, "turns"), cell(pilot, code, "support")) == ("112", "89%")
+        assert cell(pilot, code, "idle") == "1m"
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.cursor_row == 49 and table.scroll_y > 0 and table.scroll_x == 0
+
+        # A wider terminal gives the names more room; the cursor stays on its row.
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert cell(pilot, code, "names") == "Wolfeschleg… & Christopher…"
+        assert fits(table) and table.cursor_row == 49
+
+
+async def test_a_name_is_shown_as_typed_never_read_as_markup() -> None:
+    app = fifty_rooms()
+    async with app.run_test(size=NARROW) as pilot:
+        app.dashboard.show_room(status(1, names=("[/]", "[b]Ben")))
+        await pilot.pause()
+        assert cell(pilot, "1-amber-harbor", "names") == "[/] & [b]Ben"
+
+
+def test_a_pair_label_cuts_each_name_to_fit() -> None:
+    assert pair_label(("Sam", "Ben"), 9) == "Sam & Ben"
+    assert pair_label(("Sam", None), 9) == "Sam & ?"
+    assert pair_label((None, None), 9) == "—"
+    assert pair_label(("Alexandra", "Ben"), 10) == "Ale… & Ben"
+    assert pair_label(("Sam", "Christopherson"), 12) == "Sam & Chris…"
+    assert pair_label(("Alexandra", "Christopherson"), 13) == "Alex… & Chri…"
 
 
 def test_fifty_rooms_snapshot(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(fifty_rooms(), terminal_size=SIZE)
+
+
+def test_fifty_rooms_at_80x24_snapshot(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(fifty_rooms(), terminal_size=NARROW)
 
 
 async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broadcast(

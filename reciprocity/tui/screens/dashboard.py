@@ -10,37 +10,67 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
+from reciprocity.engine.rules import MAX_NAME
 from reciprocity.facilitate import Pacer, join_line
 
 if TYPE_CHECKING:
     from reciprocity.facilitate import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
-#: The table's columns: key, heading, and a fixed width (None: as wide as the heading and
-#: the codes). Narrow enough for 100 columns of terminal with the longest state.
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("code", "Code", None),
-    ("names", "Pair", 14),
-    ("state", "State", 12),
-    ("level", "Lvl", None),
-    ("open", "Open", None),
-    ("turns", "Turns", None),
-    ("support", "Sup%", 4),
-    ("repairs", "Rep", None),
-    ("hurts", "Hurt", None),
-    ("passes", "Pass", None),
-    ("idle", "Idle", 5),
+#: The table's columns: key and heading. The code, the pair and the state are left-aligned,
+#: the rest are counts, right-aligned under their headings. Cells have no padding: one space
+#: between columns is part of each column's width (see `DashboardScreen._fit_table`).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "Code"),
+    ("names", "Pair"),
+    ("state", "State"),
+    ("level", "Lvl"),
+    ("turns", "Turns"),
+    ("support", "Sup%"),
+    ("repairs", "Rep"),
+    ("hurts", "Hurt"),
+    ("passes", "Pass"),
+    ("idle", "Idle"),
 )
+#: The left-aligned columns; a count's column is one wider than its heading.
+LEFT_ALIGNED = frozenset({"code", "names", "state"})
+#: The longest state ("reconnecting"); the next column's leading space follows it.
+STATE_WIDTH = 12
+#: The pair's names take at least this ("S… & B…"), and at most two of the longest names.
+MIN_NAMES_WIDTH = 7
+MAX_NAMES_WIDTH = 2 * MAX_NAME + len(" & ")
 LEGEND = (
-    "Lvl level now · Open level open to all · Sup% met with support · Rep repairs forgiven · "
+    "Lvl level now/level open to all · Sup% met with support · Rep repairs forgiven · "
     "Hurt unrepaired hurts. Never shown: words, limits or lines."
 )
+
+
+def pair_label(names: tuple[str | None, str | None], width: int) -> str:
+    """The pair's names ("Sam & Ben", "Sam & ?" while one is still to come, "—" for nobody),
+    each cut with an ellipsis as needed to fit in `width` cells together."""
+    if not any(names):
+        return "—"
+    first, second = (name or "?" for name in names)
+    room = width - len(" & ")
+    first = _cut(first, max(room - cell_len(second), room // 2))
+    second = _cut(second, room - cell_len(first))
+    return f"{first} & {second}"
+
+
+def _cut(text: str, width: int) -> str:
+    cut = Text(text)
+    cut.truncate(width, overflow="ellipsis")
+    return cut.plain
 
 
 class DashboardScreen(Screen[None]):
@@ -77,9 +107,11 @@ class DashboardScreen(Screen[None]):
         opened = max((room.open_level or 1 for room in session.rooms), default=1)
         self.pacer = Pacer(session.depth, opened, pace)
         self.held = any(room.held for room in session.rooms)
-        self.table: DataTable[str] = DataTable(
-            id="dashboard-rooms", cursor_type="row", zebra_stripes=True
+        self.table: DataTable[Text] = DataTable(
+            id="dashboard-rooms", cursor_type="row", zebra_stripes=True, cell_padding=0
         )
+        self.code_width = max([len("Code"), *(len(self.code(number)) for number in self.rows)])
+        self.names_width = 0
 
     def compose(self) -> ComposeResult:
         """The session line, how pairs join, the pacing line, the rooms, the keys."""
@@ -98,14 +130,39 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fill the table, and tick every second for the countdown and the idle times."""
-        table = self.table
-        for key, heading, width in COLUMNS:
-            table.add_column(heading, key=key, width=width)
-        for room in self.session.rooms:
-            table.add_row(*self._cells(room), key=self.code(room.number))
-        table.focus()
+        self._fit_table(self.app.size.width)
+        self.table.focus()
         self._show_pacing()
         self.set_interval(1.0, self._tick)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the table to the new width."""
+        self._fit_table(event.size.width)
+
+    def _fit_table(self, screen_width: int) -> None:
+        """Build the table again if the pair's column should change width: as wide as the
+        longest names, in what the other columns leave of the screen, so that a row fits."""
+        table = self.table
+        space = screen_width - table.styles.gutter.width - table.styles.scrollbar_size_vertical
+        widths = {key: len(heading) + 1 for key, heading in COLUMNS}
+        widths |= {"code": self.code_width + 1, "state": STATE_WIDTH}
+        left = space - sum(width for key, width in widths.items() if key != "names") - 1
+        longest = max(
+            cell_len(pair_label(room.names, MAX_NAMES_WIDTH)) for room in self.rows.values()
+        )
+        names_width = max(MIN_NAMES_WIDTH, min(longest, left))
+        if names_width == self.names_width:
+            return
+        self.names_width = names_width
+        widths["names"] = names_width + 1
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key, heading in COLUMNS:
+            justify: JustifyMethod = "left" if key in LEFT_ALIGNED else "right"
+            table.add_column(Text(heading, justify=justify), key=key, width=widths[key])
+        for room in self.rows.values():
+            table.add_row(*self._cells(room), key=self.code(room.number))
+        table.move_cursor(row=row)
 
     # --- rows ------------------------------------------------------------------------------
 
@@ -121,22 +178,21 @@ class DashboardScreen(Screen[None]):
         if room.number not in self.rows:
             return
         self.rows[room.number] = room
+        self._fit_table(self.size.width)
         table = self.table
-        for (key, _, _), value in zip(COLUMNS, self._cells(room), strict=True):
+        for (key, _), value in zip(COLUMNS, self._cells(room), strict=True):
             table.update_cell(self.code(room.number), key, value)
 
     def code(self, number: int) -> str:
         """A room's code, as this program made it (the row's key in the table)."""
         return self.codes.get(number, str(number))
 
-    def _cells(self, room: RoomStatus) -> tuple[str, ...]:
-        names = " & ".join(name or "…" for name in room.names) if any(room.names) else "—"
-        return (
-            self.code(room.number),
-            names,
-            room.state,
-            str(room.level),
-            "" if room.open_level is None else str(room.open_level),
+    def _cells(self, room: RoomStatus) -> tuple[Text, ...]:
+        """A room's row; Text, not str, so that names are never read as markup."""
+        level = str(room.level) if room.open_level is None else f"{room.level}/{room.open_level}"
+        words = (self.code(room.number), pair_label(room.names, self.names_width), room.state)
+        counts = (
+            level,
             str(room.turns),
             f"{room.support_rate:.0%}" if room.turns else "—",
             str(room.repairs),
@@ -144,15 +200,17 @@ class DashboardScreen(Screen[None]):
             str(room.passes),
             self._idle(room),
         )
+        return (*map(Text, words), *(Text(count, justify="right") for count in counts))
 
     def _idle(self, room: RoomStatus) -> str:
+        """How long since anything happened in the room, in its largest unit: 45s, 12m, 3h, 2d."""
         if room.last_active is None:
             return "—"
         seconds = max(0, int(self.clock() - room.last_active))
-        minutes, seconds = divmod(seconds, 60)
-        if minutes >= 60:
-            return f"{minutes // 60}h{minutes % 60:02d}"
-        return f"{minutes}:{seconds:02d}"
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds >= size:
+                return f"{seconds // size}{unit}"
+        return f"{seconds}s"
 
     def _tick(self) -> None:
         if self.pacer.due():
@@ -160,7 +218,7 @@ class DashboardScreen(Screen[None]):
         self._show_pacing()
         table = self.table
         for number, room in self.rows.items():
-            table.update_cell(self.code(number), "idle", self._idle(room))
+            table.update_cell(self.code(number), "idle", Text(self._idle(room), justify="right"))
 
     def _show_pacing(self) -> None:
         line = self.pacer.describe()
