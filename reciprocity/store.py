@@ -142,6 +142,9 @@ def default_path() -> Path:
 class Store:
     """The event log. An event is acknowledged only after it is committed."""
 
+    #: The games nothing will resume: here, every unfinished one (local games never resume).
+    _ABANDONED = "SELECT id FROM games WHERE finished_at IS NULL"
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
         try:
@@ -193,6 +196,18 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE games SET finished_at = ? WHERE id = ?", (time.time(), game_id))
             _blank_limits(db, game_id)
+
+    def blank_abandoned(self, game_id: str | None = None) -> None:
+        """Blank the limits and lines of every unfinished game that nothing will resume (or
+        of `game_id` only, if it is one), as if it had finished: a game left half-way keeps
+        no private values either."""
+        with self._transaction() as db:
+            if game_id is None:
+                games = db.execute(self._ABANDONED).fetchall()
+            else:
+                games = db.execute(f"{self._ABANDONED} AND id = ?", (game_id,)).fetchall()
+            for (found,) in games:
+                _blank_limits(db, found)
 
     def import_game(
         self,

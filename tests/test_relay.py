@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -481,11 +482,16 @@ def test_idle_rooms_expire(db: Path) -> None:
     }
     welcome = relay.receive(1, json.dumps(hello))[0]
     assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    limit = {"type": "command", "id": "l", "command": {"type": "set_limit", "limit": 2}}
+    relay.receive(1, json.dumps(limit))
     now[0] += 3599
     assert relay.expire() == [] and relay.rooms
     now[0] += 1
     assert relay.expire() == [Close(1, 1001, "this game has expired")]
     assert not relay.rooms and RelayStore(db).rooms() == []
+    with sqlite3.connect(db) as records:  # nothing resumes it: its limit is blanked
+        [limit] = [b for (b,) in records.execute("SELECT body FROM events") if "limit_set" in b]
+    assert '"limit": 0' in limit
     relay.connect(2, "192.0.2.2")
     join = {
         "type": "hello",
@@ -618,6 +624,8 @@ async def test_a_relay_started_afresh_forgets_the_rooms_left_in_its_database(db:
     first = Relay(RelayStore(db), {"test-deck": make_deck()})
     welcome = _create(first, 1, "test-deck").message
     assert isinstance(welcome, Welcome)
+    limit = {"type": "command", "id": "l", "command": {"type": "set_limit", "limit": 2}}
+    first.receive(1, json.dumps(limit))
     server = await start_relay(port=0, db=db, decks={"test-deck": make_deck()}, restore=False)
     try:
         async with connect(server.url) as websocket:
@@ -627,6 +635,9 @@ async def test_a_relay_started_afresh_forgets_the_rooms_left_in_its_database(db:
             reply = json.loads(await websocket.recv())
         assert reply["type"] == "error" and reply["code"] == "bad_token"
         assert RelayStore(db).rooms() == []
+        with sqlite3.connect(db) as records:  # the forgotten game keeps no limit
+            bodies = [b for (b,) in records.execute("SELECT body FROM events")]
+        assert ['"limit": 0' in b for b in bodies if "limit_set" in b] == [True]
     finally:
         await server.close()
 

@@ -104,6 +104,28 @@ def test_a_finished_game_keeps_no_limit_values(deck: Deck) -> None:
     assert record.summary.a.ios_after == 5 and record.summary.b.ios_before == 4
 
 
+def limit_bodies(store: Store, game_id: str) -> list[str]:
+    """The stored `limit_set` events of a game, as JSON."""
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT body FROM events WHERE game_id = ?", (game_id,))
+        return [body for (body,) in rows if '"limit_set"' in body]
+
+
+def test_a_game_left_half_way_keeps_no_limit_values_once_the_store_is_opened_again(
+    deck: Deck,
+) -> None:
+    store = Store()
+    left = started_room(deck, store)  # the window closed mid-game: it never finishes
+    play_supported_turn(left)
+    assert any('"family"' in body for body in limit_bodies(store, left.id))
+    Store().blank_abandoned()  # as the app does when it opens the records
+    assert all(
+        '"limit": 0' in body and "family" not in body for body in limit_bodies(store, left.id)
+    )
+    [record] = store.history()
+    assert record.finished_at is None  # still shown as a game left half-way
+
+
 def test_the_summary_counts_what_happened(deck: Deck) -> None:
     room = started_room(deck, None)
     for _ in range(3):

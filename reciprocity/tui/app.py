@@ -160,6 +160,7 @@ class ReciprocityApp(App[int]):
         """The local records, opened on first use."""
         if self._store is None:
             self._store = Store()
+            self._store.blank_abandoned()  # games left half-way here before: none resumes
         return self._store
 
     def on_mount(self) -> None:

@@ -70,6 +70,12 @@ class RelayStore(Store):
     Use it from one thread at a time: the relay makes all its calls on its event loop.
     """
 
+    #: Unfinished games whose room is gone (expired or forgotten) can never resume.
+    _ABANDONED = (
+        "SELECT id FROM games WHERE finished_at IS NULL"
+        " AND id NOT IN (SELECT game_id FROM relay_rooms)"
+    )
+
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path)
         self._tag: tuple[Seat, str] | None = None
@@ -116,14 +122,17 @@ class RelayStore(Store):
             db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
 
     def forget_rooms(self) -> None:
-        """Forget every room's code, token hashes and command ids. Their event logs stay."""
+        """Forget every room's code, token hashes and command ids. Their event logs stay
+        (`blank_abandoned` then blanks their limits and lines)."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
 
     def remove_room(self, game_id: str) -> None:
-        """Forget a room's code, token hashes and command ids. Its event log stays."""
+        """Forget a room's code, token hashes and command ids. Its event log stays, with its
+        limits and lines blanked unless the game had finished (then they were already)."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms WHERE game_id = ?", (game_id,))
+        self.blank_abandoned(game_id)
 
     def rooms(self) -> list[StoredRoom]:
         """Every live room, oldest first."""

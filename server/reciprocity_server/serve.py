@@ -241,6 +241,7 @@ def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, resto
         relay.restore()
     else:
         relay.store.forget_rooms()
+    relay.store.blank_abandoned()  # games whose rooms went while the relay was down
     return relay
 
 
