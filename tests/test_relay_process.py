@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 import subprocess
@@ -110,6 +111,7 @@ async def test_killed_mid_game_then_restarted_both_resume_with_nothing_lost(
     first.process.kill()  # SIGKILL: no chance to tidy up
     _, log = first.process.communicate()
     assert "turn ended supported" in log and "words-that-stay-between-us" not in log
+    assert re.search(r"collector: \d+ start-up objects frozen; thresholds 50000/20/100", log)
     for client in (sam, ben):
         with pytest.raises(ConnectionClosed):
             await client.recv()
