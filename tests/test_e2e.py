@@ -348,14 +348,29 @@ async def test_join_with_the_wrong_words_says_so_in_one_line(
     await sam.stop()
 
 
+async def hosted(relay: RelayServer, deck: Deck) -> tuple[Player, str, int]:
+    """Sam hosts a game: his player, the code and its number."""
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    code = sam.connection.code
+    assert code is not None
+    return sam, code, int(code.split("-")[0])
+
+
+async def ben_joins_and_hears_sam(relay: RelayServer, sam: Player, code: str) -> None:
+    """Ben joins with the code and reads Sam's sealed words; then both leave."""
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
+    sam.connection.say(Seat.A, "hi Ben")
+    await eventually(lambda: "a: hi Ben" in ben.words(), what="words sealed for Ben")
+    await sam.stop()
+    await ben.stop()
+
+
 @pytest.mark.timeout(30)
 async def test_a_guesser_learns_nothing_from_the_seated_screen_and_gets_one_try(
     relay: RelayServer, deck: Deck
 ) -> None:
-    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
-    code = sam.connection.code
-    assert code is not None
-    number = int(code.split("-")[0])
+    sam, code, number = await hosted(relay, deck)
     guesser = await Client.open(relay.url)
     await guesser.hello(join={"number": number, "name": "Kim"})
     first = await guesser.expect(PartnerKey)
@@ -373,13 +388,7 @@ async def test_a_guesser_learns_nothing_from_the_seated_screen_and_gets_one_try(
     await guesser.send({"type": "key", "step": "pake", "payload": guess.message})
     assert (await guesser.error("hello_first")).message == "Please send a hello first."
     await guesser.close()
-
-    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
-    await sam.until(lambda view: view.b.name == "Ben", "Ben to join after the guess")
-    ben.connection.say(Seat.B, "hello Sam")
-    await eventually(lambda: "b: hello Sam" in sam.words(), what="sealed words")
-    await sam.stop()
-    await ben.stop()
+    await ben_joins_and_hears_sam(relay, sam, code)
 
 
 @pytest.mark.timeout(30)
@@ -396,10 +405,7 @@ async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
         return checked(self, conn, state, message)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Relay, "_checked", late)
-    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
-    code = sam.connection.code
-    assert code is not None
-    number = int(code.split("-")[0])
+    sam, code, number = await hosted(relay, deck)
     gone = await Client.open(relay.url)
     await gone.hello(join={"number": number, "name": "Kim"})
     handshake = Handshake(code, number)
@@ -412,13 +418,7 @@ async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
     assert verdict.matched and verdict.proof is not None
     keys.confirm(verdict.proof)  # the right code: Sam's proof checks out for the joiner
     await gone.close()
-
-    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
-    await sam.until(lambda view: view.b.name == "Ben", "Ben to take the seat")
-    sam.connection.say(Seat.A, "hi Ben")
-    await eventually(lambda: "a: hi Ben" in ben.words(), what="words sealed for Ben")
-    await sam.stop()
-    await ben.stop()
+    await ben_joins_and_hears_sam(relay, sam, code)
 
 
 @pytest.mark.timeout(30)
