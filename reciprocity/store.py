@@ -38,6 +38,15 @@ def event_adapter() -> TypeAdapter[Event]:
     return TypeAdapter(Event)
 
 
+@functools.lru_cache(maxsize=64)
+def _stored_deck(deck_json: str) -> Deck:
+    """A deck as a game stored it, read once for every game that plays the same one: rooms
+    brought back after a relay restart share it, as new rooms share theirs."""
+    from reciprocity.deck import Deck
+
+    return Deck.model_validate_json(deck_json)
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS games (
     id TEXT PRIMARY KEY,
@@ -242,10 +251,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise KeyError(game_id)
-        from reciprocity.deck import Deck
-
-        deck = Deck.model_validate_json(row[0])
-        return StoredGame(game_id, deck, row[1], bool(row[2]), self.events(game_id))
+        return StoredGame(game_id, _stored_deck(row[0]), row[1], bool(row[2]), self.events(game_id))
 
     def events(self, game_id: str, after: int = 0) -> list[tuple[int, float, Event]]:
         """A game's events after a sequence number, oldest first, as (seq, time, event)."""

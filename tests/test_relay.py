@@ -803,3 +803,13 @@ def test_failed_joins_count_against_an_ipv6_network_as_one(db: Path) -> None:
     relay.connect(101, "::ffff:192.0.2.1")  # IPv4 as IPv6: counted as that IPv4 address
     relay.receive(101, json.dumps(join))
     assert len(relay._failures["192.0.2.1"]) == 1
+
+
+def test_rooms_brought_back_after_a_restart_share_their_deck(db: Path) -> None:
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()})
+    for conn in (1, 2):
+        _create(relay, conn, "test-deck")
+    again = Relay(RelayStore(db))
+    assert again.restore() == 2
+    one, two = (live.room.state.deck for live in again.rooms.values())
+    assert one is two and one == make_deck()
