@@ -51,7 +51,8 @@ MAX_WORDS_BYTES = 8000
 CODE_MISMATCH = "the code didn't match \N{EM DASH} check it with your partner"
 
 _COUNTER = 8
-_LAST_COUNTER = 2 ** (8 * _COUNTER) - 1
+#: Counters in a kept session stay below this, so that `skip_ahead` always has room.
+_KEPT_COUNTERS = 2**63
 _KEY = 32
 _NONCE_PAD = b"\0" * 4
 
@@ -202,7 +203,7 @@ class Channel:
     def skip_ahead(self) -> None:
         """Move the send counter a long random way on, as after reading a kept session: a copy
         of the same file resumed elsewhere then never seals with a counter this one uses."""
-        self.sent = min(self.sent + secrets.randbits(40) + 2**40, _LAST_COUNTER - 2**41)
+        self.sent += secrets.randbits(40) + 2**40
 
     def _about(self, sender: Seat) -> bytes:
         return LABEL + f" room {self.number} words from {sender.value}".encode()
@@ -228,7 +229,7 @@ class Channel:
         counters = int(state["sent"]), int(state["opened"])
         if any(len(key) != _KEY for key in keys):
             raise ValueError("a key is damaged")
-        if not all(0 <= counter < _LAST_COUNTER for counter in counters):
+        if not all(0 <= counter < _KEPT_COUNTERS for counter in counters):
             raise ValueError("a counter is damaged")
         return cls(Seat(state["seat"]), int(state["number"]), *keys, *counters)
 
@@ -290,7 +291,7 @@ def load_session(path: Path) -> dict[str, Any]:
     """A kept session; raises `ReciprocityError` if it cannot be read."""
     try:
         session = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
     if not isinstance(session, dict):
         raise ReciprocityError(f"cannot read the saved game {path}: not a saved game")

@@ -315,6 +315,10 @@ class WebSocketConnection(Connection):
                 frame = await socket.recv()
                 message = SERVER.validate_json(frame)
             except (OSError, ConnectionClosed) as error:
+                if self._channel is not None:  # admitted just now, most likely: `run` resumes
+                    self._socket = None
+                    self._seated = True
+                    return
                 raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
             except ValidationError:
                 continue
@@ -437,7 +441,7 @@ class WebSocketConnection(Connection):
         # the relay takes a key step or a verdict only for the exchange it names.
         keys = [m for m in self._outbox if isinstance(m, KeyExchange | CodeChecked)]
         words = [m for m in self._outbox if isinstance(m, Say)]
-        if not self._partner_seated and self._handshake is not None:  # waiting for a partner
+        if self.seat is Seat.A and not self._partner_seated and self._handshake is not None:
             pake = KeyExchange(step="pake", payload=self._handshake.message)
             keys = [pake, *(m for m in keys if m != pake)]
         self._outbox = deque([*keys, *self._pending.values(), *words])
@@ -746,12 +750,18 @@ class LocalRelay:
         self.deck = deck
 
     @classmethod
-    async def start(cls, port: int, deck: Deck) -> LocalRelay:
-        """Start a relay that also knows `deck`; raises `RelayError` if the port is taken."""
+    async def start(cls, port: int, deck: Deck, *, host: str = "0.0.0.0") -> LocalRelay:
+        """Start a relay that also knows `deck`, on every address (or `host`); raises
+        `RelayError` if the port is taken.
+
+        It keeps its own records (`host-relay.sqlite3`), apart from `reciprocity serve`'s, and
+        starts afresh: its rooms end with this program, so none is ever brought back.
+        """
         from reciprocity_server.serve import start_relay
 
+        db = data_dir() / "host-relay.sqlite3"
         try:
-            server = await start_relay("0.0.0.0", port, decks={deck.id: deck})
+            server = await start_relay(host, port, db=db, decks={deck.id: deck}, restore=False)
         except ReciprocityError as error:
             raise RelayError(str(error)) from None
         return cls(server, deck)
@@ -826,11 +836,19 @@ def saved_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGam
     be read.
     """
     folder = folder if folder is not None else data_dir() / "sessions"
-    kept = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    kept = sorted(folder.glob("*.json"), key=_modified)
     if not kept:
         raise RelayError("there is no network game to go back to here; join with the code")
     connection = WebSocketConnection.saved(kept[-1], sessions=folder)
     return NetworkGame(connection, str(connection.number), aloud)
+
+
+def _modified(path: Path) -> float:
+    """When a file last changed; 0 for one another window has just removed."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def invite_line(code: str, relay: str) -> str:

@@ -570,6 +570,35 @@ async def test_the_hosts_screen_dropping_mid_exchange_still_lets_the_right_code_
     await ben.stop()
 
 
+@pytest.mark.timeout(30)
+async def test_a_joiner_dropped_as_it_was_admitted_comes_back_to_its_seat(
+    relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = Relay._checked
+
+    def drop_on_admission(self: Relay, conn: int, state: Any, message: CodeChecked) -> list[Output]:
+        joiner = state.room.joiner
+        outputs = checked(self, conn, state, message)
+        if joiner is None or not message.matched:
+            return outputs
+        proof = [o for o in outputs if isinstance(o, Send) and o.conn == joiner.conn][:1]
+        rest = [o for o in outputs if isinstance(o, Send) and o.conn != joiner.conn]
+        return [*proof, Close(joiner.conn, 1011, "gone"), *rest]  # the proof, then the drop
+
+    monkeypatch.setattr(Relay, "_checked", drop_on_admission)
+    sam, code, _ = await hosted(relay, deck)
+    ben = await Player(
+        WebSocketConnection(relay.url, JoinCode(code, "Ben"), first_delay=0.05)
+    ).start()
+    await ben.until(lambda view: view.a.name == "Sam", "Ben back in his seat")
+    await sam.until(lambda view: view.b.connected, "Sam to see Ben connected")
+    sam.connection.say(Seat.A, "you made it")
+    await eventually(lambda: "a: you made it" in ben.words(), what="sealed words")
+    assert ben.connection.session is not None  # and now it is kept, for a crash
+    await sam.stop()
+    await ben.stop()
+
+
 def test_a_kept_session_read_twice_never_seals_with_the_same_counter() -> None:
     a, b = channels()
     state = a.state()

@@ -35,7 +35,7 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
-from reciprocity.store import Store
+from reciprocity.store import Store, StoreError
 from reciprocity.words import WORDS
 
 pytestmark = pytest.mark.timeout(30)
@@ -813,3 +813,25 @@ def test_rooms_brought_back_after_a_restart_share_their_deck(db: Path) -> None:
     assert again.restore() == 2
     one, two = (live.room.state.deck for live in again.rooms.values())
     assert one is two and one == make_deck()
+
+
+def test_an_admission_that_cannot_be_saved_keeps_the_seated_message_for_the_next(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = KeyRoom(db)
+    room.key(1, "pake", "sam-1")
+    room.join(2)
+    room.key(2, "pake", "ben-1")
+    room.key(2, "confirm", "ben-proof")
+    room.key(1, "pake", "sam-2")  # Sam's fresh message, for whoever comes next
+    live = room.relay.rooms[room.number]
+
+    def full_disk(seat: Seat, command: object) -> None:
+        raise StoreError("cannot write the records: database or disk is full")
+
+    monkeypatch.setattr(live.room, "submit", full_disk)
+    verdict = {"type": "code_checked", "matched": True, "pake": "ben-1", "proof": "sam-proof"}
+    assert _errors(room.say(1, verdict)) == ["The relay could not save that. Please try again."]
+    monkeypatch.undo()
+    welcomed = room.join(3, "203.0.113.5")  # the next joiner still gets Sam's fresh message
+    assert Send(3, PartnerKey(seat=Seat.A, step="pake", payload="sam-2")) in welcomed

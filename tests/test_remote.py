@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
+from reciprocity_server.records import RelayStore
 from reciprocity_server.serve import RelayServer, start_relay
 from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
@@ -52,6 +53,7 @@ from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.remote import (
     RECONNECTING,
     JoinCode,
+    LocalRelay,
     RelayError,
     RelayRefused,
     RelayUnreachable,
@@ -616,3 +618,20 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
                     outcomes = [[p.outcome for p in game.summary.timeline] for game in games]
                     assert outcomes == [[Outcome.SUPPORTED]] * 2
                     history.close()
+
+
+@pytest.mark.timeout(30)
+async def test_the_hosts_own_relay_keeps_its_own_records_and_starts_afresh(
+    data_dir: Path, deck: Deck
+) -> None:
+    first = await LocalRelay.start(0, deck, host="127.0.0.1")
+    sam = await Player(WebSocketConnection(first.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    await sam.stop()
+    await first.close()
+    assert (data_dir / "host-relay.sqlite3").exists()
+    assert not (data_dir / "relay.sqlite3").exists()  # `reciprocity serve`'s stays its own
+    again = await LocalRelay.start(0, deck, host="127.0.0.1")
+    try:
+        assert RelayStore(data_dir / "host-relay.sqlite3").rooms() == []  # none comes back
+    finally:
+        await again.close()

@@ -486,8 +486,13 @@ class ReciprocityApp(App[int]):
         old = game.code
         game.change_code(message.code)
         for screen in self.screen_stack:
-            if isinstance(screen, WaitingScreen):
-                screen.show_code(old, game.code, game.invite)
+            if isinstance(screen, WaitingScreen) and screen.code is not None:
+                screen.show_code(game.code, game.invite)
+            elif isinstance(screen, WaitingScreen) and old in screen.body:
+                screen.show_body(
+                    f"Too many wrong codes were tried, so your game has a new code: {game.code}. "
+                    "Your partner joins with it, not the one they were given."
+                )
 
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:

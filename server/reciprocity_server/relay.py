@@ -533,8 +533,6 @@ class Relay:
             log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
             return self._turn_away(live, joiner, CODE_MISMATCH)
         live.joiner = None
-        live.pake = None
-        live.tried.clear()
         try:
             live.room.submit(joiner.seat, Join(name=joiner.name))
         except IllegalMove as error:
@@ -544,6 +542,8 @@ class Relay:
             joining.room = None
             log.error("room %d: %s", live.number, error)
             return [Send(joiner.conn, _error("server", NOT_SAVED))]
+        live.pake = None
+        live.tried.clear()
         log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
         assert message.proof is not None  # the protocol requires it with a match
         proof = PartnerKey(seat=joiner.seat.other, step="confirm", payload=message.proof)

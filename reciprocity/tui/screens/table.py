@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RichLog, Static
 
+from reciprocity.connection import MAX_WORDS
 from reciprocity.engine import (
     Command,
     Draw,
@@ -105,7 +106,7 @@ class TableScreen(Screen[None]):
         yield Static("", id="prompt")
         with Vertical(id="words-box"):
             yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
-            yield Input(placeholder="", id="say", max_length=2000)
+            yield Input(placeholder="", id="say", max_length=MAX_WORDS)
         yield Static("", id="notice")
         yield Footer()
 

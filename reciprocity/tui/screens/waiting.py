@@ -100,16 +100,13 @@ class WaitingScreen(Screen[bool]):
         self.body = text
         self.query_one("#waiting-body", Static).update(text)
 
-    def show_code(self, old: str, new: str, invite: str | None) -> None:
+    def show_code(self, code: str, invite: str | None) -> None:
         """Show a game's new code (and the command with it) in place of the old one."""
-        if self.code is not None:
-            self.code = new
-            self.query_one("#waiting-code", Static).update(new)
+        self.code = code
+        self.query_one("#waiting-code", Static).update(code)
         if self.invite is not None and invite is not None:
             self.invite = invite
             self.query_one("#waiting-invite", Static).update(invite)
-        if old in self.body:
-            self.show_body(self.body.replace(old, new))
 
     def action_leave(self) -> None:
         """Leave instead of waiting."""
