@@ -304,26 +304,37 @@ async def test_the_relay_never_holds_a_readable_word(
     assert words.encode() not in stored
 
 
+async def hosted(relay: RelayServer, deck: Deck) -> tuple[Player, str, int]:
+    """Sam hosts a game: his player, the code and its number."""
+    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
+    code = sam.connection.code
+    assert code is not None
+    return sam, code, int(code.split("-")[0])
+
+
+async def ben_joins_and_hears_sam(relay: RelayServer, sam: Player, code: str) -> None:
+    """Ben joins with the code and reads Sam's sealed words; then both leave."""
+    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
+    sam.connection.say(Seat.A, "hi Ben")
+    await eventually(lambda: "a: hi Ben" in ben.words(), what="words sealed for Ben")
+    await sam.stop()
+    await ben.stop()
+
+
 @pytest.mark.timeout(30)
 async def test_a_wrong_code_is_one_clear_line_on_both_screens_and_frees_the_seat(
     relay: RelayServer, deck: Deck
 ) -> None:
-    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
-    code = sam.connection.code
-    assert code is not None
-    number, first, second = code.split("-")
+    sam, code, number = await hosted(relay, deck)
+    first, second = code.split("-")[1:]
     other = next(word for word in WORDS if word not in (first, second))
     with pytest.raises(RelayRefused, match=f"^{CODE_MISMATCH}$"):
         await WebSocketConnection(relay.url, JoinCode(f"{number}-{first}-{other}", "Kim")).open()
     await eventually(lambda: WRONG_GUESS in shown(sam), what="Sam's notice")
     assert not sam.view.b.name  # the guesser never had the seat
 
-    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
-    await sam.until(lambda view: view.b.name == "Ben", "Ben to join after all")
-    sam.connection.say(Seat.A, "welcome, Ben")
-    await eventually(lambda: "a: welcome, Ben" in ben.words(), what="sealed words after a retry")
-    await sam.stop()
-    await ben.stop()
+    await ben_joins_and_hears_sam(relay, sam, code)
 
 
 @pytest.mark.timeout(30)
@@ -346,24 +357,6 @@ async def test_join_with_the_wrong_words_says_so_in_one_line(
     assert (process.returncode, out) == (1, b"")
     assert err.decode() == f"reciprocity: {CODE_MISMATCH}\n"
     await sam.stop()
-
-
-async def hosted(relay: RelayServer, deck: Deck) -> tuple[Player, str, int]:
-    """Sam hosts a game: his player, the code and its number."""
-    sam = await Player(WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"))).start()
-    code = sam.connection.code
-    assert code is not None
-    return sam, code, int(code.split("-")[0])
-
-
-async def ben_joins_and_hears_sam(relay: RelayServer, sam: Player, code: str) -> None:
-    """Ben joins with the code and reads Sam's sealed words; then both leave."""
-    ben = await Player(WebSocketConnection(relay.url, JoinCode(code, "Ben"))).start()
-    await sam.until(lambda view: view.b.name == "Ben", "Ben to join")
-    sam.connection.say(Seat.A, "hi Ben")
-    await eventually(lambda: "a: hi Ben" in ben.words(), what="words sealed for Ben")
-    await sam.stop()
-    await ben.stop()
 
 
 @pytest.mark.timeout(30)
