@@ -277,7 +277,9 @@ async def _facilitate(args: argparse.Namespace) -> int:
             session,
             codes,
             relay=f"ws://{host}:{server.port}",
-            pace=args.pace,
+            # Without --pace, the deck's suggested pace waits on `h`.
+            pace=args.pace if args.pace is not None else deck.pace_minutes,
+            countdown=args.pace is not None,
             totals_out=totals_out,
         )
         await app.run_async()
@@ -299,7 +301,8 @@ class Pacer:
     With `minutes`, the next level opens on its own when the countdown runs out (as in the
     15-minutes-a-set protocol); holding stops the countdown, and going on starts it afresh.
     While everyone is paused the countdown stands still, and it goes on from there after.
-    Without `minutes`, a level opens only when the facilitator says so.
+    Without `minutes`, a level opens only when the facilitator says so. `held` starts with the
+    countdown stopped, until the facilitator lets it go on (as for a deck's suggested pace).
     """
 
     def __init__(
@@ -308,12 +311,14 @@ class Pacer:
         open_level: int,
         minutes: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        held: bool = False,
     ) -> None:
         self.depth = depth
         self.open_level = open_level
         self.minutes = minutes
         self.clock = clock
-        self.held = minutes is None
+        self.held = held or minutes is None
         self.paused = False
         self._due: float | None = None
         #: While paused: the seconds the countdown had left.
@@ -371,7 +376,7 @@ class Pacer:
             return f"{line}. Level {self.open_level + 1} opens in {when}."
         if self.minutes is None:
             return f"{line}. The next opens when you press n."
-        return f"{line}, held here (h goes on, n opens the next)."
+        return f"{line}, held: h runs the {self.minutes:g}-minute countdown, n opens the next."
 
     def _restart(self) -> None:
         running = not self.held and self.minutes is not None and self.open_level < self.depth

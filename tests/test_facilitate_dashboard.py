@@ -180,7 +180,7 @@ async def test_pacing_opens_and_holds_levels_for_everyone(session: Session) -> N
         board.pacer.clock = lambda: now + 3600
         board._tick()
         await pilot.pause(0.2)
-        assert board.pacer.open_level == 2 and "held here" in str(pacing.render())
+        assert board.pacer.open_level == 2 and "held: h runs" in str(pacing.render())
         assert sam.view.open_level == 2
         # Going on starts the countdown afresh; when it runs out, level 3 opens by itself.
         await pilot.press("h")
@@ -320,12 +320,23 @@ def test_the_pacer_counts_down_holds_and_stops_at_the_deepest_level() -> None:
     assert pacer.due() and pacer.open_next() == 2 and pacer.remaining == 900
     assert pacer.toggle_hold() and pacer.remaining is None and not pacer.due()
     now[0] = 99999
-    assert not pacer.due() and "held here" in pacer.describe()
+    assert not pacer.due() and "held: h runs the 15-minute countdown" in pacer.describe()
     assert not pacer.toggle_hold() and pacer.remaining == 900
     assert pacer.open_next() == 3 and pacer.remaining is None
     assert pacer.open_next() is None and "all levels are open" in pacer.describe()
     by_hand = Pacer(depth=3, open_level=1)
     assert by_hand.remaining is None and "when you press n" in by_hand.describe()
+
+
+def test_a_decks_suggested_pace_waits_for_the_facilitator() -> None:
+    now = [0.0]
+    suggested = Pacer(depth=3, open_level=1, minutes=15, clock=lambda: now[0], held=True)
+    now[0] = 99999
+    assert suggested.remaining is None and not suggested.due()
+    assert suggested.describe() == (
+        "Level 1 of 3 open to everyone, held: h runs the 15-minute countdown, n opens the next."
+    )
+    assert not suggested.toggle_hold() and suggested.remaining == 900
 
 
 def test_the_countdown_stands_still_while_everyone_is_paused() -> None:

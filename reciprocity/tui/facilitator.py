@@ -70,16 +70,20 @@ class FacilitatorApp(App[int]):
         *,
         relay: str,
         pace: float | None = None,
+        countdown: bool = True,
         totals_out: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes` (each room's number, with the words this program made for it). `clock` tells
-        the time for the idle column (the relay's clock: seconds since the epoch)."""
+        `codes` (each room's number, with the words this program made for it). A `pace` (in
+        minutes) runs from the start, or waits for the facilitator if not `countdown`. `clock`
+        tells the time for the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
         self.totals_out = totals_out
-        self.dashboard = DashboardScreen(connection, session, codes, relay, pace, clock)
+        self.dashboard = DashboardScreen(
+            connection, session, codes, relay, pace, clock, countdown=countdown
+        )
 
     def on_mount(self) -> None:
         """Show the dashboard and start following the relay."""

@@ -94,6 +94,8 @@ class DashboardScreen(Screen[None]):
         relay: str,
         pace: float | None = None,
         clock: Callable[[], float] = time.time,
+        *,
+        countdown: bool = True,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
         `codes`: each room's number, with the words this program made for it."""
@@ -105,7 +107,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.rows: dict[int, RoomStatus] = {room.number: room for room in session.rooms}
         opened = max((room.open_level or 1 for room in session.rooms), default=1)
-        self.pacer = Pacer(session.depth, opened, pace)
+        self.pacer = Pacer(session.depth, opened, pace, held=not countdown)
         self.held = any(room.held for room in session.rooms)
         self.table: DataTable[Text] = DataTable(
             id="dashboard-rooms", cursor_type="row", zebra_stripes=True, cell_padding=0
