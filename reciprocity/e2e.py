@@ -40,6 +40,7 @@ from spake2 import SPAKE2_Symmetric  # type: ignore[import-untyped]
 
 from reciprocity import ReciprocityError
 from reciprocity.engine import Seat
+from reciprocity.paths import write_private
 from reciprocity.protocol import PROTOCOL_VERSION
 
 #: Bound into every key, so keys made for another protocol or version never match.
@@ -245,23 +246,12 @@ def session_path(folder: Path, token: str) -> Path:
 def save_session(path: Path, session: dict[str, Any]) -> None:
     """Write a session so that only its owner can read it (0600, in a 0700 folder).
 
-    The file is replaced whole, and synced before, so a crash leaves the old or the new one;
-    a draft that could not be written whole is removed.
+    The file is written whole or not at all (`write_private`), so a crash leaves the old one
+    or the new one.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.chmod(0o700)
-    draft = path.with_suffix(".tmp")
-    try:
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(fd, 0o600)
-            file.write(json.dumps(session).encode())
-            file.flush()
-            os.fsync(fd)
-        os.replace(draft, path)
-    except BaseException:
-        draft.unlink(missing_ok=True)
-        raise
+    write_private(path, json.dumps(session))
 
 
 def lock_session(path: Path) -> int:

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import csv
 import io
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from reciprocity import ReciprocityError
 from reciprocity.connection import StatusChanged
 from reciprocity.engine import FacilitatorCommand
+from reciprocity.paths import data_dir, why, write_private
 from reciprocity.protocol import (
     CLIENT,
     PROTOCOL_VERSION,
@@ -213,16 +213,7 @@ def write_totals(path: Path, rows: Sequence[RoomStatus], *, include_names: bool 
     try:
         path.expanduser().write_text(totals_csv(rows, include_names=include_names))
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise FacilitateError(f"cannot write the totals to {path}: {reason.lower()}") from None
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (0600): a code's words are the pair's password."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        os.fchmod(file.fileno(), 0o600)
-        file.write(text)
+        raise FacilitateError(f"cannot write the totals to {path}: {why(error)}") from None
 
 
 def join_line(relay: str) -> str:
@@ -246,7 +237,6 @@ async def _facilitate(args: argparse.Namespace) -> int:
     from reciprocity_server.serve import start_relay
 
     from reciprocity.library import find_deck
-    from reciprocity.paths import data_dir
     from reciprocity.tui.facilitator import FacilitatorApp
 
     deck = find_deck(args.deck)
@@ -264,10 +254,12 @@ async def _facilitate(args: argparse.Namespace) -> int:
         codes = {number: f"{number}-{new_words()}" for number in numbers}
         if codes_out is not None:
             try:
-                _write_private(codes_out, "".join(f"{code}\n" for code in codes.values()))
+                # Only the facilitator may read them: a code's words are the pair's password.
+                write_private(codes_out, "".join(f"{code}\n" for code in codes.values()))
             except OSError as error:
-                reason = (error.strerror or str(error)).lower()
-                raise FacilitateError(f"cannot write the codes to {codes_out}: {reason}") from None
+                raise FacilitateError(
+                    f"cannot write the codes to {codes_out}: {why(error)}"
+                ) from None
         connection = FacilitatorConnection(server.url, token)
         session = await connection.open()
         host = lan_address() if args.host in ("0.0.0.0", "") else args.host

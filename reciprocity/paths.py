@@ -18,21 +18,44 @@ def data_dir() -> Path:
     """The data folder, created if needed."""
     override = os.environ.get("RECIPROCITY_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir("reciprocity"))
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        where = " (RECIPROCITY_DATA_DIR)" if override else ""
-        raise DataDirError(f"cannot use the data folder {path}{where}: {reason}") from None
-    return path
+    return _made(path, "data folder", " (RECIPROCITY_DATA_DIR)" if override else "")
 
 
 def user_decks_dir() -> Path:
     """The folder for a person's own decks, which `deck list` and the deck picker include."""
-    path = data_dir() / "decks"
+    return _made(data_dir() / "decks", "decks folder")
+
+
+def _made(path: Path, what: str, where: str = "") -> Path:
+    """The folder, created if needed; raises `DataDirError` with one line if it cannot be."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        raise DataDirError(f"cannot use the decks folder {path}: {reason}") from None
+        raise DataDirError(f"cannot use the {what} {path}{where}: {why(error)}") from None
     return path
+
+
+def why(error: OSError) -> str:
+    """A few words on why a file could not be read or written, such as "no space left on
+    device"."""
+    return (error.strerror or str(error)).lower()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600), whole or not at all.
+
+    The text goes to a draft beside it, synced, then takes the file's place, so a crash leaves
+    the old file or the new one; a draft that could not be written whole is removed.
+    """
+    draft = path.with_name(f".{path.name}.draft")
+    try:
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(descriptor, 0o600)
+            file.write(text)
+            file.flush()
+            os.fsync(descriptor)
+        os.replace(draft, path)
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise

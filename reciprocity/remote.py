@@ -226,8 +226,6 @@ class WebSocketConnection(Connection):
         self._held: list[Update] = []
         #: The partner's SPAKE2 message the keys came from: a verdict names the exchange.
         self._partner_pake = ""
-        #: Whether this connection plays its seat (a joiner waits to be admitted).
-        self._seated = opening is None
         #: Whether a view has shown the partner in their seat: the keys are settled.
         self._partner_seated = opening is None
         #: Wrong codes tried against this code so far.
@@ -242,14 +240,14 @@ class WebSocketConnection(Connection):
         lock = lock_session(path)  # before reading: the file is ours, as it stands now
         try:
             session = load_session(path)
-            channel = Channel.from_state(session["channel"])
-            parse_uri(str(session["url"]))
-            resume = Resume(token=session["token"], last_seq=session["last_seq"])
-        except (KeyError, TypeError, ValueError, InvalidURI) as error:
-            release_session(path, lock, keep=True)
-            raise ReciprocityError(
-                f"cannot read the saved game {path}: {_first_line(error)}"
-            ) from None
+            try:
+                channel = Channel.from_state(session["channel"])
+                parse_uri(str(session["url"]))
+                resume = Resume(token=session["token"], last_seq=session["last_seq"])
+            except (KeyError, TypeError, ValueError, InvalidURI) as error:
+                raise ReciprocityError(
+                    f"cannot read the saved game {path}: {_first_line(error)}"
+                ) from None
         except ReciprocityError:
             release_session(path, lock, keep=True)
             raise
@@ -281,7 +279,6 @@ class WebSocketConnection(Connection):
             raise RuntimeError("a kept session is resumed by run(), not open()")
         if isinstance(opening, CreateRoom):
             welcome = await self._greet(Hello(version=PROTOCOL_VERSION, create=opening))
-            self._seated = True
             self.code = f"{welcome.number}-{self._words}"
             self._start_handshake()
             return welcome
@@ -317,7 +314,6 @@ class WebSocketConnection(Connection):
             except (OSError, ConnectionClosed) as error:
                 if self._channel is not None:  # admitted just now, most likely: `run` resumes
                     self._socket = None
-                    self._seated = True
                     return
                 raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
             except ValidationError:
@@ -326,7 +322,6 @@ class WebSocketConnection(Connection):
                 case SeatView():
                     if self.seat is Seat.B and self._channel is None:  # admitted unproven
                         raise RelayRefused(CODE_MISMATCH, "code_mismatch")
-                    self._seated = True
                     self._receive(message)
                     return
                 case Error():
@@ -512,10 +507,11 @@ class WebSocketConnection(Connection):
                 self._emit(Announced(text))
 
     def _key_step(self, message: PartnerKey) -> None:
-        """A step of the partner's side of the key exchange, until the keys are settled."""
+        """A step of the partner's side of the key exchange, until the keys are settled. The
+        first seat (a host, or a facilitated room's first joiner) checks; the second answers."""
         if self._handshake is None or self._partner_seated:
             return
-        if self._seated:
+        if self.seat is Seat.A:
             self._check_joiner(message)
         else:
             self._answer_seated(message)
@@ -623,12 +619,9 @@ class WebSocketConnection(Connection):
             )
         except (OSError, ReciprocityError) as error:
             self._unkept = True
-            reason = (
-                error.strerror.lower() if isinstance(error, OSError) and error.strerror else error
-            )
             with contextlib.suppress(OSError):
                 self._forget()
-            self._emit(Rejected(self.seat, UNKEPT.format(reason=reason)))
+            self._emit(Rejected(self.seat, UNKEPT.format(reason=_reason(error))))
 
     def _forget(self) -> None:
         """Remove the kept session, if any, and let its lock go."""
@@ -806,20 +799,24 @@ class NetworkGame:
     """A seat taken at a relay: the connection, and what the screens need to know."""
 
     connection: WebSocketConnection
-    code: str
     aloud: bool
-    #: The command the partner runs to join (shown to the host only).
-    invite: str | None = None
+    #: The relay's address as the partner reaches it (the host's only: it makes the invite).
+    public: str | None = None
     #: The relay started in this program for the game, if any.
     relay: LocalRelay | None = None
     #: The deck, when this program chose it (the host's); a joiner finds it from the view.
     deck: Deck | None = None
 
-    def change_code(self, code: str) -> None:
-        """Take the code's new words, made after too many wrong codes were tried."""
-        if self.invite is not None:
-            self.invite = self.invite.replace(self.code, code)
-        self.code = code
+    @property
+    def code(self) -> str:
+        """The game's code as it stands (new words after too many wrong ones); a kept session
+        knows only its number."""
+        return self.connection.code or str(self.connection.number)
+
+    @property
+    def invite(self) -> str | None:
+        """The command the partner runs to join (the host's only)."""
+        return invite_line(self.code, self.public) if self.public is not None else None
 
     async def aclose(self) -> None:
         """Leave the relay, and stop the relay started here."""
@@ -839,8 +836,7 @@ def saved_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGam
     kept = sorted(folder.glob("*.json"), key=_modified)
     if not kept:
         raise RelayError("there is no network game to go back to here; join with the code")
-    connection = WebSocketConnection.saved(kept[-1], sessions=folder)
-    return NetworkGame(connection, str(connection.number), aloud)
+    return NetworkGame(WebSocketConnection.saved(kept[-1], sessions=folder), aloud)
 
 
 def _modified(path: Path) -> float:
@@ -882,8 +878,7 @@ async def open_game(
             await relay.close()
         connection = WebSocketConnection(choice.relay, JoinCode(choice.code, choice.name))
         await connection.open()
-        assert connection.code is not None
-        return NetworkGame(connection, connection.code, choice.aloud)
+        return NetworkGame(connection, choice.aloud)
     if relay is not None and (choice.relay is not None or relay.deck != choice.deck):
         await relay.close()
         relay = None
@@ -902,9 +897,7 @@ async def open_game(
         if relay is not None:
             await relay.close()
         raise
-    assert connection.code is not None
-    invite = invite_line(connection.code, public)
-    return NetworkGame(connection, connection.code, choice.aloud, invite, relay, choice.deck)
+    return NetworkGame(connection, choice.aloud, public, relay, choice.deck)
 
 
 # --- the command line ----------------------------------------------------------------------

@@ -471,8 +471,10 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
     async with board.run_test(size=SIZE) as facilitator, player.run_test(size=(80, 24)) as sam:
         await sam.press("ctrl+s")
         await until_screen(sam, WaitingScreen)
-        body = str(sam.app.screen.query_one("#waiting-body", Static).render())
-        assert body == f"They join with the same code, {code}."
+        screen = sam.app.screen
+        assert str(screen.query_one("#waiting-code", Static).render()) == code
+        body = str(screen.query_one("#waiting-body", Static).render())
+        assert body == "Your partner joins with this code."
         ben = await Player(
             WebSocketConnection(session.relay.url, JoinCode(code=code, name="Ben"))
         ).start()
@@ -623,11 +625,11 @@ async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_awa
 
 
 def test_the_codes_file_is_for_the_facilitator_alone(tmp_path: Path) -> None:
-    from reciprocity.facilitate import _write_private
+    from reciprocity.paths import write_private
 
     path = tmp_path / "codes.txt"
     path.write_text("old\n")
     path.chmod(0o644)
-    _write_private(path, "7-amber-harbor\n")
+    write_private(path, "7-amber-harbor\n")
     assert path.read_text() == "7-amber-harbor\n"
     assert path.stat().st_mode & 0o777 == 0o600

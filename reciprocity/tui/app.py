@@ -306,8 +306,9 @@ class ReciprocityApp(App[int]):
             else:  # the first of a pair to join a facilitated session's room
                 waiting = WaitingScreen(
                     "Waiting for your partner…",
-                    f"They join with the same code, {game.code}.",
+                    "Your partner joins with this code.",
                     until=joined,
+                    code=game.code,
                     leave="Leave",
                 )
             left = await self.push_screen_wait(waiting)
@@ -483,16 +484,9 @@ class ReciprocityApp(App[int]):
         game = self.network
         if game is None:
             return
-        old = game.code
-        game.change_code(message.code)
         for screen in self.screen_stack:
             if isinstance(screen, WaitingScreen) and screen.code is not None:
-                screen.show_code(game.code, game.invite)
-            elif isinstance(screen, WaitingScreen) and old in screen.body:
-                screen.show_body(
-                    f"Too many wrong codes were tried, so your game has a new code: {game.code}. "
-                    "Your partner joins with it, not the one they were given."
-                )
+                screen.show_code(message.code, game.invite)
 
     @on(StatusUpdated)
     def _status_updated(self, message: StatusUpdated) -> None:

@@ -336,7 +336,7 @@ class Relay:
 
     def disconnect(self, conn: int) -> list[Output]:
         """A connection closed: its partner sees it as not connected."""
-        state = self._conns.get(conn)
+        state = self._conns.pop(conn, None)
         if state is None:
             return []
         log.info("connection %d: closed", conn)
@@ -344,10 +344,8 @@ class Relay:
         live = state.room
         if live is not None and live.joiner is not None and live.joiner.conn == conn:
             self._turn_away(live, live.joiner, None)
-            del self._conns[conn]
             log.info("room %d: the joiner left before the code was checked", live.number)
             return []
-        del self._conns[conn]
         if live is None or live.conns.get(state.seat) != conn:
             return []
         del live.conns[state.seat]
@@ -555,7 +553,9 @@ class Relay:
         """A joiner leaves unadmitted: its one try at the code counts as a failed join. `why`
         tells it so (`None` for a joiner whose connection has closed)."""
         live.joiner = None
-        self._conns[joiner.conn].room = None
+        joining = self._conns.get(joiner.conn)  # gone already if it closed
+        if joining is not None:
+            joining.room = None
         self._failures.setdefault(joiner.address, deque()).append(self.clock())
         return [Send(joiner.conn, why)] if why is not None else []
 
