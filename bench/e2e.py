@@ -31,10 +31,12 @@ from pathlib import Path
 from reciprocity_server.serve import RelayServer, start_relay
 from websockets.asyncio.client import ClientConnection, connect
 
-from reciprocity.e2e import Channel, Handshake, save_session
 from reciprocity.engine import Seat
+from reciprocity.kept import save_session
+from reciprocity.net.client import JoinCode
+from reciprocity.net.driver import WebSocketConnection
+from reciprocity.net.e2e import Channel, Handshake
 from reciprocity.protocol import PROTOCOL_VERSION, CreateRoom
-from reciprocity.remote import JoinCode, WebSocketConnection
 
 DECK = "first-steps"
 #: Messages in flight at once (the relay drops a reader 64 messages behind).

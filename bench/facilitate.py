@@ -165,7 +165,8 @@ def percentile(values: list[float], share: float) -> float:
 async def facilitator(rooms: int, seconds: float, think: float) -> None:
     from reciprocity_server.serve import start_relay
 
-    from reciprocity.facilitate import FacilitatorConnection, SessionUpdate
+    from reciprocity.net.driver import FacilitatorConnection
+    from reciprocity.net.facilitator import SessionUpdate
     from reciprocity.tui.facilitator import FacilitatorApp
     from reciprocity.tui.screens.dashboard import DashboardScreen
 

@@ -34,7 +34,7 @@ Bare().run(headless=True, auto_pilot=first_screen)
 """
 
 PLAY = """
-from reciprocity.cli import build_parser
+from reciprocity.cli.parser import build_parser
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.new_game import NewGameScreen
 

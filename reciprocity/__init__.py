@@ -8,3 +8,9 @@ DEFAULT_DECK = "first-steps"
 
 class ReciprocityError(Exception):
     """A problem a person can cause or fix: shown as one clear line, never a traceback."""
+
+    @property
+    def sentence(self) -> str:
+        """The message as a sentence, for a screen rather than the command line."""
+        text = str(self)
+        return f"{text[:1].upper()}{text[1:]}."

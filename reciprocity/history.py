@@ -21,10 +21,14 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from reciprocity.cli import UserError
+from reciprocity import ReciprocityError
 from reciprocity.engine.state import Outcome, Seat
 from reciprocity.engine.summary import SeatTotals
 from reciprocity.store import GameRecord, Store, StoreError
+
+
+class UserError(ReciprocityError):
+    """A mistake a person made on the command line; printed as one line."""
 
 #: What the history says when there is nothing in it yet.
 EMPTY = "No games yet."

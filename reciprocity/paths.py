@@ -39,23 +39,3 @@ def why(error: OSError) -> str:
     """A few words on why a file could not be read or written, such as "no space left on
     device"."""
     return (error.strerror or str(error)).lower()
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (0600), whole or not at all.
-
-    The text goes to a draft beside it, synced, then takes the file's place, so a crash leaves
-    the old file or the new one; a draft that could not be written whole is removed.
-    """
-    draft = path.with_name(f".{path.name}.draft")
-    try:
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            os.fchmod(descriptor, 0o600)
-            file.write(text)
-            file.flush()
-            os.fsync(descriptor)
-        os.replace(draft, path)
-    except BaseException:
-        draft.unlink(missing_ok=True)
-        raise

@@ -40,23 +40,7 @@ from test_remote import (
 from textual.widgets import Static
 
 from reciprocity import ReciprocityError
-from reciprocity.connection import Rejected
 from reciprocity.deck import Deck
-from reciprocity.e2e import (
-    CODE_MISMATCH,
-    MAX_WORDS_BYTES,
-    Channel,
-    CodeMismatch,
-    Handshake,
-    Replayed,
-    SessionInUse,
-    Unreadable,
-    fit,
-    load_session,
-    lock_session,
-    release_session,
-    save_session,
-)
 from reciprocity.engine import (
     CheckIn,
     Draw,
@@ -71,6 +55,27 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.kept import (
+    SessionInUse,
+    load_session,
+    lock_session,
+    release_session,
+    save_session,
+)
+from reciprocity.net.client import MAX_WRONG_GUESSES, WRONG_GUESS, JoinCode
+from reciprocity.net.codes import WORDS
+from reciprocity.net.connection import MAX_WORDS, Rejected, fit_words
+from reciprocity.net.core import RelayRefused
+from reciprocity.net.driver import REPLACED, WebSocketConnection
+from reciprocity.net.e2e import (
+    CODE_MISMATCH,
+    Channel,
+    CodeMismatch,
+    Handshake,
+    Replayed,
+    Unreadable,
+)
+from reciprocity.net.hosting import HostChoice, JoinChoice, saved_game
 from reciprocity.protocol import (
     CLIENT,
     MAX_FRAME,
@@ -83,21 +88,10 @@ from reciprocity.protocol import (
     SeatView,
     Words,
 )
-from reciprocity.remote import (
-    MAX_WRONG_GUESSES,
-    REPLACED,
-    WRONG_GUESS,
-    JoinCode,
-    RelayRefused,
-    WebSocketConnection,
-    saved_game,
-)
 from reciprocity.tui.app import ReciprocityApp
-from reciprocity.tui.screens.host import HostChoice
-from reciprocity.tui.screens.join import JoinChoice, JoinScreen
+from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
-from reciprocity.words import WORDS
 
 
 def _unb64(text: str) -> bytes:
@@ -157,10 +151,11 @@ def test_altered_replayed_or_misdirected_words_are_refused() -> None:
 
 
 def test_the_longest_words_fit_a_frame_once_sealed() -> None:
-    a, _ = channels()
-    text = fit("é" * MAX_WORDS_BYTES)
-    assert len(text.encode()) <= MAX_WORDS_BYTES and text == "é" * (MAX_WORDS_BYTES // 2)
-    payload = a.seal("😀" * MAX_WORDS_BYTES)
+    a, b = channels()
+    text = fit_words(" " + "é" * (MAX_WORDS + 10))
+    assert text == "é" * MAX_WORDS
+    payload = a.seal("😀" * (MAX_WORDS + 10))  # cut to MAX_WORDS, four bytes each
+    assert b.open(payload) == "😀" * MAX_WORDS
     say = CLIENT.dump_json(Say(payload=payload))
     words = SERVER.dump_json(Words(seat=Seat.A, payload=payload))
     assert len(say) < MAX_FRAME and len(words) < MAX_FRAME

@@ -18,7 +18,6 @@ from test_remote import Player, eventually
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static
 
-from reciprocity.connection import Announced
 from reciprocity.deck import Deck
 from reciprocity.engine import (
     CheckIn,
@@ -30,15 +29,18 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
-from reciprocity.facilitate import FacilitatorConnection, Pacer, SessionUpdate, totals_csv
+from reciprocity.game.facilitation import Pacer, totals_csv
+from reciprocity.net.client import JoinCode
+from reciprocity.net.codes import WORDS, new_words
+from reciprocity.net.connection import Announced, StatusChanged
+from reciprocity.net.driver import RECONNECTING, FacilitatorConnection, WebSocketConnection
+from reciprocity.net.facilitator import SessionUpdate
 from reciprocity.protocol import RoomStatus, SessionStatus
-from reciprocity.remote import RECONNECTING, JoinCode, WebSocketConnection, new_words
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.dashboard import DashboardScreen, pair_label
 from reciprocity.tui.screens.export import ExportScreen
-from reciprocity.words import WORDS
 
 SIZE = (100, 30)
 NARROW = (80, 24)
@@ -576,8 +578,6 @@ async def test_every_action_has_a_footer_key_and_a_palette_entry() -> None:
 async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session) -> None:
     from test_remote import Cable
 
-    from reciprocity.connection import StatusChanged
-
     cable = Cable(session.relay.port)
     await cable.mend()
     connection = FacilitatorConnection(f"ws://127.0.0.1:{cable.port}", session.token)
@@ -604,7 +604,8 @@ async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session
 async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_away(
     session: Session,
 ) -> None:
-    from reciprocity.remote import CODE_MISMATCH, RelayRefused
+    from reciprocity.net.core import RelayRefused
+    from reciprocity.net.e2e import CODE_MISMATCH
 
     number = session.numbers[0]
     sam = await Player(
@@ -625,7 +626,7 @@ async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_awa
 
 
 def test_the_codes_file_is_for_the_facilitator_alone(tmp_path: Path) -> None:
-    from reciprocity.paths import write_private
+    from reciprocity.kept import write_private
 
     path = tmp_path / "codes.txt"
     path.write_text("old\n")

@@ -21,9 +21,10 @@ from relay_client import Client, act, pair, start, turn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.cli import build_parser
+from reciprocity.cli.parser import build_parser
 from reciprocity.engine import Seat
 from reciprocity.library import shipped_decks_dir
+from reciprocity.net.codes import WORDS
 from reciprocity.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
@@ -36,7 +37,6 @@ from reciprocity.protocol import (
     Words,
 )
 from reciprocity.store import Store, StoreError
-from reciprocity.words import WORDS
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -23,14 +23,6 @@ from reciprocity_server.serve import RelayServer, start_relay
 from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
-from reciprocity.connection import (
-    RecordArrived,
-    Rejected,
-    StatusChanged,
-    Update,
-    ViewChanged,
-    WordsArrived,
-)
 from reciprocity.deck import Deck
 from reciprocity.engine import (
     CheckIn,
@@ -49,25 +41,25 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.library import find_deck
-from reciprocity.protocol import CreateRoom, SeatView
-from reciprocity.remote import (
-    RECONNECTING,
-    JoinCode,
-    LocalRelay,
-    RelayError,
-    RelayRefused,
-    RelayUnreachable,
-    WebSocketConnection,
-    check_code,
-    invite_line,
-    lan_address,
+from reciprocity.net.client import JoinCode
+from reciprocity.net.codes import BadCode, check_code, invite_line
+from reciprocity.net.connection import (
+    RecordArrived,
+    Rejected,
+    StatusChanged,
+    Update,
+    ViewChanged,
+    WordsArrived,
 )
+from reciprocity.net.core import RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.driver import RECONNECTING, WebSocketConnection
+from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, lan_address
+from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.store import Store
 from reciprocity.tui.app import ReciprocityApp, deck_for
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
-from reciprocity.tui.screens.host import HostChoice
-from reciprocity.tui.screens.join import JoinChoice, JoinScreen
+from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.notes import NotesScreen
 from reciprocity.tui.screens.table import TableScreen
@@ -350,7 +342,7 @@ async def test_a_closed_port_is_unreachable_in_words() -> None:
 
 def test_codes_invites_and_the_lan_address() -> None:
     assert check_code(" 7-Amber-Harbor ") == "7-amber-harbor"
-    with pytest.raises(RelayError, match="not a game code"):
+    with pytest.raises(BadCode, match="not a game code"):
         check_code("amber")
     assert invite_line("7-amber-harbor", "ws://localhost:8765") == "reciprocity join 7-amber-harbor"
     assert invite_line("7-amber-harbor", "ws://10.0.0.2:9000") == (

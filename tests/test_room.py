@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from reciprocity.connection import LocalConnection, Rejected, Update, ViewChanged, WordsArrived
 from reciprocity.deck import Deck
 from reciprocity.engine import (
     CheckIn,
@@ -23,6 +22,8 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.net.connection import Rejected, Update, ViewChanged, WordsArrived
+from reciprocity.net.local import LocalConnection
 from reciprocity.room import Room
 from reciprocity.store import Store
 

@@ -21,11 +21,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from reciprocity.connection import (
+from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
+from reciprocity.engine.rules import HELD
+from reciprocity.net.connection import (
     Announced,
     CodeChanged,
     Connection,
-    LocalConnection,
     RecordArrived,
     Rejected,
     StatusChanged,
@@ -33,8 +34,7 @@ from reciprocity.connection import (
     ViewChanged,
     WordsArrived,
 )
-from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
-from reciprocity.engine.rules import HELD
+from reciprocity.net.local import LocalConnection
 from reciprocity.store import Store, StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -45,10 +45,10 @@ from reciprocity.tui.screens.waiting import WaitingScreen
 if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
     from reciprocity.deck import Deck
+    from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, NetworkGame
     from reciprocity.protocol import Record, SeatView
-    from reciprocity.remote import LocalRelay, NetworkGame
-    from reciprocity.tui.screens.host import HostChoice, HostScreen
-    from reciprocity.tui.screens.join import JoinChoice, JoinScreen
+    from reciprocity.tui.screens.host import HostScreen
+    from reciprocity.tui.screens.join import JoinScreen
     from reciprocity.tui.screens.limits import LimitChoice
 
 
@@ -237,7 +237,8 @@ class ReciprocityApp(App[int]):
 
     def show_network_form(self, choice: HostChoice | JoinChoice) -> None:
         """Open the host or join form, filled in from `choice`."""
-        from reciprocity.tui.screens.host import HostChoice, HostScreen
+        from reciprocity.net.hosting import HostChoice
+        from reciprocity.tui.screens.host import HostScreen
         from reciprocity.tui.screens.join import JoinScreen
 
         if isinstance(choice, HostChoice):
@@ -261,7 +262,8 @@ class ReciprocityApp(App[int]):
         self, choice: HostChoice | JoinChoice, form: HostScreen | JoinScreen
     ) -> None:
         """Take a seat at the relay as the form says, then begin; a refusal shows on the form."""
-        from reciprocity.remote import RelayError, open_game
+        from reciprocity.net.core import RelayError
+        from reciprocity.net.hosting import open_game
 
         relay, self._spare_relay = self._spare_relay, None
         try:

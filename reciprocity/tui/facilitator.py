@@ -19,12 +19,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from reciprocity.connection import StatusChanged
+from reciprocity.net.connection import StatusChanged
 from reciprocity.protocol import Error, RoomStatus, SessionStatus
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
-    from reciprocity.facilitate import FacilitatorConnection, SessionUpdate
+    from reciprocity.net.driver import FacilitatorConnection
+    from reciprocity.net.facilitator import SessionUpdate
 
 
 @dataclass
@@ -94,7 +95,7 @@ class FacilitatorApp(App[int]):
     async def _follow(self) -> None:
         await self.connection.run(self._deliver)
 
-    def _deliver(self, update: SessionUpdate) -> None:
+    def _deliver(self, update: SessionUpdate | StatusChanged) -> None:
         match update:
             case RoomStatus():
                 self.post_message(RoomUpdated(update))

@@ -21,10 +21,10 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.facilitate import Pacer, join_line
+from reciprocity.game.facilitation import Pacer, join_line
 
 if TYPE_CHECKING:
-    from reciprocity.facilitate import FacilitatorConnection
+    from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
 #: The table's columns: key and heading. The code, the pair and the state are left-aligned,
@@ -282,7 +282,7 @@ class DashboardScreen(Screen[None]):
     def _export(self, choice: tuple[str, bool] | None) -> None:
         from pathlib import Path
 
-        from reciprocity.facilitate import FacilitateError, write_totals
+        from reciprocity.game.facilitation import FacilitateError, write_totals
 
         if choice is None:
             return

@@ -54,8 +54,8 @@ class HomeScreen(Screen[None]):
 
                 app.push_screen(HostScreen())
             case "join":
-                from reciprocity.remote import DEFAULT_RELAY
-                from reciprocity.tui.screens.join import JoinChoice
+                from reciprocity.net.codes import DEFAULT_RELAY
+                from reciprocity.net.hosting import JoinChoice
 
                 app.show_network_form(JoinChoice("", "", DEFAULT_RELAY, aloud=False))
             case "history":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -15,27 +14,13 @@ from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
 from reciprocity.engine.rules import MAX_NAME
+from reciprocity.net.hosting import HostChoice
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
 
 #: What the aloud checkbox says, on the host and join forms alike.
 ALOUD = "We're talking aloud (on a call)"
-
-
-@dataclass(frozen=True)
-class HostChoice:
-    """What hosting needs: the deck, the host's name, and where the relay is."""
-
-    deck: Deck
-    name: str
-    #: A running relay's address, or None to start one in this program.
-    relay: str | None
-    checkin: bool
-    #: True when the partners talk on a call and do not type their answers.
-    aloud: bool
-    #: The port of the relay started here when `relay` is None.
-    port: int = 8765
 
 
 def relay_address(text: str) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,19 +9,10 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
+from reciprocity import ReciprocityError
 from reciprocity.engine.rules import MAX_NAME
+from reciprocity.net.hosting import JoinChoice
 from reciprocity.tui.screens.host import ALOUD, relay_address
-
-
-@dataclass(frozen=True)
-class JoinChoice:
-    """What joining needs: the code, the partner's name, and where the relay is."""
-
-    code: str
-    name: str
-    relay: str
-    #: True when the partners talk on a call and do not type their answers.
-    aloud: bool
 
 
 class JoinScreen(Screen[None]):
@@ -76,7 +65,7 @@ class JoinScreen(Screen[None]):
 
     def action_join(self) -> None:
         """Check the form, then ask the app to take the free seat."""
-        from reciprocity.remote import RelayError, check_code
+        from reciprocity.net.codes import check_code
         from reciprocity.tui.app import ReciprocityApp
 
         if self.busy:
@@ -85,7 +74,7 @@ class JoinScreen(Screen[None]):
         try:
             code = check_code(self.query_one("#join-code", Input).value)
             relay = relay_address(self.query_one("#join-relay", Input).value)
-        except RelayError as error:
+        except ReciprocityError as error:
             self.show_status(error.sentence, error=True)
             return
         except ValueError as error:

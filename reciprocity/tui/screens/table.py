@@ -12,7 +12,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RichLog, Static
 
-from reciprocity.connection import MAX_WORDS
 from reciprocity.engine import (
     Command,
     Draw,
@@ -33,6 +32,7 @@ from reciprocity.engine import (
     Seat,
     Share,
 )
+from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
 from reciprocity.tui.widgets.standing import Standing
 

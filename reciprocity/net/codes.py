@@ -1,13 +1,20 @@
-"""The words of room codes such as `7-amber-harbor`: short, friendly and easy to say aloud.
+"""Room codes such as `7-amber-harbor`: their words, how they are checked, the join line.
+
+The words are short, friendly and easy to say aloud.
 
 Every word is lowercase ASCII, two to twelve letters, and chosen to be unambiguous when read
 over the phone: no homophones (no "sea" beside "see"), no words easily misspelt, nothing
 unkind. Two words drawn with `secrets` from this list give about 17 bits beside the number.
-The host's screen draws them (`reciprocity.remote.new_words`), and they are the password of
+The host's screen draws them (`new_words`), and they are the password of
 the key exchange, so they never go to the relay.
 """
 
 from __future__ import annotations
+
+import re
+import secrets
+
+from reciprocity import ReciprocityError
 
 _LIST = """
 acorn alcove almond alpine amber anchor anise apple apricot arbor arch aspen atlas
@@ -43,3 +50,32 @@ yonder zebra zigzag
 
 #: The word list, in alphabetical order.
 WORDS: tuple[str, ...] = tuple(_LIST.split())
+
+#: Where `reciprocity join` looks for the relay when `--relay` is not given.
+DEFAULT_RELAY = "ws://localhost:8765"
+
+_CODE = re.compile(r"^[0-9]{1,4}-[a-z]{2,12}-[a-z]{2,12}$")
+
+
+class BadCode(ReciprocityError):
+    """Text that cannot be a game code."""
+
+
+def new_words() -> str:
+    """Two words for a new code, drawn here with `secrets`: the relay never learns them."""
+    return f"{secrets.choice(WORDS)}-{secrets.choice(WORDS)}"
+
+
+def check_code(code: str) -> str:
+    """The code, tidied; raises `BadCode` if it cannot be a code."""
+    tidy = code.strip().lower()
+    if not _CODE.match(tidy):
+        raise BadCode(f"'{code}' is not a game code; a code looks like 7-amber-harbor")
+    return tidy
+
+
+def invite_line(code: str, relay: str) -> str:
+    """The exact command the partner runs to join."""
+    if relay == DEFAULT_RELAY:
+        return f"reciprocity join {code}"
+    return f"reciprocity join {code} --relay {relay}"

@@ -12,24 +12,17 @@
   SPAKE2 key. Each sealed message carries its counter, which is also its nonce; a counter
   not above the last one opened is a replay and is refused, and so is a message altered on
   the way.
-- **Keeping a session.** What a seat needs to resume and read on (the relay's address, the
-  room, the resume token, the two keys and the counters; never the code's words or any
-  plaintext) can be kept in a file that only its owner can read (mode 0600). A lock beside
-  it lets one process at a time play the seat, so no two screens seal with the same key and
-  counter.
+- **Keeping a session.** `Channel.state()` is what a seat needs to read on after a crash (the
+  two keys and the counters; never the code's words or any plaintext); `reciprocity.kept`
+  writes it where only its owner can read it.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import hashlib
 import hmac
-import json
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -40,14 +33,11 @@ from spake2 import SPAKE2_Symmetric  # type: ignore[import-untyped]
 
 from reciprocity import ReciprocityError
 from reciprocity.engine import Seat
-from reciprocity.paths import write_private
+from reciprocity.net.connection import fit_words
 from reciprocity.protocol import PROTOCOL_VERSION
 
 #: Bound into every key, so keys made for another protocol or version never match.
 LABEL = f"reciprocity/{PROTOCOL_VERSION}".encode()
-#: The most bytes of typed words (UTF-8) sealed in one message; the sealed payload stays
-#: well under the protocol's payload and frame limits.
-MAX_WORDS_BYTES = 8000
 #: The message both partners see when their codes differ.
 CODE_MISMATCH = "the code didn't match \N{EM DASH} check it with your partner"
 
@@ -73,13 +63,6 @@ class Replayed(ReciprocityError):
     """Sealed words that were opened before (or older than the last ones opened)."""
 
 
-class SessionInUse(ReciprocityError):
-    """Another process here plays the seat of this kept session."""
-
-    def __init__(self) -> None:
-        super().__init__("this game is open in another window here; go on playing there")
-
-
 def _encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
@@ -94,11 +77,6 @@ def _decode(text: str) -> bytes:
 def _derive(key: bytes, number: int, purpose: str) -> bytes:
     info = LABEL + f" room {number} {purpose}".encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
-
-
-def fit(text: str) -> str:
-    """The text, cut (between characters) to at most `MAX_WORDS_BYTES` bytes of UTF-8."""
-    return text.encode()[:MAX_WORDS_BYTES].decode(errors="ignore")
 
 
 class Handshake:
@@ -179,11 +157,11 @@ class Channel:
     opened: int = 0
 
     def seal(self, text: str) -> str:
-        """The words, sealed for the partner (cut to `MAX_WORDS_BYTES` first)."""
+        """The words, sealed for the partner (cut to `MAX_WORDS` characters first)."""
         self.sent += 1
         counter = self.sent.to_bytes(_COUNTER, "big")
         box = ChaCha20Poly1305(self.send_key)
-        sealed = box.encrypt(_NONCE_PAD + counter, fit(text).encode(), self._about(self.seat))
+        sealed = box.encrypt(_NONCE_PAD + counter, fit_words(text).encode(), self._about(self.seat))
         return _encode(counter + sealed)
 
     def open(self, payload: str) -> str:
@@ -233,56 +211,3 @@ class Channel:
         if not all(0 <= counter < _KEPT_COUNTERS for counter in counters):
             raise ValueError("a counter is damaged")
         return cls(Seat(state["seat"]), int(state["number"]), *keys, *counters)
-
-
-# --- kept sessions ------------------------------------------------------------------------
-
-
-def session_path(folder: Path, token: str) -> Path:
-    """The file that keeps the session of the seat with this resume token."""
-    return folder / f"{hashlib.sha256(token.encode()).hexdigest()[:16]}.json"
-
-
-def save_session(path: Path, session: dict[str, Any]) -> None:
-    """Write a session so that only its owner can read it (0600, in a 0700 folder).
-
-    The file is written whole or not at all (`write_private`), so a crash leaves the old one
-    or the new one.
-    """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    write_private(path, json.dumps(session))
-
-
-def lock_session(path: Path) -> int:
-    """Hold the session kept at `path` for this process, with a lock beside it; returns the
-    lock's descriptor, for `release_session`. Raises `SessionInUse` if another holds it."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise SessionInUse() from None
-    return fd
-
-
-def release_session(path: Path, lock: int, *, keep: bool = False) -> None:
-    """Let the lock go, and remove the kept session and its lock file unless `keep`."""
-    try:
-        if not keep:
-            path.unlink(missing_ok=True)
-            path.with_suffix(".lock").unlink(missing_ok=True)
-    finally:
-        os.close(lock)
-
-
-def load_session(path: Path) -> dict[str, Any]:
-    """A kept session; raises `ReciprocityError` if it cannot be read."""
-    try:
-        session = json.loads(path.read_text())
-    except (OSError, ValueError, RecursionError) as error:
-        raise ReciprocityError(f"cannot read the saved game {path}: {error}") from None
-    if not isinstance(session, dict):
-        raise ReciprocityError(f"cannot read the saved game {path}: not a saved game")
-    return session

@@ -1,28 +1,32 @@
-"""What the screen talks to: it sends commands and words, and receives views.
+"""What the screen talks to: it sends commands and words, and receives updates.
 
 `send` and `say` never block. Updates arrive through the `deliver` callback given to `run`,
-which the app runs in one worker. The local connection holds a room in-process and plays
-both seats of one shared terminal; the websocket connection (`reciprocity.remote`) plays one
-seat through a relay.
+which the app runs in one worker. `LocalConnection` (`reciprocity.net.local`) holds a room
+in-process and plays both seats of one shared terminal; `WebSocketConnection`
+(`reciprocity.net.driver`) plays one seat through a relay.
 """
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reciprocity.engine import Command, IllegalMove, Seat
-from reciprocity.store import StoreError
+from reciprocity.engine import Command, Seat
 
 if TYPE_CHECKING:
     from reciprocity.protocol import Record, SeatView
-    from reciprocity.room import Room
 
 
+#: The most characters of typed words in one message, on one screen or over the network:
+#: even at four bytes a character they seal well under the protocol's frame limit.
 MAX_WORDS = 2000
+
+
+def fit_words(text: str) -> str:
+    """Typed words as they are passed on: trimmed, and cut to `MAX_WORDS` characters."""
+    return text.strip()[:MAX_WORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,47 +107,3 @@ class Connection(ABC):
     @abstractmethod
     def close(self) -> None:
         """Stop delivering updates."""
-
-
-class LocalConnection(Connection):
-    """A room in this process, for two partners at one keyboard."""
-
-    seats = (Seat.A, Seat.B)
-
-    def __init__(self, room: Room) -> None:
-        self.room = room
-        self._deliver: Deliver | None = None
-        self._closed = asyncio.Event()
-
-    async def run(self, deliver: Deliver) -> None:
-        """Deliver the current views, then every change until closed."""
-        self._deliver = deliver
-        self._publish()
-        await self._closed.wait()
-
-    def send(self, seat: Seat, command: Command) -> None:
-        """Apply the command now; a refusal comes back as `Rejected`."""
-        try:
-            self.room.submit(seat, command)
-        except (IllegalMove, StoreError) as error:
-            self._emit(Rejected(seat, str(error)))
-            return
-        self._publish()
-
-    def say(self, seat: Seat, text: str) -> None:
-        """Show the words on the shared screen."""
-        text = text.strip()[:MAX_WORDS]
-        if text:
-            self._emit(WordsArrived(seat, text))
-
-    def close(self) -> None:
-        """Stop the run loop."""
-        self._closed.set()
-
-    def _publish(self) -> None:
-        for seat in self.seats:
-            self._emit(ViewChanged(self.room.view(seat)))
-
-    def _emit(self, update: Update) -> None:
-        if self._deliver is not None:
-            self._deliver(update)

@@ -1,20 +1,13 @@
-"""The command line: `reciprocity [play|deck|history] ...`.
+"""The whole command line as argparse sees it, with help for every command.
 
-Every error a person can cause ends in one clear line on stderr and a non-zero exit.
+Only argparse here: what each command does lives in its own module, imported when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
 
-from reciprocity import DEFAULT_DECK, ReciprocityError, __version__
-
-
-class UserError(ReciprocityError):
-    """A mistake a person made on the command line; printed as one line."""
+from reciprocity import DEFAULT_DECK, __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,66 +215,3 @@ def _add_game_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return _dispatch(parser, args)
-    except ReciprocityError as error:
-        for line in str(error).splitlines():
-            print(f"reciprocity: {line}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader went away (as with `| head`): stop quietly, as other tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command == "deck":
-        from reciprocity.library import deck_command
-
-        return deck_command(args)
-    from reciprocity.paths import data_dir
-
-    data_dir()  # a data folder that cannot be made is one line here, not a screen's crash
-    if args.command == "history":
-        from reciprocity.history import history_command
-
-        return history_command(args)
-    if args.command == "serve":
-        from reciprocity_server.serve import serve_command
-
-        return serve_command(args)
-    if args.command == "facilitate":
-        from reciprocity.facilitate import facilitate_command
-
-        return facilitate_command(args)
-    if args.command in ("host", "join"):
-        from reciprocity.remote import remote_command
-
-        return remote_command(args)
-    return _play(args)
-
-
-def _play(args: argparse.Namespace) -> int:
-    from reciprocity.library import find_deck
-    from reciprocity.tui.app import ReciprocityApp
-
-    playing = args.command == "play"
-    # A deck named on the command line is checked now, so a mistake is one line here.
-    deck = find_deck(args.deck) if playing and args.deck else None
-    names = tuple(args.names) if getattr(args, "names", None) else None
-    checkin = not getattr(args, "no_checkin", False)
-    app = ReciprocityApp(deck=deck, names=names, checkin=checkin, play=playing)
-    app.run()
-    return app.return_code or 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

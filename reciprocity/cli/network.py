@@ -1,0 +1,75 @@
+"""`reciprocity host` and `reciprocity join`: take a seat at a relay, then open the app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from reciprocity import DEFAULT_DECK
+from reciprocity.engine.rules import MAX_NAME
+from reciprocity.library import find_deck
+from reciprocity.net.codes import DEFAULT_RELAY, check_code
+from reciprocity.net.core import RelayError
+from reciprocity.net.driver import dial
+from reciprocity.net.hosting import (
+    HostChoice,
+    JoinChoice,
+    LocalRelay,
+    NetworkGame,
+    open_game,
+    saved_game,
+)
+from reciprocity.tui.app import ReciprocityApp
+
+
+def network_command(args: argparse.Namespace) -> int:
+    """Take a seat, then open the app.
+
+    A relay that cannot be reached, a wrong code or a port in use ends here with one line.
+    Without `--name` the app asks for the name first, and shows any refusal on screen.
+    """
+    return asyncio.run(_network(args))
+
+
+async def _network(args: argparse.Namespace) -> int:
+    if args.command == "join" and args.resume:
+        return await _play(ReciprocityApp(network=saved_game(aloud=args.aloud)))
+    choice: HostChoice | JoinChoice
+    relay: LocalRelay | None = None
+    name = " ".join((args.name or "").split())
+    if len(name) > MAX_NAME:
+        raise RelayError(f"please keep the name to {MAX_NAME} characters")
+    if args.command == "host":
+        deck = find_deck(args.deck or DEFAULT_DECK)
+        if args.relay is None:
+            relay = await LocalRelay.start(args.port, deck)
+        checkin = not args.no_checkin
+        choice = HostChoice(deck, name, args.relay, checkin, args.aloud, args.port)
+    elif args.code is None:
+        raise RelayError("please give the code your partner read out, such as 7-amber-harbor")
+    else:
+        code = check_code(args.code)
+        choice = JoinChoice(code, name, args.relay or DEFAULT_RELAY, aloud=args.aloud)
+    game: NetworkGame | None = None
+    try:
+        if name:
+            handed, relay = relay, None
+            game = await open_game(choice, handed)
+        elif relay is None:
+            assert choice.relay is not None
+            await (await dial(choice.relay, timeout=10)).close()
+    except BaseException:
+        if relay is not None:
+            await relay.close()
+        raise
+    return await _play(
+        ReciprocityApp(network=game, network_form=None if game else choice, relay=relay)
+    )
+
+
+async def _play(app: ReciprocityApp) -> int:
+    try:
+        await app.run_async()
+    finally:
+        await app.leave_network()
+    return app.return_code or 0

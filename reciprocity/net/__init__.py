@@ -1,0 +1,1 @@
+"""The network client: the sans-I/O cores, the one asyncio driver, hosting and joining."""

@@ -1,0 +1,409 @@
+"""The client core: one seat of a game held by a relay, without sockets, clocks or disks.
+
+In the manner of h11 and websockets' sans-I/O protocols, `PlayerCore` takes frames in and
+gives back what the shell must do: frames to send (`next_frame`, then `frame_sent` once one is
+out), updates for the screen and requests to keep the session (`outputs`). The one asyncio
+driver (`reciprocity.net.driver`) runs it; tests feed it frames directly.
+
+It owns everything between the screen and the wire:
+
+- **Taking a seat.** `hello()` is the first frame of each connection: create, join, or
+  resume with the seat's token. The relay's answer goes to `receive` like any frame; a
+  refusal raises `RelayRefused` with a sentence for a person.
+- **Admission and the key exchange.** The host's screen picks the code's two words, the
+  relay only sees the number, and the two screens agree on keys with SPAKE2 over the code
+  before the joiner is admitted (`reciprocity.net.e2e`). The joiner proves it has the code
+  first; the seated screen answers with its own proof only if that matched, and uses each
+  SPAKE2 message for one joiner. After `MAX_WRONG_GUESSES` wrong codes the code gets new
+  words.
+- **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
+  same ids, after a reconnect, and the relay counts each id once.
+- **Words.** Typed words are sealed here and opened here; words that do not open become a
+  calm notice, never an exception.
+- **Keeping the session.** Once the keys are settled, a `KeepSession` asks the shell to keep
+  what the seat needs to come back after a crash (the token, the last `seq`, the keys and
+  counters; never words). If the shell cannot, `unkept` tells the person once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from reciprocity.engine import Command, Seat
+from reciprocity.net.codes import check_code, new_words
+from reciprocity.net.connection import (
+    Announced,
+    CodeChanged,
+    RecordArrived,
+    Rejected,
+    Update,
+    ViewChanged,
+    WordsArrived,
+    fit_words,
+)
+from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.net.e2e import (
+    CODE_MISMATCH,
+    Channel,
+    CodeMismatch,
+    Handshake,
+    Keys,
+    Replayed,
+    Unreadable,
+)
+from reciprocity.protocol import (
+    PROTOCOL_VERSION,
+    Ack,
+    Announcement,
+    ClientMessage,
+    CodeChecked,
+    CommandMessage,
+    CreateRoom,
+    Error,
+    Hello,
+    JoinRoom,
+    KeyExchange,
+    PartnerKey,
+    Record,
+    Resume,
+    Say,
+    SeatView,
+    ServerMessage,
+    Welcome,
+    Words,
+)
+
+#: What the host's screen says when a joiner's code did not match.
+WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
+NOT_SEALED = "Your words cannot be sent until your partner has joined."
+DROPPED = "Some words from your partner were dropped: {reason}."
+UNKEPT = "This game cannot be kept on this computer ({reason}); it goes on, but cannot come back \
+after a crash."
+#: Wrong codes the seated screen takes before it makes a new one: a code is worth a few
+#: guesses only, however many addresses they come from.
+MAX_WRONG_GUESSES = 5
+NEW_CODE = "Too many wrong codes were tried, so your game has a new code: {code}. Give your \
+partner the new one."
+#: The most typed messages kept while the relay cannot be reached.
+MAX_WAITING_WORDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class JoinCode:
+    """What a joiner brings: the code their partner read out (`7-amber-harbor`), and a name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeepSession:
+    """Keep this seat's session where only its owner can read it: it is what a screen that
+    crashed needs to come back (`PlayerCore.resuming`). Never words."""
+
+    token: str
+    last_seq: int
+    channel: dict[str, Any]
+
+
+Output = Update | KeepSession
+
+
+class PlayerCore(Core[Output]):
+    """One seat of a game held by a relay, as frames and updates.
+
+    `opening` creates a room or joins one by its code; a kept session starts from
+    `resuming` instead. `relay` names the relay in sentences for a person.
+    """
+
+    def __init__(self, relay: str, opening: CreateRoom | JoinCode | None) -> None:
+        super().__init__(relay)
+        self.opening = opening
+        self.seat = Seat.A if isinstance(opening, CreateRoom) else Seat.B
+        #: The room's code: the joiner's from the start, the host's once the relay welcomed it.
+        self.code = check_code(opening.code) if isinstance(opening, JoinCode) else None
+        #: The room's number, once known.
+        self.number = 0
+        self.token: str | None = None
+        self.last_seq = 0
+        #: True once this seat plays: at once for a host, after the key exchange for a joiner.
+        self.admitted = False
+        self._words = new_words()
+        self._pending: dict[str, CommandMessage] = {}
+        self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
+        self._handshake: Handshake | None = None
+        self._keys: Keys | None = None
+        self._channel: Channel | None = None
+        #: The partner's SPAKE2 message the keys came from: a verdict names the exchange.
+        self._partner_pake = ""
+        #: Whether a view has shown the partner in their seat: the keys are settled.
+        self._partner_seated = False
+        self._wrong = 0
+        self._recorded = False
+        #: Set when the session could not be kept: it is not asked for again.
+        self._unkept = False
+
+    @classmethod
+    def resuming(cls, relay: str, token: str, last_seq: int, channel: Channel) -> PlayerCore:
+        """The core of a kept session: it resumes the seat with the token at once."""
+        core = cls(relay, None)
+        core.seat, core.number = channel.seat, channel.number
+        core.token, core.last_seq = token, last_seq
+        core.admitted = core._partner_seated = True
+        core._channel = channel
+        return core
+
+    @property
+    def sealed(self) -> bool:
+        """True once the keys are confirmed: words can be sealed for the partner."""
+        return self._channel is not None
+
+    # --- the wire ------------------------------------------------------------------------
+
+    def _hello(self) -> ClientMessage:
+        opening = self.opening
+        if self.token is not None:
+            resume = Resume(token=self.token, last_seq=self.last_seq)
+            return Hello(version=PROTOCOL_VERSION, resume=resume)
+        if isinstance(opening, CreateRoom):
+            return Hello(version=PROTOCOL_VERSION, create=opening)
+        assert opening is not None and self.code is not None
+        join = JoinRoom(number=int(self.code.split("-")[0]), name=opening.name)
+        return Hello(version=PROTOCOL_VERSION, join=join)
+
+    def _take(self, message: ServerMessage) -> None:
+        if self.admitted:
+            self._receive(message)
+        else:
+            self._admission(message)
+
+    # --- what the screen asks for --------------------------------------------------------
+
+    def send(self, command: Command) -> None:
+        """Queue a command with a fresh id; it goes again until acknowledged."""
+        message = CommandMessage(id=next(self._ids), command=command)
+        self._pending[message.id] = message
+        self._outbox.append(message)
+
+    def say(self, text: str) -> None:
+        """Show the words here at once, and queue them, sealed, for the partner's screen."""
+        text = fit_words(text)
+        if not text:
+            return
+        if self._channel is None:
+            self._outputs.append(Rejected(self.seat, NOT_SEALED))
+            return
+        self._outputs.append(WordsArrived(self.seat, text))
+        if sum(isinstance(message, Say) for message in self._outbox) < MAX_WAITING_WORDS:
+            payload = self._channel.seal(text)
+            self._keep()  # the counter is kept before the sealed words leave
+            self._outbox.append(Say(payload=payload))
+
+    def unkept(self, reason: str) -> None:
+        """The shell could not keep the session: say so once, and ask no more."""
+        self._unkept = True
+        self._outputs.append(Rejected(self.seat, UNKEPT.format(reason=reason)))
+
+    # --- taking a seat -------------------------------------------------------------------
+
+    def _greet(self, message: ServerMessage) -> None:
+        match message:
+            case Welcome():
+                resumed = self.token is not None
+                self.token, self.seat = message.token, message.seat
+                if resumed:
+                    self.admitted = True
+                    self._requeue()
+                    return
+                if isinstance(self.opening, CreateRoom):
+                    self.code = f"{message.number}-{self._words}"
+                    self.admitted = True
+                self._start_handshake()
+            case Error():
+                raise RelayRefused(self._refusal(message), message.code)
+            case _:
+                raise RelayUnreachable(f"{self.relay} did not answer as a relay")
+
+    def _admission(self, message: ServerMessage) -> None:
+        """The joiner's side of the key exchange, until the relay admits it (a first view)."""
+        match message:
+            case SeatView():
+                if self.seat is Seat.B and self._channel is None:  # admitted unproven
+                    raise RelayRefused(CODE_MISMATCH, "code_mismatch")
+                self.admitted = True
+                self._receive(message)
+            case Error():
+                raise RelayRefused(self._refusal(message), message.code)
+            case PartnerKey():
+                self._key_step(message)
+                if self._handshake is None:  # our own check found the codes differ
+                    raise RelayRefused(CODE_MISMATCH, "code_mismatch")
+
+    def _requeue(self) -> None:
+        """After a resume, whatever the last connection may have lost goes again: command ids
+        make that safe, and the relay takes a key step or a verdict only for the exchange it
+        names."""
+        keys = [m for m in self._outbox if isinstance(m, KeyExchange | CodeChecked)]
+        words = [m for m in self._outbox if isinstance(m, Say)]
+        if self.seat is Seat.A and not self._partner_seated and self._handshake is not None:
+            pake = KeyExchange(step="pake", payload=self._handshake.message)
+            keys = [pake, *(m for m in keys if m != pake)]
+        self._outbox = deque([*keys, *self._pending.values(), *words])
+
+    def _start_handshake(self) -> None:
+        """A fresh SPAKE2 message for the partner, queued."""
+        assert self.code is not None
+        self.number = int(self.code.split("-")[0])
+        self._handshake = Handshake(self.code, self.number)
+        self._keys = None
+        self._outbox.append(KeyExchange(step="pake", payload=self._handshake.message))
+
+    def _refusal(self, error: Error) -> str:
+        opening = self.opening
+        code = self.code or ""
+        match error.code:
+            case "no_such_room":
+                return f"no game has the code {code}; check it with your partner"
+            case "room_full" if "just now" in error.message:
+                return f"someone is joining the game {code} just now; try again in a minute"
+            case "room_full":
+                return f"the game {code} already has two partners"
+            case "code_mismatch":
+                return CODE_MISMATCH
+            case "join_again" | "illegal":  # such as a name the same as the partner's
+                text = error.message.rstrip(".")
+                return f"{text[:1].lower()}{text[1:]}"
+            case "unknown_deck" if isinstance(opening, CreateRoom):
+                return f"the relay at {self.relay} does not know the deck '{opening.deck}'"
+            case "version":
+                return f"the relay at {self.relay} runs another version: {error.message}"
+            case "rate_limited":
+                return "too many tries in a short time; wait a minute and try again"
+            case "bad_token":
+                return "the relay no longer knows this game, so it cannot go on"
+        return f"the relay said: {error.message}"
+
+    # --- playing -------------------------------------------------------------------------
+
+    def _receive(self, message: ServerMessage) -> None:
+        match message:
+            case SeatView():
+                self.last_seq = max(self.last_seq, message.seq)
+                if not self._partner_seated and message.partner(self.seat.other).name:
+                    self._partner_seated = True
+                    self._keep()  # the keys are settled: now the session is worth keeping
+                self._outputs.append(ViewChanged(message))
+            case Words(seat=seat, payload=payload):
+                self._open_words(seat, payload)
+            case PartnerKey():
+                self._key_step(message)
+            case Ack(id=command_id):
+                self._pending.pop(command_id, None)
+            case Error(id=command_id, message=text):
+                if command_id is not None:
+                    self._pending.pop(command_id, None)
+                self._outputs.append(Rejected(self.seat, text))
+            case Record() if not self._recorded:  # sent again after a late resume: keep once
+                self._recorded = True
+                self._outputs.append(RecordArrived(message))
+            case Announcement(text=text):
+                self._outputs.append(Announced(text))
+
+    def _key_step(self, message: PartnerKey) -> None:
+        """A step of the partner's side of the key exchange, until the keys are settled. The
+        first seat (a host, or a facilitated room's first joiner) checks; the second answers."""
+        if self._handshake is None or self._partner_seated:
+            return
+        if self.seat is Seat.A:
+            self._check_joiner(message)
+        else:
+            self._answer_seated(message)
+
+    def _answer_seated(self, message: PartnerKey) -> None:
+        """The joiner's side: answer the seated side's first SPAKE2 message with our proof,
+        then check theirs. On a mismatch the handshake goes, and admission is refused."""
+        assert self._handshake is not None
+        if message.step == "pake":
+            if self._keys is not None:
+                return  # one try per join: later messages are for the next joiner
+            try:
+                self._keys = self._handshake.keys(self.seat, message.payload)
+            except CodeMismatch:
+                self._handshake = None
+                return
+            self._outbox.append(KeyExchange(step="confirm", payload=self._keys.proof))
+            return
+        if self._keys is None or self._channel is not None:
+            return
+        try:
+            self._channel = self._keys.confirm(message.payload)
+        except CodeMismatch:
+            self._handshake = self._keys = None
+
+    def _check_joiner(self, message: PartnerKey) -> None:
+        """The seated side: check a joiner's proof, and only if it matched, answer with ours
+        and admit the joiner. Each joiner's SPAKE2 message meets a fresh handshake of ours;
+        the same message again (sent again after our connection dropped) meets the same one.
+        """
+        assert self._handshake is not None
+        if message.step == "pake":
+            if message.payload == self._partner_pake:
+                return  # this joiner's exchange is under way already
+            handshake = self._handshake
+            self._channel = None  # an earlier joiner who matched but never took the seat
+            self._start_handshake()  # ours for the next joiner, never used twice
+            self._partner_pake = message.payload
+            try:
+                self._keys = handshake.keys(self.seat, message.payload)
+            except CodeMismatch:
+                self._turn_away()
+            return
+        if self._keys is None:
+            return  # a proof without a key exchange to check it against
+        try:
+            channel = self._keys.confirm(message.payload)
+        except CodeMismatch:
+            self._turn_away()
+            return
+        self._channel = self._channel or channel  # a proof sent again keeps the counters
+        verdict = CodeChecked(matched=True, pake=self._partner_pake, proof=self._keys.proof)
+        self._outbox.append(verdict)
+
+    def _turn_away(self) -> None:
+        """The joiner's code differs from ours: the relay sends it away, and we say so. After
+        `MAX_WRONG_GUESSES`, the code gets new words, so guessing it starts over."""
+        self._keys = None
+        self._outbox.append(CodeChecked(matched=False, pake=self._partner_pake))
+        self._wrong += 1
+        if self._wrong < MAX_WRONG_GUESSES:
+            self._outputs.append(Rejected(self.seat, WRONG_GUESS))
+            return
+        self._wrong = 0
+        self.code = f"{self.number}-{new_words()}"
+        self._start_handshake()
+        self._outputs.append(CodeChanged(self.code))
+        self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
+
+    def _open_words(self, seat: Seat, payload: str) -> None:
+        """Show the partner's sealed words, or say calmly why they were dropped."""
+        if self._channel is None:
+            return
+        try:
+            text = self._channel.open(payload)
+        except (Unreadable, Replayed) as error:
+            self._outputs.append(Rejected(self.seat, DROPPED.format(reason=error)))
+            return
+        self._keep()
+        self._outputs.append(WordsArrived(seat, text))
+
+    def _keep(self) -> None:
+        """Ask the shell to keep the session, once the keys are settled and unless it could
+        not before (a joiner may yet turn out not to stay until then)."""
+        if self._channel is None or self.token is None or self._unkept:
+            return
+        if self._partner_seated:
+            self._outputs.append(KeepSession(self.token, self.last_seq, self._channel.state()))

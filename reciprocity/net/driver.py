@@ -1,0 +1,452 @@
+"""The one asyncio driver: it runs a client core over a websocket, for a player and for the
+facilitator's dashboard alike.
+
+The core (`reciprocity.net.client`, `reciprocity.net.facilitator`) holds every rule of the
+wire; the driver only dials, sends the core's frames, hands it what arrives, and delivers its
+outputs. After a drop it reconnects with a jittered backoff and says hello again, which for a
+player resumes the seat with its token. A player's kept session (`reciprocity.kept`) is
+written here, when the core asks, and removed when the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+from websockets.uri import parse_uri
+
+from reciprocity import ReciprocityError
+from reciprocity.engine import Command, FacilitatorCommand, Seat
+from reciprocity.kept import (
+    load_session,
+    lock_session,
+    release_session,
+    save_session,
+    session_path,
+)
+from reciprocity.net.client import JoinCode, KeepSession, Output, PlayerCore
+from reciprocity.net.connection import Connection, StatusChanged, Update
+from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.e2e import Channel
+from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
+from reciprocity.paths import data_dir
+from reciprocity.protocol import CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
+
+RECONNECTING = "The connection dropped. Reconnecting…"
+UNREACHABLE = "The relay cannot be reached; trying again…"
+REPLACED = "This seat is being played in another window now; this one has stopped."
+
+#: Refusals that may pass if the same hello is tried again later.
+_PASSING = frozenset({"rate_limited", "server"})
+
+CoreT = TypeVar("CoreT", bound=Core[Any])
+OutT = TypeVar("OutT")
+
+
+class Driver(Generic[CoreT, OutT]):
+    """Runs `core` over a websocket to `url`.
+
+    `run(deliver)` delivers the core's outputs until `close()`, reconnecting after drops with
+    a backoff that starts at `first_delay` seconds and doubles up to `max_delay`, with jitter.
+    A refusal that cannot pass stops it with a line for the banner.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        core: CoreT,
+        *,
+        first_delay: float = 0.5,
+        max_delay: float = 10.0,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.core = core
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.timeout = timeout
+        self._socket: ClientConnection | None = None
+        self._wake = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._deliver: Callable[[OutT | StatusChanged], None] | None = None
+        self._held: list[OutT | StatusChanged] = []
+        self._greeted = False
+
+    async def run(self, deliver: Callable[[OutT | StatusChanged], None]) -> None:
+        """Deliver outputs until closed, reconnecting and saying hello again after every drop."""
+        if not self._greeted:
+            raise RuntimeError("open() the connection before running it")
+        self._deliver = deliver
+        for held in self._held:
+            deliver(held)
+        self._held.clear()
+        delay = self.first_delay
+        try:
+            while not self._closed.is_set():
+                if self._socket is None:
+                    try:
+                        await self._connect()
+                    except RelayRefused as refused:
+                        if refused.code not in _PASSING:
+                            self._emit(StatusChanged(refused.sentence))
+                            await self._closed.wait()
+                            return
+                        self._emit(StatusChanged(UNREACHABLE))
+                        delay = await self._back_off(delay)
+                        continue
+                    except RelayError:
+                        self._emit(StatusChanged(UNREACHABLE))
+                        delay = await self._back_off(delay)
+                        continue
+                    delay = self.first_delay
+                    self._emit(StatusChanged(None))
+                if await self._serve() == CLOSE_REPLACED:
+                    self._emit(StatusChanged(REPLACED))
+                    await self._closed.wait()
+                    return
+                if not self._closed.is_set():
+                    self._emit(StatusChanged(RECONNECTING))
+        finally:
+            await self._hang_up()
+
+    def close(self) -> None:
+        """Stop the run loop; it closes the socket on its way out."""
+        self._closed.set()
+
+    async def aclose(self) -> None:
+        """Close now, for a caller that opened the connection but may never have run it."""
+        self.close()
+        await self._hang_up()
+
+    async def _connect(self) -> None:
+        """Dial, say the core's hello and hand it the answer; raises `RelayError`."""
+        socket = await dial(self.url, self.timeout)
+        try:
+            await socket.send(self.core.hello())
+            self.core.receive(await asyncio.wait_for(socket.recv(), self.timeout))
+        except (OSError, TimeoutError, ConnectionClosed) as error:
+            await socket.close()
+            raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+        except BaseException:
+            await socket.close()
+            raise
+        self._socket = socket
+        self._greeted = True
+        self._flush()
+
+    async def _back_off(self, delay: float) -> float:
+        """Wait about `delay` seconds (or until closed); return the next, longer delay."""
+        jittered = delay * random.uniform(0.75, 1.25)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closed.wait(), jittered)
+        return min(delay * 2, self.max_delay)
+
+    async def _serve(self) -> int | None:
+        """Read and write on the current socket until it drops or the connection closes;
+        returns the close code the relay gave, if any."""
+        socket = self._socket
+        assert socket is not None
+        tasks = [
+            asyncio.create_task(self._read(socket)),
+            asyncio.create_task(self._write(socket)),
+            asyncio.create_task(self._closed.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            error = task.exception()
+            if error is not None and not isinstance(error, OSError | ConnectionClosed):
+                raise error
+        if not self._closed.is_set():
+            self._socket = None
+            await socket.close()
+        return socket.close_code
+
+    async def _read(self, socket: ClientConnection) -> None:
+        async for frame in socket:
+            self.core.receive(frame)
+            self._flush()
+
+    async def _write(self, socket: ClientConnection) -> None:
+        while True:
+            await self._send_all(socket)
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def _send_all(self, socket: ClientConnection) -> None:
+        while (frame := self.core.next_frame()) is not None:
+            await socket.send(frame)
+            self.core.frame_sent()
+
+    async def _hang_up(self) -> None:
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            await socket.close()
+
+    def _flush(self) -> None:
+        """Carry out what the core gave, and wake the writer for its frames."""
+        for output in self.core.outputs():
+            self._output(output)
+        self._wake.set()
+
+    def _output(self, output: OutT) -> None:
+        self._emit(output)
+
+    def _emit(self, update: OutT | StatusChanged) -> None:
+        """Deliver an update; one from before `run()` (a joiner's first view) waits for it."""
+        if self._deliver is None:
+            self._held.append(update)
+        else:
+            self._deliver(update)
+
+
+class WebSocketConnection(Driver[PlayerCore, Update], Connection):
+    """One seat of a game held by a relay, for one partner on their own terminal.
+
+    Call `open()` first: it connects and takes the seat (`opening` creates a room, or joins
+    one by its code), and raises `RelayError` with a sentence for a person if that fails. A
+    joiner's `open()` also runs the key exchange, and raises `RelayRefused` with
+    `CODE_MISMATCH` when the codes differ; it waits `admit_timeout` seconds at most for the
+    partner's screen to check the code. Kept sessions go to `sessions` (default: the data
+    folder's `sessions/`); `saved` comes back to one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        opening: CreateRoom | JoinCode | None,
+        *,
+        admit_timeout: float = 60.0,
+        sessions: Path | None = None,
+        core: PlayerCore | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(url, core or PlayerCore(url, opening), **options)
+        self.admit_timeout = admit_timeout
+        self.sessions = sessions if sessions is not None else data_dir() / "sessions"
+        #: The kept session's file, once the keys are confirmed, and its lock's descriptor.
+        self.session: Path | None = None
+        self._lock: int | None = None
+        self._greeted = core is not None
+
+    @classmethod
+    def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
+        """A connection that comes back to the seat a kept session holds; `run()` it at once.
+
+        Raises `ReciprocityError` if the file cannot be read.
+        """
+        lock = lock_session(path)  # before reading: the file is ours, as it stands now
+        try:
+            session = load_session(path)
+            try:
+                channel = Channel.from_state(session["channel"])
+                url = str(session["url"])
+                parse_uri(url)
+                resume = Resume(token=session["token"], last_seq=session["last_seq"])
+            except (KeyError, TypeError, ValueError, InvalidURI) as error:
+                raise ReciprocityError(
+                    f"cannot read the saved game {path}: {_first_line(error)}"
+                ) from None
+        except ReciprocityError:
+            release_session(path, lock, keep=True)
+            raise
+        channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
+        core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel)
+        connection = cls(url, None, core=core, **options)
+        connection._lock = lock
+        connection.session = path
+        return connection
+
+    @property
+    def seats(self) -> tuple[Seat, ...]:  # type: ignore[override]
+        """The one seat this connection plays."""
+        return (self.core.seat,)
+
+    @property
+    def seat(self) -> Seat:
+        """The seat this connection plays."""
+        return self.core.seat
+
+    @property
+    def code(self) -> str | None:
+        """The room's code as it stands (new words after too many wrong ones)."""
+        return self.core.code
+
+    @property
+    def number(self) -> int:
+        """The room's number, once known."""
+        return self.core.number
+
+    async def open(self) -> None:
+        """Connect and take a seat; raises `RelayUnreachable` or `RelayRefused`.
+
+        A host's seat is taken at once. A joiner sends its key-exchange message, and waits
+        until the partner's screen has checked that the codes match and the relay admits it.
+        """
+        if self.core.opening is None:
+            raise RuntimeError("a kept session is resumed by run(), not open()")
+        await self._connect()
+        if self.core.admitted:
+            return
+        try:
+            await asyncio.wait_for(self._admission(), self.admit_timeout)
+        except TimeoutError:
+            await self._hang_up()
+            raise RelayRefused(
+                "your partner's screen did not answer; ask them to keep Reciprocity open "
+                "and try again",
+                "timeout",
+            ) from None
+        except BaseException:
+            await self._hang_up()
+            raise
+
+    async def _admission(self) -> None:
+        """Carry the joiner's key exchange until the relay admits it (a first view)."""
+        socket = self._socket
+        assert socket is not None
+        while not self.core.admitted:
+            await self._send_all(socket)
+            try:
+                frame = await socket.recv()
+            except (OSError, ConnectionClosed) as error:
+                if self.core.sealed:  # admitted just now, most likely: `run` resumes
+                    self._socket = None
+                    return
+                raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+            self.core.receive(frame)
+            self._flush()
+
+    def send(self, seat: Seat, command: Command) -> None:
+        """Queue a command for the relay; it is sent again until acknowledged."""
+        if seat in self.seats:
+            self.core.send(command)
+            self._flush()
+
+    def say(self, seat: Seat, text: str) -> None:
+        """Show the words here at once, and queue them, sealed, for the partner's screen."""
+        if seat in self.seats:
+            self.core.say(text)
+            self._flush()
+
+    def close(self) -> None:
+        """Stop the run loop; it closes the socket on its way out. The kept session goes."""
+        super().close()
+        self._forget()
+
+    def _output(self, output: Output) -> None:
+        if isinstance(output, KeepSession):
+            self._keep(output)
+        else:
+            self._emit(output)
+
+    def _keep(self, request: KeepSession) -> None:
+        """Save the session, readable only by us. If it cannot be saved, the file goes (its
+        counters would be used again after a crash), and the core tells the person once."""
+        try:
+            if self.session is None:
+                path = session_path(self.sessions, request.token)
+                self._lock = lock_session(path)
+                self.session = path
+            save_session(
+                self.session,
+                {
+                    "url": self.url,
+                    "token": request.token,
+                    "last_seq": request.last_seq,
+                    "channel": request.channel,
+                },
+            )
+        except (OSError, ReciprocityError) as error:
+            with contextlib.suppress(OSError):
+                self._forget()
+            self.core.unkept(_reason(error))
+            for output in self.core.outputs():
+                self._output(output)
+
+    def _forget(self) -> None:
+        """Remove the kept session, if any, and let its lock go."""
+        session, lock, self.session, self._lock = self.session, self._lock, None, None
+        if session is not None and lock is not None:
+            release_session(session, lock)
+
+
+class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
+    """The dashboard's connection to the relay: rows in, the facilitator's commands out.
+
+    `open()` says hello with the token and returns the session as it stands; after a drop,
+    `run` delivers the whole session again. Commands wait in order until they can be sent.
+    """
+
+    def __init__(self, url: str, token: str, **options: Any) -> None:
+        options.setdefault("max_delay", 1.0)
+        super().__init__(url, FacilitatorCore(url, token), **options)
+
+    async def open(self) -> SessionStatus:
+        """Connect and say hello; raises `RelayUnreachable` or `RelayRefused`."""
+        await self._connect()
+        assert self.core.session is not None
+        return self.core.session
+
+    def steer(self, command: FacilitatorCommand) -> None:
+        """Queue a command for every room of the session."""
+        self.core.steer(command)
+        self._flush()
+
+    def announce(self, text: str) -> None:
+        """Queue one line for every player's screen."""
+        self.core.announce(text)
+        self._flush()
+
+
+async def dial(url: str, timeout: float) -> ClientConnection:
+    """Open a websocket to the relay at `url`; raises `RelayError` with the reason."""
+    try:
+        return await connect(
+            url, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
+        )
+    except InvalidURI:
+        raise RelayError(
+            f"{url} is not a relay address; one looks like ws://192.168.1.20:8765"
+        ) from None
+    except InvalidStatus as error:
+        status = error.response.status_code
+        raise RelayUnreachable(f"{url} answered, but not as a relay (HTTP {status})") from None
+    except (OSError, TimeoutError, WebSocketException) as error:
+        raise RelayUnreachable(f"cannot reach the relay at {url}: {_reason(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    """An error's message, first line only (pydantic's run to several)."""
+    if isinstance(error, ValidationError):
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        return f"{where}: {problem['msg'].lower()}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _reason(error: BaseException) -> str:
+    """A few words on why a socket failed, such as "connection refused"."""
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    if isinstance(error, socket.gaierror):
+        return "no such host"
+    if isinstance(error, ConnectionClosed):
+        return "the connection closed"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error) or type(error).__name__
