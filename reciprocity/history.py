@@ -30,6 +30,7 @@ from reciprocity.store import GameRecord, Store, StoreError
 class UserError(ReciprocityError):
     """A mistake a person made on the command line; printed as one line."""
 
+
 #: What the history says when there is nothing in it yet.
 EMPTY = "No games yet."
 #: The version of the JSON export's shape; raised when a field changes meaning or goes away.

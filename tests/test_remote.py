@@ -51,7 +51,7 @@ from reciprocity.net.connection import (
     ViewChanged,
     WordsArrived,
 )
-from reciprocity.net.core import RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.core import RelayRefused, RelayUnreachable
 from reciprocity.net.driver import RECONNECTING, WebSocketConnection
 from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, lan_address
 from reciprocity.protocol import CreateRoom, SeatView

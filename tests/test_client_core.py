@@ -1,0 +1,323 @@
+"""The client cores without sockets: player and facilitator cores wired to the relay core in
+memory, the way `test_relay.py` drives the relay core. Frames go back and forth as text, as
+they would on the wire, and a connection can be dropped at any frame."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from conftest import make_deck
+from reciprocity_server.records import RelayStore
+from reciprocity_server.relay import Close, Output, Relay, Send
+
+from reciprocity.engine import CheckIn, Draw, OpenLevel, Seat, SetLimit
+from reciprocity.net.client import (
+    DROPPED,
+    MAX_WRONG_GUESSES,
+    NOT_SEALED,
+    WRONG_GUESS,
+    JoinCode,
+    KeepSession,
+    PlayerCore,
+)
+from reciprocity.net.codes import new_words
+from reciprocity.net.connection import (
+    CodeChanged,
+    Rejected,
+    Update,
+    ViewChanged,
+    WordsArrived,
+)
+from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.net.e2e import CODE_MISMATCH
+from reciprocity.net.facilitator import FacilitatorCore
+from reciprocity.protocol import (
+    CLIENT,
+    SERVER,
+    CommandMessage,
+    CreateRoom,
+    Hello,
+    RoomStatus,
+    SeatView,
+    SessionStatus,
+    Words,
+)
+
+RELAY = "ws://relay.test"
+
+
+class Wire:
+    """Cores connected to one relay core in memory: no sockets, no event loop, no clock."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.cores: dict[int, Core[object]] = {}
+        self.refused: dict[int, RelayRefused] = {}
+        self.closed: dict[int, int] = {}
+        #: The hello each connection began with.
+        self.hellos: dict[int, Hello] = {}
+        self._ids = itertools.count(1)
+
+    def connect(self, core: Core[object], address: str = "192.0.2.1") -> int:
+        """Open a connection for `core`, say its hello, and run until all is quiet."""
+        conn = next(self._ids)
+        self.relay.connect(conn, address)
+        self.cores[conn] = core
+        hello = core.hello()
+        self.hellos[conn] = Hello.model_validate_json(hello)
+        self._deliver(self.relay.receive(conn, hello))
+        self.pump()
+        return conn
+
+    def drop(self, conn: int) -> None:
+        """The connection is lost: what was on its way is gone."""
+        self.cores.pop(conn, None)
+        self._deliver(self.relay.disconnect(conn))
+        self.pump()
+
+    def pump(self) -> None:
+        """Carry every core's frames to the relay, and the relay's to the cores, until quiet."""
+        moved = True
+        while moved:
+            moved = False
+            for conn, core in list(self.cores.items()):
+                while conn in self.cores and (frame := core.next_frame()) is not None:
+                    core.frame_sent()
+                    self._deliver(self.relay.receive(conn, frame))
+                    moved = True
+
+    def _deliver(self, outputs: Iterable[Output]) -> None:
+        for output in outputs:
+            core = self.cores.get(output.conn)
+            if core is None:
+                continue
+            if isinstance(output, Close):
+                self.closed[output.conn] = output.code
+                self.drop(output.conn)
+                continue
+            assert isinstance(output, Send)
+            try:
+                core.receive(SERVER.dump_json(output.message).decode())
+            except RelayRefused as refused:
+                self.refused[output.conn] = refused
+                self.drop(output.conn)
+
+
+@pytest.fixture
+def wire(tmp_path: Path) -> Wire:
+    return Wire(Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}))
+
+
+def host(wire: Wire, name: str = "Sam") -> tuple[PlayerCore, int]:
+    core = PlayerCore(RELAY, CreateRoom(deck="test-deck", name=name, checkin=False))
+    return core, wire.connect(core)
+
+
+def join(wire: Wire, code: str, name: str = "Ben") -> tuple[PlayerCore, int]:
+    core = PlayerCore(RELAY, JoinCode(code, name))
+    return core, wire.connect(core, address=f"198.51.100.{len(wire.cores) + 1}")
+
+
+def updates(core: PlayerCore) -> list[object]:
+    return list(core.outputs())
+
+
+def views(outputs: Iterable[object]) -> list[SeatView]:
+    return [output.view for output in outputs if isinstance(output, ViewChanged)]
+
+
+def a_pair(wire: Wire) -> tuple[PlayerCore, int, PlayerCore, int]:
+    sam, sam_conn = host(wire)
+    assert sam.code is not None
+    ben, ben_conn = join(wire, sam.code)
+    return sam, sam_conn, ben, ben_conn
+
+
+# --- taking a seat ------------------------------------------------------------------------
+
+
+def test_the_host_is_seated_at_once_with_a_code_of_the_relays_number_and_its_own_words(
+    wire: Wire,
+) -> None:
+    sam, _ = host(wire)
+    assert sam.admitted and sam.seat is Seat.A and sam.token
+    assert sam.code is not None and sam.code.startswith(f"{sam.number}-")
+    [view] = views(updates(sam))
+    assert view.a.name == "Sam" and view.b.name is None
+    assert not sam.sealed
+
+
+def test_the_right_code_admits_the_joiner_and_seals_both_ways(wire: Wire) -> None:
+    sam, _, ben, _ = a_pair(wire)
+    assert ben.admitted and ben.seat is Seat.B and sam.sealed and ben.sealed
+    for core in (sam, ben):
+        outputs = updates(core)
+        assert views(outputs)[-1].b.name == "Ben"
+        [keep] = [output for output in outputs if isinstance(output, KeepSession)]
+        assert keep.token == core.token  # the keys are settled: worth keeping, never words
+    sam.say("I was nervous about tonight.")
+    ben.say("  So was I.  ")
+    wire.pump()
+    assert WordsArrived(Seat.A, "I was nervous about tonight.") in updates(ben)
+    assert WordsArrived(Seat.B, "So was I.") in updates(sam)
+
+
+def test_a_wrong_code_is_refused_and_the_host_is_told(wire: Wire) -> None:
+    sam, _ = host(wire)
+    updates(sam)
+    kim, conn = join(wire, f"{sam.number}-{new_words()}")
+    assert str(wire.refused[conn]) == CODE_MISMATCH and not kim.admitted
+    assert Rejected(Seat.A, WRONG_GUESS) in updates(sam)
+    assert sam.code is not None
+    ben, _ = join(wire, sam.code)  # the right code still works afterwards
+    assert ben.admitted and ben.sealed
+
+
+def test_too_many_wrong_codes_give_the_game_new_words(wire: Wire) -> None:
+    sam, _ = host(wire)
+    first = sam.code
+    for attempt in range(MAX_WRONG_GUESSES):
+        join(wire, f"{sam.number}-{new_words()}", name=f"Kim{attempt}")
+    changed = [output for output in updates(sam) if isinstance(output, CodeChanged)]
+    assert [output.code for output in changed] == [sam.code] and sam.code != first
+    assert first is not None
+    old, conn = join(wire, first)
+    assert str(wire.refused[conn]) == CODE_MISMATCH and not old.admitted
+    assert sam.code is not None
+    assert join(wire, sam.code)[0].admitted
+
+
+def test_a_refusal_is_a_sentence_for_a_person(wire: Wire) -> None:
+    nobody = PlayerCore(RELAY, JoinCode("42-amber-harbor", "Ben"))
+    nobody.hello()
+    with pytest.raises(RelayRefused, match="no game has the code 42-amber-harbor"):
+        nobody.receive('{"type":"error","code":"no_such_room","message":"No such room."}')
+    deckless = PlayerCore(RELAY, CreateRoom(deck="nope", name="Sam"))
+    conn = wire.connect(deckless)
+    assert "does not know the deck 'nope'" in str(wire.refused[conn])
+
+
+def test_an_answer_that_is_not_a_relays_is_unreachable() -> None:
+    core = PlayerCore(RELAY, CreateRoom(deck="test-deck", name="Sam"))
+    core.hello()
+    with pytest.raises(RelayUnreachable, match="did not answer as a relay"):
+        core.receive("<html>hello</html>")
+
+
+# --- commands, drops and resumes ------------------------------------------------------------
+
+
+def limits(wire: Wire, *cores: PlayerCore) -> None:
+    for core in cores:
+        core.send(SetLimit(limit=3))
+    wire.pump()
+
+
+def test_a_command_whose_ack_was_lost_goes_again_and_counts_once(wire: Wire) -> None:
+    sam, sam_conn, ben, _ = a_pair(wire)
+    limits(wire, sam, ben)
+    before = views(updates(sam))[-1]
+    sam.send(Draw())
+    frame = sam.next_frame()
+    assert frame is not None
+    sam.frame_sent()
+    sent = CLIENT.validate_json(frame)
+    assert isinstance(sent, CommandMessage)
+    wire.relay.receive(sam_conn, frame)  # committed, but the answer never arrives
+    wire.drop(sam_conn)
+    resume = wire.hellos[wire.connect(sam)].resume
+    assert resume is not None and resume.token == sam.token and resume.last_seq == before.seq
+    after = views(updates(sam))[-1]
+    assert after.card is not None and after.turns == before.turns
+    assert after.seq == before.seq + 1  # one card dealt, not two
+    assert not [output for output in updates(sam) if isinstance(output, Rejected)]
+
+
+def test_a_dropped_seat_shows_as_away_and_comes_back_with_its_token(wire: Wire) -> None:
+    sam, _, ben, ben_conn = a_pair(wire)
+    updates(sam)
+    wire.drop(ben_conn)
+    assert not views(updates(sam))[-1].b.connected
+    ben.say("typed while away")  # sealed and kept until the connection is back
+    wire.connect(ben)
+    back = updates(sam)
+    assert views(back)[-1].b.connected
+    assert WordsArrived(Seat.B, "typed while away") in back
+
+
+def test_a_kept_session_resumes_with_its_token_and_keys(wire: Wire) -> None:
+    sam, _, ben, ben_conn = a_pair(wire)
+    [keep] = [output for output in updates(ben) if isinstance(output, KeepSession)]
+    wire.drop(ben_conn)
+    from reciprocity.net.e2e import Channel
+
+    channel = Channel.from_state(keep.channel)
+    channel.skip_ahead()
+    again = PlayerCore.resuming(RELAY, keep.token, keep.last_seq, channel)
+    wire.connect(again)
+    assert again.admitted and again.seat is Seat.B
+    assert views(updates(again))[-1].b.name == "Ben"
+    again.say("back again")
+    wire.pump()
+    assert WordsArrived(Seat.B, "back again") in updates(sam)
+
+
+# --- words --------------------------------------------------------------------------------
+
+
+def test_words_before_the_partner_joins_are_refused_calmly(wire: Wire) -> None:
+    sam, _ = host(wire)
+    updates(sam)
+    sam.say("hello?")
+    assert updates(sam) == [Rejected(Seat.A, NOT_SEALED)]
+    assert sam.next_frame() is None
+
+
+def test_words_that_do_not_open_are_dropped_with_a_notice(wire: Wire) -> None:
+    _, _, ben, _ = a_pair(wire)
+    updates(ben)
+    ben.receive(SERVER.dump_json(Words(seat=Seat.A, payload="AAAA")).decode())
+    [notice] = updates(ben)
+    assert isinstance(notice, Rejected) and notice.message.startswith(DROPPED.split("{")[0])
+
+
+def test_a_refused_command_is_a_notice_and_is_not_sent_again(wire: Wire) -> None:
+    sam, sam_conn, _, _ = a_pair(wire)
+    updates(sam)
+    sam.send(CheckIn(score=4))  # no check-in in this game
+    wire.pump()
+    [notice] = [output for output in updates(sam) if isinstance(output, Rejected)]
+    assert notice.seat is Seat.A
+    wire.drop(sam_conn)
+    wire.connect(sam)
+    assert not [output for output in updates(sam) if isinstance(output, Rejected)]
+
+
+# --- the facilitator ------------------------------------------------------------------------
+
+
+def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> None:
+    token, numbers = wire.relay.start_session(make_deck(), 2)
+    board = FacilitatorCore(RELAY, token)
+    conn = wire.connect(board)
+    assert isinstance(board.session, SessionStatus)
+    assert [room.number for room in board.session.rooms] == numbers
+    assert board.outputs() == []  # the first session is `open()`'s answer
+    board.steer(OpenLevel(level=2))
+    wire.pump()
+    rows: list[Update | RoomStatus | object] = list(board.outputs())
+    assert rows and all(isinstance(row, RoomStatus) for row in rows)
+    assert {row.open_level for row in rows if isinstance(row, RoomStatus)} == {2}
+    wire.drop(conn)
+    wire.connect(board)
+    [again] = board.outputs()
+    assert isinstance(again, SessionStatus)  # after a reconnect, the whole session again
+
+
+def test_a_wrong_token_is_refused(wire: Wire) -> None:
+    board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20)
+    conn = wire.connect(board)
+    assert wire.refused[conn].code
