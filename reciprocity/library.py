@@ -377,7 +377,7 @@ def check_deck_file(path: Path, shown: str | None = None) -> CheckResult:
 
 def deck_warnings(deck: Deck) -> list[str]:
     """Things that do not stop a deck working but that its author should look at."""
-    return [*_tag_warnings(deck), *_thin_level_warnings(deck)]
+    return [*_tag_warnings(deck), *_thin_level_warnings(deck), *_lines_warnings(deck)]
 
 
 def _tag_warnings(deck: Deck) -> list[str]:
@@ -404,6 +404,30 @@ def _thin_level_warnings(deck: Deck) -> list[str]:
         for number, level in enumerate(deck.levels[:-1], start=1)
         if len(level.cards) < needed
     ]
+
+
+def _lines_warnings(deck: Deck) -> list[str]:
+    """Levels (but the deepest) left too thin to go deeper when a partner rules out one tag.
+
+    A level already too thin with every card in play has its own warning, so it gets none here.
+    """
+    needed = 2 * deck.advance_after
+    warnings: list[str] = []
+    for number, level in enumerate(deck.levels[:-1], start=1):
+        if len(level.cards) < needed:
+            continue
+        tags = sorted({tag for card in level.cards for tag in card.tags})
+        for tag in tags:
+            left = sum(1 for card in level.cards if tag not in card.tags)
+            if left < needed:
+                count = _plural(left, "card") if left else "no cards"
+                warnings.append(
+                    f"level {number} ({level.name}): warning: a partner who rules out "
+                    f"'{tag}' leaves this level {count}, and a pair needs at "
+                    f"least {needed} here to go deeper; add cards without '{tag}', or keep "
+                    f"'{tag}' for the cards that are really about it"
+                )
+    return warnings
 
 
 # --- deck new --------------------------------------------------------------------------
@@ -550,6 +574,11 @@ text = "What game did you play for hours as a child, and who played with you?"
 id = "warm-04"
 kind = "action"
 text = "Each say one thing you noticed about the other today, no explaining."
+
+[[levels.cards]]
+id = "warm-05"
+kind = "question"
+text = "Which song, smell or place puts you in a good mood without fail?"
 
 [[levels]]
 name = "A little closer"

@@ -157,7 +157,7 @@ def test_show_previews_a_shipped_deck(capsys: pytest.CaptureFixture[str]) -> Non
     assert f"{deck.card_count} in {deck.depth} levels" in flat
     assert f"Content notes: {' '.join(deck.content_notes)}" in flat
     first_note = next(line for line in out.splitlines() if line.startswith("Content notes:"))
-    assert deck.content_notes[0] in first_note
+    assert deck.content_notes[0].startswith(first_note.removeprefix("Content notes:").strip())
     for number, level in enumerate(deck.levels, start=1):
         assert f"Level {number}: {level.name} ({len(level.cards)} cards" in flat
         assert " ".join(level.intent.split()) in flat
@@ -392,6 +392,95 @@ def test_check_warns_about_a_level_too_thin_to_go_deeper(
     )
 
 
+LINES = """\
+id = "lines"
+title = "A deck that leans on one tag"
+description = "Ruling out 'family' empties most of its first level."
+advance_after = 2
+
+[[levels]]
+name = "Home"
+intent = "Where you come from."
+
+[[levels.cards]]
+id = "h1"
+text = "Which meal from home would you cook for a friend?"
+tags = ["family"]
+
+[[levels.cards]]
+id = "h2"
+text = "Who in your family do you take after?"
+tags = ["family", "childhood"]
+
+[[levels.cards]]
+id = "h3"
+text = "What did your family do on a rainy Sunday?"
+tags = ["family", "childhood"]
+
+[[levels.cards]]
+id = "h4"
+text = "What's a song you can't hear without smiling?"
+
+[[levels.cards]]
+id = "h5"
+kind = "action"
+text = "Each name one thing the other did today that you liked."
+
+[[levels]]
+name = "Deeper"
+intent = "Harder things."
+
+[[levels.cards]]
+id = "d1"
+text = "What do you wish your family understood about you?"
+tags = ["family"]
+"""
+
+
+def test_check_warns_when_ruling_out_one_tag_leaves_a_level_too_thin(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "lines.toml", LINES)
+
+    code, out, err = run(capsys, "deck", "check", str(path))
+
+    assert code == 0
+    assert out == f"{path}: ok (2 levels, 6 cards), with 2 warnings\n"
+    assert err.splitlines() == [
+        f"{path}: level 1 (Home): warning: a partner who rules out 'childhood' leaves this "
+        "level 3 cards, and a pair needs at least 4 here to go deeper; add cards without "
+        "'childhood', or keep 'childhood' for the cards that are really about it",
+        f"{path}: level 1 (Home): warning: a partner who rules out 'family' leaves this "
+        "level 2 cards, and a pair needs at least 4 here to go deeper; add cards without "
+        "'family', or keep 'family' for the cards that are really about it",
+    ]
+
+
+def test_check_says_nothing_of_lines_when_every_level_keeps_enough(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    untagged = LINES.replace('tags = ["family", "childhood"]\n', "")
+    path = write(tmp_path, "lines.toml", untagged)
+
+    code, out, err = run(capsys, "deck", "check", str(path))
+
+    assert (code, err) == (0, "")
+    assert out == f"{path}: ok (2 levels, 6 cards)\n"
+
+
+def test_check_leaves_lines_to_the_thin_level_warning_when_a_level_is_thin_anyway(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "lines.toml", LINES.replace("advance_after = 2", "advance_after = 3"))
+
+    code, out, err = run(capsys, "deck", "check", str(path))
+
+    assert code == 0
+    assert out.endswith("with 1 warning\n")
+    assert "level 1: warning: only 5 cards" in err
+    assert "rules out" not in err
+
+
 # --- deck schema -----------------------------------------------------------------------
 
 
@@ -423,7 +512,7 @@ def test_the_guides_complete_example_passes_check(
     code, out, err = run(capsys, "deck", "check", str(path))
 
     assert (code, err) == (0, "")
-    assert out == f"{path}: ok (3 levels, 10 cards)\n"
+    assert out == f"{path}: ok (3 levels, 12 cards)\n"
 
 
 def test_the_guide_lists_every_shared_tag() -> None:
@@ -458,7 +547,7 @@ def test_new_writes_a_template_that_passes_check(
     code, out, err = run(capsys, "deck", "check", str(path))
 
     assert code == 0
-    assert out == f"{path}: ok (2 levels, 7 cards)\n"
+    assert out == f"{path}: ok (2 levels, 8 cards)\n"
     assert err == ""
 
 
@@ -486,7 +575,7 @@ def test_new_in_the_decks_folder_shows_up_in_list(
     assert code == 0
     assert "It is in your decks folder" in out
     code, out, _ = run(capsys, "deck", "list")
-    assert table_row(out, "picnic").split()[-3:] == ["2", "7", "yours"]
+    assert table_row(out, "picnic").split()[-3:] == ["2", "8", "yours"]
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,54 @@ def test_fast_friends_has_3_levels_of_12_paced_at_15_minutes() -> None:
     deck = shipped("fast-friends")
     assert level_sizes(deck) == [12, 12, 12]
     assert deck.pace_minutes == 15
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.stem)
+def test_ruling_out_any_one_tag_leaves_every_level_enough_to_play(path: Path) -> None:
+    # Stricter than `deck check`, which spares the deepest level: pairs may stay there long.
+    deck = load_deck(path)
+    needed = 2 * deck.advance_after
+    thin = [
+        (number, tag, sum(tag not in card.tags for card in level.cards))
+        for number, level in enumerate(deck.levels, start=1)
+        for tag in {tag for card in level.cards for tag in card.tags}
+        if sum(tag not in card.tags for card in level.cards) < needed
+    ]
+    assert thin == []
+
+
+def level_of(deck: Deck, card_id: str) -> int:
+    for number, level in enumerate(deck.levels, start=1):
+        if any(card.id == card_id for card in level.cards):
+            return number
+    raise AssertionError(f"{card_id} is not in {deck.id}")
+
+
+def test_after_betrayal_says_first_who_it_is_not_for_and_where_to_find_help() -> None:
+    deck = shipped("after-betrayal")
+    first = deck.content_notes[0]
+    assert "afraid" in first
+    assert all(word in first for word in ("helpline", "doctor", "counsellor"))
+    assert "afraid" in deck.description
+
+
+def test_after_betrayal_offers_outside_help_and_privacy_early() -> None:
+    deck = shipped("after-betrayal")
+    assert level_of(deck, "ahead-13") <= 2
+    assert level_of(deck, "ahead-07") <= 2
+
+
+def test_the_paradox_credits_the_line_it_paraphrases() -> None:
+    description = shipped("the-paradox").description
+    assert "price of admission for intimacy" in description
+    assert "paraphrased from an essay" in description
+
+
+def test_friends_has_content_notes() -> None:
+    assert len(shipped("friends").content_notes) >= 3
+
+
+def test_fast_friends_openings_vary() -> None:
+    cards = [card for level in shipped("fast-friends").levels for card in level.cards]
+    openers = [card.text.split()[0] for card in cards]
+    assert max(openers.count(word) for word in set(openers)) <= len(cards) // 4
