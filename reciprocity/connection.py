@@ -18,8 +18,8 @@ from reciprocity.engine import Command, IllegalMove, Seat
 from reciprocity.store import StoreError
 
 if TYPE_CHECKING:
+    from reciprocity.game.room import Room
     from reciprocity.protocol import Record, SeatView
-    from reciprocity.room import Room
 
 
 MAX_WORDS = 2000

@@ -33,6 +33,7 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.engine.summary import SeatTotals, Summary
+from reciprocity.game.room import Room
 from reciprocity.history import (
     CSV_FIELDS,
     find_record,
@@ -41,7 +42,6 @@ from reciprocity.history import (
     sparkline,
     table_lines,
 )
-from reciprocity.room import Room
 from reciprocity.store import GameRecord, Store
 
 A, B = Seat.A, Seat.B

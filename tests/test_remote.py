@@ -360,7 +360,7 @@ def test_codes_invites_and_the_lan_address() -> None:
 
 
 def test_a_joiner_without_the_deck_chooses_from_an_outline_with_its_topics(deck: Deck) -> None:
-    from reciprocity.room import Room
+    from reciprocity.game.room import Room
 
     view = Room.create(deck, None, seed=1).view(Seat.B)
     outline = deck_for(view)

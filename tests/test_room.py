@@ -23,7 +23,7 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
-from reciprocity.room import Room
+from reciprocity.game.room import Room
 from reciprocity.store import Store
 
 

@@ -212,7 +212,7 @@ class ReciprocityApp(App[int]):
         """Create a room for two partners at this keyboard and begin the private set-up."""
         if choice is None:
             return
-        from reciprocity.room import Room
+        from reciprocity.game.room import Room
 
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)

@@ -5,7 +5,7 @@ The shell (`serve.py`) numbers each connection, passes every frame it receives t
 `Relay.receive`, and carries out the returned `Send` and `Close` outputs. All calls must come
 from one thread at a time; the shell makes them on its event loop.
 
-The relay is authoritative: it runs each game through `reciprocity.room.Room`, so a command
+The relay is authoritative: it runs each game through `reciprocity.game.room.Room`, so a command
 counts only once its events are committed, and each seat is sent only its own view. Words
 (`say`) arrive sealed by the partners' own keys (`reciprocity.e2e`): they are forwarded to
 the partner's connection and never parsed, stored or logged.
@@ -39,24 +39,16 @@ from pydantic import ValidationError
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (
-    CardPassed,
-    Event,
     FacilitatorCommand,
-    GameEnded,
     GameFinished,
-    GameStarted,
     IllegalMove,
     Join,
-    LevelChanged,
     OpenLevel,
-    Paused,
     Phase,
-    Resumed,
     Seat,
-    TurnEnded,
-    decide,
-    new_game,
 )
+from reciprocity.game.narrate import log_lines
+from reciprocity.game.room import Room
 from reciprocity.library import available_decks, shipped_decks_dir
 from reciprocity.paths import user_decks_dir
 from reciprocity.protocol import (
@@ -89,7 +81,6 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
-from reciprocity.room import Room
 from reciprocity.store import StoreError
 from reciprocity_server.records import RelayStore, token_hash
 
@@ -408,7 +399,7 @@ class Relay:
                 conn, _error("unknown_deck", f"This relay has no deck called {create.deck!r}.")
             )
         try:
-            decide(new_game(deck, 0), Seat.A, Join(name=create.name))
+            Room.check_first_join(deck, create.name)
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         live = self._new_room(deck, checkin=create.checkin, mode="relay")
@@ -466,7 +457,7 @@ class Relay:
             outputs += self._turn_away(live, waiting, TOO_SLOW)
             log.info("room %d: a joiner took too long to check the code", live.number)
         try:
-            decide(live.room.state, seat, Join(name=join.name))
+            live.room.check_join(seat, join.name)
         except IllegalMove as error:
             return self._refuse(conn, _error("illegal", str(error)))
         token = secrets.token_urlsafe(24)
@@ -639,7 +630,7 @@ class Relay:
                 return [Send(conn, _error("server", NOT_SAVED, message.id))]
             events = [event for _, event in room.log[before:]]
         live.remember(seat, message.id, room.seq)
-        for line in _outcomes(events):
+        for line in log_lines(events):
             log.info("room %d: %s", live.number, line)
         outputs: list[Output] = [Send(conn, Ack(id=message.id, seq=room.seq)), *self._views(live)]
         if any(isinstance(event, GameFinished) for event in events):
@@ -690,7 +681,7 @@ class Relay:
                 log.error("room %d: %s", live.number, error)
                 continue
             changed += 1
-            for line in _outcomes(events):
+            for line in log_lines(events):
                 log.info("room %d: %s", live.number, line)
             outputs += self._views(live)
             if any(isinstance(event, GameFinished) for event in events):
@@ -902,27 +893,3 @@ def _version_error(version: int) -> Error:
         f"This relay speaks protocol version {PROTOCOL_VERSION}, not {version}: "
         "please upgrade Reciprocity.",
     )
-
-
-def _outcomes(events: Iterable[Event]) -> list[str]:
-    """What the log says about events: outcomes only, never names, limits or words."""
-    lines = []
-    for event in events:
-        match event:
-            case GameStarted():
-                lines.append("game started")
-            case CardPassed():
-                lines.append(f"card passed at level {event.level}")
-            case TurnEnded(outcome=outcome, level=level):
-                lines.append(f"turn ended {outcome} at level {level}")
-            case LevelChanged(level=level, reason=reason):
-                lines.append(f"level {level} ({reason})")
-            case Paused():
-                lines.append("paused")
-            case Resumed():
-                lines.append("play resumed")
-            case GameEnded():
-                lines.append("game ended")
-            case GameFinished():
-                lines.append("game finished")
-    return lines
