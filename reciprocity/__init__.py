@@ -8,3 +8,7 @@ DEFAULT_DECK = "first-steps"
 
 class ReciprocityError(Exception):
     """A problem a person can cause or fix: shown as one clear line, never a traceback."""
+
+
+class CommandError(ReciprocityError):
+    """A command that cannot be carried out as given: printed as one line, with what to do."""

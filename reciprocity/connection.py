@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reciprocity.engine import Command, IllegalMove, Seat
-from reciprocity.store import StoreError
+from reciprocity.records.store import StoreError
 
 if TYPE_CHECKING:
     from reciprocity.game.room import Room

@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli import build_parser
 from reciprocity.engine import Seat
+from reciprocity.game.history import past_games
 from reciprocity.library import shipped_decks_dir
 from reciprocity.protocol import (
     MAX_FRAME,
@@ -35,7 +36,7 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
-from reciprocity.store import Store, StoreError
+from reciprocity.records.store import Store, StoreError
 from reciprocity.words import WORDS
 
 pytestmark = pytest.mark.timeout(30)
@@ -100,7 +101,7 @@ async def test_a_whole_game_with_the_repair_loop(
     assert ben.seat_view.me.limit == 2
 
     stored = Store(db)
-    events = stored.events(stored.history()[0].id)
+    events = stored.events(past_games(stored)[0].id)
     assert len(events) == sam.seat_view.seq == ben.seat_view.seq
     stored.close()
     logged = caplog.text

@@ -48,8 +48,10 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.game.history import past_games
 from reciprocity.library import find_deck
 from reciprocity.protocol import CreateRoom, SeatView
+from reciprocity.records.store import Store
 from reciprocity.remote import (
     RECONNECTING,
     JoinCode,
@@ -62,7 +64,6 @@ from reciprocity.remote import (
     invite_line,
     lan_address,
 )
-from reciprocity.store import Store
 from reciprocity.tui.app import ReciprocityApp, deck_for
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -611,8 +612,8 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
 
                     # Each partner's own history keeps the game (here both share one folder).
                     history = Store()
-                    await eventually(lambda: len(history.history()) == 2, what="both records")
-                    games = history.history()
+                    await eventually(lambda: len(past_games(history)) == 2, what="both records")
+                    games = past_games(history)
                     assert {game.mode for game in games} == {"network"}
                     assert all(game.summary.turns == 1 and game.finished_at for game in games)
                     outcomes = [[p.outcome for p in game.summary.timeline] for game in games]

@@ -23,8 +23,9 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.game.history import past_games
 from reciprocity.game.room import Room
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 
 
 def started_room(deck: Deck, store: Store | None) -> Room:
@@ -99,7 +100,7 @@ def test_a_finished_game_keeps_no_limit_values(deck: Deck) -> None:
     limit_rows = [body for body in bodies if '"limit_set"' in body]
     assert len(limit_rows) == 2
     assert all('"limit": 0' in body and "family" not in body for body in limit_rows)
-    record = store.history()[0]
+    record = past_games(store)[0]
     assert record.summary.limit_changes == 0
     assert record.summary.a.ios_after == 5 and record.summary.b.ios_before == 4
 
@@ -124,7 +125,7 @@ def test_a_game_left_half_way_keeps_no_limit_values_once_the_store_is_opened_aga
     assert all(
         '"limit": 0' in body and "family" not in body for body in limit_bodies(store, left.id)
     )
-    [record] = store.history()
+    [record] = past_games(store)
     assert record.finished_at is None  # still shown as a game left half-way
 
 

@@ -26,11 +26,12 @@ from reciprocity.engine import (
     decide_for_facilitator,
     drawable_levels,
     new_game,
+    replay,
 )
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.game.narrate import notice
 from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 
 
 class Room:
@@ -75,7 +76,8 @@ class Room:
         """A game brought back from its logged events."""
         stored = store.load(game_id)
         log = [(at, event) for _, at, event in stored.events]
-        return cls(game_id, stored.state(), store, log)
+        start = new_game(stored.deck, stored.seed, checkin=stored.checkin)
+        return cls(game_id, replay(start, (event for _, event in log)), store, log)
 
     @property
     def seq(self) -> int:

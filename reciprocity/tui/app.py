@@ -35,7 +35,7 @@ from reciprocity.connection import (
 )
 from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
 from reciprocity.engine.rules import HELD
-from reciprocity.store import Store, StoreError
+from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen

@@ -81,7 +81,7 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
-from reciprocity.store import StoreError
+from reciprocity.records.store import StoreError
 from reciprocity_server.records import RelayStore, token_hash
 
 log = logging.getLogger("reciprocity_server")
