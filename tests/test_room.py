@@ -164,3 +164,15 @@ async def test_local_connection_delivers_views_words_and_refusals(deck: Deck) ->
     stored = b"".join(path.read_bytes() for path in Path(store.path).parent.glob("*sqlite3*"))
     assert marker.encode() not in stored
     assert b"Sam" in stored
+
+
+def test_a_join_is_checked_without_changing_the_room(deck: Deck) -> None:
+    with pytest.raises(IllegalMove, match="Please enter a name"):
+        Room.check_first_join(deck, "   ")
+    Room.check_first_join(deck, "Sam")
+    room = Room.create(deck, None)
+    room.submit(Seat.A, Join(name="Sam"))
+    with pytest.raises(IllegalMove, match="different from your partner's"):
+        room.check_join(Seat.B, "sam")
+    room.check_join(Seat.B, "Ben")
+    assert room.seq == 1 and room.state.b.name is None

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reciprocity import ReciprocityError
-from reciprocity.engine import Event, LimitSet, Seat
+from reciprocity.engine.messages import Event, LimitSet
+from reciprocity.engine.state import Seat
 from reciprocity.paths import data_dir
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reciprocity.engine import Seat
+from reciprocity.engine.state import Seat
 from reciprocity.records.store import Store, StoreError
 
 _RELAY_SCHEMA = """
