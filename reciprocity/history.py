@@ -20,14 +20,15 @@ from reciprocity.game.history import (
     table_lines,
 )
 from reciprocity.game.trends import trend_lines
-from reciprocity.records.store import Store, StoreError
+from reciprocity.records.store import Store
 
 
 def history_command(args: argparse.Namespace) -> int:
-    """Run `reciprocity history ...` and return the exit code."""
+    """Run `reciprocity history ...` and return the exit code. A `StoreError` is one line
+    already (main prints any `ReciprocityError` so)."""
     try:
         store = Store()
-    except (StoreError, OSError) as error:
+    except OSError as error:
         raise CommandError(str(error)) from None
     try:
         if getattr(args, "history_action", None) == "delete":
@@ -40,8 +41,6 @@ def history_command(args: argparse.Namespace) -> int:
         else:
             print("\n".join(history_lines(records, _width())))
         return 0
-    except StoreError as error:
-        raise CommandError(str(error)) from None
     finally:
         store.close()
 

@@ -31,7 +31,7 @@ class Trends:
 
 
 def trends(records: Sequence[GameRecord]) -> Trends:
-    """Trends over games given newest first (as `Store.history` gives them)."""
+    """Trends over games given newest first (as `past_games` gives them)."""
     oldest_first = list(reversed(records))
     turns = sum(r.summary.turns for r in records)
     met = sum(r.summary.a.supported + r.summary.b.supported for r in records)
