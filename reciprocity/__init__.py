@@ -14,3 +14,7 @@ class ReciprocityError(Exception):
         """The message as a sentence, for a screen rather than the command line."""
         text = str(self)
         return f"{text[:1].upper()}{text[1:]}."
+
+
+class CommandError(ReciprocityError):
+    """A command that cannot be carried out as given: printed as one line, with what to do."""

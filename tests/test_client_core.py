@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
+from reciprocity_server.outputs import Close, Output, Send
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import Close, Output, Relay, Send
+from reciprocity_server.relay import Relay
 
 from reciprocity.engine import CheckIn, Draw, OpenLevel, Seat, SetLimit
 from reciprocity.net.client import (
@@ -108,7 +109,7 @@ class Wire:
 
 @pytest.fixture
 def wire(tmp_path: Path) -> Wire:
-    return Wire(Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}))
+    return Wire(Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}.get))
 
 
 def host(wire: Wire, name: str = "Sam") -> tuple[PlayerCore, int]:

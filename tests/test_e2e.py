@@ -18,11 +18,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.relay import Close, Output, Relay, Send
+from reciprocity_server.admission import Admission
+from reciprocity_server.outputs import Close, Output, Send
+from reciprocity_server.relay import Relay
+from reciprocity_server.rooms import Peer
 from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client
 from test_remote import (
@@ -384,15 +386,15 @@ async def test_a_joiner_who_matched_but_never_took_the_seat_leaves_it_free(
     relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     verdicts: list[CodeChecked] = []
-    checked = Relay._checked
+    checked = Admission.checked
 
-    def late(self: Relay, conn: int, state: object, message: CodeChecked) -> list[Output]:
+    def late(self: Admission, conn: int, peer: Peer, message: CodeChecked) -> list[Output]:
         verdicts.append(message)
         if len(verdicts) == 1:
             return []  # as if the joiner had left before Sam's verdict reached the relay
-        return checked(self, conn, state, message)  # type: ignore[arg-type]
+        return checked(self, conn, peer, message)
 
-    monkeypatch.setattr(Relay, "_checked", late)
+    monkeypatch.setattr(Admission, "checked", late)
     sam, code, number = await hosted(relay, deck)
     gone = await Client.open(relay.url)
     await gone.hello(join={"number": number, "name": "Kim"})
@@ -533,17 +535,17 @@ async def test_five_wrong_codes_give_the_game_new_words_on_the_hosts_screen(
 async def test_the_hosts_screen_dropping_mid_exchange_still_lets_the_right_code_in(
     relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = Relay._key
+    key = Admission.key
     dropped: list[int] = []
 
-    def drop_the_host(self: Relay, conn: int, state: Any, message: KeyExchange) -> list[Output]:
-        outputs = key(self, conn, state, message)
+    def drop_the_host(self: Admission, conn: int, peer: Peer, message: KeyExchange) -> list[Output]:
+        outputs = key(self, conn, peer, message)
         if message.step == "confirm" and not dropped:  # the joiner's proof: Sam drops now
             dropped.extend(o.conn for o in outputs if isinstance(o, Send))
             return [Close(seated, 1011, "gone") for seated in dropped]
         return outputs
 
-    monkeypatch.setattr(Relay, "_key", drop_the_host)
+    monkeypatch.setattr(Admission, "key", drop_the_host)
     sam = await Player(
         WebSocketConnection(relay.url, CreateRoom(deck=deck.id, name="Sam"), first_delay=0.05)
     ).start()
@@ -562,18 +564,20 @@ async def test_the_hosts_screen_dropping_mid_exchange_still_lets_the_right_code_
 async def test_a_joiner_dropped_as_it_was_admitted_comes_back_to_its_seat(
     relay: RelayServer, deck: Deck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checked = Relay._checked
+    checked = Admission.checked
 
-    def drop_on_admission(self: Relay, conn: int, state: Any, message: CodeChecked) -> list[Output]:
-        joiner = state.room.joiner
-        outputs = checked(self, conn, state, message)
+    def drop_on_admission(
+        self: Admission, conn: int, peer: Peer, message: CodeChecked
+    ) -> list[Output]:
+        joiner = peer.room.joiner if peer.room is not None else None
+        outputs = checked(self, conn, peer, message)
         if joiner is None or not message.matched:
             return outputs
         proof = [o for o in outputs if isinstance(o, Send) and o.conn == joiner.conn][:1]
         rest = [o for o in outputs if isinstance(o, Send) and o.conn != joiner.conn]
         return [*proof, Close(joiner.conn, 1011, "gone"), *rest]  # the proof, then the drop
 
-    monkeypatch.setattr(Relay, "_checked", drop_on_admission)
+    monkeypatch.setattr(Admission, "checked", drop_on_admission)
     sam, code, _ = await hosted(relay, deck)
     ben = await Player(
         WebSocketConnection(relay.url, JoinCode(code, "Ben"), first_delay=0.05)

@@ -64,3 +64,12 @@ def test_the_probe_sees_a_forbidden_module_and_its_submodules() -> None:
     assert "asyncio" in loaded and "asyncio.events" in loaded
     assert "_sqlite3" in loaded
     assert {name.split(".")[0].lstrip("_") for name in loaded} <= set(FORBIDDEN)
+
+
+def test_the_game_layer_and_the_relay_core_load_no_terminal_network_or_loop() -> None:
+    # Both keep records, so sqlite3 is theirs to load; the rest stays out.
+    loaded = loaded_after(
+        "import reciprocity.game.room, reciprocity.game.history, reciprocity.game.narrate",
+        "import reciprocity_server.relay",
+    )
+    assert [name for name in loaded if "sqlite3" not in name] == []

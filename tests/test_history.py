@@ -33,16 +33,18 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.engine.summary import SeatTotals, Summary
-from reciprocity.history import (
-    CSV_FIELDS,
+from reciprocity.game.export import CSV_FIELDS
+from reciprocity.game.history import (
+    GameRecord,
     find_record,
     fit_partners,
+    past_games,
     short_ids,
-    sparkline,
     table_lines,
 )
-from reciprocity.room import Room
-from reciprocity.store import GameRecord, Store
+from reciprocity.game.room import Room
+from reciprocity.game.trends import sparkline
+from reciprocity.records.store import Store
 
 A, B = Seat.A, Seat.B
 
@@ -294,7 +296,7 @@ def test_delete_by_id_prefix_with_yes(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = run(capsys, "delete", prefix.upper(), "--yes")
     assert code == 0 and err == ""
     assert out.startswith("Deleted the game from ") and "with Sam & Ben" in out
-    assert [record.id for record in Store().history()] == [keep.id]
+    assert [record.id for record in past_games(Store())] == [keep.id]
 
 
 def test_delete_all_with_yes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -303,7 +305,7 @@ def test_delete_all_with_yes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "delete", "--all", "--yes")
     assert code == 0
     assert out.strip() == "Deleted 2 games."
-    assert Store().history() == []
+    assert past_games(Store()) == []
     code, out, _ = run(capsys, "delete", "--all", "--yes")
     assert code == 0 and out.strip() == "No games to delete."
 
@@ -318,7 +320,7 @@ def test_delete_refuses_without_yes_when_input_is_not_a_terminal(
         assert code == 1 and out == ""
         assert err.count("\n") == 1 and err.startswith("reciprocity: ")
         assert "add --yes" in err and "Traceback" not in err
-    assert len(Store().history()) == 1
+    assert len(past_games(Store())) == 1
 
 
 def test_delete_asks_on_a_terminal_and_respects_no(
@@ -331,12 +333,12 @@ def test_delete_asks_on_a_terminal_and_respects_no(
     day = datetime.now()
     assert f"Delete the game from {day.day} {day:%b} with Sam & Ben? [y/N]" in out
     assert "Nothing deleted." in out
-    assert len(Store().history()) == 1
+    assert len(past_games(Store())) == 1
 
     monkeypatch.setattr("sys.stdin", FakeTerminal("y\n"))
     code, out, _ = run(capsys, "delete", room.id[:5])
     assert code == 0 and "Deleted the game from" in out
-    assert Store().history() == []
+    assert past_games(Store()) == []
 
 
 def test_delete_all_asks_on_a_terminal(
@@ -350,7 +352,7 @@ def test_delete_all_asks_on_a_terminal(
         and "Delete the 1 game? This cannot be undone. [y/N]" in out
         and "Nothing deleted." in out
     )
-    assert len(Store().history()) == 1
+    assert len(past_games(Store())) == 1
 
 
 @pytest.mark.parametrize(
@@ -369,7 +371,7 @@ def test_delete_mistakes_are_one_clear_line(
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("reciprocity: ")
     assert message in err and "Traceback" not in err
-    assert len(Store().history()) == 1
+    assert len(past_games(Store())) == 1
 
 
 def test_unreadable_records_are_one_clear_line(
@@ -447,7 +449,7 @@ def test_a_game_from_elsewhere_is_kept_with_its_own_times_and_no_limits() -> Non
 
     store = Store()
     game_id = store.import_game(make_deck(cards=12), 7, False, "network", events)
-    [record] = store.history()
+    [record] = past_games(store)
     assert (record.id, record.mode, record.summary.turns) == (game_id, "network", 1)
     assert (record.created_at, record.finished_at) == (events[0][1], events[-1][1])
     kept = store.load(game_id)

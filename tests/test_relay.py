@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
+from reciprocity_server.admission import JOIN_SECONDS
+from reciprocity_server.decks import DeckShelf
+from reciprocity_server.limits import JOIN_FAILURES
+from reciprocity_server.outputs import Close, Output, Send
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import JOIN_FAILURES, JOIN_SECONDS, Close, Output, Relay, Send
+from reciprocity_server.relay import Relay
 from reciprocity_server.schema import schema_text
 from reciprocity_server.serve import ListenError, RelayServer, start_relay
 from relay_client import Client, act, pair, start, turn
@@ -23,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli.parser import build_parser
 from reciprocity.engine import Seat
+from reciprocity.game.history import past_games
 from reciprocity.library import shipped_decks_dir
 from reciprocity.net.codes import WORDS
 from reciprocity.protocol import (
@@ -36,7 +41,7 @@ from reciprocity.protocol import (
     Welcome,
     Words,
 )
-from reciprocity.store import Store, StoreError
+from reciprocity.records.store import Store, StoreError
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -100,7 +105,7 @@ async def test_a_whole_game_with_the_repair_loop(
     assert ben.seat_view.me.limit == 2
 
     stored = Store(db)
-    events = stored.events(stored.history()[0].id)
+    events = stored.events(past_games(stored)[0].id)
     assert len(events) == sam.seat_view.seq == ben.seat_view.seq
     stored.close()
     logged = caplog.text
@@ -473,7 +478,9 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
 
 def test_idle_rooms_expire(db: Path) -> None:
     now = [1000.0]
-    relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
+    relay = Relay(
+        RelayStore(db), {"test-deck": make_deck()}.get, idle_hours=1, clock=lambda: now[0]
+    )
     relay.connect(1, "192.0.2.1")
     hello = {
         "type": "hello",
@@ -512,7 +519,7 @@ def _create(relay: Relay, conn: int, deck: str) -> Send:
 
 
 def test_rooms_share_their_deck_and_see_deck_files_change(db: Path, data_dir: Path) -> None:
-    relay = Relay(RelayStore(db))
+    relay = Relay(RelayStore(db), DeckShelf())
     _create(relay, 1, "first-steps")
     _create(relay, 2, "first-steps")
     one, two = (live.room.state.deck for live in relay.rooms.values())
@@ -534,7 +541,9 @@ def test_a_waiting_joiner_meets_a_host_who_comes_back_and_leaves_with_an_expired
     db: Path,
 ) -> None:
     now = [1000.0]
-    relay = Relay(RelayStore(db), {"test-deck": make_deck()}, idle_hours=1, clock=lambda: now[0])
+    relay = Relay(
+        RelayStore(db), {"test-deck": make_deck()}.get, idle_hours=1, clock=lambda: now[0]
+    )
 
     def say(conn: int, message: dict[str, object]) -> list[Output]:
         return relay.receive(conn, json.dumps(message))
@@ -565,7 +574,7 @@ def test_a_waiting_joiner_meets_a_host_who_comes_back_and_leaves_with_an_expired
 
 
 def test_rooms_come_back_from_the_records(db: Path) -> None:
-    relay = Relay(RelayStore(db), {"test-deck": make_deck()})
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()}.get)
     relay.connect(1, "192.0.2.1")
     hello = {
         "type": "hello",
@@ -621,7 +630,7 @@ def test_the_command_line_takes_an_idle_time_and_refuses_a_bad_one(
 
 
 async def test_a_relay_started_afresh_forgets_the_rooms_left_in_its_database(db: Path) -> None:
-    first = Relay(RelayStore(db), {"test-deck": make_deck()})
+    first = Relay(RelayStore(db), {"test-deck": make_deck()}.get)
     welcome = _create(first, 1, "test-deck").message
     assert isinstance(welcome, Welcome)
     limit = {"type": "command", "id": "l", "command": {"type": "set_limit", "limit": 2}}
@@ -689,7 +698,7 @@ class KeyRoom:
 
     def __init__(self, db: Path) -> None:
         self.now = 1000.0
-        self.relay = Relay(RelayStore(db), {"test-deck": make_deck()}, clock=lambda: self.now)
+        self.relay = Relay(RelayStore(db), {"test-deck": make_deck()}.get, clock=lambda: self.now)
         welcome = _create(self.relay, 1, "test-deck").message
         assert isinstance(welcome, Welcome)
         self.number, self.token = welcome.number, welcome.token
@@ -724,7 +733,7 @@ def test_a_joiner_gets_one_try_and_uses_up_the_seated_message(db: Path) -> None:
     assert _errors(room.key(2, "pake", "ben-2")) == [
         "One try at the code per join. Please join again."
     ]
-    assert room.relay._failures["192.0.2.9"]
+    assert room.relay.limits.failures("192.0.2.9")
     # The next joiner does not get Sam's used message; it gets his fresh one when it comes.
     assert not [
         o for o in room.join(3) if isinstance(o, Send) and isinstance(o.message, PartnerKey)
@@ -736,7 +745,7 @@ def test_a_joiner_gets_one_try_and_uses_up_the_seated_message(db: Path) -> None:
     assert _errors(room.key(3, "confirm", "proof")) == [
         "One try at the code per join. Please join again."
     ]
-    assert len(room.relay._failures["192.0.2.9"]) == 2
+    assert room.relay.limits.failures("192.0.2.9") == 2
 
 
 def test_a_seated_screen_back_gets_the_waiting_joiners_message_and_proof(db: Path) -> None:
@@ -761,7 +770,7 @@ def test_a_joiner_who_never_answers_loses_the_seat_to_someone_else_after_a_while
     assert _errors(room.join(3)) == [
         "Someone is joining this game just now. Please try again in a minute."
     ]
-    assert "192.0.2.9" not in room.relay._failures
+    assert room.relay.limits.failures("192.0.2.9") == 0
     room.key(1, "pake", "sam-1")  # Sam's screen is there: now the joiner could answer
     room.now += JOIN_SECONDS - 1
     assert _errors(room.join(4))[0].startswith("Someone is joining")
@@ -774,7 +783,7 @@ def test_a_joiner_who_never_answers_loses_the_seat_to_someone_else_after_a_while
     assert next(o.conn for o in taken if isinstance(o, Send)) == 2
     assert any(isinstance(o, Send) and isinstance(o.message, Welcome) for o in taken)
     assert room.relay.rooms[room.number].joiner.conn == 6  # type: ignore[union-attr]
-    assert len(room.relay._failures["198.51.100.7"]) == 1
+    assert room.relay.limits.failures("198.51.100.7") == 1
 
 
 def test_a_message_an_earlier_joiner_sent_cannot_be_sent_again(db: Path) -> None:
@@ -802,11 +811,11 @@ def test_failed_joins_count_against_an_ipv6_network_as_one(db: Path) -> None:
     assert _errors(relay.receive(100, json.dumps(join)))[0].startswith("No game has that code")
     relay.connect(101, "::ffff:192.0.2.1")  # IPv4 as IPv6: counted as that IPv4 address
     relay.receive(101, json.dumps(join))
-    assert len(relay._failures["192.0.2.1"]) == 1
+    assert relay.limits.failures("192.0.2.1") == 1
 
 
 def test_rooms_brought_back_after_a_restart_share_their_deck(db: Path) -> None:
-    relay = Relay(RelayStore(db), {"test-deck": make_deck()})
+    relay = Relay(RelayStore(db), {"test-deck": make_deck()}.get)
     for conn in (1, 2):
         _create(relay, conn, "test-deck")
     again = Relay(RelayStore(db))

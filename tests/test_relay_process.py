@@ -16,8 +16,9 @@ import pytest
 from relay_client import Client, act, pair, start, turn
 from websockets.exceptions import ConnectionClosed
 
+from reciprocity.game.history import past_games
 from reciprocity.protocol import Ack, SeatView
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -143,7 +144,7 @@ async def test_killed_mid_game_then_restarted_both_resume_with_nothing_lost(
             await client.recv()
         assert client.ws.close_code == 1001
     store = Store(db)
-    game = store.history()[0]
+    game = past_games(store)[0]
     assert [seq for seq, _, _ in store.events(game.id)] == list(range(1, view.seq + 1))
     store.close()
 

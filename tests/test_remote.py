@@ -40,6 +40,7 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.game.history import past_games
 from reciprocity.library import find_deck
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import BadCode, check_code, invite_line
@@ -55,7 +56,7 @@ from reciprocity.net.core import RelayRefused, RelayUnreachable
 from reciprocity.net.driver import RECONNECTING, WebSocketConnection
 from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, lan_address
 from reciprocity.protocol import CreateRoom, SeatView
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 from reciprocity.tui.app import ReciprocityApp, deck_for
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
@@ -352,7 +353,7 @@ def test_codes_invites_and_the_lan_address() -> None:
 
 
 def test_a_joiner_without_the_deck_chooses_from_an_outline_with_its_topics(deck: Deck) -> None:
-    from reciprocity.room import Room
+    from reciprocity.game.room import Room
 
     view = Room.create(deck, None, seed=1).view(Seat.B)
     outline = deck_for(view)
@@ -603,8 +604,8 @@ async def test_two_screens_play_through_a_relay_that_is_killed_and_restarted(
 
                     # Each partner's own history keeps the game (here both share one folder).
                     history = Store()
-                    await eventually(lambda: len(history.history()) == 2, what="both records")
-                    games = history.history()
+                    await eventually(lambda: len(past_games(history)) == 2, what="both records")
+                    games = past_games(history)
                     assert {game.mode for game in games} == {"network"}
                     assert all(game.summary.turns == 1 and game.finished_at for game in games)
                     outcomes = [[p.outcome for p in game.summary.timeline] for game in games]

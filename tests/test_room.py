@@ -22,10 +22,11 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
+from reciprocity.game.history import past_games
+from reciprocity.game.room import Room
 from reciprocity.net.connection import Rejected, Update, ViewChanged, WordsArrived
 from reciprocity.net.local import LocalConnection
-from reciprocity.room import Room
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 
 
 def started_room(deck: Deck, store: Store | None) -> Room:
@@ -100,7 +101,7 @@ def test_a_finished_game_keeps_no_limit_values(deck: Deck) -> None:
     limit_rows = [body for body in bodies if '"limit_set"' in body]
     assert len(limit_rows) == 2
     assert all('"limit": 0' in body and "family" not in body for body in limit_rows)
-    record = store.history()[0]
+    record = past_games(store)[0]
     assert record.summary.limit_changes == 0
     assert record.summary.a.ios_after == 5 and record.summary.b.ios_before == 4
 
@@ -125,7 +126,7 @@ def test_a_game_left_half_way_keeps_no_limit_values_once_the_store_is_opened_aga
     assert all(
         '"limit": 0' in body and "family" not in body for body in limit_bodies(store, left.id)
     )
-    [record] = store.history()
+    [record] = past_games(store)
     assert record.finished_at is None  # still shown as a game left half-way
 
 
@@ -164,3 +165,15 @@ async def test_local_connection_delivers_views_words_and_refusals(deck: Deck) ->
     stored = b"".join(path.read_bytes() for path in Path(store.path).parent.glob("*sqlite3*"))
     assert marker.encode() not in stored
     assert b"Sam" in stored
+
+
+def test_a_join_is_checked_without_changing_the_room(deck: Deck) -> None:
+    with pytest.raises(IllegalMove, match="Please enter a name"):
+        Room.check_first_join(deck, "   ")
+    Room.check_first_join(deck, "Sam")
+    room = Room.create(deck, None)
+    room.submit(Seat.A, Join(name="Sam"))
+    with pytest.raises(IllegalMove, match="different from your partner's"):
+        room.check_join(Seat.B, "sam")
+    room.check_join(Seat.B, "Ben")
+    assert room.seq == 1 and room.state.b.name is None

@@ -10,7 +10,8 @@ from textual.widgets import Static
 
 from reciprocity.deck import Deck
 from reciprocity.engine import Outcome, Phase, Seat
-from reciprocity.store import Store
+from reciprocity.game.history import past_games
+from reciprocity.records.store import Store
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
@@ -119,7 +120,7 @@ async def test_a_whole_game_with_a_repair_ends_in_the_history() -> None:
         assert "Sam says: Thank you" in str(app.screen.query_one("#handoff-body", Static).render())
         await pilot.press("enter")
         await until(pilot, HomeScreen)
-    [record] = Store().history()
+    [record] = past_games(Store())
     assert record.summary.turns == 2 and record.summary.repairs == 1
     assert record.summary.deepest_level == 2
     assert (record.summary.a.ios_before, record.summary.a.ios_after) == (4, 5)

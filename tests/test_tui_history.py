@@ -13,8 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, OptionList, Static
 
 from reciprocity.deck import load_deck
+from reciprocity.game.history import past_games
 from reciprocity.library import shipped_decks_dir
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.decks import DecksScreen
 from reciprocity.tui.screens.history import HistoryScreen, TrendLine
@@ -108,7 +109,7 @@ async def test_history_delete_asks_and_removes_the_highlighted_game() -> None:
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
         assert table.row_count == 1
-        assert [r.id for r in Store().history()] == [keep.id]
+        assert [r.id for r in past_games(Store())] == [keep.id]
         assert gone.id not in [r.id for r in app.screen.records]
 
 

@@ -41,8 +41,8 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.engine.summary import TurnPoint
+from reciprocity.game.room import Room
 from reciprocity.protocol import SeatView
-from reciprocity.room import Room
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes, save_note

@@ -1,1 +1,2 @@
-"""The game layer: a room, and what happens in it put into words."""
+"""The game layer: a `Room` runs one game, `narrate` puts its events into words, and
+`history` builds the past games' summaries from the records."""

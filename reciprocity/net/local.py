@@ -15,10 +15,10 @@ from reciprocity.net.connection import (
     WordsArrived,
     fit_words,
 )
-from reciprocity.store import StoreError
+from reciprocity.records.store import StoreError
 
 if TYPE_CHECKING:
-    from reciprocity.room import Room
+    from reciprocity.game.room import Room
 
 
 class LocalConnection(Connection):

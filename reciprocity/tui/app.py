@@ -35,7 +35,7 @@ from reciprocity.net.connection import (
     WordsArrived,
 )
 from reciprocity.net.local import LocalConnection
-from reciprocity.store import Store, StoreError
+from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
@@ -212,7 +212,7 @@ class ReciprocityApp(App[int]):
         """Create a room for two partners at this keyboard and begin the private set-up."""
         if choice is None:
             return
-        from reciprocity.room import Room
+        from reciprocity.game.room import Room
 
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)

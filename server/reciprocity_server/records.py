@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reciprocity.engine import Seat
-from reciprocity.store import Store, StoreError
+from reciprocity.engine.state import Seat
+from reciprocity.records.store import Store, StoreError
 
 _RELAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS relay_rooms (

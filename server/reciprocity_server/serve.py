@@ -1,5 +1,6 @@
 """The relay's shell: a websockets server around the sans-I/O core in `relay.py`.
 
+- It reads the deck files (`decks.DeckShelf`) and hands the core a lookup by id.
 - Every call into the core (and so every SQLite write) runs on the event loop, in the order
   the frames arrived. A command costs the core a fraction of a millisecond, most of it the
   commit; a worker thread would only add a hand-off per frame and GIL contention.
@@ -40,8 +41,10 @@ from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
 from reciprocity.protocol import MAX_FRAME
+from reciprocity_server.decks import DeckShelf
+from reciprocity_server.outputs import Close, Output
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import Close, Output, Relay
+from reciprocity_server.relay import Relay
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -245,7 +248,7 @@ async def start_relay(
 
 
 def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool) -> Relay:
-    relay = Relay(RelayStore(path), decks, idle_hours=idle_hours)
+    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours)
     if restore:
         relay.restore()
     else:

@@ -1,6 +1,6 @@
 """Past games: a table of them, trends across them, and deleting one.
 
-The table and the trends come from `reciprocity.history`, the same as `reciprocity history`
+The table and the trends come from `reciprocity.game`, the same as `reciprocity history`
 prints, so the screen and the command line always agree.
 """
 
@@ -20,20 +20,24 @@ from textual.screen import Screen
 from textual.style import Style
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from reciprocity.history import (
+from reciprocity.game.history import (
     COLUMNS,
     EMPTY,
+    GameRecord,
+    describe_game,
+    past_games,
+    table_cells,
+)
+from reciprocity.game.trends import (
     TREND_GAMES,
     bar_height,
-    describe_game,
     level_note,
     sparkline,
     support_note,
-    table_cells,
     totals_note,
     trends,
 )
-from reciprocity.store import GameRecord, Store, StoreError
+from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.screens.confirm import ConfirmScreen
 
 #: What the screen says under "No games yet."
@@ -116,7 +120,7 @@ class HistoryScreen(Screen[None]):
     async def load(self) -> None:
         """Read the past games off the event loop, then show them."""
         try:
-            records = await asyncio.to_thread(lambda: self._store().history())
+            records = await asyncio.to_thread(lambda: past_games(self._store()))
         except StoreError as error:
             self._show_empty(f"Cannot read the records: {error}")
             return

@@ -1,4 +1,4 @@
-"""The records: a SQLite event log per game, and the history built from it.
+"""The event log: a SQLite database of games and their events.
 
 Only events are kept: who shared which card at which level and how it ended. The words partners
 type are never passed to the store, so they can never be written. When a game finishes, the
@@ -15,13 +15,13 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reciprocity import ReciprocityError
-from reciprocity.engine import Event, GameState, new_game, replay
-from reciprocity.engine.summary import Summary, summarize
+from reciprocity.engine.messages import Event, LimitSet
+from reciprocity.engine.state import Seat
 from reciprocity.paths import data_dir
 
 if TYPE_CHECKING:
@@ -74,19 +74,6 @@ class StoreError(ReciprocityError):
 
 
 @dataclass(frozen=True, slots=True)
-class GameRecord:
-    """One past or current game, as the history shows it."""
-
-    id: str
-    deck_id: str
-    deck_title: str
-    mode: str
-    created_at: float
-    finished_at: float | None
-    summary: Summary
-
-
-@dataclass(frozen=True, slots=True)
 class StoredGame:
     """What it takes to bring a game back: its deck, settings and logged events."""
 
@@ -96,10 +83,22 @@ class StoredGame:
     checkin: bool
     events: list[tuple[int, float, Event]]
 
-    def state(self) -> GameState:
-        """The game's state: the fold of its events (for a game not yet finished)."""
-        start = new_game(self.deck, self.seed, checkin=self.checkin)
-        return replay(start, (event for _, _, event in self.events))
+
+@dataclass(frozen=True, slots=True)
+class GameLog:
+    """One game as the records list it: what it was, when, and its events as (time, event)."""
+
+    id: str
+    deck_id: str
+    deck_title: str
+    mode: str
+    created_at: float
+    finished_at: float | None
+    events: list[tuple[float, Event]]
+
+
+#: A limit as a finished game's log keeps it: only that it changed, never the values chosen.
+BLANK_LIMIT = LimitSet(seat=Seat.A, limit=0, lines=frozenset())
 
 
 def _insert_game(
@@ -130,16 +129,19 @@ def _insert_game(
 
 
 def _blank_limits(db: sqlite3.Connection, game_id: str) -> None:
-    """Keep only that a limit or lines changed, never the values chosen."""
+    """Keep only that a limit or lines changed, never the values chosen. The events are found
+    by the type tag of the engine's `LimitSet`, so renaming the event cannot stop this."""
     rows = db.execute(
-        "SELECT seq, body FROM events WHERE game_id = ? AND body LIKE '%\"limit_set\"%'",
-        (game_id,),
+        "SELECT seq, body FROM events WHERE game_id = ? AND json_extract(body, '$.type') = ?",
+        (game_id, BLANK_LIMIT.type),
     ).fetchall()
     for seq, body in rows:
-        blanked = json.loads(body) | {"limit": 0, "lines": []}
+        event = event_adapter().validate_json(body)
+        assert isinstance(event, LimitSet)
+        blanked = replace(event, limit=BLANK_LIMIT.limit, lines=BLANK_LIMIT.lines)
         db.execute(
             "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
-            (json.dumps(blanked), game_id, seq),
+            (json.dumps(event_adapter().dump_python(blanked, mode="json")), game_id, seq),
         )
 
 
@@ -261,20 +263,24 @@ class Store:
         ).fetchall()
         return [(seq, at, event_adapter().validate_json(body)) for seq, at, body in rows]
 
-    def history(self) -> list[GameRecord]:
-        """Every game that started play, newest first, with its summary."""
+    def logs(self) -> list[GameLog]:
+        """Every game with its events, newest first."""
         games = self._db.execute(
             "SELECT id, deck_id, deck_title, mode, created_at, finished_at FROM games"
             " ORDER BY created_at DESC"
         ).fetchall()
-        records = []
-        for game_id, deck_id, title, mode, created, finished in games:
-            events = self.events(game_id)
-            if not any(event.type == "game_started" for _, _, event in events):
-                continue
-            summary = summarize((at, event) for _, at, event in events)
-            records.append(GameRecord(game_id, deck_id, title, mode, created, finished, summary))
-        return records
+        return [
+            GameLog(
+                game_id,
+                deck_id,
+                title,
+                mode,
+                created,
+                finished,
+                [(at, event) for _, at, event in self.events(game_id)],
+            )
+            for game_id, deck_id, title, mode, created, finished in games
+        ]
 
     def delete(self, game_id: str) -> bool:
         """Delete one game and its events; False if there was no such game."""

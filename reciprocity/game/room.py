@@ -12,22 +12,13 @@ from collections.abc import Callable, Sequence
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (
-    CardPassed,
     Command,
     Event,
     FacilitatorCommand,
-    GameEnded,
-    GameStarted,
     GameState,
-    Held,
-    LevelChanged,
-    LevelOpened,
+    Join,
     Outcome,
-    Pass,
-    Paused,
     Phase,
-    Released,
-    Resumed,
     Seat,
     TurnEnded,
     apply,
@@ -35,10 +26,12 @@ from reciprocity.engine import (
     decide_for_facilitator,
     drawable_levels,
     new_game,
+    replay,
 )
 from reciprocity.engine.summary import Summary, summarize
+from reciprocity.game.narrate import notice
 from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
-from reciprocity.store import Store
+from reciprocity.records.store import Store
 
 
 class Room:
@@ -83,7 +76,8 @@ class Room:
         """A game brought back from its logged events."""
         stored = store.load(game_id)
         log = [(at, event) for _, at, event in stored.events]
-        return cls(game_id, stored.state(), store, log)
+        start = new_game(stored.deck, stored.seed, checkin=stored.checkin)
+        return cls(game_id, replay(start, (event for _, event in log)), store, log)
 
     @property
     def seq(self) -> int:
@@ -93,6 +87,15 @@ class Room:
     def submit(self, seat: Seat, command: Command) -> list[Event]:
         """Decide, commit, then apply: an event counts only once it is in the store."""
         return self._commit(decide(self.state, seat, command), command)
+
+    def check_join(self, seat: Seat, name: str) -> None:
+        """Raise IllegalMove, as `submit` would, if `seat` cannot join as `name` now."""
+        decide(self.state, seat, Join(name=name))
+
+    @staticmethod
+    def check_first_join(deck: Deck, name: str) -> None:
+        """Raise IllegalMove if `name` could not take the first seat of a new game of `deck`."""
+        decide(new_game(deck, 0), Seat.A, Join(name=name))
 
     def steer(self, command: FacilitatorCommand) -> list[Event]:
         """A facilitator's command, decided, committed and applied like a seat's."""
@@ -111,7 +114,7 @@ class Room:
         for event in events:
             self.state = apply(self.state, event)
             self.log.append((at, event))
-        self.notice = _notice(before, self.state, command, events)
+        self.notice = notice(before, self.state, command, events)
         ended = [event.outcome for event in events if isinstance(event, TurnEnded)]
         self.last_outcome = ended[-1] if ended else None
         if self.state.phase is Phase.FINISHED and self.store is not None:
@@ -187,58 +190,3 @@ def _partner_view(state: GameState, seat: Seat) -> PartnerView:
         checked_out=partner.checked_out,
         progress=partner.progress,
     )
-
-
-def _notice(
-    before: GameState,
-    after: GameState,
-    command: Command | FacilitatorCommand,
-    events: Sequence[Event],
-) -> str | None:
-    """One kind sentence about what just happened, for both screens; None if nothing to say."""
-    lines: list[str] = []
-    for event in events:
-        match event:
-            case GameStarted():
-                lines.append(f"{after.name(after.sharer)} draws the first card.")
-            case CardPassed(seat=seat) if isinstance(command, Pass):
-                lines.append(f"{after.name(seat)} passed. A pass is always free.")
-            case CardPassed():
-                lines.append("That card was set aside, to keep within what you both chose.")
-            case TurnEnded(sharer=sharer, outcome=outcome, felt=felt):
-                lines.append(_outcome_line(after, sharer, outcome, felt))
-            case LevelChanged(level=level, reason="deeper"):
-                lines.append(f"Level {level} is open: you have both been met with support.")
-            case LevelChanged(level=level, reason="unrepaired"):
-                lines.append(f"You are at level {level} again. Take it gently.")
-            case LevelChanged(level=level, reason="limit"):
-                lines.append(f"You are playing up to level {level} now.")
-            case Paused(seat=seat):
-                lines.append(f"{after.name(seat)} asked for a pause.")
-            case Resumed():
-                lines.append("Welcome back.")
-            case GameEnded(seat=seat) if seat is not None:
-                lines.append(f"{after.name(seat)} ended the game. Thank you both.")
-            case GameEnded():
-                lines.append("Your facilitator has closed the session. Thank you both.")
-            case LevelOpened(level=level) if level <= after.ceiling and level > 1:
-                lines.append(f"Level {level} is open to everyone now.")
-            case Held():
-                lines.append("Your facilitator has paused everyone. Take a breath together.")
-            case Released():
-                lines.append("Your facilitator has let everyone go on.")
-    if not lines and after.ceiling != before.ceiling and after.phase is not Phase.SETUP:
-        lines.append(f"You are playing up to level {after.ceiling} now.")
-    return " ".join(lines) or None
-
-
-def _outcome_line(state: GameState, sharer: Seat, outcome: Outcome, felt: frozenset[str]) -> str:
-    name, other = state.name(sharer), state.name(sharer.other)
-    if outcome is Outcome.SUPPORTED:
-        how = ", ".join(sorted(f.replace("_", " ") for f in felt))
-        return f"{name} felt supported" + (f": {how}." if how else ".")
-    if outcome is Outcome.REPAIRED:
-        return f"{name} forgave {other}. You both took a risk: a bonus step for each of you."
-    if outcome is Outcome.NOT_YET:
-        return f"{name} is not ready to forgive yet, and that is all right. A pause may help."
-    return f"{other} let it go without a repair."

@@ -1,0 +1,171 @@
+"""Facilitated sessions: one facilitator paces many rooms from a dashboard.
+
+A session's rooms are made by the relay (`Relay.start_session`), each with level 1 open. The
+facilitator's process holds the session's secret token; the relay keeps only its hash. A
+connection whose hello carries the token becomes a dashboard, sent each room's `RoomStatus`
+row (outcomes and counts only) whenever the room changes. `steer` and `announce` from any
+other connection are refused.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from reciprocity.deck import Deck
+from reciprocity.engine import Event, FacilitatorCommand, IllegalMove, Phase
+from reciprocity.protocol import (
+    Announcement,
+    FacilitatorLogin,
+    RoomState,
+    RoomStatus,
+    SessionStatus,
+)
+from reciprocity.records.store import StoreError
+from reciprocity_server.limits import Limits
+from reciprocity_server.outputs import Output, Send, error
+from reciprocity_server.records import token_hash
+from reciprocity_server.rooms import Peer, RelayRoom
+
+log = logging.getLogger("reciprocity_server")
+
+NOT_FACILITATOR = error("not_facilitator", "Only the facilitator of this session can do that.")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A facilitated session: its deck, its rooms by number, and the hash of its secret token.
+
+    The token itself goes only to the facilitator's own process, which started the session."""
+
+    deck: Deck
+    numbers: tuple[int, ...]
+    game_ids: frozenset[str]
+    token_hash: str
+
+    def holds(self, live: RelayRoom) -> bool:
+        """True for a room of this session (not a later room that took an expired number)."""
+        return live.room.id in self.game_ids
+
+
+class Facilitation:
+    """The session this relay runs, if any, and the dashboards watching it. It reads the
+    core's `rooms` by number."""
+
+    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits) -> None:
+        self.rooms = rooms
+        self.limits = limits
+        self.session: Session | None = None
+        self.dashboards: set[int] = set()
+
+    def start(self, deck: Deck, rooms: list[RelayRoom]) -> str:
+        """Make `rooms` a session with `deck`; returns the facilitator's secret token."""
+        token = secrets.token_urlsafe(32)
+        numbers = tuple(live.number for live in rooms)
+        game_ids = frozenset(live.room.id for live in rooms)
+        self.session = Session(deck, numbers, game_ids, token_hash(token))
+        log.info("session started: %d room(s) with deck %s", len(rooms), deck.id)
+        return token
+
+    def login(self, conn: int, peer: Peer, login: FacilitatorLogin) -> list[Output]:
+        """A hello with the session's token: this connection becomes a dashboard."""
+        session = self.session
+        if session is None or not hmac.compare_digest(session.token_hash, token_hash(login.token)):
+            return self.limits.failed(conn, peer, NOT_FACILITATOR)
+        peer.facilitator = True
+        self.dashboards.add(conn)
+        log.info("connection %d: the facilitator's dashboard", conn)
+        status = SessionStatus(
+            deck_id=session.deck.id,
+            deck_title=session.deck.title,
+            depth=session.deck.depth,
+            rooms=tuple(room_status(live) for live in self.session_rooms()),
+        )
+        return [Send(conn, status)]
+
+    def leave(self, conn: int) -> None:
+        """A connection closed: if it was a dashboard, it is sent no more rows."""
+        self.dashboards.discard(conn)
+
+    def steer(
+        self,
+        command: FacilitatorCommand,
+        changed: Callable[[RelayRoom, list[Event]], list[Output]],
+    ) -> list[Output]:
+        """The facilitator's command, in every room of the session that can take it; what
+        each room that changed sends is `changed(room, events)`."""
+        outputs: list[Output] = []
+        count = 0
+        for live in self.session_rooms():
+            try:
+                events = live.room.steer(command)
+            except IllegalMove:
+                continue  # such as a room whose game has ended
+            except StoreError as failure:
+                log.error("room %d: %s", live.number, failure)
+                continue
+            count += 1
+            outputs += changed(live, events)
+        log.info("session: %s in %d room(s)", command.type, count)
+        return outputs
+
+    def announce(self, text: str) -> list[Output]:
+        """The facilitator's line, to every player connected; never kept or logged."""
+        line = Announcement(text=text)
+        outputs: list[Output] = [
+            Send(player, line) for live in self.session_rooms() for player in live.conns.values()
+        ]
+        log.info("session: an announcement to %d player(s)", len(outputs))
+        return outputs
+
+    def rows(self, live: RelayRoom) -> list[Output]:
+        """The room's row for each dashboard, when it is one of the session's."""
+        if not self.dashboards or self.session is None or not self.session.holds(live):
+            return []
+        status = room_status(live)
+        return [Send(conn, status) for conn in self.dashboards]
+
+    def session_rooms(self) -> list[RelayRoom]:
+        """The session's rooms still held, in the order they were made."""
+        session = self.session
+        if session is None:
+            return []
+        found = (self.rooms.get(number) for number in session.numbers)
+        return [live for live in found if live is not None and session.holds(live)]
+
+
+def room_status(live: RelayRoom) -> RoomStatus:
+    """A room's row on the dashboard: outcomes and counts only."""
+    game = live.room.state
+    summary = live.room.summary()
+    return RoomStatus(
+        number=live.number,
+        names=(game.a.name, game.b.name),
+        state=room_state(live),
+        held=game.held,
+        level=game.level,
+        open_level=game.open_level,
+        turns=summary.turns,
+        supported=summary.a.supported + summary.b.supported,
+        repairs=summary.repairs,
+        unrepaired=summary.unrepaired,
+        passes=summary.passes,
+        last_active=live.room.last_active,
+    )
+
+
+def room_state(live: RelayRoom) -> RoomState:
+    """How a room is doing, in a word for the dashboard."""
+    game = live.room.state
+    if game.phase in (Phase.CLOSING, Phase.FINISHED):
+        return "ended"
+    if any(seat not in live.conns for seat in live.tokens):
+        return "reconnecting"
+    if len(live.tokens) < 2 or game.phase is Phase.SETUP:
+        return "waiting"
+    if game.paused or game.held:
+        return "paused"
+    return "playing"

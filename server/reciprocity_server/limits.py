@@ -1,0 +1,93 @@
+"""The relay's rate limits: failed joins per address, and errors per connection.
+
+Addresses are counted one by one for IPv4, and by their /64 network for IPv6, as one household
+or host has a whole /64. A connection with too many errors in a window is closed with 1008.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections import deque
+from collections.abc import Callable
+
+from reciprocity.protocol import Error
+from reciprocity_server.outputs import CLOSE_POLICY, Close, Output, Send, error
+from reciprocity_server.rooms import Peer
+
+log = logging.getLogger("reciprocity_server")
+
+#: Failed joins (wrong code, full room, unknown token) allowed per address per window.
+JOIN_FAILURES = 10
+#: Errors allowed per connection per window before it is closed with 1008.
+CONNECTION_ERRORS = 10
+#: The window of both limits, in seconds.
+WINDOW = 60.0
+
+RATE_LIMITED = error(
+    "rate_limited", "Too many wrong codes from your address. Please wait a minute and try again."
+)
+
+
+class Limits:
+    """Counts failures and errors over a sliding window, by the core's clock."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def fail(self, address: str) -> None:
+        """Count a failed join against an address."""
+        self._failures.setdefault(counted(address), deque()).append(self.clock())
+
+    def failures(self, address: str) -> int:
+        """How many failed joins count against an address now."""
+        times = self._failures.get(counted(address))
+        return 0 if times is None else self._recent(times, self.clock())
+
+    def blocked(self, address: str) -> bool:
+        """True for an address with too many failed joins in the window."""
+        return self.failures(address) >= JOIN_FAILURES
+
+    def forget_old(self) -> None:
+        """Forget the addresses with no failure left in the window."""
+        now = self.clock()
+        for address in [a for a, times in self._failures.items() if not self._recent(times, now)]:
+            del self._failures[address]
+
+    def failed(self, conn: int, peer: Peer, why: Error) -> list[Output]:
+        """A join or resume that failed: it counts toward the address's limit."""
+        self.fail(peer.address)
+        log.info("connection %d: hello refused (%s)", conn, why.code)
+        return self.refuse(conn, peer, why)
+
+    def refuse(self, conn: int, peer: Peer, why: Error) -> list[Output]:
+        """Reply with an error; a connection with too many in the window is closed."""
+        outputs: list[Output] = [Send(conn, why)]
+        now = self.clock()
+        peer.errors.append(now)
+        if self._recent(peer.errors, now) >= CONNECTION_ERRORS:
+            log.info("connection %d: closed after %d errors in a minute", conn, CONNECTION_ERRORS)
+            outputs.append(Close(conn, CLOSE_POLICY, "too many errors"))
+        return outputs
+
+    @staticmethod
+    def _recent(times: deque[float], now: float) -> int:
+        """How many of the times fall within the window; older ones are dropped."""
+        while times and now - times[0] >= WINDOW:
+            times.popleft()
+        return len(times)
+
+
+def counted(address: str) -> str:
+    """What failed joins count against: an IPv4 address (also when mapped into IPv6), or an
+    IPv6 address's /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
