@@ -395,7 +395,7 @@ async def forwarder(port: int) -> None:
 
 def relay(port: int, db: str, profile: str | None) -> int:
     """Run the relay as `reciprocity serve` does, optionally under cProfile in every thread."""
-    from reciprocity_server.serve import serve_command
+    from reciprocity.cli.serve import serve_command
 
     args = argparse.Namespace(host="127.0.0.1", port=port, db=db, idle_hours=24.0)
     if profile is None:
