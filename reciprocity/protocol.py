@@ -71,6 +71,9 @@ class SeatView(_Frozen):
     b: PartnerView
     card: CardView | None
     drawable: tuple[int, ...]
+    #: The `type` tags of the commands this seat may send now, sorted (the engine's
+    #: `legal_commands`): a screen offers these and restates no rule.
+    legal: tuple[str, ...]
     passed_this_turn: bool
     paused: bool
     held: bool

@@ -34,6 +34,7 @@ from reciprocity.engine import (
     decide,
     decide_for_facilitator,
     drawable_levels,
+    legal_commands,
     new_game,
 )
 from reciprocity.engine.summary import Summary, summarize
@@ -148,6 +149,7 @@ class Room:
             b=_partner_view(state, Seat.B),
             card=card,
             drawable=tuple(drawable_levels(state)),
+            legal=tuple(sorted(legal_commands(state, seat))),
             passed_this_turn=state.passed_this_turn,
             paused=state.paused,
             held=state.held,
