@@ -9,6 +9,7 @@ from typing import Any
 
 from conftest import make_deck
 from rich.style import Style
+from textual import on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.reactive import reactive
@@ -87,7 +88,14 @@ class Host(App[None]):
         self.set_reactive(Host.view, view)
 
     def on_mount(self) -> None:
+        if isinstance(self.start, PauseScreen):
+            self.start.data_bind(Host.view)
         self.push_screen(self.start, self.results.append)
+
+    @on(PauseScreen.Act)
+    def _act(self, message: PauseScreen.Act) -> None:
+        if self.connection is not None:
+            self.connection.send(message.seat, message.command)
 
 
 class WidgetHost(App[None]):
