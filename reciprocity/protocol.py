@@ -96,11 +96,6 @@ class SeatView(_Frozen):
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
 
     @property
-    def listener(self) -> Seat:
-        """The seat responding this turn."""
-        return self.sharer.other
-
-    @property
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)

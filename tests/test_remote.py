@@ -63,7 +63,7 @@ from reciprocity.remote import (
     lan_address,
 )
 from reciprocity.store import Store
-from reciprocity.tui.app import ReciprocityApp, deck_for
+from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.host import HostChoice
@@ -72,6 +72,7 @@ from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.notes import NotesScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
+from reciprocity.tui.setup_flow import deck_for
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[1]

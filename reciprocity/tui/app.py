@@ -44,7 +44,7 @@ from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
 from reciprocity.tui.screens.pause import PauseScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
-from reciprocity.tui.setup_flow import SetUpFlow
+from reciprocity.tui.setup_flow import SetUpFlow, deck_for
 
 if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
@@ -103,7 +103,7 @@ class ReciprocityApp(App[int]):
         self.start_checkin = checkin
         self._store = store
         self.connection: Connection | None = None
-        self._close: ClosingFlow | None = None
+        self._closing_flow: ClosingFlow | None = None
         self._view_arrived = asyncio.Event()
         #: The network game being played, if any; its connection is `connection`.
         self.network: NetworkGame | None = None
@@ -196,7 +196,7 @@ class ReciprocityApp(App[int]):
             self.notify(str(error), title="Cannot save the game", severity="error")
             return
         self.views = {}
-        self._close = None
+        self._closing_flow = None
         self.deck = choice.deck
         self.aloud = False
         self.connection = LocalConnection(room)
@@ -288,7 +288,7 @@ class ReciprocityApp(App[int]):
     def start_network_game(self, game: NetworkGame) -> None:
         """Play one seat of a game held by a relay: run its connection, then set up."""
         self.views = {}
-        self._close = None
+        self._closing_flow = None
         self._status = None
         self.network = game
         self.aloud = game.aloud
@@ -418,8 +418,8 @@ class ReciprocityApp(App[int]):
             self._view_arrived.set()
             self._show_banner()
             ended = view.phase in (Phase.CLOSING, Phase.FINISHED)
-            if ended and self._close is None:
-                self._close = ClosingFlow(
+            if ended and self._closing_flow is None:
+                self._closing_flow = ClosingFlow(
                     self._set_up_flow(),
                     latest=lambda: self.view,
                     wait_for_view=self.wait_for_view,
@@ -427,7 +427,7 @@ class ReciprocityApp(App[int]):
                     notes_dir=lambda: self.store.path.parent / "notes",
                     relay_here=self.network is not None and self.network.relay is not None,
                 )
-                self._close_game(self._close, view)
+                self._close_game(self._closing_flow, view)
 
     async def wait_for_view(self, ready: Callable[[SeatView], bool]) -> SeatView:
         """The first view (the current one, or one still to come) for which `ready` holds."""
@@ -437,7 +437,7 @@ class ReciprocityApp(App[int]):
         return self.view
 
     def _words_arrived(self, seat: Seat, text: str) -> None:
-        closing = self._close
+        closing = self._closing_flow
         if closing is not None and not closing.set_up.shared:
             if self.view is not None and seat is not self.view.seat:
                 closing.partner_wrote(self.view.name(seat), text)
@@ -501,33 +501,3 @@ class ReciprocityApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(HomeScreen())
-
-
-def deck_for(view: SeatView) -> Deck:
-    """The deck of a game played over the network, for choosing a limit and lines.
-
-    It is this machine's copy when it has the same deck, or else an outline made from the
-    view: the levels by name, and the deck's topics to leave out.
-    """
-    from reciprocity.deck import Card, Deck, Level
-    from reciprocity.library import available_decks
-
-    for entry in available_decks():
-        deck = entry.deck
-        if deck is None or deck.id != view.deck_id:
-            continue
-        if tuple(level.name for level in deck.levels) == view.level_names:
-            return deck
-    return Deck(
-        id="partners-deck",
-        title=view.deck_title,
-        advance_after=view.advance_after,
-        levels=tuple(
-            Level(
-                name=name,
-                intent=f"level {n} of {view.depth}",
-                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
-            )
-            for n, name in enumerate(view.level_names, start=1)
-        ),
-    )

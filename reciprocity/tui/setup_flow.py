@@ -86,3 +86,33 @@ class SetUpFlow:
             CheckInScreen(name, after=after, partner=partner)
         )
         self.connection.send(seat, CheckIn(score=score))
+
+
+def deck_for(view: SeatView) -> Deck:
+    """The deck of a game played over the network, for choosing a limit and lines.
+
+    It is this machine's copy when it has the same deck, or else an outline made from the
+    view: the levels by name, and the deck's topics to leave out.
+    """
+    from reciprocity.deck import Card, Deck, Level
+    from reciprocity.library import available_decks
+
+    for entry in available_decks():
+        deck = entry.deck
+        if deck is None or deck.id != view.deck_id:
+            continue
+        if tuple(level.name for level in deck.levels) == view.level_names:
+            return deck
+    return Deck(
+        id="partners-deck",
+        title=view.deck_title,
+        advance_after=view.advance_after,
+        levels=tuple(
+            Level(
+                name=name,
+                intent=f"level {n} of {view.depth}",
+                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
+            )
+            for n, name in enumerate(view.level_names, start=1)
+        ),
+    )

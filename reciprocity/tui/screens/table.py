@@ -205,7 +205,7 @@ class TableScreen(Screen[None]):
             self._offer_pause()
 
     def _prompt(self, view: SeatView) -> str:
-        sharer, listener = view.name(view.sharer), view.name(view.listener)
+        sharer, listener = view.name(view.sharer), view.name(view.sharer.other)
         mine = self._acting_here(view)
         waiting = {
             Phase.DRAW: f"Waiting for {sharer} to draw a card.",
