@@ -122,7 +122,10 @@ async def until_cell(pilot: Pilot[Any], code: str, column: str, value: str) -> N
 
 
 async def until_screen(pilot: Pilot[Any], kind: type[object]) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
     while not isinstance(pilot.app.screen, kind):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"expected {kind.__name__}, got {type(pilot.app.screen).__name__}")
         await pilot.pause(0.02)
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from reciprocity.deck import Deck
     from reciprocity.protocol import Record, SeatView
     from reciprocity.remote import LocalRelay, NetworkGame
+    from reciprocity.room import Room
     from reciprocity.tui.screens.host import HostChoice
     from reciprocity.tui.screens.join import JoinChoice
 
@@ -195,15 +196,23 @@ class ReciprocityApp(App[int]):
         except StoreError as error:
             self.notify(str(error), title="Cannot save the game", severity="error")
             return
+        connection = self.play_here(room)
+        for seat, name in zip(Seat, choice.names, strict=True):
+            connection.send(seat, Join(name=name))
+        self._set_up(choice)
+
+    def play_here(self, room: Room) -> LocalConnection:
+        """Play a room's game with both partners at this keyboard; at the table at once when
+        the game is under way already."""
         self.views = {}
         self._closing_flow = None
-        self.deck = choice.deck
+        self.deck = room.state.deck
         self.aloud = False
         self.connection = LocalConnection(room)
         self._run_connection(self.connection)
-        for seat, name in zip(Seat, choice.names, strict=True):
-            self.connection.send(seat, Join(name=name))
-        self._set_up(choice)
+        if room.state.phase is not Phase.SETUP:
+            self._show_table()
+        return self.connection
 
     @work(group="flow")
     async def _set_up(self, choice: GameChoice) -> None:
