@@ -1,10 +1,6 @@
-"""The Textual app: screens for setting up, playing and closing a game.
-
-"Attributes down, messages up": the connection runs in one app-level worker and posts each
-update as one `Updated` message; the app binds the views down to the screens, and the
-screens post what the partners do as messages, which the app routes to the connection. The
-set-up and closing flows (`setup_flow.py`, `closing_flow.py`) serve both partners at one
-keyboard and one partner over the network.
+"""The Textual app, which routes: it runs the connection (each update arrives as one
+`Updated` message), binds the views down to the screens, and sends on what the screens post.
+The set-up and closing flows live in `setup_flow.py` and `closing_flow.py`.
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ from reciprocity.connection import (
 from reciprocity.engine import Join, Phase, Seat
 from reciprocity.engine.rules import HELD
 from reciprocity.store import Store, StoreError
-from reciprocity.tui.closing_flow import ClosingFlow
+from reciprocity.tui.closing_flow import ClosingFlow, keep_record
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.host import HostScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -222,22 +218,17 @@ class ReciprocityApp(App[int]):
 
     def _set_up_flow(self) -> SetUpFlow:
         assert self.connection is not None
-        return SetUpFlow(self, self.connection, self.deck, self._view_of)
-
-    def _view_of(self, seat: Seat) -> SeatView | None:
-        return self.views.get(seat) or self.view
+        return SetUpFlow(self, self.connection, self.deck, lambda s: self.views.get(s) or self.view)
 
     def _show_table(self) -> None:
         assert self.connection is not None
-        table = TableScreen(self.connection.seats)
-        self.push_screen(
-            table.data_bind(
-                ReciprocityApp.view,
-                ReciprocityApp.views,
-                ReciprocityApp.banner,
-                ReciprocityApp.aloud,
-            )
+        down = (
+            ReciprocityApp.view,
+            ReciprocityApp.views,
+            ReciprocityApp.banner,
+            ReciprocityApp.aloud,
         )
+        self.push_screen(TableScreen(self.connection.seats).data_bind(*down))
 
     def _follow(self, screen: WaitingScreen) -> WaitingScreen:
         """A waiting screen that follows the game and the network's banner."""
@@ -246,6 +237,9 @@ class ReciprocityApp(App[int]):
     @work(exclusive=True, group="connection")
     async def _run_connection(self, connection: Connection) -> None:
         await connection.run(self._deliver)
+
+    def _deliver(self, update: Update) -> None:
+        self.post_message(Updated(update))
 
     # --- starting a game over the network ------------------------------------------------
 
@@ -388,16 +382,9 @@ class ReciprocityApp(App[int]):
 
     @on(TableScreen.ChangeLimit)
     def _change_limit(self, message: TableScreen.ChangeLimit) -> None:
-        self._choose_limit(message.seat, message.name)
-
-    @work(group="flow")
-    async def _choose_limit(self, seat: Seat, name: str) -> None:
-        await self._set_up_flow().choose_limit(seat, name)
+        self.run_worker(self._set_up_flow().choose_limit(message.seat, message.name), group="flow")
 
     # --- updates from the connection -----------------------------------------------------
-
-    def _deliver(self, update: Update) -> None:
-        self.post_message(Updated(update))
 
     @on(Updated)
     def _updated(self, message: Updated) -> None:
@@ -457,9 +444,8 @@ class ReciprocityApp(App[int]):
 
     def _keep_record(self, record: Record) -> None:
         """Keep the finished network game in this machine's history."""
-        events = [(logged.seq, logged.at, logged.event) for logged in record.events]
         try:
-            self.store.import_game(record.deck, record.seed, record.checkin, "network", events)
+            keep_record(self.store, record)
         except StoreError as error:
             self.notify(f"This game could not be added to your history: {error}", severity="error")
 

@@ -1,4 +1,5 @@
-"""After the end: the closing check-in, the celebration, private notes and a farewell.
+"""After the end: the closing check-in, the celebration, private notes and a farewell; and
+the finished network game kept in this machine's history.
 
 On a shared terminal each private step comes after a hand-off screen and the words each
 partner wrote for the other show together at the end. Over the network, those words travel
@@ -17,7 +18,8 @@ from reciprocity.tui.screens.waiting import WaitingScreen
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reciprocity.protocol import SeatView
+    from reciprocity.protocol import Record, SeatView
+    from reciprocity.store import Store
     from reciprocity.tui.setup_flow import SetUpFlow
 
 
@@ -125,3 +127,10 @@ class ClosingFlow:
     def _farewell_text(self, partner: str) -> str:
         said = "\n\n".join(f"{name} says: {text}" for name, text in self.farewell)
         return said or f"If {partner} writes a line for you, it shows here."
+
+
+def keep_record(store: Store, record: Record) -> None:
+    """Keep a finished network game (outcomes and times, never words) in this machine's
+    history. Raises StoreError."""
+    events = [(logged.seq, logged.at, logged.event) for logged in record.events]
+    store.import_game(record.deck, record.seed, record.checkin, "network", events)
