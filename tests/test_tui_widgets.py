@@ -71,6 +71,7 @@ class RoomConnection:
         self.sent.append((seat, command))
         self.room.submit(seat, command)
         self.host.view = self.room.view(Seat.A)
+        self.host.views = {seat: self.room.view(seat) for seat in Seat}
 
 
 class Host(App[None]):
@@ -79,17 +80,22 @@ class Host(App[None]):
     CSS_PATH = STYLESHEET
 
     view: reactive[SeatView | None] = reactive(None, always_update=True)
+    views: reactive[dict[Seat, SeatView]] = reactive(dict)
 
-    def __init__(self, screen: Screen[Any], view: SeatView | None = None) -> None:
+    def __init__(
+        self, screen: Screen[Any], view: SeatView | None = None, room: Room | None = None
+    ) -> None:
         super().__init__()
         self.start = screen
         self.results: list[object] = []
         self.connection: RoomConnection | None = None
         self.set_reactive(Host.view, view)
+        if room is not None:
+            self.set_reactive(Host.views, {seat: room.view(seat) for seat in Seat})
 
     def on_mount(self) -> None:
         if isinstance(self.start, PauseScreen):
-            self.start.data_bind(Host.view)
+            self.start.data_bind(Host.view, Host.views)
         self.push_screen(self.start, self.results.append)
 
     @on(PauseScreen.Act)
@@ -287,7 +293,7 @@ def paused_room() -> Room:
 async def test_pause_on_one_keyboard_marks_each_partner_ready_then_closes() -> None:
     room = paused_room()
     screen = PauseScreen({Seat.A: "Sam", Seat.B: "Ben"}, (Seat.A, Seat.B))
-    app = Host(screen, view=room.view(Seat.A))
+    app = Host(screen, view=room.view(Seat.A), room=room)
     app.connection = RoomConnection(room, app)
     async with app.run_test(size=SIZE) as pilot:
         text = screen_text(screen)
@@ -312,7 +318,7 @@ async def test_pause_on_one_keyboard_marks_each_partner_ready_then_closes() -> N
 async def test_pause_over_the_network_has_one_ready_key() -> None:
     room = paused_room()
     screen = PauseScreen({Seat.A: "Sam", Seat.B: "Ben"}, (Seat.B,))
-    app = Host(screen, view=room.view(Seat.A))
+    app = Host(screen, view=room.view(Seat.A), room=room)
     app.connection = RoomConnection(room, app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")  # not a key here

@@ -30,8 +30,9 @@ class PauseScreen(Screen[None]):
     """The breathing guide, and a ready key for each partner at this keyboard.
 
     On a shared terminal (`seats` is (A, B)) key 1 says the first partner is ready and key 2
-    the second; over the network Enter says this seat is ready. `view` is bound from the
-    table, and the screen closes itself once the game is no longer paused.
+    the second; over the network Enter says this seat is ready. `view` (the first seat's)
+    and `views` (each seat's) are bound from the table, and the screen closes itself once
+    the game is no longer paused.
     """
 
     @dataclass
@@ -42,6 +43,7 @@ class PauseScreen(Screen[None]):
         command: Ready
 
     view: reactive[SeatView | None] = reactive(None)
+    views: reactive[dict[Seat, SeatView]] = reactive(dict, bindings=True)
 
     def __init__(self, names: Mapping[Seat, str], seats: tuple[Seat, ...]) -> None:
         """A pause for the partners in `seats` at this screen; `names` gives display names."""
@@ -84,7 +86,6 @@ class PauseScreen(Screen[None]):
             self._was_paused = True
             self.ready_seats = view.ready
             self._show_ready()
-            self.refresh_bindings()
         elif self._was_paused:
             self.dismiss()
 
@@ -101,9 +102,10 @@ class PauseScreen(Screen[None]):
             label.set_class(is_ready, "-ready")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A partner who is ready already has no ready key to press."""
+        """A ready key only for a partner the rules let say so (not one who is ready)."""
         if action == "ready" and parameters:
-            return Seat(str(parameters[0])) not in self.ready_seats
+            view = self.views.get(Seat(str(parameters[0])))
+            return view is not None and "ready" in view.legal
         return True
 
     def action_ready(self, seat: str) -> None:

@@ -456,7 +456,9 @@ class TableScreen(Screen[None]):
         view = self.view
         if view is not None:
             names = {seat: view.name(seat) for seat in Seat}
-            self.app.push_screen(PauseScreen(names, self.seats).data_bind(TableScreen.view))
+            self.app.push_screen(
+                PauseScreen(names, self.seats).data_bind(TableScreen.view, TableScreen.views)
+            )
 
     @work(group="table")
     async def _offer_pause(self) -> None:
