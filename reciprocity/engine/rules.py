@@ -126,8 +126,8 @@ _BY_COMMAND: Final = {(t.phase, t.command): t for t in TRANSITIONS if t.command 
 _TAG: Final[dict[type[Command], str]] = {
     command: command.__dataclass_fields__["type"].default for command in get_args(Command)
 }
-#: The commands a seat may send at any moment of play, apart from the table's turn steps.
-_ANY_TIME: Final[tuple[type[Command], ...]] = (SetLimit, Pause, Ready)
+#: The seat commands with no row in `TRANSITIONS`: they never change the phase.
+_OFF_TABLE: Final[tuple[type[Command], ...]] = (SetLimit, Pause, Ready)
 _PHASE_AFTER: Final = {t.event: t.then for t in TRANSITIONS if t.then is not None}
 
 
@@ -249,7 +249,7 @@ def legal_commands(state: GameState, seat: Seat) -> frozenset[str]:
     """
     if state.phase is Phase.FINISHED:
         return frozenset()
-    legal = [command for command in _ANY_TIME if _allowed(state, seat, command)]
+    legal = [command for command in _OFF_TABLE if _allowed(state, seat, command)]
     stopped = (state.held and state.phase in IN_PLAY) or state.paused
     for row in TRANSITIONS:
         command = row.command
