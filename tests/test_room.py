@@ -17,6 +17,7 @@ from reciprocity.engine import (
     IllegalMove,
     Join,
     MarkSupported,
+    Pause,
     Phase,
     Respond,
     Seat,
@@ -163,3 +164,16 @@ async def test_local_connection_delivers_views_words_and_refusals(deck: Deck) ->
     stored = b"".join(path.read_bytes() for path in Path(store.path).parent.glob("*sqlite3*"))
     assert marker.encode() not in stored
     assert b"Sam" in stored
+
+
+def test_each_view_carries_what_that_seat_may_do_now(deck: Deck) -> None:
+    room = started_room(deck, None)
+    assert room.view(Seat.A).legal == ("draw", "end", "pause", "set_limit")
+    assert room.view(Seat.B).legal == ("end", "pause", "set_limit")
+    room.submit(Seat.A, Draw())
+    room.submit(Seat.A, Share())
+    assert room.view(Seat.B).legal == ("end", "pause", "respond", "set_limit")
+    room.submit(Seat.B, Pause())
+    assert room.view(Seat.A).legal == ("end", "ready", "set_limit")
+    room.submit(Seat.A, End())
+    assert room.view(Seat.A).legal == ("check_in",)
