@@ -450,17 +450,15 @@ async def test_notes_return_what_was_typed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert "never shown to Ben" in screen_text(screen)
         assert isinstance(app.focused, TextArea)
-        await type_text(pilot, "I was brave")
+        await type_text(pilot, "so brave")
         await pilot.press("enter")
-        await type_text(pilot, "today ")
+        await type_text(pilot, "us ")
         await pilot.press("tab")
         assert isinstance(app.focused, Input)
-        await type_text(pilot, "Thank you for listening")
+        await type_text(pilot, "Thank you")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.results == [
-            WrittenNotes(note="I was brave\ntoday", appreciation="Thank you for listening")
-        ]
+        assert app.results == [WrittenNotes(note="so brave\nus", appreciation="Thank you")]
 
 
 async def test_notes_skip_returns_none() -> None:
