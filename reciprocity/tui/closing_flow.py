@@ -106,8 +106,8 @@ class ClosingFlow:
     async def _say_farewell(self, final: SeatView) -> None:
         """Over the network: the words each partner wrote for the other, as they arrive."""
         self._partner = partner = final.name(final.seat.other)
-        self._farewell_screen = WaitingScreen(
-            "A word for each other", self._farewell_text(partner), go_on="Done"
+        self._farewell_screen = self.follow(
+            WaitingScreen("A word for each other", self._farewell_text(partner), go_on="Done")
         )
         await self.app.push_screen_wait(self._farewell_screen)
         self._farewell_screen = None
