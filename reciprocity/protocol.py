@@ -71,6 +71,9 @@ class SeatView(_Frozen):
     b: PartnerView
     card: CardView | None
     drawable: tuple[int, ...]
+    #: The `type` tags of the commands this seat may send now, sorted (the engine's
+    #: `legal_commands`): a screen offers these and restates no rule.
+    legal: tuple[str, ...]
     passed_this_turn: bool
     paused: bool
     held: bool
@@ -91,11 +94,6 @@ class SeatView(_Frozen):
     def name(self, seat: Seat) -> str:
         """A seat's display name."""
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
-
-    @property
-    def listener(self) -> Seat:
-        """The seat responding this turn."""
-        return self.sharer.other
 
     @property
     def depth(self) -> int:

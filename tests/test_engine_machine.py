@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import fields
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -58,6 +58,7 @@ from reciprocity.engine import (
     decide,
     decide_for_facilitator,
     drawable_levels,
+    legal_commands,
     new_game,
     replay,
 )
@@ -452,6 +453,7 @@ class EngineMachine(RuleBasedStateMachine):
         """After every rule: all the invariants, with the fold of the whole log."""
         self._cheap_invariants_hold()
         self._the_state_is_the_fold_of_the_log()
+        self._legal_commands_agree_with_decide()
 
     def _cheap_invariants_hold(self) -> None:
         """After every legal command, also those in the middle of a rule."""
@@ -493,6 +495,21 @@ class EngineMachine(RuleBasedStateMachine):
     def _the_state_is_the_fold_of_the_log(self) -> None:
         assert replay(new_game(self.deck, self.seed, checkin=self.checkin), self.log) == self.state
 
+    def _legal_commands_agree_with_decide(self) -> None:
+        """A command is in a seat's legal set exactly when `decide` accepts it (with fitting
+        arguments: a fresh name, the lightest limit, no circle, a level on offer)."""
+        state = self.state
+        levels = drawable_levels(state)
+        for seat in Seat:
+            legal = legal_commands(state, seat)
+            for command in _representatives(levels[0] if levels else None):
+                try:
+                    decide(state, seat, command)
+                except IllegalMove:
+                    assert command.type not in legal, f"{command.type} is legal for {seat}"
+                else:
+                    assert command.type in legal, f"{command.type} is not legal for {seat}"
+
     def _pauses_and_ends_are_consistent(self) -> None:
         state = self.state
         if state.paused:
@@ -501,6 +518,29 @@ class EngineMachine(RuleBasedStateMachine):
         assert not (state.held and self.at_end is not None), "held after the end"
         assert (self.at_end is not None) == (state.phase in (Phase.CLOSING, Phase.FINISHED))
         assert state.a.progress >= 0 and state.b.progress >= 0
+
+
+def _representatives(level: int | None) -> list[Command]:
+    """One command of each kind, with arguments `decide` accepts whenever the kind is legal."""
+    return [
+        Join(name="Quinn"),
+        SetLimit(limit=1),
+        CheckIn(score=None),
+        Draw(level=level),
+        Share(),
+        Pass(),
+        Respond(),
+        MarkSupported(),
+        MarkStung(),
+        NameHurt(),
+        Repair(),
+        LetGo(),
+        Forgive(),
+        NotYet(),
+        Pause(),
+        Ready(),
+        End(),
+    ]
 
 
 def _decide(
@@ -521,3 +561,7 @@ TestEngineMachine.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+def test_every_kind_of_command_has_a_representative() -> None:
+    assert {type(command) for command in _representatives(1)} == set(get_args(Command))

@@ -124,7 +124,10 @@ async def until_cell(pilot: Pilot[Any], code: str, column: str, value: str) -> N
 
 
 async def until_screen(pilot: Pilot[Any], kind: type[object]) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
     while not isinstance(pilot.app.screen, kind):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"expected {kind.__name__}, got {type(pilot.app.screen).__name__}")
         await pilot.pause(0.02)
 
 
@@ -461,9 +464,9 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
 ) -> None:
     from test_remote import banner_on, choose_limit
 
+    from reciprocity.net.hosting import JoinChoice
     from reciprocity.tui.app import ReciprocityApp
     from reciprocity.tui.screens.checkin import CheckInScreen
-    from reciprocity.tui.screens.join import JoinChoice
     from reciprocity.tui.screens.table import TableScreen
     from reciprocity.tui.screens.waiting import WaitingScreen
 

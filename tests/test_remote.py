@@ -57,7 +57,7 @@ from reciprocity.net.driver import RECONNECTING, WebSocketConnection
 from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, lan_address
 from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.records.store import Store
-from reciprocity.tui.app import ReciprocityApp, deck_for
+from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -65,6 +65,7 @@ from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.notes import NotesScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
+from reciprocity.tui.setup_flow import deck_for
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[1]

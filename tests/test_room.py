@@ -16,6 +16,7 @@ from reciprocity.engine import (
     IllegalMove,
     Join,
     MarkSupported,
+    Pause,
     Phase,
     Respond,
     Seat,
@@ -177,3 +178,16 @@ def test_a_join_is_checked_without_changing_the_room(deck: Deck) -> None:
         room.check_join(Seat.B, "sam")
     room.check_join(Seat.B, "Ben")
     assert room.seq == 1 and room.state.b.name is None
+
+
+def test_each_view_carries_what_that_seat_may_do_now(deck: Deck) -> None:
+    room = started_room(deck, None)
+    assert room.view(Seat.A).legal == ("draw", "end", "pause", "set_limit")
+    assert room.view(Seat.B).legal == ("end", "pause", "set_limit")
+    room.submit(Seat.A, Draw())
+    room.submit(Seat.A, Share())
+    assert room.view(Seat.B).legal == ("end", "pause", "respond", "set_limit")
+    room.submit(Seat.B, Pause())
+    assert room.view(Seat.A).legal == ("end", "ready", "set_limit")
+    room.submit(Seat.A, End())
+    assert room.view(Seat.A).legal == ("check_in",)

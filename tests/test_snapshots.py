@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from test_tui_game import SIZE, set_up, turn, until
+from test_tui_game import SIZE, at_table, turn, until
 from textual.pilot import Pilot
 
 from reciprocity.deck_files import find_deck
@@ -22,12 +22,16 @@ SnapCompare = Callable[..., bool]
 
 
 def app() -> ReciprocityApp:
-    return ReciprocityApp(deck=find_deck("first-steps"), names=("Sam", "Ben"), seed=7)
+    return ReciprocityApp(seed=7)
 
 
-def playing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+def playing(*keys: str, turns: tuple[str, ...] = ()) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Sam and Ben at the first deck's table (limits 4 and 3, both checked in at 4) after
+    `turns`, then `keys` pressed."""
+
     async def run_before(pilot: Pilot[Any]) -> None:
-        await set_up(pilot, limits=(4, 3))
+        deck = find_deck("first-steps")
+        await at_table(pilot, deck, limits=(4, 3), checkin=True, turns=turns)
         await turn(pilot, *keys)
 
     return run_before
@@ -38,8 +42,8 @@ def test_the_table(snap_compare: SnapCompare) -> None:
 
 
 def test_the_repair_step(snap_compare: SnapCompare) -> None:
-    keys = ("d", "s", "r", "y", "d", "s", "r", "x", "h")
-    assert snap_compare(app(), terminal_size=SIZE, run_before=playing(*keys))
+    keys = ("d", "s", "r", "x", "h")
+    assert snap_compare(app(), terminal_size=SIZE, run_before=playing(*keys, turns=("supported",)))
 
 
 def test_the_pause(snap_compare: SnapCompare) -> None:
@@ -54,9 +58,8 @@ def test_the_pause(snap_compare: SnapCompare) -> None:
 
 def test_the_closing_screen(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        keys = ["d", "s", "r", "y", "d", "p", "d", "s", "r", "y"]
-        keys += ["d", "s", "r", "x", "h", "m", "f", "d", "s", "r", "x", "h", "g"]
-        await playing(*keys, "e", "y")(pilot)
+        turns = ("supported", "pass", "forgive", "let go")
+        await playing("e", "y", turns=turns)(pilot)
         for _ in range(2):
             await pilot.press("enter")
             await pilot.pause()

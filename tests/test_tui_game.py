@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 
 from conftest import make_deck
+from test_tui_widgets import play_turn
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from reciprocity.deck import Deck
-from reciprocity.engine import Outcome, Phase, Seat
+from reciprocity.engine import CheckIn, Join, Outcome, Phase, Seat, SetLimit
 from reciprocity.game.history import past_games
+from reciprocity.game.room import Room
 from reciprocity.records.store import Store
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.checkin import CheckInScreen
@@ -57,18 +59,39 @@ async def set_up(pilot: Pilot[int], limits: tuple[int, int] = (3, 3), checkin: b
     await pilot.pause()
 
 
-def view(pilot: Pilot[int]) -> object:
+async def at_table(
+    pilot: Pilot[int],
+    deck: Deck | None = None,
+    *,
+    limits: tuple[int, int] = (3, 3),
+    checkin: bool = False,
+    turns: tuple[str, ...] = (),
+) -> None:
+    """Sit Sam and Ben down at a game set up as `set_up` would (every check-in at 4), after
+    `turns` already played (see `play_turn`): for tests of the table, not of the set-up."""
     app = pilot.app
-    assert isinstance(app, ReciprocityApp) and app.view is not None
-    return app.view
+    assert isinstance(app, ReciprocityApp)
+    room = Room.create(deck or make_deck(), app.store, checkin=checkin, seed=app.seed)
+    for seat, name in zip(Seat, ("Sam", "Ben"), strict=True):
+        room.submit(seat, Join(name=name))
+    for seat, limit in zip(Seat, limits, strict=True):
+        room.submit(seat, SetLimit(limit=limit))
+        if checkin:
+            room.submit(seat, CheckIn(score=4))
+    for how in turns:
+        play_turn(room, how)
+    app.play_here(room)
+    await until(pilot, TableScreen)
+    await pilot.pause()
 
 
-async def open_level_two(pilot: Pilot[int]) -> None:
-    """Four turns that land well: each partner is met with support twice, so level 2 opens."""
-    for _ in range(4):
-        await turn(pilot, "d", "s", "r", "y")
-    app = pilot.app
-    assert isinstance(app, ReciprocityApp) and app.view is not None and app.view.level == 2
+def table_app() -> ReciprocityApp:
+    """An app to sit down at a prepared game in, with a fixed seed."""
+    return ReciprocityApp(seed=5)
+
+
+#: Four turns that land well: each partner is met with support twice, so level 2 opens.
+LEVEL_TWO = ("supported",) * 4
 
 
 async def turn(pilot: Pilot[int], *keys: str) -> None:
@@ -128,10 +151,9 @@ async def test_a_whole_game_with_a_repair_ends_in_the_history() -> None:
 
 
 async def test_a_sting_brushed_off_steps_the_level_down() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
-        await open_level_two(pilot)
+        await at_table(pilot, turns=LEVEL_TWO)
         assert "Level 2 is open" in notice(pilot)
         await turn(pilot, "d", "s", "r", "x", "h", "g")
         assert app.view.level == 1
@@ -141,10 +163,9 @@ async def test_a_sting_brushed_off_steps_the_level_down() -> None:
 
 
 async def test_pass_is_free_and_offers_a_lighter_card() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
-        await open_level_two(pilot)
+        await at_table(pilot, turns=LEVEL_TWO)
         sharer = app.view.sharer
         await turn(pilot, "d", "p")
         assert app.view.sharer is sharer and app.view.phase is Phase.DRAW
@@ -154,9 +175,9 @@ async def test_pass_is_free_and_offers_a_lighter_card() -> None:
 
 
 async def test_typed_words_show_on_the_screen_and_nowhere_else() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
+        await at_table(pilot)
         await turn(pilot, "d", "t")
         await pilot.press(*"marker-7a3e", "enter")
         await pilot.pause()
@@ -173,9 +194,9 @@ async def test_typed_words_show_on_the_screen_and_nowhere_else() -> None:
 
 
 async def test_pause_waits_for_both_partners() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
+        await at_table(pilot)
         await turn(pilot, "z")
         await until(pilot, PauseScreen)
         assert app.view is not None and app.view.paused
@@ -187,9 +208,9 @@ async def test_pause_waits_for_both_partners() -> None:
 
 
 async def test_not_yet_offers_a_pause() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
+        await at_table(pilot)
         await turn(pilot, "d", "s", "r", "x", "h", "m", "w")
         assert app.view is not None and app.view.last_outcome is Outcome.NOT_YET
         await pilot.pause()
@@ -198,9 +219,9 @@ async def test_not_yet_offers_a_pause() -> None:
 
 
 async def test_the_footer_offers_only_the_keys_of_this_moment() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, checkin=False)
+        await at_table(pilot)
         screen = app.screen
         assert screen.check_action("draw", ()) and not screen.check_action("share", ())
         await turn(pilot, "s")
@@ -211,10 +232,9 @@ async def test_the_footer_offers_only_the_keys_of_this_moment() -> None:
 
 
 async def test_lowering_a_limit_mid_game_is_private_and_takes_effect() -> None:
-    app = new_app(checkin=False)
+    app = table_app()
     async with app.run_test(size=SIZE) as pilot:
-        await set_up(pilot, limits=(3, 3), checkin=False)
-        await open_level_two(pilot)
+        await at_table(pilot, limits=(3, 3), turns=LEVEL_TWO)
         await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press("n")

@@ -26,13 +26,12 @@ SIZE = (80, 24)
 
 
 class Host(App[None]):
-    """A tiny app that opens one screen over a blank one and has a `store`, like the real app."""
+    """A tiny app that opens one screen over a blank one."""
 
     CSS_PATH = STYLESHEET
 
     def __init__(self, screen: Screen[None], *, dark: bool = True) -> None:
         super().__init__()
-        self.store = Store()
         self.first = screen
         self.theme = "textual-dark" if dark else "textual-light"
 
@@ -59,7 +58,7 @@ def shown_text(pilot: Pilot[None]) -> str:
 async def test_history_lists_games_and_trends(dark: bool) -> None:
     first = play_game(("Sam", "Ben"), turns=4)
     second = play_game(("Ana", "Jo"), turns=4, stung={1: "repair"})
-    app = Host(HistoryScreen(), dark=dark)
+    app = Host(HistoryScreen(Store), dark=dark)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -87,7 +86,7 @@ async def test_history_lists_games_and_trends(dark: bool) -> None:
 async def test_history_delete_asks_and_removes_the_highlighted_game() -> None:
     keep = play_game(("Sam", "Ben"))
     gone = play_game(("Ana", "Jo"))
-    app = Host(HistoryScreen())
+    app = Host(HistoryScreen(Store))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#history-table", DataTable)
@@ -114,7 +113,7 @@ async def test_history_delete_asks_and_removes_the_highlighted_game() -> None:
 
 
 async def test_history_empty_state_and_escape_goes_back() -> None:
-    app = Host(HistoryScreen())
+    app = Host(HistoryScreen(Store))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -268,7 +267,7 @@ async def test_preview_scrolls_when_the_deck_is_long() -> None:
 
 async def test_history_table_fits_the_width_and_refits_on_resize() -> None:
     play_game(("Alexandra-Marie", "Benjamin-Christopher"))
-    app = Host(HistoryScreen())
+    app = Host(HistoryScreen(Store))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#history-table", DataTable)

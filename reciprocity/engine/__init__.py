@@ -61,8 +61,10 @@ from reciprocity.engine.rules import (
     decide,
     decide_for_facilitator,
     drawable_levels,
+    legal_commands,
     new_game,
     replay,
+    turn_actor,
 )
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
 
@@ -127,6 +129,8 @@ __all__ = [
     "decide",
     "decide_for_facilitator",
     "drawable_levels",
+    "legal_commands",
     "new_game",
     "replay",
+    "turn_actor",
 ]

@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, get_args
 
 from reciprocity.engine.messages import (
     CardDealt,
@@ -122,6 +122,12 @@ TRANSITIONS: Final = (
 )
 
 _BY_COMMAND: Final = {(t.phase, t.command): t for t in TRANSITIONS if t.command is not None}
+#: Each seat command's `type` tag, as it travels on the wire.
+_TAG: Final[dict[type[Command], str]] = {
+    command: command.__dataclass_fields__["type"].default for command in get_args(Command)
+}
+#: The seat commands with no row in `TRANSITIONS`: they never change the phase.
+_OFF_TABLE: Final[tuple[type[Command], ...]] = (SetLimit, Pause, Ready)
 _PHASE_AFTER: Final = {t.event: t.then for t in TRANSITIONS if t.then is not None}
 
 
@@ -235,6 +241,37 @@ def apply(state: GameState, event: Event) -> GameState:
     return state if phase is state.phase else replace(state, phase=phase)
 
 
+def legal_commands(state: GameState, seat: Seat) -> frozenset[str]:
+    """The `type` tags of the commands `decide` accepts from `seat` now, with fitting arguments.
+
+    A command whose arguments are checked (a name, a limit, a circle, a level) is legal when
+    some arguments would do. The turn steps come from `TRANSITIONS`.
+    """
+    if state.phase is Phase.FINISHED:
+        return frozenset()
+    legal = [command for command in _OFF_TABLE if _allowed(state, seat, command)]
+    stopped = (state.held and state.phase in IN_PLAY) or state.paused
+    for row in TRANSITIONS:
+        command = row.command
+        if command not in _TAG or row.phase not in (None, state.phase):
+            continue
+        free = row.phase is None or not stopped
+        if free and _may_act(state, seat, row.actor) and _allowed(state, seat, command):
+            legal.append(command)
+    return frozenset(_TAG[command] for command in legal)
+
+
+def turn_actor(phase: Phase, sharer: Seat) -> Seat | None:
+    """Whose step of the turn it is in `phase` (the sharer or the listener), from `TRANSITIONS`;
+    None outside a turn, where either partner may act."""
+    actors = {row.actor for row in TRANSITIONS if row.phase is phase and row.command is not None}
+    if actors == {Actor.SHARER}:
+        return sharer
+    if actors == {Actor.LISTENER}:
+        return sharer.other
+    return None
+
+
 def drawable_levels(state: GameState) -> list[int]:
     """The levels the sharer may draw from now, lightest first; empty when no card is left.
 
@@ -282,7 +319,8 @@ def _step(state: GameState, seat: Seat, command: Command) -> list[Event]:
     transition = _BY_COMMAND.get((state.phase, type(command)))
     if transition is None:
         raise IllegalMove(_not_now(state))
-    _check_actor(state, seat, transition.actor)
+    if not _may_act(state, seat, transition.actor):
+        raise IllegalMove(_not_yours(state, transition.actor))
     match command:
         case Join(name=name):
             return [Joined(seat=seat, name=_clean_name(state, seat, name))]
@@ -362,11 +400,35 @@ def _set_up(state: GameState) -> bool:
     )
 
 
-def _check_actor(state: GameState, seat: Seat, actor: Actor) -> None:
-    if actor is Actor.SHARER and seat is not state.sharer:
-        raise IllegalMove(f"It's {state.name(state.sharer)}'s turn to share.")
-    if actor is Actor.LISTENER and seat is not state.listener:
-        raise IllegalMove(f"It's {state.name(state.listener)}'s turn to respond.")
+def _may_act(state: GameState, seat: Seat, actor: Actor) -> bool:
+    return (
+        actor is Actor.EITHER
+        or (actor is Actor.SHARER and seat is state.sharer)
+        or (actor is Actor.LISTENER and seat is state.listener)
+    )
+
+
+def _not_yours(state: GameState, actor: Actor) -> str:
+    if actor is Actor.SHARER:
+        return f"It's {state.name(state.sharer)}'s turn to share."
+    return f"It's {state.name(state.listener)}'s turn to respond."
+
+
+def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
+    """The conditions `decide` puts on a command beyond its row of the table and its arguments."""
+    if command is SetLimit or command is End:
+        return state.phase is not Phase.CLOSING
+    if command is Pause:
+        return state.phase is not Phase.CLOSING and not state.paused
+    if command is Ready:
+        return state.phase is not Phase.CLOSING and state.paused and seat not in state.ready
+    if command is CheckIn:
+        partner = state.partner(seat)
+        done = partner.checked_in if state.phase is Phase.SETUP else partner.checked_out
+        return state.checkin and not done
+    if command is Draw:
+        return bool(drawable_levels(state))
+    return True
 
 
 def _clean_name(state: GameState, seat: Seat, name: str) -> str:

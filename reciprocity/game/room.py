@@ -25,6 +25,7 @@ from reciprocity.engine import (
     decide,
     decide_for_facilitator,
     drawable_levels,
+    legal_commands,
     new_game,
     replay,
 )
@@ -151,6 +152,7 @@ class Room:
             b=_partner_view(state, Seat.B),
             card=card,
             drawable=tuple(drawable_levels(state)),
+            legal=tuple(sorted(legal_commands(state, seat))),
             passed_this_turn=state.passed_this_turn,
             paused=state.paused,
             held=state.held,

@@ -1,9 +1,6 @@
-"""The Textual app: screens for setting up, playing and closing a game.
-
-"Attributes down, messages up": the connection runs in one app-level worker and posts
-typed messages; screens read `App.view` and send commands through `App.connection`.
-The same flows serve both partners at one keyboard and one partner over the network: the
-private steps (with hand-off screens on a shared terminal) are taken for the connection's seats.
+"""The Textual app, which routes: it runs the connection (each update arrives as one
+`Updated` message), binds the views down to the screens, and sends on what the screens post.
+The set-up and closing flows live in `setup_flow.py` and `closing_flow.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,7 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from reciprocity.engine import CheckIn, Join, Phase, Seat, SetLimit
+from reciprocity.engine import Join, Phase, Seat
 from reciprocity.engine.rules import HELD
 from reciprocity.net.connection import (
     Announced,
@@ -36,71 +32,30 @@ from reciprocity.net.connection import (
 )
 from reciprocity.net.local import LocalConnection
 from reciprocity.records.store import Store, StoreError
-from reciprocity.tui.screens.handoff import HandoffScreen
+from reciprocity.tui.closing_flow import ClosingFlow, keep_record
 from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.host import HostScreen
+from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
+from reciprocity.tui.screens.pause import PauseScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
+from reciprocity.tui.setup_flow import SetUpFlow, deck_for
 
 if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
     from reciprocity.deck import Deck
+    from reciprocity.game.room import Room
     from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, NetworkGame
     from reciprocity.protocol import Record, SeatView
-    from reciprocity.tui.screens.host import HostScreen
-    from reciprocity.tui.screens.join import JoinScreen
-    from reciprocity.tui.screens.limits import LimitChoice
 
 
 @dataclass
-class ViewUpdated(Message):
-    """A seat's view arrived from the connection."""
+class Updated(Message):
+    """The connection has news: a view, a refusal, words, a status line, a record, a line
+    from the facilitator or a new code."""
 
-    view: SeatView
-
-
-@dataclass
-class CommandRejected(Message):
-    """The game refused a command; nothing changed."""
-
-    seat: Seat
-    message: str
-
-
-@dataclass
-class WordsReceived(Message):
-    """A partner's typed words, to show and forget."""
-
-    seat: Seat
-    text: str
-
-
-@dataclass
-class AnnouncementReceived(Message):
-    """A line from the session's facilitator."""
-
-    text: str
-
-
-@dataclass
-class CodeRenewed(Message):
-    """The game's code has new words, after too many wrong ones were tried."""
-
-    code: str
-
-
-@dataclass
-class StatusUpdated(Message):
-    """The way to the relay is struggling (a line for the banner), or fine again (None)."""
-
-    text: str | None
-
-
-@dataclass
-class RecordReceived(Message):
-    """A network game finished: its log (outcomes, never words) for this machine's history."""
-
-    record: Record
+    update: Update
 
 
 class ReciprocityApp(App[int]):
@@ -112,8 +67,12 @@ class ReciprocityApp(App[int]):
 
     #: The table as the local seats see it (the latest view of the first seat played here).
     view: reactive[SeatView | None] = reactive(None, always_update=True)
+    #: The latest view of each seat played here.
+    views: reactive[dict[Seat, SeatView]] = reactive(dict)
     #: A line about the network, such as "Ben is reconnecting…", or None when all is well.
     banner: reactive[str | None] = reactive(None)
+    #: True when the partners talk aloud over the network: no typing line is offered.
+    aloud: reactive[bool] = reactive(False)
 
     def __init__(
         self,
@@ -139,8 +98,7 @@ class ReciprocityApp(App[int]):
         self.start_checkin = checkin
         self._store = store
         self.connection: Connection | None = None
-        self.views: dict[Seat, SeatView] = {}
-        self._closing_started = False
+        self._closing_flow: ClosingFlow | None = None
         self._view_arrived = asyncio.Event()
         #: The network game being played, if any; its connection is `connection`.
         self.network: NetworkGame | None = None
@@ -149,11 +107,7 @@ class ReciprocityApp(App[int]):
         self._spare_relay = relay
         #: The deck of the game being played (an outline of it, for a joiner without it).
         self.deck: Deck | None = None
-        #: True when the partners talk aloud over the network: no typing line is offered.
-        self.aloud = False
         self._status: str | None = None
-        self._farewell: list[tuple[str, str]] = []
-        self._farewell_screen: WaitingScreen | None = None
 
     @property
     def store(self) -> Store:
@@ -176,6 +130,23 @@ class ReciprocityApp(App[int]):
             NewGameScreen(deck=self.start_deck, names=self.start_names, checkin=self.start_checkin),
             self._chosen_from_play,
         )
+
+    @on(HomeScreen.Chosen)
+    def _home_chosen(self, message: HomeScreen.Chosen) -> None:
+        from reciprocity.tui.screens.history import HistoryScreen
+
+        match message.option:
+            case "play":
+                self.push_screen(NewGameScreen(checkin=self.start_checkin), self.start_local_game)
+            case "host":
+                self.push_screen(HostScreen())
+            case "join":
+                from reciprocity.net.codes import DEFAULT_RELAY
+                from reciprocity.net.hosting import JoinChoice
+
+                self.show_network_form(JoinChoice("", "", DEFAULT_RELAY, aloud=False))
+            case "history":
+                self.push_screen(HistoryScreen(lambda: self.store))
 
     def _chosen_from_play(self, choice: GameChoice | None) -> None:
         """`reciprocity play` starts the game, or goes home when its set-up is left."""
@@ -219,27 +190,60 @@ class ReciprocityApp(App[int]):
         except StoreError as error:
             self.notify(str(error), title="Cannot save the game", severity="error")
             return
-        self.views.clear()
-        self._closing_started = False
-        self.deck = choice.deck
+        connection = self.play_here(room)
+        for seat, name in zip(Seat, choice.names, strict=True):
+            connection.send(seat, Join(name=name))
+        self._set_up(choice)
+
+    def play_here(self, room: Room) -> LocalConnection:
+        """Play a room's game with both partners at this keyboard; at the table at once when
+        the game is under way already."""
+        self.views = {}
+        self._closing_flow = None
+        self.deck = room.state.deck
         self.aloud = False
         self.connection = LocalConnection(room)
         self._run_connection(self.connection)
-        for seat, name in zip(Seat, choice.names, strict=True):
-            self.connection.send(seat, Join(name=name))
-        self._set_up(choice)
+        if room.state.phase is not Phase.SETUP:
+            self._show_table()
+        return self.connection
+
+    @work(group="flow")
+    async def _set_up(self, choice: GameChoice) -> None:
+        """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""
+        await self._set_up_flow().at_one_keyboard(choice.names, choice.checkin)
+        self._show_table()
+
+    def _set_up_flow(self) -> SetUpFlow:
+        assert self.connection is not None
+        return SetUpFlow(self, self.connection, self.deck, lambda s: self.views.get(s) or self.view)
+
+    def _show_table(self) -> None:
+        assert self.connection is not None
+        down = (
+            ReciprocityApp.view,
+            ReciprocityApp.views,
+            ReciprocityApp.banner,
+            ReciprocityApp.aloud,
+        )
+        self.push_screen(TableScreen(self.connection.seats).data_bind(*down))
+
+    def _follow(self, screen: WaitingScreen) -> WaitingScreen:
+        """A waiting screen that follows the game and the network's banner."""
+        return screen.data_bind(ReciprocityApp.view, ReciprocityApp.banner)
 
     @work(exclusive=True, group="connection")
     async def _run_connection(self, connection: Connection) -> None:
         await connection.run(self._deliver)
+
+    def _deliver(self, update: Update) -> None:
+        self.post_message(Updated(update))
 
     # --- starting a game over the network ------------------------------------------------
 
     def show_network_form(self, choice: HostChoice | JoinChoice) -> None:
         """Open the host or join form, filled in from `choice`."""
         from reciprocity.net.hosting import HostChoice
-        from reciprocity.tui.screens.host import HostScreen
-        from reciprocity.tui.screens.join import JoinScreen
 
         if isinstance(choice, HostChoice):
             self.push_screen(HostScreen(choice), self._form_left)
@@ -256,6 +260,11 @@ class ReciprocityApp(App[int]):
         relay, self._spare_relay = self._spare_relay, None
         if relay is not None:
             await relay.close()
+
+    @on(HostScreen.Submitted)
+    @on(JoinScreen.Submitted)
+    def _form_submitted(self, message: HostScreen.Submitted | JoinScreen.Submitted) -> None:
+        self.open_network(message.choice, message.form)
 
     @work(exclusive=True, group="network")
     async def open_network(
@@ -280,11 +289,9 @@ class ReciprocityApp(App[int]):
 
     def start_network_game(self, game: NetworkGame) -> None:
         """Play one seat of a game held by a relay: run its connection, then set up."""
-        self.views.clear()
-        self._closing_started = False
+        self.views = {}
+        self._closing_flow = None
         self._status = None
-        self._farewell = []
-        self._farewell_screen = None
         self.network = game
         self.aloud = game.aloud
         self.deck = game.deck
@@ -313,7 +320,7 @@ class ReciprocityApp(App[int]):
                     code=game.code,
                     leave="Leave",
                 )
-            left = await self.push_screen_wait(waiting)
+            left = await self.push_screen_wait(self._follow(waiting))
             if left:
                 await self.leave_network()
                 self._return_home()
@@ -322,21 +329,24 @@ class ReciprocityApp(App[int]):
         if self.deck is None:
             self.deck = await asyncio.to_thread(deck_for, view)
         name, partner = view.name(seat), view.name(other)
+        flow = self._set_up_flow()
         if view.me.limit is None:
-            await self.choose_limit(seat, name)
+            await flow.choose_limit(seat, name)
         if view.checkin and not view.partner(seat).checked_in:
-            await self._check_in(seat, name, partner, after=False, handoff=False)
+            await flow.check_in(seat, name, partner, after=False, handoff=False)
         if self.view is not None and self.view.phase is Phase.SETUP:
             await self.push_screen_wait(
-                WaitingScreen(
-                    f"Waiting for {partner}…",
-                    f"{partner} is choosing, privately, how deep to go today. "
-                    "The first card comes when you are both ready.",
-                    until=lambda view: view.phase is not Phase.SETUP,
+                self._follow(
+                    WaitingScreen(
+                        f"Waiting for {partner}…",
+                        f"{partner} is choosing, privately, how deep to go today. "
+                        "The first card comes when you are both ready.",
+                        until=lambda view: view.phase is not Phase.SETUP,
+                    )
                 )
             )
         if self.view is not None and self.view.phase not in (Phase.CLOSING, Phase.FINISHED):
-            self.push_screen(TableScreen())
+            self._show_table()
 
     async def leave_network(self) -> None:
         """Leave the network game, if any, and stop a relay started here."""
@@ -354,95 +364,65 @@ class ReciprocityApp(App[int]):
     def action_toggle_aloud(self) -> None:
         """Switch between typed answers and talking aloud, for this game."""
         self.aloud = not self.aloud
-        for screen in self.screen_stack:
-            if isinstance(screen, TableScreen):
-                screen.refresh_mode()
         self.notify("Talking aloud: no typing line." if self.aloud else "Typed answers: press t.")
 
-    def _deliver(self, update: Update) -> None:
-        match update:
-            case ViewChanged(view=view):
-                self.post_message(ViewUpdated(view))
-            case Rejected(seat=seat, message=message):
-                self.post_message(CommandRejected(seat, message))
-            case WordsArrived(seat=seat, text=text):
-                self.post_message(WordsReceived(seat, text))
-            case StatusChanged(text=text):
-                self.post_message(StatusUpdated(text))
-            case RecordArrived(record=record):
-                self.post_message(RecordReceived(record))
-            case Announced(text=text):
-                self.post_message(AnnouncementReceived(text))
-            case CodeChanged(code=code):
-                self.post_message(CodeRenewed(code))
+    # --- what the screens ask for ----------------------------------------------------------
 
-    @work(group="flow")
-    async def _set_up(self, choice: GameChoice) -> None:
-        """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""
-        for seat, name, partner in zip(Seat, choice.names, choice.names[::-1], strict=True):
-            await self.choose_limit(seat, name)
-            if choice.checkin:
-                await self._check_in(seat, name, partner, after=False, handoff=False)
-        await self.push_screen_wait(
-            HandoffScreen(
-                "Both of you are set.",
-                "Your choices are hidden. Sit together and press Enter to begin.",
-            )
-        )
-        self.push_screen(TableScreen())
+    @on(TableScreen.Act)
+    @on(PauseScreen.Act)
+    def _act(self, message: TableScreen.Act | PauseScreen.Act) -> None:
+        if self.connection is not None:
+            self.connection.send(message.seat, message.command)
 
-    async def choose_limit(self, seat: Seat, name: str) -> None:
-        """A partner's private limit and lines (on a shared terminal, after a hand-off)."""
-        from reciprocity.tui.screens.limits import LimitScreen
+    @on(TableScreen.Speak)
+    def _speak(self, message: TableScreen.Speak) -> None:
+        if self.connection is not None:
+            self.connection.say(message.seat, message.text)
 
-        assert self.connection is not None and self.deck is not None
-        if self._shared:
-            await self.push_screen_wait(HandoffScreen.for_partner(name))
-        view = self.views.get(seat) or self.view
-        assert view is not None
-        deck = self.deck
-        choice: LimitChoice | None = None
-        while choice is None:
-            choice = await self.push_screen_wait(
-                LimitScreen(name, deck, view.me.limit, view.me.lines)
-            )
-            if choice is None and view.me.limit is not None:
-                return
-        self.connection.send(seat, SetLimit(limit=choice.limit, lines=choice.lines))
-
-    async def _check_in(
-        self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool = True
-    ) -> None:
-        from reciprocity.tui.screens.checkin import CheckInScreen
-
-        assert self.connection is not None
-        if handoff:
-            await self.push_screen_wait(HandoffScreen.for_partner(name))
-        score: int | None = await self.push_screen_wait(
-            CheckInScreen(name, after=after, partner=partner)
-        )
-        self.connection.send(seat, CheckIn(score=score))
-
-    @property
-    def _shared(self) -> bool:
-        """True when both partners play at this keyboard, so private steps need a hand-off."""
-        return self.connection is not None and len(self.connection.seats) > 1
+    @on(TableScreen.ChangeLimit)
+    def _change_limit(self, message: TableScreen.ChangeLimit) -> None:
+        self.run_worker(self._set_up_flow().choose_limit(message.seat, message.name), group="flow")
 
     # --- updates from the connection -----------------------------------------------------
 
-    @on(ViewUpdated)
-    def _view_updated(self, message: ViewUpdated) -> None:
+    @on(Updated)
+    def _updated(self, message: Updated) -> None:
+        match message.update:
+            case ViewChanged(view=view):
+                self._view_changed(view)
+            case Rejected(message=text):
+                self.notify(text, severity="warning")
+            case WordsArrived(seat=seat, text=text):
+                self._words_arrived(seat, text)
+            case StatusChanged(text=text):
+                self._status = text
+                self._show_banner()
+            case RecordArrived(record=record):
+                self._keep_record(record)
+            case Announced(text=text):
+                self.notify(text, title="From your facilitator", timeout=30)
+            case CodeChanged(code=code):
+                self._show_code(code)
+
+    def _view_changed(self, view: SeatView) -> None:
         if self.connection is None:
             return
-        self.views[message.view.seat] = message.view
-        if message.view.seat is self.connection.seats[0]:
-            self.view = message.view
+        self.views = {**self.views, view.seat: view}
+        if view.seat is self.connection.seats[0]:
+            self.view = view
             self._view_arrived.set()
             self._show_banner()
-            ended = message.view.phase in (Phase.CLOSING, Phase.FINISHED)
-            if ended and not self._closing_started:
-                self._closing_started = True
-                self._close_game()
+            ended = view.phase in (Phase.CLOSING, Phase.FINISHED)
+            if ended and self._closing_flow is None:
+                self._closing_flow = ClosingFlow(
+                    self._set_up_flow(),
+                    latest=lambda: self.view,
+                    wait_for_view=self.wait_for_view,
+                    follow=self._follow,
+                    notes_dir=lambda: self.store.path.parent / "notes",
+                    relay_here=self.network is not None and self.network.relay is not None,
+                )
+                self._close_game(self._closing_flow, view)
 
     async def wait_for_view(self, ready: Callable[[SeatView], bool]) -> SeatView:
         """The first view (the current one, or one still to come) for which `ready` holds."""
@@ -451,49 +431,31 @@ class ReciprocityApp(App[int]):
             await self._view_arrived.wait()
         return self.view
 
-    @on(CommandRejected)
-    def _command_rejected(self, message: CommandRejected) -> None:
-        self.notify(message.message, severity="warning")
-
-    @on(WordsReceived)
-    def _words_received(self, message: WordsReceived) -> None:
-        if self._closing_started and not self._shared:
-            if self.view is not None and message.seat is not self.view.seat:
-                self._farewell.append((self.view.name(message.seat), message.text))
-                self._show_farewell()
+    def _words_arrived(self, seat: Seat, text: str) -> None:
+        closing = self._closing_flow
+        if closing is not None and not closing.set_up.shared:
+            if self.view is not None and seat is not self.view.seat:
+                closing.partner_wrote(self.view.name(seat), text)
             return
         for screen in self.screen_stack:
             if isinstance(screen, TableScreen):
-                screen.show_words(message.seat, message.text)
+                screen.show_words(seat, text)
 
-    @on(RecordReceived)
-    def _record_received(self, message: RecordReceived) -> None:
+    def _keep_record(self, record: Record) -> None:
         """Keep the finished network game in this machine's history."""
-        record = message.record
-        events = [(logged.seq, logged.at, logged.event) for logged in record.events]
         try:
-            self.store.import_game(record.deck, record.seed, record.checkin, "network", events)
+            keep_record(self.store, record)
         except StoreError as error:
             self.notify(f"This game could not be added to your history: {error}", severity="error")
 
-    @on(AnnouncementReceived)
-    def _announcement_received(self, message: AnnouncementReceived) -> None:
-        self.notify(message.text, title="From your facilitator", timeout=30)
-
-    @on(CodeRenewed)
-    def _code_renewed(self, message: CodeRenewed) -> None:
+    def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
         game = self.network
         if game is None:
             return
         for screen in self.screen_stack:
             if isinstance(screen, WaitingScreen) and screen.code is not None:
-                screen.show_code(message.code, game.invite)
-
-    @on(StatusUpdated)
-    def _status_updated(self, message: StatusUpdated) -> None:
-        self._status = message.text
-        self._show_banner()
+                screen.show_code(code, game.invite)
 
     def _show_banner(self) -> None:
         """The connection's trouble first; else a partner who dropped, while the game is on;
@@ -517,120 +479,19 @@ class ReciprocityApp(App[int]):
         elif old is not None:
             self.notify("Connected again.")
 
-    @work(group="flow")
-    async def _close_game(self) -> None:
-        """After the end: the closing check-in, the celebration, then private notes."""
-        from reciprocity.tui.screens.closing import ClosingScreen
-        from reciprocity.tui.screens.notes import NotesScreen, save_note
+    # --- the end ---------------------------------------------------------------------------
 
-        view = self.view
-        assert view is not None and self.connection is not None
-        connection = self.connection
-        shared = self._shared
-        if view.checkin:
-            for seat in connection.seats:
-                await self._check_in(
-                    seat, view.name(seat), view.name(seat.other), after=True, handoff=shared
-                )
-        if not shared and self.view is not None and self.view.phase is not Phase.FINISHED:
-            partner = view.name(view.seat.other)
-            await self.push_screen_wait(
-                WaitingScreen(
-                    f"Waiting for {partner}…",
-                    f"{partner} is checking in one last time. The look back comes next.",
-                    until=lambda view: view.phase is Phase.FINISHED,
-                )
-            )
-        final = await self.wait_for_view(lambda view: view.phase is Phase.FINISHED)
-        await self.push_screen_wait(ClosingScreen(final))
-        appreciations: list[tuple[str, str]] = []
-        for seat in connection.seats:
-            name, other = final.name(seat), final.name(seat.other)
-            if shared:
-                await self.push_screen_wait(HandoffScreen.for_partner(name))
-            written = await self.push_screen_wait(NotesScreen(name, other))
-            if written is None:
-                continue
-            if written.note:
-                save_note(self._notes_dir(), name, written.note)
-            if written.appreciation:
-                appreciations.append((name, written.appreciation))
-                if not shared:
-                    connection.say(seat, written.appreciation)
-        if shared and appreciations:
-            lines = "\n\n".join(f"{name} says: {text}" for name, text in appreciations)
-            await self.push_screen_wait(HandoffScreen("A word for each other", lines))
-        if not shared:
-            self._farewell[:0] = appreciations
-            await self._say_farewell(final)
+    @work(group="flow")
+    async def _close_game(self, flow: ClosingFlow, view: SeatView) -> None:
+        """After the end (`view`): the closing flow, then home."""
+        connection = flow.set_up.connection
+        await flow.run(view)
         connection.close()
         self.connection = None
         await self.leave_network()
         self._return_home()
 
-    async def _say_farewell(self, final: SeatView) -> None:
-        """Over the network: the words each partner wrote for the other, as they arrive."""
-        partner = final.name(final.seat.other)
-        self._farewell_screen = WaitingScreen(
-            "A word for each other", self._farewell_text(partner), go_on="Done"
-        )
-        await self.push_screen_wait(self._farewell_screen)
-        self._farewell_screen = None
-        relay_here = self.network is not None and self.network.relay is not None
-        view = self.view
-        if relay_here and view is not None and view.partner(view.seat.other).connected:
-            await self.push_screen_wait(
-                WaitingScreen(
-                    f"{partner} is still finishing.",
-                    "The relay on this computer stays open until they are done.",
-                    until=lambda view: not view.partner(view.seat.other).connected,
-                    leave="Leave now",
-                )
-            )
-
-    def _farewell_text(self, partner: str) -> str:
-        said = "\n\n".join(f"{name} says: {text}" for name, text in self._farewell)
-        return said or f"If {partner} writes a line for you, it shows here."
-
-    def _show_farewell(self) -> None:
-        view = self.view
-        if self._farewell_screen is not None and view is not None:
-            self._farewell_screen.show_body(self._farewell_text(view.name(view.seat.other)))
-
-    def _notes_dir(self) -> Path:
-        return self.store.path.parent / "notes"
-
     def _return_home(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(HomeScreen())
-
-
-def deck_for(view: SeatView) -> Deck:
-    """The deck of a game played over the network, for choosing a limit and lines.
-
-    It is this machine's copy when it has the same deck, or else an outline made from the
-    view: the levels by name, and the deck's topics to leave out.
-    """
-    from reciprocity.deck import Card, Deck, Level
-    from reciprocity.deck_files import available_decks
-
-    for entry in available_decks():
-        deck = entry.deck
-        if deck is None or deck.id != view.deck_id:
-            continue
-        if tuple(level.name for level in deck.levels) == view.level_names:
-            return deck
-    return Deck(
-        id="partners-deck",
-        title=view.deck_title,
-        advance_after=view.advance_after,
-        levels=tuple(
-            Level(
-                name=name,
-                intent=f"level {n} of {view.depth}",
-                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
-            )
-            for n, name in enumerate(view.level_names, start=1)
-        ),
-    )

@@ -81,9 +81,15 @@ class FacilitatorApp(App[int]):
         tells the time for the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
-        self.totals_out = totals_out
         self.dashboard = DashboardScreen(
-            connection, session, codes, relay, pace, clock, countdown=countdown
+            connection,
+            session,
+            codes,
+            relay,
+            pace,
+            clock,
+            countdown=countdown,
+            totals_out=totals_out,
         )
 
     def on_mount(self) -> None:

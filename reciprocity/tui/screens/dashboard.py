@@ -25,6 +25,8 @@ from reciprocity.game.facilitation import Pacer, join_line
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
@@ -88,10 +90,13 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], float] = time.time,
         *,
         countdown: bool = True,
+        totals_out: Path | None = None,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes`: each room's number, with the words this program made for it."""
+        `codes`: each room's number, with the words this program made for it. `totals_out` is
+        where the totals are exported unless the facilitator says otherwise."""
         super().__init__()
+        self.totals_out = totals_out
         self.connection = connection
         self.session = session
         self.codes = dict(codes)
@@ -268,7 +273,7 @@ class DashboardScreen(Screen[None]):
 
     def export_path(self) -> str:
         """Where the totals go: `--totals-out`, or a file named for today in this folder."""
-        chosen = getattr(self.app, "totals_out", None)
+        chosen = self.totals_out
         return str(chosen) if chosen else time.strftime("reciprocity-totals-%Y-%m-%d-%H%M.csv")
 
     def _export(self, choice: tuple[str, bool] | None) -> None:

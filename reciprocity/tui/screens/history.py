@@ -7,7 +7,7 @@ prints, so the screen and the command line always agree.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import events, work
@@ -83,8 +83,10 @@ class HistoryScreen(Screen[None]):
         Binding("d", "delete", "Delete game"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, store: Callable[[], Store]) -> None:
+        """Past games from `store`, which opens the local records (off the event loop)."""
         super().__init__()
+        self.store = store
         self.records: list[GameRecord] = []
 
     def compose(self) -> ComposeResult:
@@ -110,17 +112,11 @@ class HistoryScreen(Screen[None]):
         self.query_one("#history-trends").display = False
         self.load()
 
-    def _store(self) -> Store:
-        store = getattr(self.app, "store", None)
-        if not isinstance(store, Store):
-            raise StoreError("the records are not open")
-        return store
-
     @work(exclusive=True, group="history-load")
     async def load(self) -> None:
         """Read the past games off the event loop, then show them."""
         try:
-            records = await asyncio.to_thread(lambda: past_games(self._store()))
+            records = await asyncio.to_thread(lambda: past_games(self.store()))
         except StoreError as error:
             self._show_empty(f"Cannot read the records: {error}")
             return
@@ -210,7 +206,7 @@ class HistoryScreen(Screen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(question, "Delete", "Keep")):
             return
         try:
-            await asyncio.to_thread(lambda: self._store().delete(record.id))
+            await asyncio.to_thread(lambda: self.store().delete(record.id))
         except StoreError as error:
             self.notify(str(error), title="Cannot delete the game", severity="error")
             return

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -37,30 +40,20 @@ class HomeScreen(Screen[None]):
             )
         yield Footer()
 
+    @dataclass
+    class Chosen(Message):
+        """The menu's choice that needs the app: `play`, `host`, `join` or `history`."""
+
+        option: str
+
     @on(OptionList.OptionSelected, "#menu")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        from reciprocity.tui.app import ReciprocityApp
         from reciprocity.tui.screens.decks import DecksScreen
-        from reciprocity.tui.screens.history import HistoryScreen
-        from reciprocity.tui.screens.new_game import NewGameScreen
 
-        app = self.app
-        assert isinstance(app, ReciprocityApp)
         match event.option.id:
-            case "play":
-                app.push_screen(NewGameScreen(checkin=app.start_checkin), app.start_local_game)
-            case "host":
-                from reciprocity.tui.screens.host import HostScreen
-
-                app.push_screen(HostScreen())
-            case "join":
-                from reciprocity.net.codes import DEFAULT_RELAY
-                from reciprocity.net.hosting import JoinChoice
-
-                app.show_network_form(JoinChoice("", "", DEFAULT_RELAY, aloud=False))
-            case "history":
-                app.push_screen(HistoryScreen())
             case "decks":
-                app.push_screen(DecksScreen())
+                self.app.push_screen(DecksScreen())
             case "quit":
-                app.exit(0)
+                self.app.exit(0)
+            case option:
+                self.post_message(self.Chosen(str(option)))  # play, host, join or history

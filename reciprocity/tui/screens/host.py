@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -34,12 +36,19 @@ def relay_address(text: str) -> str | None:
 
 
 class HostScreen(Screen[None]):
-    """The host's form. Ctrl+S (or Enter in the last field) hosts; the app does the rest."""
+    """The host's form. Ctrl+S (or Enter in the last field) posts `Submitted`."""
 
     BINDINGS = [
         Binding("ctrl+s", "host", "Host", priority=True),
         Binding("escape", "cancel", "Back"),
     ]
+
+    @dataclass
+    class Submitted(Message):
+        """The form is filled in: take a seat at the relay (a refusal shows on `form`)."""
+
+        choice: HostChoice
+        form: HostScreen
 
     def __init__(self, choice: HostChoice | None = None) -> None:
         """A form, filled in from `choice` if given."""
@@ -117,7 +126,6 @@ class HostScreen(Screen[None]):
 
     def action_host(self) -> None:
         """Check the form, then ask the app to take a seat at the relay."""
-        from reciprocity.tui.app import ReciprocityApp
 
         if self.busy:
             return
@@ -132,13 +140,13 @@ class HostScreen(Screen[None]):
         elif not name:
             self.show_status("Please enter your name.", error=True)
             self.query_one("#host-name", Input).focus()
-        elif isinstance(self.app, ReciprocityApp):
+        else:
             checkin = self.query_one("#host-checkin", Checkbox).value
             aloud = self.query_one("#host-aloud", Checkbox).value
             self.show_status(f"Connecting to {relay}…" if relay else "Starting a relay here…")
             self.busy = True
             choice = HostChoice(self.chosen, name, relay, checkin, aloud, self.port)
-            self.app.open_network(choice, self)
+            self.post_message(self.Submitted(choice, self))
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """Say what is happening, or what went wrong (and the form may be sent again)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
@@ -16,12 +19,19 @@ from reciprocity.tui.screens.host import ALOUD, relay_address
 
 
 class JoinScreen(Screen[None]):
-    """The joiner's form. Ctrl+S (or Enter in the last field) joins; the app does the rest."""
+    """The joiner's form. Ctrl+S (or Enter in the last field) posts `Submitted`."""
 
     BINDINGS = [
         Binding("ctrl+s", "join", "Join", priority=True),
         Binding("escape", "cancel", "Back"),
     ]
+
+    @dataclass
+    class Submitted(Message):
+        """The form is filled in: take the free seat (a refusal shows on `form`)."""
+
+        choice: JoinChoice
+        form: JoinScreen
 
     def __init__(self, choice: JoinChoice) -> None:
         """A form filled in from `choice`."""
@@ -66,7 +76,6 @@ class JoinScreen(Screen[None]):
     def action_join(self) -> None:
         """Check the form, then ask the app to take the free seat."""
         from reciprocity.net.codes import check_code
-        from reciprocity.tui.app import ReciprocityApp
 
         if self.busy:
             return
@@ -85,11 +94,11 @@ class JoinScreen(Screen[None]):
         elif not name:
             self.show_status("Please enter your name.", error=True)
             self.query_one("#join-name", Input).focus()
-        elif isinstance(self.app, ReciprocityApp):
+        else:
             aloud = self.query_one("#join-aloud", Checkbox).value
             self.show_status(f"Connecting to {relay} and checking the code…")
             self.busy = True
-            self.app.open_network(JoinChoice(code, name, relay, aloud), self)
+            self.post_message(self.Submitted(JoinChoice(code, name, relay, aloud), self))
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """Say what is happening, or what went wrong (and the form may be sent again)."""

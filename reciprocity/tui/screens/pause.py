@@ -6,14 +6,17 @@ Pauses are recorded without judgement, and nothing here hurries anyone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
-from reciprocity.engine import Command, Ready, Seat
+from reciprocity.engine import Ready, Seat
 from reciprocity.tui.widgets.breathing import BreathingGuide
 
 if TYPE_CHECKING:
@@ -23,20 +26,24 @@ if TYPE_CHECKING:
 TAKE_YOUR_TIME = "Take all the time you need. Play goes on when you are both ready."
 
 
-class Sender(Protocol):
-    """What the pause needs of the app's connection: a way to send a seat's command."""
-
-    def send(self, seat: Seat, command: Command) -> None:
-        """Ask for a command on behalf of a seat."""
-
-
 class PauseScreen(Screen[None]):
     """The breathing guide, and a ready key for each partner at this keyboard.
 
     On a shared terminal (`seats` is (A, B)) key 1 says the first partner is ready and key 2
-    the second; over the network Enter says this seat is ready. The screen watches the app's
-    `view` and closes itself once the game is no longer paused.
+    the second; over the network Enter says this seat is ready. `view` (the first seat's)
+    and `views` (each seat's) are bound from the table, and the screen closes itself once
+    the game is no longer paused.
     """
+
+    @dataclass
+    class Act(Message):
+        """A partner here is ready to go on."""
+
+        seat: Seat
+        command: Ready
+
+    view: reactive[SeatView | None] = reactive(None)
+    views: reactive[dict[Seat, SeatView]] = reactive(dict, bindings=True)
 
     def __init__(self, names: Mapping[Seat, str], seats: tuple[Seat, ...]) -> None:
         """A pause for the partners in `seats` at this screen; `names` gives display names."""
@@ -67,19 +74,18 @@ class PauseScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Follow the app's view of the table."""
+        """Show who is ready so far."""
         self._show_ready()
-        if hasattr(self.app, "view"):
-            self.watch(self.app, "view", self._view_changed)
+        self.watch_view(self.view)
 
-    def _view_changed(self, view: SeatView | None) -> None:
-        if view is None:
+    def watch_view(self, view: SeatView | None) -> None:
+        """Follow the pause: who is ready, and whether it is over."""
+        if view is None or not self.is_mounted:
             return
         if view.paused:
             self._was_paused = True
             self.ready_seats = view.ready
             self._show_ready()
-            self.refresh_bindings()
         elif self._was_paused:
             self.dismiss()
 
@@ -96,13 +102,12 @@ class PauseScreen(Screen[None]):
             label.set_class(is_ready, "-ready")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A partner who is ready already has no ready key to press."""
+        """A ready key only for a partner the rules let say so (not one who is ready)."""
         if action == "ready" and parameters:
-            return Seat(str(parameters[0])) not in self.ready_seats
+            view = self.views.get(Seat(str(parameters[0])))
+            return view is not None and "ready" in view.legal
         return True
 
     def action_ready(self, seat: str) -> None:
         """Tell the game that a partner at this keyboard is ready to go on."""
-        connection = getattr(self.app, "connection", None)
-        if connection is not None:
-            cast(Sender, connection).send(Seat(seat), Ready())
+        self.post_message(self.Act(Seat(seat), Ready()))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RichLog, Static
 
 from reciprocity.engine import (
+    IN_PLAY,
     Command,
     Draw,
     End,
@@ -31,6 +34,7 @@ from reciprocity.engine import (
     Respond,
     Seat,
     Share,
+    turn_actor,
 )
 from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
@@ -40,35 +44,62 @@ if TYPE_CHECKING:
     from reciprocity.protocol import SeatView
 
 
-#: Which seat acts in each phase of a turn, and so who speaks when someone types.
-_ACTOR = {
-    Phase.DRAW: "sharer",
-    Phase.SHARE: "sharer",
-    Phase.RESPOND: "listener",
-    Phase.LAND: "sharer",
-    Phase.NAME_HURT: "sharer",
-    Phase.REPAIR: "listener",
-    Phase.FORGIVE: "sharer",
+#: Each step of a turn: its action, and the command it sends.
+_TURN_ACTIONS: dict[str, Command] = {
+    "share": Share(),
+    "pass_card": Pass(),
+    "respond": Respond(),
+    "stung": MarkStung(),
+    "name_hurt": NameHurt(),
+    "repair": Repair(),
+    "let_go": LetGo(),
+    "forgive": Forgive(),
+    "not_yet": NotYet(),
 }
 
-#: Each turn action: the phase it belongs to and the command it sends.
-_TURN_ACTIONS: dict[str, tuple[Phase, Command]] = {
-    "share": (Phase.SHARE, Share()),
-    "pass_card": (Phase.SHARE, Pass()),
-    "respond": (Phase.RESPOND, Respond()),
-    "stung": (Phase.LAND, MarkStung()),
-    "name_hurt": (Phase.NAME_HURT, NameHurt()),
-    "repair": (Phase.REPAIR, Repair()),
-    "let_go": (Phase.REPAIR, LetGo()),
-    "forgive": (Phase.FORGIVE, Forgive()),
-    "not_yet": (Phase.FORGIVE, NotYet()),
+#: The other actions, and the command each needs to be legal for a seat here.
+_NEEDS = {
+    "draw": "draw",
+    "draw_lighter": "draw",
+    "draw_deeper": "draw",
+    "supported": "mark_supported",
+    "felt": "mark_supported",
+    "opener": "respond",
+    "pause": "pause",
+    "limit": "set_limit",
+    "end": "end",
 }
 
 _FELT_KEYS = {"u": Felt.UNDERSTOOD, "a": Felt.ACCEPTED, "c": Felt.CARED_FOR}
 
 
 class TableScreen(Screen[None]):
-    """Where the game is played."""
+    """Where the game is played, for the `seats` at this screen.
+
+    The app binds `view` (the first seat's), `views` (each seat's), `banner` and `aloud`
+    down to it; the screen posts what the seats here do as messages.
+    """
+
+    @dataclass
+    class Act(Message):
+        """A seat here asks for a command."""
+
+        seat: Seat
+        command: Command
+
+    @dataclass
+    class Speak(Message):
+        """A seat here says something to the partner (typed, or a ready-made opener)."""
+
+        seat: Seat
+        text: str
+
+    @dataclass
+    class ChangeLimit(Message):
+        """A partner here wants to change their limit, privately."""
+
+        seat: Seat
+        name: str
 
     BINDINGS = [
         Binding("d", "draw", "Draw a card"),
@@ -95,7 +126,17 @@ class TableScreen(Screen[None]):
     ]
 
     view: reactive[SeatView | None] = reactive(None, bindings=True)
+    views: reactive[dict[Seat, SeatView]] = reactive(dict, bindings=True)
+    #: A line about the network, such as "Ben is reconnecting…", or None when all is well.
+    banner: reactive[str | None] = reactive(None)
+    #: True when the partners talk aloud on a call, so no typing line is offered.
+    aloud: reactive[bool] = reactive(False, bindings=True)
     felt: reactive[frozenset[Felt]] = reactive(frozenset(), bindings=True)
+
+    def __init__(self, seats: tuple[Seat, ...]) -> None:
+        """A table for the seats played at this screen: both on a shared terminal."""
+        super().__init__()
+        self.seats = seats
 
     def compose(self) -> ComposeResult:
         """The standing, the card, the prompt, the words and the notice line."""
@@ -111,35 +152,37 @@ class TableScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Follow the app's view of the table, and its banner about the network."""
-        self.watch(self.app, "view", self._follow, init=True)
-        self.watch(self.app, "banner", self._show_banner, init=True)
+        """Show the table as it is now."""
         self.query_one("#say", Input).display = False
         self.query_one("#words", RichLog).display = False
+        self.watch_banner(self.banner)
+        self._follow(None, self.view)
 
-    def _show_banner(self, text: str | None) -> None:
+    def watch_banner(self, text: str | None) -> None:
+        """Show the network's line at the top, or nothing when all is well."""
+        if not self.is_mounted:
+            return
         banner = self.query_one("#banner", Static)
         banner.update(text or "")
         banner.display = bool(text)
 
-    @property
-    def aloud(self) -> bool:
-        """True when the partners talk aloud on a call, so no typing line is offered."""
-        return bool(getattr(self.app, "aloud", False))
-
-    def refresh_mode(self) -> None:
+    def watch_aloud(self) -> None:
         """Show the prompt and the keys for typed answers or talking aloud, as now chosen."""
+        if not self.is_mounted:
+            return
         if self.aloud:
             self.query_one("#say", Input).display = False
         if self.view is not None:
             self.query_one("#prompt", Static).update(self._prompt(self.view))
-        self.refresh_bindings()
 
     # --- following the game ------------------------------------------------------------
 
-    def _follow(self, view: SeatView | None) -> None:
-        previous = self.view
-        self.view = view
+    def watch_view(self, previous: SeatView | None, view: SeatView | None) -> None:
+        """Follow the game as the first seat here sees it."""
+        if self.is_mounted:
+            self._follow(previous, view)
+
+    def _follow(self, previous: SeatView | None, view: SeatView | None) -> None:
         if view is None:
             return
         new_card = view.card is not None and (previous is None or previous.card != view.card)
@@ -162,7 +205,7 @@ class TableScreen(Screen[None]):
             self._offer_pause()
 
     def _prompt(self, view: SeatView) -> str:
-        sharer, listener = view.name(view.sharer), view.name(view.listener)
+        sharer, listener = view.name(view.sharer), view.name(view.sharer.other)
         mine = self._acting_here(view)
         waiting = {
             Phase.DRAW: f"Waiting for {sharer} to draw a card.",
@@ -173,7 +216,7 @@ class TableScreen(Screen[None]):
             Phase.REPAIR: f"{listener} is thinking about a repair.",
             Phase.FORGIVE: f"{sharer} is answering the repair.",
         }
-        if view.phase not in _ACTOR:
+        if view.phase not in IN_PLAY:
             return ""
         if view.held:
             return "Your facilitator has paused everyone. Take a breath together; it goes on soon."
@@ -211,54 +254,45 @@ class TableScreen(Screen[None]):
 
     # --- who acts ------------------------------------------------------------------------
 
-    def _seats_here(self) -> tuple[Seat, ...]:
-        connection = getattr(self.app, "connection", None)
-        return connection.seats if connection is not None else ()
-
-    def _actor(self, view: SeatView) -> Seat | None:
-        role = _ACTOR.get(view.phase)
-        if role is None:
-            return None
-        return view.sharer if role == "sharer" else view.listener
-
     def _acting_here(self, view: SeatView) -> bool:
-        return self._actor(view) in self._seats_here()
+        return turn_actor(view.phase, view.sharer) in self.seats
 
     def _speaker(self, view: SeatView) -> Seat | None:
         """Who is typing: on a shared terminal, whoever acts now; else this screen's seat."""
-        seats = self._seats_here()
-        if len(seats) == 1:
-            return seats[0]
-        return self._actor(view)
+        if len(self.seats) == 1:
+            return self.seats[0]
+        return turn_actor(view.phase, view.sharer)
 
-    def _send(self, seat: Seat, command: Command) -> None:
-        connection = getattr(self.app, "connection", None)
-        if connection is not None:
-            connection.send(seat, command)
+    def _may(self, command: str) -> Seat | None:
+        """The seat here that may send a command of this type now, as the rules say."""
+        for seat in self.seats:
+            view = self.views.get(seat)
+            if view is not None and command in view.legal:
+                return seat
+        return None
+
+    def _send(self, command: Command) -> None:
+        seat = self._may(command.type)
+        if seat is not None:
+            self.post_message(self.Act(seat, command))
 
     # --- bindings ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Show only the actions that fit this moment of the game, for the seats here."""
+        """Show only the keys for commands the rules allow the seats here now."""
         view = self.view
-        if action == "type" and self.aloud:
-            return False
-        if action in ("type", "pause", "limit", "end"):
-            return view is not None and view.phase in _ACTOR and not view.paused
-        if view is None or view.paused or view.held or not self._acting_here(view):
-            return action not in _PHASE_OF and action not in _TURN_ACTIONS
+        if action == "type":
+            return not self.aloud and view is not None and view.phase in IN_PLAY and not view.paused
         if action in _TURN_ACTIONS:
-            return _TURN_ACTIONS[action][0] is view.phase
-        if action == "draw":
-            return view.phase is Phase.DRAW and bool(view.drawable)
+            return self._may(_TURN_ACTIONS[action].type) is not None
+        if action not in _NEEDS:
+            return True
+        if view is None or self._may(_NEEDS[action]) is None:
+            return False
         if action == "draw_lighter":
-            return view.phase is Phase.DRAW and self._other_level(view, lighter=True) is not None
+            return self._other_level(view, lighter=True) is not None
         if action == "draw_deeper":
-            return view.phase is Phase.DRAW and self._other_level(view, lighter=False) is not None
-        if action in ("supported", "felt"):
-            return view.phase is Phase.LAND
-        if action == "opener":
-            return view.phase is Phase.RESPOND
+            return self._other_level(view, lighter=False) is not None
         return True
 
     def _draw_level(self, view: SeatView) -> int:
@@ -273,8 +307,8 @@ class TableScreen(Screen[None]):
 
     def action_draw(self) -> None:
         """Draw from the current level (or the level on offer when it has run out)."""
-        if self.view is not None:
-            self._send(self.view.sharer, Draw(level=self._draw_level(self.view)))
+        if self.view is not None and self.view.drawable:
+            self._send(Draw(level=self._draw_level(self.view)))
 
     def action_draw_lighter(self) -> None:
         """Draw one level lighter, as a pass allows."""
@@ -288,15 +322,10 @@ class TableScreen(Screen[None]):
         if self.view is not None:
             level = self._other_level(self.view, lighter=lighter)
             if level is not None:
-                self._send(self.view.sharer, Draw(level=level))
+                self._send(Draw(level=level))
 
     def _turn_action(self, action: str) -> None:
-        view = self.view
-        if view is None:
-            return
-        actor = self._actor(view)
-        if actor is not None:
-            self._send(actor, _TURN_ACTIONS[action][1])
+        self._send(_TURN_ACTIONS[action])
 
     def action_share(self) -> None:
         """The sharer has shared."""
@@ -342,14 +371,13 @@ class TableScreen(Screen[None]):
 
     def action_supported(self) -> None:
         """The sharer felt supported."""
-        if self.view is not None:
-            self._send(self.view.sharer, MarkSupported(felt=self.felt))
+        self._send(MarkSupported(felt=self.felt))
 
     def action_opener(self, number: int) -> None:
         """Say one of the ready-made openers."""
-        view = self.view
-        if view is not None and 1 <= number <= len(OPENERS):
-            self._say(view.listener, OPENERS[number - 1])
+        listener = self._may("respond")
+        if listener is not None and 1 <= number <= len(OPENERS):
+            self.post_message(self.Speak(listener, OPENERS[number - 1]))
 
     def action_type(self) -> None:
         """Show the line for typed words and put the cursor in it."""
@@ -364,7 +392,7 @@ class TableScreen(Screen[None]):
         view = self.view
         speaker = self._speaker(view) if view is not None else None
         if speaker is not None and event.value.strip():
-            self._say(speaker, event.value)
+            self.post_message(self.Speak(speaker, event.value))
         event.input.clear()
         event.input.display = False
         self.set_focus(None)
@@ -376,11 +404,6 @@ class TableScreen(Screen[None]):
             say.display = False
             self.set_focus(None)
 
-    def _say(self, seat: Seat, text: str) -> None:
-        connection = getattr(self.app, "connection", None)
-        if connection is not None:
-            connection.say(seat, text)
-
     def show_words(self, seat: Seat, text: str) -> None:
         """Show a partner's words for this turn. They are never kept."""
         view = self.view
@@ -391,30 +414,25 @@ class TableScreen(Screen[None]):
 
     def action_pause(self) -> None:
         """Pause for both partners."""
-        seats = self._seats_here()
-        if seats:
-            self._send(seats[0], Pause())
+        self._send(Pause())
 
     @work(group="table")
     async def action_limit(self) -> None:
         """Change a limit, privately, behind a hand-off screen."""
-        from reciprocity.tui.app import ReciprocityApp
         from reciprocity.tui.screens.confirm import ConfirmScreen
 
-        app = self.app
         view = self.view
-        if not isinstance(app, ReciprocityApp) or view is None:
+        if view is None or not self.seats:
             return
-        seats = self._seats_here()
-        seat = seats[0]
-        if len(seats) == 2:
-            first = await app.push_screen_wait(
+        seat = self.seats[0]
+        if len(self.seats) == 2:
+            first = await self.app.push_screen_wait(
                 ConfirmScreen(
                     "Whose limit is changing?", yes=view.name(Seat.A), no=view.name(Seat.B)
                 )
             )
             seat = Seat.A if first else Seat.B
-        await app.choose_limit(seat, view.name(seat))
+        self.post_message(self.ChangeLimit(seat, view.name(seat)))
 
     @work(group="table")
     async def action_end(self) -> None:
@@ -427,9 +445,10 @@ class TableScreen(Screen[None]):
         ended = await self.app.push_screen_wait(
             ConfirmScreen("End the game here? No penalty, no questions.", yes="End", no="Stay")
         )
-        if ended and self._seats_here():
-            seat = self._actor(view) or self._seats_here()[0]
-            self._send(seat if seat in self._seats_here() else self._seats_here()[0], End())
+        if ended and self.seats:
+            actor = turn_actor(view.phase, view.sharer)
+            seat = actor if actor in self.seats else self.seats[0]
+            self.post_message(self.Act(seat, End()))
 
     def _show_pause(self) -> None:
         from reciprocity.tui.screens.pause import PauseScreen
@@ -437,7 +456,9 @@ class TableScreen(Screen[None]):
         view = self.view
         if view is not None:
             names = {seat: view.name(seat) for seat in Seat}
-            self.app.push_screen(PauseScreen(names, self._seats_here()))
+            self.app.push_screen(
+                PauseScreen(names, self.seats).data_bind(TableScreen.view, TableScreen.views)
+            )
 
     @work(group="table")
     async def _offer_pause(self) -> None:
@@ -448,6 +469,3 @@ class TableScreen(Screen[None]):
         )
         if pause:
             self.action_pause()
-
-
-_PHASE_OF = {"draw", "draw_lighter", "draw_deeper", "supported", "felt", "opener"}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Center, Middle, Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
@@ -24,7 +25,12 @@ class WaitingScreen(Screen[bool]):
     With `leave` set, Escape closes it with True: the person chose to leave instead. With
     `go_on` set, Enter closes it with False. `code` and `invite` show a game's code, big, and
     the command that joins it. The banner at the top says when the connection is struggling.
+    The app binds `view` and `banner` down to it.
     """
+
+    view: reactive[SeatView | None] = reactive(None)
+    #: A line about the network, such as "Ben is reconnecting…", or None when all is well.
+    banner: reactive[str | None] = reactive(None)
 
     def __init__(
         self,
@@ -77,20 +83,24 @@ class WaitingScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Follow the app's view and its banner."""
-        self.watch(self.app, "view", self._view_changed, init=True)
-        self.watch(self.app, "banner", self._show_banner, init=True)
+        """Show the banner, and close at once if the wait is over already."""
+        self.watch_banner(self.banner)
+        self.watch_view(self.view)
 
     def on_screen_resume(self) -> None:
         """Check again after a dialog on top has closed: the wait may be over."""
-        self._view_changed(getattr(self.app, "view", None))
+        self.watch_view(self.view)
 
-    def _view_changed(self, view: SeatView | None) -> None:
+    def watch_view(self, view: SeatView | None) -> None:
+        """Close once the wait is over."""
         if view is not None and self.until is not None and self.until(view) and self.is_active:
             self.until = None
             self.dismiss(False)
 
-    def _show_banner(self, text: str | None) -> None:
+    def watch_banner(self, text: str | None) -> None:
+        """Show the network's line at the top, or nothing when all is well."""
+        if not self.is_mounted:
+            return
         banner = self.query_one("#banner", Static)
         banner.update(text or "")
         banner.display = bool(text)

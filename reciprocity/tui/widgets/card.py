@@ -50,7 +50,7 @@ _REPAIR_STEPS = (Phase.NAME_HURT, Phase.REPAIR, Phase.FORGIVE)
 
 
 def _repair_text(view: SeatView) -> Content:
-    sharer, listener = view.name(view.sharer), view.name(view.listener)
+    sharer, listener = view.name(view.sharer), view.name(view.sharer.other)
     parts: list[str | tuple[str, str]] = []
     if view.phase is Phase.NAME_HURT:
         parts.append(("That stung. Thank you for saying so.\n\n", "bold"))

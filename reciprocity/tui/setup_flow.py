@@ -1,0 +1,118 @@
+"""The private set-up: each partner's limit, lines and check-in, unseen by the other.
+
+On a shared terminal each private step comes after a hand-off screen; over the network the
+one seat here takes its steps alone. The closing flow uses the same check-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from reciprocity.engine import CheckIn, Seat, SetLimit
+from reciprocity.tui.screens.handoff import HandoffScreen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from reciprocity.deck import Deck
+    from reciprocity.net.connection import Connection
+    from reciprocity.protocol import SeatView
+    from reciprocity.tui.screens.limits import LimitChoice
+
+
+class SetUpFlow:
+    """The private steps of the seats played through `connection`, on `app`'s screens."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        connection: Connection,
+        deck: Deck | None,
+        view_of: Callable[[Seat], SeatView | None],
+    ) -> None:
+        """`view_of(seat)` is the latest view of a seat played here. `deck` is needed only
+        to choose a limit (a joiner may have none until the partner is there)."""
+        self.app = app
+        self.connection = connection
+        self.deck = deck
+        self.view_of = view_of
+
+    @property
+    def shared(self) -> bool:
+        """True when both partners play at this keyboard, so private steps need a hand-off."""
+        return len(self.connection.seats) > 1
+
+    async def at_one_keyboard(self, names: tuple[str, str], checkin: bool) -> None:
+        """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""
+        for seat, name, partner in zip(Seat, names, names[::-1], strict=True):
+            await self.choose_limit(seat, name)
+            if checkin:
+                await self.check_in(seat, name, partner, after=False, handoff=False)
+        await self.app.push_screen_wait(
+            HandoffScreen(
+                "Both of you are set.",
+                "Your choices are hidden. Sit together and press Enter to begin.",
+            )
+        )
+
+    async def choose_limit(self, seat: Seat, name: str) -> None:
+        """A partner's private limit and lines (on a shared terminal, after a hand-off)."""
+        from reciprocity.tui.screens.limits import LimitScreen
+
+        assert self.deck is not None
+        if self.shared:
+            await self.app.push_screen_wait(HandoffScreen.for_partner(name))
+        view = self.view_of(seat)
+        assert view is not None
+        choice: LimitChoice | None = None
+        while choice is None:
+            choice = await self.app.push_screen_wait(
+                LimitScreen(name, self.deck, view.me.limit, view.me.lines)
+            )
+            if choice is None and view.me.limit is not None:
+                return
+        self.connection.send(seat, SetLimit(limit=choice.limit, lines=choice.lines))
+
+    async def check_in(
+        self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool
+    ) -> None:
+        """A partner's place on the closeness circles, before play or `after` it."""
+        from reciprocity.tui.screens.checkin import CheckInScreen
+
+        if handoff:
+            await self.app.push_screen_wait(HandoffScreen.for_partner(name))
+        score: int | None = await self.app.push_screen_wait(
+            CheckInScreen(name, after=after, partner=partner)
+        )
+        self.connection.send(seat, CheckIn(score=score))
+
+
+def deck_for(view: SeatView) -> Deck:
+    """The deck of a game played over the network, for choosing a limit and lines.
+
+    It is this machine's copy when it has the same deck, or else an outline made from the
+    view: the levels by name, and the deck's topics to leave out.
+    """
+    from reciprocity.deck import Card, Deck, Level
+    from reciprocity.deck_files import available_decks
+
+    for entry in available_decks():
+        deck = entry.deck
+        if deck is None or deck.id != view.deck_id:
+            continue
+        if tuple(level.name for level in deck.levels) == view.level_names:
+            return deck
+    return Deck(
+        id="partners-deck",
+        title=view.deck_title,
+        advance_after=view.advance_after,
+        levels=tuple(
+            Level(
+                name=name,
+                intent=f"level {n} of {view.depth}",
+                cards=(Card(id=f"level-{n}", text=name, tags=view.tags),),
+            )
+            for n, name in enumerate(view.level_names, start=1)
+        ),
+    )
