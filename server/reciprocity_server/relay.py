@@ -19,20 +19,16 @@ for each room and connection.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
-
-from pydantic import ValidationError
 
 from reciprocity.deck import Deck
 from reciprocity.engine import Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
 from reciprocity.protocol import (
-    CLIENT,
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
     Ack,
@@ -53,6 +49,7 @@ from reciprocity.protocol import (
     Words,
 )
 from reciprocity.records.store import StoreError
+from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
 from reciprocity_server.limits import RATE_LIMITED, Limits
@@ -81,7 +78,6 @@ BAD_TOKEN = error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
 SEATED = error("bad_message", "This connection already has a seat. Open another for a new game.")
-BAD_JSON = error("bad_json", "That was not valid JSON.")
 
 
 class Relay:
@@ -202,10 +198,9 @@ class Relay:
         peer = self._peers.get(conn)
         if peer is None:
             return []
-        try:
-            message = CLIENT.validate_json(frame)
-        except ValidationError as invalid:
-            return self.limits.refuse(conn, peer, _invalid(frame, invalid))
+        message = wire.read(frame)
+        if isinstance(message, Error):
+            return self.limits.refuse(conn, peer, message)
         try:
             match message:
                 case Hello():
@@ -234,7 +229,7 @@ class Relay:
         if peer.room is not None:
             return self.limits.refuse(conn, peer, SEATED)
         if hello.version != PROTOCOL_VERSION:
-            return self.limits.refuse(conn, peer, _version_error(hello.version))
+            return self.limits.refuse(conn, peer, wire.version_error(hello.version))
         if hello.create is not None:
             return self._create(conn, peer, hello.create)
         if self.limits.blocked(peer.address):
@@ -401,31 +396,3 @@ class Relay:
                 return number
         free = [n for n in range(1, MAX_NUMBER + 1) if n not in self.rooms]
         return secrets.choice(free) if free else None
-
-
-def _invalid(frame: str | bytes, invalid: ValidationError) -> Error:
-    """The error for a frame that is not a valid client message; never echoes its content."""
-    problems = invalid.errors(include_input=False, include_url=False)
-    if problems and problems[0]["type"] == "json_invalid":
-        return BAD_JSON
-    try:
-        data = json.loads(frame)
-    except ValueError:
-        return BAD_JSON
-    if isinstance(data, dict) and data.get("type") == "hello":
-        version = data.get("version")
-        if isinstance(version, int) and version != PROTOCOL_VERSION:
-            return _version_error(version)
-    first = problems[0] if problems else None
-    where = ".".join(str(part) for part in first["loc"]) if first else ""
-    what = first["msg"] if first else "not a message"
-    detail = f"{where}: {what}" if where else what
-    return error("bad_message", f"That message is not valid ({detail[:200]}).")
-
-
-def _version_error(version: int) -> Error:
-    return error(
-        "version",
-        f"This relay speaks protocol version {PROTOCOL_VERSION}, not {version}: "
-        "please upgrade Reciprocity.",
-    )

@@ -1,0 +1,102 @@
+"""Hostile input through the relay's core: a strict wire, and errors that count."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_deck
+from reciprocity_server.limits import CONNECTION_ERRORS
+from reciprocity_server.outputs import Close, Output, Send
+from reciprocity_server.records import RelayStore
+from reciprocity_server.relay import Relay
+
+from reciprocity.protocol import PROTOCOL_VERSION, Error, Welcome
+
+pytestmark = pytest.mark.timeout(30)
+
+GOOD_JOIN = '{"type":"hello","version":%s,"join":{"number":%s,"name":"Ben"}}'
+
+
+class Core:
+    """A relay core on a clock the test moves, with the test deck."""
+
+    def __init__(self, db: Path) -> None:
+        self.now = 1000.0
+        self.relay = Relay(RelayStore(db), {"test-deck": make_deck()}.get, clock=lambda: self.now)
+
+    def send(self, conn: int, frame: str | bytes | dict[str, object]) -> list[Output]:
+        raw = json.dumps(frame) if isinstance(frame, dict) else frame
+        return self.relay.receive(conn, raw)
+
+    def create(self, conn: int, address: str = "192.0.2.1") -> Welcome:
+        self.relay.connect(conn, address)
+        create = {"deck": "test-deck", "name": "Sam"}
+        first = self.send(conn, {"type": "hello", "version": PROTOCOL_VERSION, "create": create})
+        assert isinstance(first[0], Send) and isinstance(first[0].message, Welcome), first
+        return first[0].message
+
+
+def codes(outputs: list[Output]) -> list[str]:
+    """The error codes among the outputs."""
+    return [o.message.code for o in outputs if isinstance(o, Send) and isinstance(o.message, Error)]
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> Core:
+    return Core(tmp_path / "relay.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ('{"type":"hello","version":5,', "bad_json"),
+        ('{"type":"hello","version":"5","join":{"number":NUMBER,"name":"Ben"}}', "bad_message"),
+        ('{"type":"hello","version":5.0,"join":{"number":NUMBER,"name":"Ben"}}', "bad_message"),
+        ('{"type":"hello","version":5,"join":{"number":true,"name":"Ben"}}', "bad_message"),
+        ('{"type":"hello","version":5,"join":{"number":NUMBER.0,"name":"Ben"}}', "bad_message"),
+        (
+            '{"type":"say","type":"hello","version":5,"join":{"number":NUMBER,"name":"B"}}',
+            "bad_json",
+        ),
+        ('{"type":"hello","version":5,"join":{"number":Infinity,"name":"Ben"}}', "bad_json"),
+        ('{"type":"hello","version":5,"join":{"number":NaN,"name":"Ben"}}', "bad_json"),
+    ],
+)
+def test_the_wire_is_strict(core: Core, frame: str, code: str) -> None:
+    number = core.create(1).number
+    core.relay.connect(2, "192.0.2.2")
+    frame = frame.replace("NUMBER", str(number)).replace(
+        '"version":5', f'"version":{PROTOCOL_VERSION}'
+    )
+    assert codes(core.send(2, frame)) == [code]
+    assert core.relay._peers[2].room is None  # nothing was taken as a join
+
+
+def test_strict_booleans_and_binary_frames(core: Core) -> None:
+    core.create(1)
+    checked = {"type": "code_checked", "matched": "yes", "pake": "p", "proof": "q"}
+    assert codes(core.send(1, checked)) == ["bad_message"]
+    core.relay.connect(2, "192.0.2.2")
+    join = GOOD_JOIN % (PROTOCOL_VERSION, core.relay.rooms.popitem()[0])
+    assert codes(core.relay.receive(2, join.encode())) == ["bad_json"]
+
+
+def test_every_error_a_connection_causes_counts_toward_its_close(core: Core) -> None:
+    number = core.create(1).number
+    core.relay.connect(2, "192.0.2.2")
+    hello = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "join": {"number": number, "name": "Ben"},
+    }
+    outputs: list[Output] = []
+    for attempt in range(CONNECTION_ERRORS):
+        core.send(2, hello)
+        core.send(1, {"type": "key", "step": "pake", "payload": f"sam-{attempt}"})
+        core.send(2, {"type": "key", "step": "pake", "payload": f"ben-{attempt}"})
+        checked = {"type": "code_checked", "matched": False, "pake": f"ben-{attempt}"}
+        outputs = core.send(1, checked)
+        assert codes(outputs) == ["code_mismatch"]
+    assert Close(2, 1008, "too many errors") in outputs
