@@ -267,7 +267,9 @@ def _health(connection: ServerConnection, request: Request) -> Response | None:
 def _address(ws: ServerConnection) -> str:
     """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
     peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
-    forwarded = ws.request.headers.get("X-Forwarded-For") if ws.request else None
+    # Several headers are one list, in order: the last value is the proxy's own.
+    values = ws.request.headers.get_all("X-Forwarded-For") if ws.request else []
+    forwarded = ",".join(values)
     try:
         local = ipaddress.ip_address(peer).is_loopback
     except ValueError:
