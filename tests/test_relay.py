@@ -18,7 +18,7 @@ from reciprocity_server.decks import DeckShelf
 from reciprocity_server.limits import JOIN_FAILURES
 from reciprocity_server.outputs import Close, Output, Send
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import Relay
+from reciprocity_server.relay import UNJOINED_MINUTES, Relay
 from reciprocity_server.schema import schema_text
 from reciprocity_server.serve import ListenError, RelayServer, start_relay
 from relay_client import Client, act, pair, start, turn
@@ -491,7 +491,7 @@ def test_idle_rooms_expire(db: Path) -> None:
     assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
     limit = {"type": "command", "id": "l", "command": {"type": "set_limit", "limit": 2}}
     relay.receive(1, json.dumps(limit))
-    now[0] += 3599
+    now[0] += UNJOINED_MINUTES * 60 - 1  # nobody joined: it goes in minutes, not hours
     assert relay.expire() == [] and relay.rooms
     now[0] += 1
     assert relay.expire() == [Close(1, 1001, "this game has expired")]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.limits import CONNECTION_ERRORS
+from reciprocity_server.limits import CONNECTION_ERRORS, CREATE_WINDOW, CREATES
 from reciprocity_server.outputs import Close, Output, Send
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import Relay
+from reciprocity_server.relay import UNJOINED_MINUTES, Relay
 
 from reciprocity.protocol import PROTOCOL_VERSION, Error, Welcome
 
@@ -100,3 +100,36 @@ def test_every_error_a_connection_causes_counts_toward_its_close(core: Core) -> 
         outputs = core.send(1, checked)
         assert codes(outputs) == ["code_mismatch"]
     assert Close(2, 1008, "too many errors") in outputs
+
+
+def test_creates_are_limited_per_address_and_per_ipv6_64(core: Core) -> None:
+    for conn in range(1, CREATES + 1):
+        core.create(conn, f"2001:db8::{conn:x}")
+    core.relay.connect(100, "2001:db8::ffff")  # the same /64
+    create = {"deck": "test-deck", "name": "Sam"}
+    hello = {"type": "hello", "version": PROTOCOL_VERSION, "create": create}
+    assert codes(core.send(100, hello)) == ["rate_limited"]
+    core.create(101, "2001:db8:0:1::1")  # another /64
+    core.create(102, "192.0.2.5")
+    core.now += CREATE_WINDOW
+    core.send(100, hello)
+    assert core.relay._peers[100].room is not None
+
+
+def test_a_room_nobody_joined_expires_within_minutes(core: Core) -> None:
+    alone = core.create(1).number
+    joined = core.create(2).number
+    core.relay.connect(3, "192.0.2.3")
+    join = {"number": joined, "name": "Ben"}
+    core.send(3, {"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    core.send(3, {"type": "key", "step": "pake", "payload": "ben"})
+    checked = {"type": "code_checked", "matched": True, "pake": "ben", "proof": "p"}
+    core.send(2, checked)
+    _, session = core.relay.start_session(make_deck(), 1)
+    core.now += UNJOINED_MINUTES * 60 - 1
+    assert core.relay.expire() == []
+    core.now += 1
+    assert core.relay.expire() == [Close(1, 1001, "this game has expired")]
+    assert set(core.relay.rooms) == {joined, *session} and alone not in core.relay.rooms
+    core.now += 24 * 3600  # a joined room, or a session's, lasts the idle hours
+    assert set(core.relay.expire()) == {Close(c, 1001, "this game has expired") for c in (2, 3)}

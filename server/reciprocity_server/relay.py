@@ -52,7 +52,13 @@ from reciprocity.records.store import StoreError
 from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
-from reciprocity_server.limits import RATE_LIMITED, Limits
+from reciprocity_server.limits import (
+    DEFAULT_QUOTAS,
+    RATE_LIMITED,
+    TOO_MANY_GAMES,
+    Limits,
+    Quotas,
+)
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
     HELLO_FIRST,
@@ -71,6 +77,8 @@ log.addHandler(logging.NullHandler())
 
 #: Room numbers run from 1 to this.
 MAX_NUMBER = 9999
+#: A room nobody joined is forgotten after this many minutes without activity.
+UNJOINED_MINUTES = 20.0
 
 NO_SUCH_ROOM = error("no_such_room", "No game has that code. Please check it with your partner.")
 NOT_ADMITTED = error("hello_first", "Your partner's screen has not checked the code yet.")
@@ -85,7 +93,7 @@ class Relay:
 
     `decks` looks a deck up by id for a new room (the shell's `DeckShelf` reads them from
     disk). A room with no activity for `idle_hours` is forgotten by `expire`, which the shell
-    calls now and then.
+    calls now and then; so is a room whose host nobody joined, after `UNJOINED_MINUTES`.
     """
 
     def __init__(
@@ -94,6 +102,7 @@ class Relay:
         decks: Callable[[str], Deck | None] = lambda deck_id: None,
         *,
         idle_hours: float = 24.0,
+        quotas: Quotas = DEFAULT_QUOTAS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -103,7 +112,7 @@ class Relay:
         self.rooms: dict[int, RelayRoom] = {}
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
-        self.limits = Limits(clock)
+        self.limits = Limits(clock, quotas)
         self.admission = Admission(store, self.limits, self._peers, self._tokens, self._views)
         self.facilitation = Facilitation(self.rooms, self.limits)
 
@@ -135,7 +144,7 @@ class Relay:
         """Forget rooms idle for too long, and close any connection still in one."""
         now = self.clock()
         outputs: list[Output] = []
-        for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
+        for live in [r for r in self.rooms.values() if now - r.last_active >= self._idle(r)]:
             waiting = [live.joiner.conn] if live.joiner is not None else []
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
@@ -147,9 +156,16 @@ class Relay:
                 self.store.remove_room(live.room.id)
             except StoreError as failure:
                 log.error("room %d: %s", live.number, failure)
-            log.info("room %d: expired after %.0f h idle", live.number, self.idle_seconds / 3600)
+            log.info("room %d: expired after %.0f min idle", live.number, self._idle(live) / 60)
         self.limits.forget_old()
         return outputs
+
+    def _idle(self, live: RelayRoom) -> float:
+        """How long a room may stay idle: not long while its host waits for a partner."""
+        session = self.facilitation.session
+        if Seat.B in live.tokens or (session is not None and session.holds(live)):
+            return self.idle_seconds
+        return min(self.idle_seconds, UNJOINED_MINUTES * 60)
 
     def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
         """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
@@ -246,6 +262,9 @@ class Relay:
         return self._resume(conn, peer, hello.resume)
 
     def _create(self, conn: int, peer: Peer, create: CreateRoom) -> list[Output]:
+        if not self.limits.may_create(peer.address):
+            log.info("connection %d: too many new games from its address", conn)
+            return self.limits.refuse(conn, peer, TOO_MANY_GAMES)
         deck = self.decks(create.deck)
         if deck is None:
             return self.limits.refuse(

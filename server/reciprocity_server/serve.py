@@ -42,6 +42,7 @@ from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
 from reciprocity.protocol import MAX_FRAME
 from reciprocity_server.decks import DeckShelf
+from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.outputs import Close, Output
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
@@ -222,6 +223,7 @@ async def start_relay(
     *,
     idle_hours: float = 24.0,
     restore: bool = True,
+    quotas: Quotas = DEFAULT_QUOTAS,
 ) -> RelayServer:
     """Start a relay in this process and return it once it listens.
 
@@ -232,7 +234,7 @@ async def start_relay(
     `ListenError` (port in use) or `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
-    server = RelayServer(_open(path, decks, idle_hours, restore))
+    server = RelayServer(_open(path, decks, idle_hours, restore, quotas))
     try:
         await server._listen(host, port)
     except OSError as error:
@@ -247,8 +249,10 @@ async def start_relay(
     return server
 
 
-def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool) -> Relay:
-    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours)
+def _open(
+    path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool, quotas: Quotas
+) -> Relay:
+    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
     if restore:
         relay.restore()
     else:
@@ -298,16 +302,17 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours))
+    quotas = Quotas(creates=args.creates_per_address, connections=args.connections_per_address)
+    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas))
 
 
-async def _serve(host: str, port: int, db: str | None, idle_hours: float) -> int:
+async def _serve(host: str, port: int, db: str | None, idle_hours: float, quotas: Quotas) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
             loop.add_signal_handler(signum, stop.set)
-    server = await start_relay(host, port, db, idle_hours=idle_hours)
+    server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas)
     tune_collector()
     await stop.wait()
     log.info("relay stopping: closing every connection")
