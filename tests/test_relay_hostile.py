@@ -133,3 +133,11 @@ def test_a_room_nobody_joined_expires_within_minutes(core: Core) -> None:
     assert set(core.relay.rooms) == {joined, *session} and alone not in core.relay.rooms
     core.now += 24 * 3600  # a joined room, or a session's, lasts the idle hours
     assert set(core.relay.expire()) == {Close(c, 1001, "this game has expired") for c in (2, 3)}
+
+
+def test_a_connection_without_a_hello_is_closed_when_due(core: Core) -> None:
+    core.create(1)
+    core.relay.connect(2, "192.0.2.2")
+    core.send(2, "not a hello")
+    assert core.relay.hello_due(1) == []
+    assert core.relay.hello_due(2) == [Close(2, 1008, "no hello")]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.serve import RelayServer, start_relay
+from reciprocity_server.limits import Quotas
+from reciprocity_server.serve import TOO_MANY, RelayServer, start_relay
 from relay_client import TIMEOUT, Client
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from reciprocity.protocol import SeatView
 
@@ -39,3 +42,31 @@ async def test_two_forwarded_for_headers_give_the_last_address(
     assert "opened from 198.51.100.7" in caplog.text
     assert "Traceback" not in caplog.text and "MultipleValuesError" not in caplog.text
     await sam.close()
+
+
+async def test_connections_per_address_are_capped(tmp_path: Path) -> None:
+    server = await start_relay(
+        port=0,
+        db=tmp_path / "relay.sqlite3",
+        decks={"test-deck": make_deck()},
+        quotas=Quotas(connections=3),
+    )
+    try:
+        held = [await Client.open(server.url) for _ in range(3)]
+        extra = await Client.open(server.url)
+        with pytest.raises(ConnectionClosed):
+            await extra.recv()
+        assert extra.ws.close_code == 1008 and extra.ws.close_reason == TOO_MANY
+        await held.pop().close()
+        deadline = asyncio.get_running_loop().time() + TIMEOUT
+        while True:  # the freed place is given back once the relay has seen the close
+            again = await Client.open(server.url)
+            try:
+                await again.hello(create={"deck": "test-deck", "name": "Sam"})
+                break
+            except (ConnectionClosed, AssertionError):
+                assert asyncio.get_running_loop().time() < deadline
+        for client in [*held, again]:
+            await client.close()
+    finally:
+        await server.close()

@@ -61,6 +61,7 @@ from reciprocity_server.limits import (
 )
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
+    CLOSE_POLICY,
     HELLO_FIRST,
     NOT_SAVED,
     Close,
@@ -190,6 +191,15 @@ class Relay:
         self._peers[conn] = Peer(address)
         log.info("connection %d: opened from %s", conn, address)
 
+    def hello_due(self, conn: int) -> list[Output]:
+        """The shell's `HELLO_SECONDS` have passed: close the connection if it has not said a
+        well-formed hello, as one that never speaks only holds a descriptor."""
+        peer = self._peers.get(conn)
+        if peer is None or peer.greeted:
+            return []
+        log.info("connection %d: closed without a hello", conn)
+        return [Close(conn, CLOSE_POLICY, "no hello")]
+
     def disconnect(self, conn: int) -> list[Output]:
         """A connection closed: its partner sees it as not connected."""
         peer = self._peers.pop(conn, None)
@@ -242,6 +252,7 @@ class Relay:
     # --- messages ------------------------------------------------------------------------
 
     def _hello(self, conn: int, peer: Peer, hello: Hello) -> list[Output]:
+        peer.greeted = True
         if peer.room is not None:
             return self.limits.refuse(conn, peer, SEATED)
         if hello.version != PROTOCOL_VERSION:

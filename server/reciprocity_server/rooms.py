@@ -73,10 +73,12 @@ class RelayRoom:
 
 @dataclass(eq=False, slots=True)
 class Peer:
-    """One connection as the core knows it: its address, its recent errors, and the room and
-    seat it plays (or waits to), or that it is the facilitator's dashboard."""
+    """One connection as the core knows it: its address, whether it has said a hello, its
+    recent errors, and the room and seat it plays (or waits to), or that it is the
+    facilitator's dashboard."""
 
     address: str
+    greeted: bool = False
     errors: deque[float] = field(default_factory=deque)
     room: RelayRoom | None = None
     seat: Seat = Seat.A

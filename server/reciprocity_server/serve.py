@@ -28,6 +28,7 @@ import itertools
 import logging
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
@@ -42,8 +43,9 @@ from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
 from reciprocity.protocol import MAX_FRAME
 from reciprocity_server.decks import DeckShelf
-from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas
-from reciprocity_server.outputs import Close, Output
+from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
+from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas, counted
+from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 
@@ -58,6 +60,10 @@ DEFAULT_PORT = 8765
 SEND_QUEUE = 64
 #: How often idle rooms are looked for, in seconds.
 SWEEP_SECONDS = 60.0
+#: A connection that has not said a well-formed hello this long after opening is closed; so
+#: is one whose WebSocket handshake takes longer.
+HELLO_SECONDS = 5.0
+TOO_MANY = "too many connections from your address"
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
 #: middle ones. Under load this cut the p99 of a command's round trip from 25 to 10 ms
@@ -118,6 +124,7 @@ class RelayServer:
     def __init__(self, relay: Relay) -> None:
         self._relay = relay
         self._peers: dict[int, _Peer] = {}
+        self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -175,6 +182,7 @@ class RelayServer:
             compression=None,
             max_size=MAX_FRAME,
             max_queue=16,
+            open_timeout=HELLO_SECONDS,
             ping_interval=20,
             ping_timeout=20,
             process_request=_health,
@@ -185,16 +193,29 @@ class RelayServer:
         self._sweeper = asyncio.create_task(self._sweep())
 
     async def _handle(self, ws: ServerConnection) -> None:
+        address = _address(ws)
+        where = counted(address)
+        if self._per_address[where] >= self._relay.limits.quotas.connections:
+            await ws.close(CLOSE_POLICY, TOO_MANY)
+            return
+        self._per_address[where] += 1
         conn = next(self._ids)
         peer = _Peer(ws)
         self._peers[conn] = peer
+        due = asyncio.get_running_loop().call_later(
+            HELLO_SECONDS, self._run, self._relay.hello_due, conn
+        )
         try:
-            self._run(self._relay.connect, conn, _address(ws))
+            self._run(self._relay.connect, conn, address)
             async for frame in ws:
                 self._run(self._relay.receive, conn, frame)
         except ConnectionClosed:
             pass  # a frame too large (1009), a lost network: the client may resume
         finally:
+            due.cancel()
+            self._per_address[where] -= 1
+            if not self._per_address[where]:
+                del self._per_address[where]
             del self._peers[conn]
             self._run(self._relay.disconnect, conn)
             await peer.stop()
@@ -312,6 +333,7 @@ async def _serve(host: str, port: int, db: str | None, idle_hours: float, quotas
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
             loop.add_signal_handler(signum, stop.set)
+    quiet_accept_errors(loop, raise_limit())
     server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas)
     tune_collector()
     await stop.wait()
