@@ -4,8 +4,8 @@
 - Every call into the core (and so every SQLite write) runs on the event loop, in the order
   the frames arrived. A command costs the core a fraction of a millisecond, most of it the
   commit; a worker thread would only add a hand-off per frame and GIL contention.
-- Each connection has its own send queue and sender task, so a slow client never holds up
-  another. A client whose queue fills up is dropped, and may resume.
+- Each connection has its own outbox and sender task (`sending.py`), so a slow client never
+  holds up another. A client that has stopped reading is dropped, and may resume.
 - `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
   with 1001 (going away).
 - Alone (`reciprocity serve`), the relay collects garbage less often (`tune_collector`): with
@@ -41,13 +41,14 @@ from websockets.http11 import Request, Response
 from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
-from reciprocity.protocol import MAX_FRAME
+from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity_server.decks import DeckShelf
 from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
 from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas, counted
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
+from reciprocity_server.sending import Outbox
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -56,8 +57,6 @@ wire_log = logging.getLogger("reciprocity_server.wire")
 wire_log.setLevel(logging.WARNING)
 
 DEFAULT_PORT = 8765
-#: Messages waiting for one client before it is deemed too slow and closed.
-SEND_QUEUE = 64
 #: How often idle rooms are looked for, in seconds.
 SWEEP_SECONDS = 60.0
 #: A connection that has not said a well-formed hello this long after opening is closed; so
@@ -80,41 +79,6 @@ def default_db() -> Path:
     return data_dir() / "relay.sqlite3"
 
 
-class _Peer:
-    """One client's connection and the task that sends to it, in order."""
-
-    def __init__(self, ws: ServerConnection) -> None:
-        self.ws = ws
-        self.queue: asyncio.Queue[str | Close] = asyncio.Queue(SEND_QUEUE)
-        self.sender = asyncio.create_task(self._send_all())
-
-    def put(self, item: str | Close) -> None:
-        """Queue a frame (or a close) without waiting; a client too far behind is closed."""
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            if not self.sender.done():
-                # It is not reading, so a closing handshake would only wait: drop it.
-                log.info("a connection fell %d messages behind: dropping it", SEND_QUEUE)
-                self.sender.cancel()
-                self.ws.transport.abort()
-
-    async def stop(self) -> None:
-        """Stop sending (the connection has closed)."""
-        self.sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-            await self.sender
-
-    async def _send_all(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, Close):
-                    await self.ws.close(item.code, item.reason)
-                    return
-                await self.ws.send(item)
-
-
 class RelayServer:
     """A running relay. Make one with `start_relay`; stop it with `close`.
 
@@ -123,7 +87,7 @@ class RelayServer:
 
     def __init__(self, relay: Relay) -> None:
         self._relay = relay
-        self._peers: dict[int, _Peer] = {}
+        self._peers: dict[int, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._server: Server | None = None
@@ -200,7 +164,7 @@ class RelayServer:
             return
         self._per_address[where] += 1
         conn = next(self._ids)
-        peer = _Peer(ws)
+        peer = Outbox(ws, conn)
         self._peers[conn] = peer
         due = asyncio.get_running_loop().call_later(
             HELLO_SECONDS, self._run, self._relay.hello_due, conn
@@ -232,8 +196,13 @@ class RelayServer:
         """Call the core, and queue what it returns to each connection, in the core's order."""
         for out in call(*args) or []:
             peer = self._peers.get(out.conn)
-            if peer is not None:
-                peer.put(out if isinstance(out, Close) else out.message.model_dump_json())
+            if peer is None:
+                continue
+            if isinstance(out, Close):
+                peer.put(out)
+            else:
+                row = out.message.number if isinstance(out.message, RoomStatus) else None
+                peer.put(out.message.model_dump_json(), row)
 
 
 async def start_relay(
