@@ -405,6 +405,7 @@ def relay(port: int, db: str, profile: str | None) -> int:
         idle_hours=24.0,
         creates_per_address=1_000_000,
         connections_per_address=1_000_000,
+        commands_per_second=1_000_000,
     )
     if profile is None:
         return serve_command(args)

@@ -459,15 +459,16 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(
     await sam.send({"type": "code_checked", "matched": True, "pake": "ben", "proof": "stand-in"})
     await sam.expect(SeatView)
     dropped = False
-    for n in range(1, 51):  # Ben never reads again; Sam's replies keep coming at once
+    for n in range(1, 101):  # Ben never reads again; Sam's replies keep coming at once
         for _ in range(50):
             await sam.send({"type": "say", "payload": "x" * 4000})
         await sam.send(
             {"type": "command", "id": f"i{n}", "command": {"type": "set_limit", "limit": 1 + n % 2}}
         )
-        while not isinstance(reply := await sam.recv(), Ack):
+        while not isinstance(reply := await sam.recv(), Ack | Error):  # or too fast: go on
             dropped |= isinstance(reply, SeatView) and not reply.b.connected
-        dropped |= not (await sam.expect(SeatView)).b.connected
+        if isinstance(reply, Ack):
+            dropped |= not (await sam.expect(SeatView)).b.connected
         if dropped:
             break
     assert dropped, "the relay never dropped the client that stopped reading"

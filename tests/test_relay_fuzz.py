@@ -95,12 +95,12 @@ class Arena:
 @pytest.fixture
 async def arena(tmp_path: Path) -> AsyncIterator[Arena]:
     """A relay with a started game between Sam and Ben; every fuzzed client comes from this
-    machine, so its address may make a game for each."""
+    machine, so its address may make a game for each, and Sam moves after each frame."""
     relay = await start_relay(
         port=0,
         db=tmp_path / "relay.sqlite3",
         decks={"test-deck": make_deck()},
-        quotas=Quotas(creates=1000, connections=1000),
+        quotas=Quotas(creates=1000, connections=1000, commands=1000),
     )
     sam, ben = await pair(relay.url)
     await start(sam, ben)

@@ -7,12 +7,29 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.limits import CONNECTION_ERRORS, CREATE_WINDOW, CREATES
+from reciprocity_server import relay as relay_module
+from reciprocity_server.limits import (
+    COMMAND_WINDOW,
+    COMMANDS,
+    CONNECTION_ERRORS,
+    CREATE_WINDOW,
+    CREATES,
+)
 from reciprocity_server.outputs import Close, Output, Send
 from reciprocity_server.records import RelayStore
-from reciprocity_server.relay import UNJOINED_MINUTES, Relay
+from reciprocity_server.relay import (
+    CLOSING_EVENTS,
+    MAX_EVENTS,
+    RECORD_BYTES,
+    UNJOINED_MINUTES,
+    Relay,
+)
 
-from reciprocity.protocol import PROTOCOL_VERSION, Error, Welcome
+from reciprocity.deck import load_deck
+from reciprocity.engine import Joined, Seat
+from reciprocity.engine.rules import MAX_NAME
+from reciprocity.library import shipped_decks_dir
+from reciprocity.protocol import PROTOCOL_VERSION, Error, LoggedEvent, Record, Welcome
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -141,3 +158,65 @@ def test_a_connection_without_a_hello_is_closed_when_due(core: Core) -> None:
     core.send(2, "not a hello")
     assert core.relay.hello_due(1) == []
     assert core.relay.hello_due(2) == [Close(2, 1008, "no hello")]
+
+
+def seated_pair(core: Core) -> None:
+    """Sam (connection 1) and Ben (2) in a started game without check-ins."""
+    core.relay.connect(1, "192.0.2.1")
+    create = {"deck": "test-deck", "name": "Sam", "checkin": False}
+    welcome = core.send(1, {"type": "hello", "version": PROTOCOL_VERSION, "create": create})[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    core.relay.connect(2, "192.0.2.2")
+    join = {"number": welcome.message.number, "name": "Ben"}
+    core.send(2, {"type": "hello", "version": PROTOCOL_VERSION, "join": join})
+    core.send(2, {"type": "key", "step": "pake", "payload": "ben"})
+    core.send(1, {"type": "code_checked", "matched": True, "pake": "ben", "proof": "p"})
+    for conn in (1, 2):
+        assert codes(command(core, conn, {"type": "set_limit", "limit": 2})) == []
+
+
+def command(core: Core, conn: int, body: dict[str, object]) -> list[Output]:
+    core.now += 0.001
+    return core.send(conn, {"type": "command", "id": f"c{core.now}", "command": body})
+
+
+def test_commands_per_seat_are_limited_calmly(core: Core) -> None:
+    seated_pair(core)
+    core.now += COMMAND_WINDOW
+    replies = [codes(command(core, 1, {"type": "pause"})) for _ in range(COMMANDS + 5)]
+    assert all(reply in ([], ["illegal"]) for reply in replies[:COMMANDS])
+    assert replies[COMMANDS:] == [["rate_limited"]] * 5
+    assert core.relay._peers[1].room is not None  # not closed: it was only too fast
+    core.now += COMMAND_WINDOW
+    assert codes(command(core, 1, {"type": "ready"})) == []
+
+
+def test_a_game_ends_calmly_at_its_length_and_its_record_fits(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(relay_module, "MAX_EVENTS", 40)
+    seated_pair(core)
+    records = []
+    for _ in range(40):
+        for conn, body in ((1, "pause"), (1, "ready"), (2, "ready")):
+            outputs = command(core, conn, {"type": body})
+            records += [o for o in outputs if isinstance(o, Send) and isinstance(o.message, Record)]
+        core.now += COMMAND_WINDOW
+    room = next(iter(core.relay.rooms.values())).room
+    assert room.state.phase == "finished" and len(records) == 2
+    assert relay_module.MAX_EVENTS <= room.seq <= relay_module.MAX_EVENTS + CLOSING_EVENTS
+    assert codes(command(core, 1, {"type": "pause"})) == ["illegal"]
+
+
+def test_the_longest_record_fits_a_clients_frame() -> None:
+    deck = max(
+        (load_deck(path) for path in shipped_decks_dir().glob("*.toml")),
+        key=lambda deck: len(deck.model_dump_json()),
+    )
+    longest = Joined(seat=Seat.B, name="\U0001d54f" * MAX_NAME)
+    events = tuple(
+        LoggedEvent(seq=seq, at=1_800_000_000.123456, event=longest)
+        for seq in range(1, MAX_EVENTS + CLOSING_EVENTS + 1)
+    )
+    record = Record(deck=deck, seed=2**31 - 1, checkin=True, events=events)
+    assert len(record.model_dump_json().encode()) <= RECORD_BYTES < 2**20

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from reciprocity_server.limits import CONNECTIONS, CREATES
+from reciprocity_server.limits import COMMANDS, CONNECTIONS, CREATES
 
 from reciprocity import DEFAULT_DECK, __version__
 
@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=CONNECTIONS,
         metavar="N",
         help=f"connections one address may hold open at once (default: {CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--commands-per-second",
+        type=_positive_int,
+        default=COMMANDS,
+        metavar="N",
+        help=f"commands one seat may send per second (default: {COMMANDS})",
     )
 
     _add_facilitate_parser(commands)

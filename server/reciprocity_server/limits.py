@@ -1,4 +1,5 @@
-"""The relay's rate limits: failed joins and new games per address, errors per connection.
+"""The relay's rate limits: failed joins and new games per address, errors per connection,
+commands per seat.
 
 Addresses are counted one by one for IPv4, and by their /64 network for IPv6, as one household
 or host has a whole /64. A connection with too many errors in a window is closed with 1008.
@@ -29,10 +30,15 @@ CREATES = 10
 CREATE_WINDOW = 600.0
 #: Connections an address may hold open at once, by default.
 CONNECTIONS = 32
+#: Commands a seat may send per `COMMAND_WINDOW` seconds, by default; more get a calm
+#: `rate_limited`.
+COMMANDS = 20
+COMMAND_WINDOW = 1.0
 
 RATE_LIMITED = error(
     "rate_limited", "Too many wrong codes from your address. Please wait a minute and try again."
 )
+TOO_FAST = "Too many moves at once. Please wait a moment."
 TOO_MANY_GAMES = error(
     "rate_limited", "Too many new games from your address. Please wait a few minutes."
 )
@@ -40,11 +46,12 @@ TOO_MANY_GAMES = error(
 
 @dataclass(frozen=True, slots=True)
 class Quotas:
-    """The per-address limits an operator may tune (`reciprocity serve --creates-per-address`,
-    `--connections-per-address`)."""
+    """The limits an operator may tune (`reciprocity serve --creates-per-address`,
+    `--connections-per-address`, `--commands-per-second`)."""
 
     creates: int = CREATES
     connections: int = CONNECTIONS
+    commands: int = COMMANDS
 
 
 DEFAULT_QUOTAS = Quotas()
@@ -77,6 +84,14 @@ class Limits:
         times = self._creates.setdefault(counted(address), deque())
         now = self.clock()
         if self._recent(times, now, CREATE_WINDOW) >= self.quotas.creates:
+            return False
+        times.append(now)
+        return True
+
+    def may_command(self, times: deque[float]) -> bool:
+        """Count a seat's command in its recent `times`, unless it has sent its quota."""
+        now = self.clock()
+        if self._recent(times, now, COMMAND_WINDOW) >= self.quotas.commands:
             return False
         times.append(now)
         return True

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from reciprocity.deck import Deck
-from reciprocity.engine import Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
+from reciprocity.engine import End, Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
 from reciprocity.protocol import (
@@ -55,6 +55,7 @@ from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
 from reciprocity_server.limits import (
     DEFAULT_QUOTAS,
     RATE_LIMITED,
+    TOO_FAST,
     TOO_MANY_GAMES,
     Limits,
     Quotas,
@@ -80,9 +81,16 @@ log.addHandler(logging.NullHandler())
 MAX_NUMBER = 9999
 #: A room nobody joined is forgotten after this many minutes without activity.
 UNJOINED_MINUTES = 20.0
+#: A game this many events long is ended by the relay (an evening's game has a few hundred).
+MAX_EVENTS = 2000
+#: The closing check-ins may add this many more; then every command is refused.
+CLOSING_EVENTS = 50
+#: The largest record sent, in bytes: a client takes frames up to 1 MiB.
+RECORD_BYTES = 1_000_000
 
 NO_SUCH_ROOM = error("no_such_room", "No game has that code. Please check it with your partner.")
 NOT_ADMITTED = error("hello_first", "Your partner's screen has not checked the code yet.")
+TOO_LONG = "This game is as long as a game may be: it has ended."
 BAD_TOKEN = error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
@@ -345,8 +353,12 @@ class Relay:
         seen = live.commands[seat].get(message.id)
         if seen is not None:
             return [Send(conn, Ack(id=message.id, seq=seen))]
+        if not self.limits.may_command(live.moves[seat]):  # calm: not counted as an error
+            return [Send(conn, error("rate_limited", TOO_FAST, message.id))]
         room = live.room
         before = room.seq
+        if before >= MAX_EVENTS + CLOSING_EVENTS:
+            return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)
@@ -358,7 +370,23 @@ class Relay:
                 return [Send(conn, error("server", NOT_SAVED, message.id))]
             events = [event for _, event in room.log[before:]]
         live.remember(seat, message.id, room.seq)
-        return [Send(conn, Ack(id=message.id, seq=room.seq)), *self._changed(live, events)]
+        ack = Send(conn, Ack(id=message.id, seq=room.seq))
+        return [ack, *self._changed(live, events + self._end_if_long(live, seat))]
+
+    def _end_if_long(self, live: RelayRoom, seat: Seat) -> list[Event]:
+        """End a game that has reached `MAX_EVENTS`, as if the seat that moved had ended it."""
+        room = live.room
+        if room.seq < MAX_EVENTS or room.state.phase in (Phase.CLOSING, Phase.FINISHED):
+            return []
+        try:
+            events = room.submit(seat, End())
+        except IllegalMove:
+            return []
+        except StoreError as failure:
+            log.error("room %d: %s", live.number, failure)
+            return []
+        log.info("room %d: ended at %d events, the longest a game may be", live.number, room.seq)
+        return events
 
     def _say(self, conn: int, peer: Peer, say: Say) -> list[Output]:
         live, seat = peer.room, peer.seat
@@ -417,6 +445,10 @@ class Relay:
                 LoggedEvent(seq=seq, at=at, event=event) for seq, at, event in stored.events
             ),
         )
+        size = len(record.model_dump_json().encode())
+        if size > RECORD_BYTES:  # never sent: a client would close on it at every resume
+            log.error("room %d: the record is too large to send (%d bytes)", live.number, size)
+            return []
         return [Send(conn, record) for conn in conns]
 
     def _free_number(self) -> int | None:

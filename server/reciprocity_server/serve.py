@@ -292,7 +292,11 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    quotas = Quotas(creates=args.creates_per_address, connections=args.connections_per_address)
+    quotas = Quotas(
+        creates=args.creates_per_address,
+        connections=args.connections_per_address,
+        commands=args.commands_per_second,
+    )
     return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas))
 
 
