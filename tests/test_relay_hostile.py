@@ -220,3 +220,9 @@ def test_the_longest_record_fits_a_clients_frame() -> None:
     )
     record = Record(deck=deck, seed=2**31 - 1, checkin=True, events=events)
     assert len(record.model_dump_json().encode()) <= RECORD_BYTES < 2**20
+
+
+def test_a_sessions_players_may_share_one_address(core: Core) -> None:
+    before = core.relay.limits.quotas.connections
+    core.relay.start_session(make_deck(), 30)
+    assert core.relay.limits.quotas.connections == before + 60

@@ -23,6 +23,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from reciprocity.deck import Deck
 from reciprocity.engine import End, Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
@@ -190,6 +191,10 @@ class Relay:
             live.room.steer(OpenLevel(level=1))
             rooms.append(live)
         token = self.facilitation.start(deck, rooms)
+        # A session's players often share one address (a school's, an office's): let them in.
+        quotas = self.limits.quotas
+        wanted = 2 * pairs + quotas.connections
+        self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
         return token, [live.number for live in rooms]
 
     # --- connections ---------------------------------------------------------------------
