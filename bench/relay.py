@@ -395,7 +395,7 @@ async def forwarder(port: int) -> None:
 
 def relay(port: int, db: str, profile: str | None) -> int:
     """Run the relay as `reciprocity serve` does, optionally under cProfile in every thread."""
-    from reciprocity_server.serve import serve_command
+    from reciprocity.cli.serve import serve_command
 
     # Every load client is on this machine: one address makes all the rooms.
     args = argparse.Namespace(

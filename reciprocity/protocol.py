@@ -108,8 +108,10 @@ class SeatView(_Frozen):
 #: Bumped whenever a message changes shape or meaning. The hello carries it. Version 2 added
 #: the finished game's record; version 3: the words of a code never reach the relay, and typed
 #: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
-#: the joiner proves the code first, once per join, and the keys are bound to the version.
-PROTOCOL_VERSION = 5
+#: the joiner proves the code first, once per join, and the keys are bound to the version;
+#: version 6: a sealed message is words or a receipt for words opened, so that typed words
+#: arrive exactly once.
+PROTOCOL_VERSION = 6
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest sealed payload, in characters. It is opaque to the relay.

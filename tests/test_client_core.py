@@ -17,6 +17,7 @@ from reciprocity_server.relay import Relay
 from reciprocity.engine import CheckIn, Draw, OpenLevel, Seat, SetLimit
 from reciprocity.net.client import (
     DROPPED,
+    MAX_WAITING_WORDS,
     MAX_WRONG_GUESSES,
     NOT_SEALED,
     WRONG_GUESS,
@@ -322,3 +323,74 @@ def test_a_wrong_token_is_refused(wire: Wire) -> None:
     board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20)
     conn = wire.connect(board)
     assert wire.refused[conn].code
+
+
+# --- words arrive exactly once, or their sender is told -------------------------------------
+
+
+def said(outputs: Iterable[object], seat: Seat) -> list[str]:
+    return [o.text for o in outputs if isinstance(o, WordsArrived) and o.seat is seat]
+
+
+def test_words_typed_while_the_partner_is_away_arrive_once_when_they_are_back(
+    wire: Wire,
+) -> None:
+    sam, sam_conn, ben, ben_conn = a_pair(wire)
+    wire.drop(ben_conn)
+    wire.drop(sam_conn)
+    wire.connect(sam)  # the sender's screen comes back first
+    sam.say("I was scared to tell you that.")
+    wire.pump()  # the relay has nobody to give them to
+    updates(ben)
+    wire.connect(ben)
+    assert said(updates(ben), Seat.A) == ["I was scared to tell you that."]
+    wire.drop(ben_conn := next(iter(c for c, core in wire.cores.items() if core is ben)))
+    wire.connect(ben)  # a second drop sends nothing twice
+    assert said(updates(ben), Seat.A) == []
+    assert not [o for o in updates(sam) if isinstance(o, Rejected)]
+
+
+def test_words_whose_receipt_was_lost_go_again_and_show_once(wire: Wire) -> None:
+    sam, sam_conn, ben, _ = a_pair(wire)
+    updates(ben)
+    sam.say("one")
+    frame = sam.next_frame()
+    assert frame is not None
+    sam.frame_sent()
+    wire.relay.receive(sam_conn, frame)  # delivered to Ben's connection below
+    for output in wire.relay.receive(sam_conn, frame):  # and the same frame twice on the way
+        assert isinstance(output, Send)
+        ben.receive(SERVER.dump_json(output.message).decode())
+    wire.drop(sam_conn)  # Sam never hears Ben's receipts
+    wire.connect(sam)  # so "one" goes again
+    assert said(updates(ben), Seat.A) == ["one"]
+
+
+def test_a_sender_that_stops_with_words_on_their_way_is_told_when_it_comes_back(
+    wire: Wire,
+) -> None:
+    sam, _, ben, ben_conn = a_pair(wire)
+    wire.drop(ben_conn)
+    ben.say("are you there?")
+    [keep] = [o for o in updates(ben) if isinstance(o, KeepSession)][-1:]
+    assert keep.unanswered == 1  # the count is kept; the words never are
+    from reciprocity.net.e2e import Channel
+
+    channel = Channel.from_state(keep.channel)
+    again = PlayerCore.resuming(RELAY, keep.token, keep.last_seq, channel, lost=keep.unanswered)
+    wire.connect(again)
+    notices = [o.message for o in updates(again) if isinstance(o, Rejected)]
+    assert notices == ["1 of your messages may not have reached Sam."]
+    assert said(updates(sam), Seat.B) == []
+
+
+def test_too_many_words_on_their_way_are_refused_with_a_notice(wire: Wire) -> None:
+    sam, _, _, ben_conn = a_pair(wire)
+    wire.drop(ben_conn)
+    updates(sam)
+    for n in range(MAX_WAITING_WORDS + 1):
+        sam.say(f"message {n}")
+    outputs = updates(sam)
+    assert len(said(outputs, Seat.A)) == MAX_WAITING_WORDS
+    [notice] = [o for o in outputs if isinstance(o, Rejected)]
+    assert notice.message.startswith("These words were not sent") and "Ben" in notice.message

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from reciprocity.cli import main
+from reciprocity.cli.deck import MAX_WIDTH
 from reciprocity.deck import TAGS, deck_schema
-from reciprocity.library import MAX_WIDTH, available_decks, find_deck, shipped_decks_dir
+from reciprocity.deck_files import available_decks, find_deck, shipped_decks_dir
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SCHEMA_FILE = DOCS / "deck.schema.json"

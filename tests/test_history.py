@@ -37,7 +37,6 @@ from reciprocity.game.export import CSV_FIELDS
 from reciprocity.game.history import (
     GameRecord,
     find_record,
-    fit_partners,
     past_games,
     short_ids,
     table_lines,
@@ -413,12 +412,6 @@ def test_sparkline_uses_a_fixed_scale() -> None:
     assert sparkline([0.0, 0.5, 1.0], 0.0, 1.0) == "▁▅█"
     assert sparkline([1.0, 1.0], 0.0, 1.0) == "██"
     assert sparkline([1, 2, 4]) == "▃▅█"
-
-
-def test_partner_names_shorten_each_so_both_show() -> None:
-    assert fit_partners("Sam & Ben", 20) == "Sam & Ben"
-    assert fit_partners("Alexandra & Benjamin", 15) == "Alexa… & Benja…"
-    assert fit_partners("Alexandra & Jo", 10) == "Alex… & Jo"
 
 
 def test_table_lines_align_numbers_right() -> None:

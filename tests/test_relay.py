@@ -26,9 +26,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.cli.parser import build_parser
+from reciprocity.deck_files import shipped_decks_dir
 from reciprocity.engine import Seat
 from reciprocity.game.history import past_games
-from reciprocity.library import shipped_decks_dir
 from reciprocity.net.codes import WORDS
 from reciprocity.protocol import (
     MAX_FRAME,

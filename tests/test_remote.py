@@ -24,6 +24,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
 from reciprocity.deck import Deck
+from reciprocity.deck_files import find_deck
 from reciprocity.engine import (
     CheckIn,
     Draw,
@@ -41,7 +42,6 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.game.history import past_games
-from reciprocity.library import find_deck
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import BadCode, check_code, invite_line
 from reciprocity.net.connection import (

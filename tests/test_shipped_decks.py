@@ -8,7 +8,7 @@ import pytest
 
 from reciprocity.cli import main
 from reciprocity.deck import TAGS, CardKind, Deck, load_deck
-from reciprocity.library import shipped_decks_dir
+from reciprocity.deck_files import shipped_decks_dir
 
 SHIPPED = ["first-steps", "the-paradox", "after-betrayal", "friends", "fast-friends"]
 ALL_FILES = sorted(shipped_decks_dir().glob("*.toml"))

@@ -12,7 +12,7 @@ from typing import Any
 from test_tui_game import SIZE, set_up, turn, until
 from textual.pilot import Pilot
 
-from reciprocity.library import find_deck
+from reciprocity.deck_files import find_deck
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.pause import PauseScreen

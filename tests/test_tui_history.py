@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, OptionList, Static
 
 from reciprocity.deck import load_deck
+from reciprocity.deck_files import shipped_decks_dir
 from reciprocity.game.history import past_games
-from reciprocity.library import shipped_decks_dir
 from reciprocity.records.store import Store
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.decks import DecksScreen

@@ -37,18 +37,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Run the command; its module is imported only now, to keep start-up quick."""
     if args.command == "deck":
-        from reciprocity.library import deck_command
+        from reciprocity.cli.deck import deck_command
 
         return deck_command(args)
     from reciprocity.paths import data_dir
 
     data_dir()  # a data folder that cannot be made is one line here, not a screen's crash
     if args.command == "history":
-        from reciprocity.history import history_command
+        from reciprocity.cli.history import history_command
 
         return history_command(args)
     if args.command == "serve":
-        from reciprocity_server.serve import serve_command
+        from reciprocity.cli.serve import serve_command
 
         return serve_command(args)
     if args.command == "facilitate":

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from reciprocity_server.serve import start_relay
 
+from reciprocity.deck_files import find_deck
 from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, write_totals
 from reciprocity.kept import write_private
-from reciprocity.library import find_deck
 from reciprocity.net.codes import new_words
 from reciprocity.net.driver import FacilitatorConnection
 from reciprocity.net.hosting import lan_address

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 
 from reciprocity import DEFAULT_DECK
+from reciprocity.deck_files import find_deck
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.library import find_deck
 from reciprocity.net.codes import DEFAULT_RELAY, check_code
 from reciprocity.net.core import RelayError
 from reciprocity.net.driver import dial

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from reciprocity.library import find_deck
+from reciprocity.deck_files import find_deck
 from reciprocity.tui.app import ReciprocityApp
 
 

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 
 from reciprocity.engine import GameStarted
 from reciprocity.engine.summary import SeatTotals, Summary, summarize
 from reciprocity.records.store import Store
+from reciprocity.text import fit, fit_pair
 
 #: What the history says when there is nothing in it yet.
 EMPTY = "No games yet."
@@ -69,11 +70,6 @@ def find_record(records: Sequence[GameRecord], prefix: str) -> GameRecord:
         ids = ", ".join(record.id for record in found[:5])
         raise LookupError(f"{prefix!r} could be any of {len(found)} games ({ids}); give more of it")
     return found[0]
-
-
-def plural(count: int, word: str, plural: str | None = None) -> str:
-    """A count and its word: `1 game`, `3 games`, `2 passes`."""
-    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 # --- the table of games ----------------------------------------------------------------
@@ -202,27 +198,6 @@ def record_rows(records: Sequence[GameRecord]) -> list[tuple[str, ...]]:
     return [record_row(record, ids[record.id]) for record in records]
 
 
-def fit(text: str, width: int) -> str:
-    """Text cut to a width in terminal cells, ending in an ellipsis when it was longer."""
-    if cell_len(text) <= width:
-        return text
-    if width <= 0:
-        return ""
-    return set_cell_size(text, width - 1).rstrip() + "…"
-
-
-def fit_partners(text: str, width: int) -> str:
-    """`Alexandra & Benjamin` cut to a width by shortening each name, so both still show."""
-    if cell_len(text) <= width:
-        return text
-    a, joiner, b = text.rpartition(" & ")
-    room = width - cell_len(joiner)
-    if not joiner or room < 4:
-        return fit(text, width)
-    keep_a = min(cell_len(a), max(room // 2, room - cell_len(b)))
-    return fit(a, keep_a) + joiner + fit(b, room - keep_a)
-
-
 def gap(index: int) -> int:
     """The spaces before column `index`: one between two numeric columns, two elsewhere."""
     if index == 0:
@@ -260,7 +235,7 @@ def table_cells(records: Sequence[GameRecord], width: int) -> list[list[str]]:
     for row in ([c.header for c in COLUMNS], *rows):
         cells = []
         for i, cell in enumerate(row):
-            cut = fit_partners if COLUMNS[i].header == "PARTNERS" else fit
+            cut = _fit_partners if COLUMNS[i].header == "PARTNERS" else fit
             text = cut(cell, widths[i])
             pad = " " * (widths[i] - cell_len(text))
             cells.append(" " * gap(i) + (pad + text if COLUMNS[i].numeric else text + pad))
@@ -271,3 +246,9 @@ def table_cells(records: Sequence[GameRecord], width: int) -> list[list[str]]:
 def table_lines(records: Sequence[GameRecord], width: int) -> list[str]:
     """The table of games as aligned lines, header first, fitted to `width` where it can be."""
     return ["".join(cells).rstrip() for cells in table_cells(records, width)]
+
+
+def _fit_partners(text: str, width: int) -> str:
+    """A `partners` cell cut so that both names still show."""
+    first, joiner, second = text.rpartition(" & ")
+    return fit_pair(first, second, width) if joiner else fit(text, width)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reciprocity.game.history import GameRecord, percent, plural
+from reciprocity.game.history import GameRecord, percent
+from reciprocity.text import plural
 
 #: The most games a trend line draws (the latest ones).
 TREND_GAMES = 40

@@ -18,8 +18,12 @@ It owns everything between the screen and the wire:
   words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
   same ids, after a reconnect, and the relay counts each id once.
-- **Words.** Typed words are sealed here and opened here; words that do not open become a
-  calm notice, never an exception.
+- **Words, exactly once.** Typed words are sealed here and opened here; words that do not
+  open become a calm notice, never an exception. The partner's screen answers each message
+  it opens with a sealed receipt. Until then the words stay in memory (never on disk) and go
+  again whenever the connection or the partner comes back; the channel opens each counter
+  once, so a message sent twice shows once. A screen that crashed keeps only how many were
+  still unanswered, and says so when it comes back.
 - **Keeping the session.** Once the keys are settled, a `KeepSession` asks the shell to keep
   what the seat needs to come back after a crash (the token, the last `seq`, the keys and
   counters; never words). If the shell cannot, `unkept` tells the person once.
@@ -88,8 +92,11 @@ after a crash."
 MAX_WRONG_GUESSES = 5
 NEW_CODE = "Too many wrong codes were tried, so your game has a new code: {code}. Give your \
 partner the new one."
-#: The most typed messages kept while the relay cannot be reached.
+#: The most typed messages kept while the partner's screen has not yet said it has them.
 MAX_WAITING_WORDS = 20
+TOO_MANY_WAITING = "These words were not sent: {count} messages are still on their way to \
+{partner}. Try again once they have arrived."
+MAY_BE_LOST = "{count} of your messages may not have reached {partner}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +115,8 @@ class KeepSession:
     token: str
     last_seq: int
     channel: dict[str, Any]
+    #: How many sealed messages the partner had not yet said they have.
+    unanswered: int = 0
 
 
 Output = Update | KeepSession
@@ -146,11 +155,21 @@ class PlayerCore(Core[Output]):
         self._recorded = False
         #: Set when the session could not be kept: it is not asked for again.
         self._unkept = False
+        #: Our sealed words the partner's screen has not said it opened, by counter.
+        self._unanswered: dict[int, str] = {}
+        #: Words a kept session says may have been lost when its program stopped.
+        self._lost = 0
+        self._partner_connected = False
+        self._partner_name = "your partner"
 
     @classmethod
-    def resuming(cls, relay: str, token: str, last_seq: int, channel: Channel) -> PlayerCore:
-        """The core of a kept session: it resumes the seat with the token at once."""
+    def resuming(
+        cls, relay: str, token: str, last_seq: int, channel: Channel, *, lost: int = 0
+    ) -> PlayerCore:
+        """The core of a kept session: it resumes the seat with the token at once. `lost`
+        messages had not reached the partner when the program stopped: the person is told."""
         core = cls(relay, None)
+        core._lost = lost
         core.seat, core.number = channel.seat, channel.number
         core.token, core.last_seq = token, last_seq
         core.admitted = core._partner_seated = True
@@ -197,11 +216,17 @@ class PlayerCore(Core[Output]):
         if self._channel is None:
             self._outputs.append(Rejected(self.seat, NOT_SEALED))
             return
+        if len(self._unanswered) >= MAX_WAITING_WORDS:
+            count, partner = len(self._unanswered), self._partner_name
+            self._outputs.append(
+                Rejected(self.seat, TOO_MANY_WAITING.format(count=count, partner=partner))
+            )
+            return
         self._outputs.append(WordsArrived(self.seat, text))
-        if sum(isinstance(message, Say) for message in self._outbox) < MAX_WAITING_WORDS:
-            payload = self._channel.seal(text)
-            self._keep()  # the counter is kept before the sealed words leave
-            self._outbox.append(Say(payload=payload))
+        payload = self._channel.seal(text)
+        self._unanswered[self._channel.sent] = payload
+        self._keep()  # the counter is kept before the sealed words leave
+        self._outbox.append(Say(payload=payload))
 
     def unkept(self, reason: str) -> None:
         """The shell could not keep the session: say so once, and ask no more."""
@@ -248,10 +273,10 @@ class PlayerCore(Core[Output]):
         make that safe, and the relay takes a key step or a verdict only for the exchange it
         names."""
         keys = [m for m in self._outbox if isinstance(m, KeyExchange | CodeChecked)]
-        words = [m for m in self._outbox if isinstance(m, Say)]
         if self.seat is Seat.A and not self._partner_seated and self._handshake is not None:
             pake = KeyExchange(step="pake", payload=self._handshake.message)
             keys = [pake, *(m for m in keys if m != pake)]
+        words = [Say(payload=payload) for payload in self._unanswered.values()]
         self._outbox = deque([*keys, *self._pending.values(), *words])
 
     def _start_handshake(self) -> None:
@@ -293,10 +318,23 @@ class PlayerCore(Core[Output]):
         match message:
             case SeatView():
                 self.last_seq = max(self.last_seq, message.seq)
-                if not self._partner_seated and message.partner(self.seat.other).name:
+                partner = message.partner(self.seat.other)
+                if not self._partner_seated and partner.name:
                     self._partner_seated = True
                     self._keep()  # the keys are settled: now the session is worth keeping
+                self._partner_name = partner.name or self._partner_name
+                if partner.connected and not self._partner_connected:
+                    self._send_unanswered()  # the partner is back: what they missed goes again
+                self._partner_connected = partner.connected
                 self._outputs.append(ViewChanged(message))
+                if self._lost and partner.name:
+                    self._outputs.append(
+                        Rejected(
+                            self.seat, MAY_BE_LOST.format(count=self._lost, partner=partner.name)
+                        )
+                    )
+                    self._lost = 0
+                    self._keep()
             case Words(seat=seat, payload=payload):
                 self._open_words(seat, payload)
             case PartnerKey():
@@ -389,16 +427,36 @@ class PlayerCore(Core[Output]):
         self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
 
     def _open_words(self, seat: Seat, payload: str) -> None:
-        """Show the partner's sealed words, or say calmly why they were dropped."""
-        if self._channel is None:
+        """Show the partner's sealed words and answer with a receipt; take a receipt for
+        ours; say calmly why words that cannot be opened were dropped."""
+        channel = self._channel
+        if channel is None:
             return
         try:
-            text = self._channel.open(payload)
-        except (Unreadable, Replayed) as error:
+            opened = channel.open(payload)
+        except Replayed as replayed:  # sent again: shown once already, but answer again
+            self._outbox.append(Say(payload=channel.receipt(replayed.counter)))
+            self._keep()
+            return
+        except Unreadable as error:
             self._outputs.append(Rejected(self.seat, DROPPED.format(reason=error)))
             return
+        if opened.words is not None:
+            self._outbox.append(Say(payload=channel.receipt(opened.counter)))
+            self._outputs.append(WordsArrived(seat, opened.words))
+        elif opened.receipt is not None:
+            answered = self._unanswered.pop(opened.receipt, None)
+            # Receipts come in order: words before this one still unanswered went astray.
+            if answered and any(counter < opened.receipt for counter in self._unanswered):
+                self._send_unanswered()
         self._keep()
-        self._outputs.append(WordsArrived(seat, text))
+
+    def _send_unanswered(self) -> None:
+        """Queue again, in order, the words the partner has not said they have."""
+        queued = {message.payload for message in self._outbox if isinstance(message, Say)}
+        for payload in self._unanswered.values():
+            if payload not in queued:
+                self._outbox.append(Say(payload=payload))
 
     def _keep(self) -> None:
         """Ask the shell to keep the session, once the keys are settled and unless it could
@@ -406,4 +464,6 @@ class PlayerCore(Core[Output]):
         if self._channel is None or self.token is None or self._unkept:
             return
         if self._partner_seated:
-            self._outputs.append(KeepSession(self.token, self.last_seq, self._channel.state()))
+            unanswered = len(self._unanswered) + self._lost
+            state = self._channel.state()
+            self._outputs.append(KeepSession(self.token, self.last_seq, state, unanswered))

@@ -255,6 +255,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 url = str(session["url"])
                 parse_uri(url)
                 resume = Resume(token=session["token"], last_seq=session["last_seq"])
+                lost = int(session.get("unanswered", 0))
             except (KeyError, TypeError, ValueError, InvalidURI) as error:
                 raise ReciprocityError(
                     f"cannot read the saved game {path}: {_first_line(error)}"
@@ -263,7 +264,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
             release_session(path, lock, keep=True)
             raise
         channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
-        core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel)
+        core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel, lost=lost)
         connection = cls(url, None, core=core, **options)
         connection._lock = lock
         connection.session = path
@@ -367,6 +368,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                     "token": request.token,
                     "last_seq": request.last_seq,
                     "channel": request.channel,
+                    "unanswered": request.unanswered,
                 },
             )
         except (OSError, ReciprocityError) as error:

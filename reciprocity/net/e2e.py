@@ -10,8 +10,9 @@
   is used for one exchange only.
 - **Sealing.** ChaCha20-Poly1305 with one key per direction, both from HKDF-SHA256 over the
   SPAKE2 key. Each sealed message carries its counter, which is also its nonce; a counter
-  not above the last one opened is a replay and is refused, and so is a message altered on
-  the way.
+  opened before is a replay and is refused, and so is a message altered on the way. A
+  message is words, or a receipt that names the counter of words opened, so the sender
+  knows they arrived.
 - **Keeping a session.** `Channel.state()` is what a seat needs to read on after a crash (the
   two keys and the counters; never the code's words or any plaintext); `reciprocity.kept`
   writes it where only its owner can read it.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -46,6 +47,10 @@ _COUNTER = 8
 _KEPT_COUNTERS = 2**63
 _KEY = 32
 _NONCE_PAD = b"\0" * 4
+#: The first byte of what is sealed: words, or a receipt for the partner's words.
+_WORDS, _RECEIPT = b"w", b"r"
+#: Counters opened out of order that a channel remembers above `opened`.
+_SEEN = 256
 
 
 class CodeMismatch(ReciprocityError):
@@ -60,7 +65,11 @@ class Unreadable(ReciprocityError):
 
 
 class Replayed(ReciprocityError):
-    """Sealed words that were opened before (or older than the last ones opened)."""
+    """A sealed message opened before: sent again, or replayed by someone on the way."""
+
+    def __init__(self, counter: int) -> None:
+        super().__init__("these words arrived before")
+        self.counter = counter
 
 
 def _encode(data: bytes) -> str:
@@ -140,13 +149,26 @@ class Keys:
         return Channel(self.seat, self.number, self.send, self.receive)
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What the partner sealed: words, or a receipt for words of ours they opened."""
+
+    #: The message's counter, which a receipt for it names.
+    counter: int
+    words: str | None = None
+    #: The counter of our words the partner opened (a receipt), if this is one.
+    receipt: int | None = None
+
+
 @dataclass(slots=True)
 class Channel:
-    """Sealed words between the two seats: seal what this seat says, open what the partner says.
+    """Sealed messages between the two seats: seal what this seat says, open what the partner
+    says. A message is words, or a receipt for words opened, so that a sender knows.
 
-    `sent` is the counter of the last message sealed, `opened` the highest counter opened.
-    A counter is never used twice with one key, which is why a kept session must be saved
-    after each `seal`, before the sealed words go out.
+    `sent` is the counter of the last message sealed. Every counter at or below `opened` has
+    been opened (or is too old to be), and so has every counter in `seen`: each opens once,
+    whatever order they arrive in. A counter is never used twice with one key, which is why
+    a kept session must be saved after each `seal`, before the sealed message goes out.
     """
 
     seat: Seat
@@ -155,17 +177,19 @@ class Channel:
     receive_key: bytes
     sent: int = 0
     opened: int = 0
+    seen: set[int] = field(default_factory=set)
 
     def seal(self, text: str) -> str:
-        """The words, sealed for the partner (cut to `MAX_WORDS` characters first)."""
-        self.sent += 1
-        counter = self.sent.to_bytes(_COUNTER, "big")
-        box = ChaCha20Poly1305(self.send_key)
-        sealed = box.encrypt(_NONCE_PAD + counter, fit_words(text).encode(), self._about(self.seat))
-        return _encode(counter + sealed)
+        """The words, sealed for the partner (cut to `MAX_WORDS` characters first); their
+        counter is `sent` afterwards."""
+        return self._seal(_WORDS + fit_words(text).encode())
 
-    def open(self, payload: str) -> str:
-        """The partner's words; raises `Unreadable` (altered) or `Replayed` (seen before)."""
+    def receipt(self, counter: int) -> str:
+        """A receipt, sealed for the partner, for their message `counter` opened here."""
+        return self._seal(_RECEIPT + counter.to_bytes(_COUNTER, "big"))
+
+    def open(self, payload: str) -> Opened:
+        """The partner's message; raises `Unreadable` (altered) or `Replayed` (seen before)."""
         data = _decode(payload)
         counter, sealed = data[:_COUNTER], data[_COUNTER:]
         box = ChaCha20Poly1305(self.receive_key)
@@ -174,15 +198,39 @@ class Channel:
         except (InvalidTag, ValueError):
             raise Unreadable("these words were altered on the way") from None
         number = int.from_bytes(counter, "big")
-        if number <= self.opened:
-            raise Replayed("these words arrived before")
-        self.opened = number
-        return plain.decode(errors="replace")
+        if number <= self.opened or number in self.seen:
+            raise Replayed(number)
+        kind, body = plain[:1], plain[1:]
+        if kind == _RECEIPT and len(body) == _COUNTER:
+            opened = Opened(number, receipt=int.from_bytes(body, "big"))
+        elif kind == _WORDS:
+            opened = Opened(number, words=body.decode(errors="replace"))
+        else:
+            raise Unreadable("these words were sealed by another version")
+        self._mark(number)
+        return opened
 
     def skip_ahead(self) -> None:
         """Move the send counter a long random way on, as after reading a kept session: a copy
         of the same file resumed elsewhere then never seals with a counter this one uses."""
         self.sent += secrets.randbits(40) + 2**40
+
+    def _seal(self, plain: bytes) -> str:
+        self.sent += 1
+        counter = self.sent.to_bytes(_COUNTER, "big")
+        box = ChaCha20Poly1305(self.send_key)
+        return _encode(counter + box.encrypt(_NONCE_PAD + counter, plain, self._about(self.seat)))
+
+    def _mark(self, number: int) -> None:
+        """Remember an opened counter, keeping at most `_SEEN` above `opened`."""
+        self.seen.add(number)
+        while self.opened + 1 in self.seen:
+            self.opened += 1
+            self.seen.discard(self.opened)
+        while len(self.seen) > _SEEN:
+            oldest = min(self.seen)
+            self.seen.discard(oldest)
+            self.opened = oldest
 
     def _about(self, sender: Seat) -> bytes:
         return LABEL + f" room {self.number} words from {sender.value}".encode()
@@ -196,6 +244,7 @@ class Channel:
             "receive_key": _encode(self.receive_key),
             "sent": self.sent,
             "opened": self.opened,
+            "seen": sorted(self.seen),
         }
 
     @classmethod
@@ -206,8 +255,11 @@ class Channel:
         except Unreadable:
             raise ValueError("a key is damaged") from None
         counters = int(state["sent"]), int(state["opened"])
+        seen = {int(counter) for counter in state.get("seen", ())}
         if any(len(key) != _KEY for key in keys):
             raise ValueError("a key is damaged")
-        if not all(0 <= counter < _KEPT_COUNTERS for counter in counters):
+        if not all(0 <= counter < _KEPT_COUNTERS for counter in (*counters, *seen)):
             raise ValueError("a counter is damaged")
-        return cls(Seat(state["seat"]), int(state["number"]), *keys, *counters)
+        if len(seen) > _SEEN:
+            raise ValueError("too many counters")
+        return cls(Seat(state["seat"]), int(state["number"]), *keys, *counters, seen)

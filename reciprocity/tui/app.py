@@ -613,7 +613,7 @@ def deck_for(view: SeatView) -> Deck:
     view: the levels by name, and the deck's topics to leave out.
     """
     from reciprocity.deck import Card, Deck, Level
-    from reciprocity.library import available_decks
+    from reciprocity.deck_files import available_decks
 
     for entry in available_decks():
         deck = entry.deck

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Mapping
 
 from reciprocity.deck import Deck
-from reciprocity.library import available_decks, shipped_decks_dir
+from reciprocity.deck_files import available_decks, shipped_decks_dir
 from reciprocity.paths import user_decks_dir
 
 

@@ -18,7 +18,6 @@ process with `start_relay`.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import errno
@@ -26,8 +25,6 @@ import gc
 import ipaddress
 import itertools
 import logging
-import signal
-import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -43,7 +40,6 @@ from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
 from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity_server.decks import DeckShelf
-from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
 from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas, counted
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
 from reciprocity_server.records import RelayStore
@@ -285,32 +281,3 @@ def tune_collector() -> None:
         gc.get_freeze_count(),
         "/".join(map(str, COLLECTOR_THRESHOLDS)),
     )
-
-
-def serve_command(args: argparse.Namespace) -> int:
-    """Run `reciprocity serve`: the relay alone, logging to stderr, until SIGTERM or SIGINT."""
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
-    quotas = Quotas(
-        creates=args.creates_per_address,
-        connections=args.connections_per_address,
-        commands=args.commands_per_second,
-    )
-    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas))
-
-
-async def _serve(host: str, port: int, db: str | None, idle_hours: float, quotas: Quotas) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
-            loop.add_signal_handler(signum, stop.set)
-    quiet_accept_errors(loop, raise_limit())
-    server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas)
-    tune_collector()
-    await stop.wait()
-    log.info("relay stopping: closing every connection")
-    await server.close()
-    log.info("relay stopped")
-    return 0

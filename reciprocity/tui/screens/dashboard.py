@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.game.facilitation import Pacer, join_line
+from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
     from reciprocity.net.driver import FacilitatorConnection
@@ -61,16 +62,7 @@ def pair_label(names: tuple[str | None, str | None], width: int) -> str:
     if not any(names):
         return "—"
     first, second = (name or "?" for name in names)
-    room = width - len(" & ")
-    first = _cut(first, max(room - cell_len(second), room // 2))
-    second = _cut(second, room - cell_len(first))
-    return f"{first} & {second}"
-
-
-def _cut(text: str, width: int) -> str:
-    cut = Text(text)
-    cut.truncate(width, overflow="ellipsis")
-    return cut.plain
+    return fit_pair(first, second, width)
 
 
 class DashboardScreen(Screen[None]):

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from reciprocity.library import DeckEntry, available_decks
+from reciprocity.deck_files import DeckEntry, available_decks
 from reciprocity.paths import user_decks_dir
 from reciprocity.tui.widgets.deck_preview import DeckPreview
 

@@ -80,7 +80,7 @@ class HostScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def _find_decks(self) -> None:
-        from reciprocity.library import available_decks
+        from reciprocity.deck_files import available_decks
 
         found = [entry.deck for entry in available_decks() if entry.deck is not None]
         self.app.call_from_thread(self._show_decks, found)

@@ -16,11 +16,11 @@ from reciprocity.game.history import (
     describe_game,
     find_record,
     past_games,
-    plural,
     table_lines,
 )
 from reciprocity.game.trends import trend_lines
 from reciprocity.records.store import Store
+from reciprocity.text import plural
 
 
 def history_command(args: argparse.Namespace) -> int:

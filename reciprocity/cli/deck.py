@@ -1,72 +1,27 @@
-"""The decks a person can play: those shipped with Reciprocity and those in their deck folder."""
+"""`reciprocity deck list|show|check|schema|new`: the decks there are, a preview, a check
+that says precisely what to fix, the schema for editors, and a template to start from."""
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import shlex
 import shutil
 import sys
 import textwrap
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from reciprocity.deck import (
-    TAGS,
-    Card,
-    CardKind,
-    Deck,
-    DeckError,
-    Level,
-    deck_schema,
-    load_deck,
+from reciprocity.deck import TAGS, Card, CardKind, Deck, Level, deck_schema
+from reciprocity.deck_files import (
+    CheckResult,
+    DeckEntry,
+    available_decks,
+    check_deck_file,
+    find_deck,
 )
 from reciprocity.paths import user_decks_dir
-
-
-def shipped_decks_dir() -> Path:
-    """The folder of shipped decks: inside the installed package, or at the repository's top."""
-    package = Path(__file__).resolve().parent
-    installed = package / "decks"
-    return installed if installed.is_dir() else package.parent / "decks"
-
-
-@dataclass(frozen=True)
-class DeckEntry:
-    """A deck file found on disk, with the deck or the reason it cannot be used."""
-
-    path: Path
-    shipped: bool
-    deck: Deck | None
-    problems: tuple[str, ...] = ()
-
-
-def available_decks() -> list[DeckEntry]:
-    """Every shipped deck, then every deck in the user's folder, each loaded and checked."""
-    entries: list[DeckEntry] = []
-    for folder, shipped in ((shipped_decks_dir(), True), (user_decks_dir(), False)):
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                entries.append(DeckEntry(path, shipped, load_deck(path)))
-            except DeckError as error:
-                entries.append(DeckEntry(path, shipped, None, tuple(error.problems)))
-    return entries
-
-
-def find_deck(name: str) -> Deck:
-    """A deck by id (shipped or in the user's folder) or by path; DeckError if there is none."""
-    path = Path(name).expanduser()
-    if path.suffix == ".toml" or path.is_file() or "/" in name:
-        return load_deck(path)
-    for entry in available_decks():
-        if entry.deck is not None and entry.deck.id == name:
-            return entry.deck
-        if entry.path.stem == name and entry.problems:
-            raise DeckError(list(entry.problems))
-    raise DeckError([f"no deck named {name!r}; `reciprocity deck list` shows the decks there are"])
-
+from reciprocity.text import fit, plural
 
 # --- `reciprocity deck ...` ------------------------------------------------------------
 
@@ -108,15 +63,6 @@ def _fail(message: str) -> int:
 def _width() -> int:
     """The width to wrap to: the terminal's, at most MAX_WIDTH and at least 40."""
     return max(40, min(MAX_WIDTH, shutil.get_terminal_size((MAX_WIDTH, 24)).columns))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _fit(text: str, width: int) -> str:
-    """Text cut to a width, ending in an ellipsis when it was longer."""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def _wrap(text: str, width: int, indent: str = "", first: str | None = None) -> list[str]:
@@ -164,9 +110,9 @@ def _table(
         widths[1] = max(len(header[1]), widths[1] - overflow)
     return [
         "  ".join(
-            _fit(cell, widths[i]).rjust(widths[i])
+            fit(cell, widths[i]).rjust(widths[i])
             if i in right
-            else _fit(cell, widths[i]).ljust(widths[i])
+            else fit(cell, widths[i]).ljust(widths[i])
             for i, cell in enumerate(row)
         ).rstrip()
         for row in (header, *rows)
@@ -176,7 +122,7 @@ def _table(
 def _mix(cards: Sequence[Card]) -> str:
     """`10 questions, 2 actions`, leaving out a kind there is none of."""
     questions = sum(card.kind is CardKind.QUESTION for card in cards)
-    parts = [_plural(questions, "question"), _plural(len(cards) - questions, "action")]
+    parts = [plural(questions, "question"), plural(len(cards) - questions, "action")]
     return ", ".join(part for part in parts if not part.startswith("0 "))
 
 
@@ -264,7 +210,7 @@ def show_command(name: str, *, cards: bool = False) -> int:
 def deck_preview_lines(deck: Deck, width: int, *, cards: bool = False) -> list[str]:
     """What `deck show` prints: about the deck, its levels (and cards), and its tags."""
     all_cards = [card for level in deck.levels for card in level.cards]
-    lines = [_fit(deck.title, width), "=" * min(width, len(deck.title))]
+    lines = [fit(deck.title, width), "=" * min(width, len(deck.title))]
     if deck.description.strip():
         lines += ["", *_paragraphs(deck.description, width)]
     lines += [""]
@@ -272,14 +218,14 @@ def deck_preview_lines(deck: Deck, width: int, *, cards: bool = False) -> list[s
     lines += _field("Author", deck.author or "not given", width)
     lines += _field("Language", deck.language, width)
     lines += _field(
-        "Cards", f"{len(all_cards)} in {_plural(deck.depth, 'level')}: {_mix(all_cards)}", width
+        "Cards", f"{len(all_cards)} in {plural(deck.depth, 'level')}: {_mix(all_cards)}", width
     )
     lines += _field(
         "Going deeper",
-        f"after {_plural(deck.advance_after, 'supported share')} each at a level",
+        f"after {plural(deck.advance_after, 'supported share')} each at a level",
         width,
     )
-    pacing = f"{_plural(deck.pace_minutes, 'minute')} a level" if deck.pace_minutes else "none"
+    pacing = f"{plural(deck.pace_minutes, 'minute')} a level" if deck.pace_minutes else "none"
     lines += _field("Pacing", pacing, width)
     lines += _list_field("Content notes", deck.content_notes or ("none",), width)
     for number, level in enumerate(deck.levels, start=1):
@@ -288,7 +234,7 @@ def deck_preview_lines(deck: Deck, width: int, *, cards: bool = False) -> list[s
 
 
 def _level_lines(number: int, level: Level, width: int, *, cards: bool) -> list[str]:
-    count = f"{_plural(len(level.cards), 'card')}: {_mix(level.cards)}"
+    count = f"{plural(len(level.cards), 'card')}: {_mix(level.cards)}"
     head = f"Level {number}: {level.name} ({count})"
     lines = [*_wrap(head, width, "  ", ""), *_wrap(level.intent, width, "  ")]
     if cards:
@@ -330,15 +276,6 @@ def _wrap_items(items: Sequence[str], width: int, indent: str, first: str) -> li
 # --- deck check ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """What `deck check` found in one file: the deck if it is usable, problems, warnings."""
-
-    deck: Deck | None
-    problems: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
 def check_command(paths: Sequence[str]) -> int:
     """Check deck files: one line per problem or warning, `PATH: ok (...)` for good ones."""
     broken = False
@@ -360,74 +297,9 @@ def check_command(paths: Sequence[str]) -> int:
 
 def _ok_line(shown: str, result: CheckResult) -> str:
     assert result.deck is not None
-    counts = f"{_plural(result.deck.depth, 'level')}, {_plural(result.deck.card_count, 'card')}"
-    warned = f", with {_plural(len(result.warnings), 'warning')}" if result.warnings else ""
+    counts = f"{plural(result.deck.depth, 'level')}, {plural(result.deck.card_count, 'card')}"
+    warned = f", with {plural(len(result.warnings), 'warning')}" if result.warnings else ""
     return f"{shown}: ok ({counts}){warned}"
-
-
-def check_deck_file(path: Path, shown: str | None = None) -> CheckResult:
-    """Read and check one deck file, never raising; `shown` is how to name it in messages."""
-    shown = str(path) if shown is None else shown
-    try:
-        deck = load_deck(path, shown)
-    except DeckError as error:
-        return CheckResult(None, tuple(error.problems))
-    return CheckResult(deck, warnings=tuple(f"{shown}: {w}" for w in deck_warnings(deck)))
-
-
-def deck_warnings(deck: Deck) -> list[str]:
-    """Things that do not stop a deck working but that its author should look at."""
-    return [*_tag_warnings(deck), *_thin_level_warnings(deck), *_lines_warnings(deck)]
-
-
-def _tag_warnings(deck: Deck) -> list[str]:
-    warnings: list[str] = []
-    for number, level in enumerate(deck.levels, start=1):
-        for card in level.cards:
-            for tag in card.tags:
-                if tag not in TAGS:
-                    close = difflib.get_close_matches(tag, list(TAGS), n=1)
-                    hint = f"; did you mean `{close[0]}`?" if close else "; use a shared tag"
-                    warnings.append(
-                        f"level {number}, card `{card.id}`: warning: tag `{tag}` is not a "
-                        f"shared tag, so partners' lines may not cover it{hint}"
-                    )
-    return warnings
-
-
-def _thin_level_warnings(deck: Deck) -> list[str]:
-    """Levels (but the deepest) with fewer cards than the shares a pair needs to go deeper."""
-    needed = 2 * deck.advance_after
-    return [
-        f"level {number}: warning: only {_plural(len(level.cards), 'card')}, but a pair needs "
-        f"{needed} supported shares here ({deck.advance_after} each) to go deeper; add cards"
-        for number, level in enumerate(deck.levels[:-1], start=1)
-        if len(level.cards) < needed
-    ]
-
-
-def _lines_warnings(deck: Deck) -> list[str]:
-    """Levels (but the deepest) left too thin to go deeper when a partner rules out one tag.
-
-    A level already too thin with every card in play has its own warning, so it gets none here.
-    """
-    needed = 2 * deck.advance_after
-    warnings: list[str] = []
-    for number, level in enumerate(deck.levels[:-1], start=1):
-        if len(level.cards) < needed:
-            continue
-        tags = sorted({tag for card in level.cards for tag in card.tags})
-        for tag in tags:
-            left = sum(1 for card in level.cards if tag not in card.tags)
-            if left < needed:
-                count = _plural(left, "card") if left else "no cards"
-                warnings.append(
-                    f"level {number} ({level.name}): warning: a partner who rules out "
-                    f"'{tag}' leaves this level {count}, and a pair needs at "
-                    f"least {needed} here to go deeper; add cards without '{tag}', or keep "
-                    f"'{tag}' for the cards that are really about it"
-                )
-    return warnings
 
 
 # --- deck new --------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Typed words survive a relay killed with SIGKILL: they arrive exactly once, even when the
+sender's screen comes back before the partner's. A real `reciprocity serve` process, and each
+screen's connection held back in turn through a cable that can be cut."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from reciprocity_server.records import RelayStore
+from test_remote import Cable, Player, eventually, free_port, healthy, relay_process
+
+from reciprocity.engine import Draw, End, Phase, Respond, Seat, SetLimit, Share
+from reciprocity.net.client import JoinCode
+from reciprocity.net.connection import RecordArrived, Rejected
+from reciprocity.net.driver import WebSocketConnection
+from reciprocity.protocol import CreateRoom, Record
+
+#: Screens that try again quickly, so a test does not wait out a long back-off.
+QUICK = {"first_delay": 0.05, "max_delay": 0.3}
+
+
+def record(player: Player) -> Record:
+    [arrived] = [u for u in player.updates if isinstance(u, RecordArrived)]
+    return arrived.record
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("who", ["share", "response"])
+async def test_words_typed_while_the_relay_restarts_arrive_once_when_the_sender_is_back_first(
+    tmp_path: Path, who: str
+) -> None:
+    port, db = free_port(), tmp_path / "relay.db"
+    cables = {seat: Cable(port) for seat in Seat}
+    for cable in cables.values():
+        await cable.mend()
+    url = {seat: f"ws://127.0.0.1:{cable.port}" for seat, cable in cables.items()}
+    marker = f"{who}-words-7c1e"
+    with relay_process(port, db) as first:
+        await healthy(port)
+        opening = CreateRoom(deck="first-steps", name="Sam", checkin=False)
+        sam = await Player(WebSocketConnection(url[Seat.A], opening, **QUICK)).start()
+        assert sam.connection.code is not None
+        joining = JoinCode(sam.connection.code, "Ben")
+        ben = await Player(WebSocketConnection(url[Seat.B], joining, **QUICK)).start()
+        for player in (sam, ben):
+            player.connection.send(player.connection.seat, SetLimit(limit=3))
+        await sam.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+        sam.connection.send(Seat.A, Draw())
+        if who == "response":
+            sam.connection.send(Seat.A, Share())
+        step = Phase.SHARE if who == "share" else Phase.RESPOND
+        await ben.until(lambda view: view.phase is step, "the turn to reach the words")
+        sender, receiver = (sam, ben) if who == "share" else (ben, sam)
+        command = Share() if who == "share" else Respond()
+        after = Phase.RESPOND if who == "share" else Phase.LAND
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
+        await cables[receiver.connection.seat].cut()  # the receiver's screen is held back
+        await eventually(lambda: sender.status is not None, what="the sender to see the drop")
+        sender.connection.say(sender.connection.seat, marker)  # typed while the relay is down
+        sender.connection.send(sender.connection.seat, command)
+        with relay_process(port, db) as second:
+            await healthy(port)
+            await sender.until(lambda view: view.phase is after, "the sender back first")
+            assert not [line for line in receiver.words() if marker in line]
+            await cables[receiver.connection.seat].mend()
+            await eventually(lambda: any(marker in line for line in receiver.words()), 20)
+            await receiver.until(lambda view: view.phase is after, "the receiver back too")
+
+            sam.connection.send(Seat.A, End())
+            await eventually(
+                lambda: all(
+                    any(isinstance(u, RecordArrived) for u in p.updates) for p in (sam, ben)
+                ),
+                20,
+                "both records",
+            )
+            assert [line for line in receiver.words() if marker in line] == [
+                f"{sender.connection.seat}: {marker}"
+            ]  # exactly once
+            assert not [u for u in sender.updates if isinstance(u, Rejected)]
+            await sam.stop()
+            await ben.stop()
+            second.send_signal(signal.SIGTERM)
+            second.wait(5)
+
+    # The relay's log and both screens' records agree: nothing lost, nothing doubled.
+    store = RelayStore(db)
+    [log] = store.logs()
+    logged = [(seq, event) for seq, _, event in store.events(log.id)]
+    assert [seq for seq, _ in logged] == list(range(1, len(logged) + 1))
+    for player in (sam, ben):
+        kept = record(player)
+        assert [(e.seq, e.event) for e in kept.events] == logged
+    assert marker.encode() not in b"".join(
+        p.read_bytes() for p in tmp_path.iterdir() if p.is_file()
+    )
