@@ -397,7 +397,16 @@ def relay(port: int, db: str, profile: str | None) -> int:
     """Run the relay as `reciprocity serve` does, optionally under cProfile in every thread."""
     from reciprocity.cli.serve import serve_command
 
-    args = argparse.Namespace(host="127.0.0.1", port=port, db=db, idle_hours=24.0)
+    # Every load client is on this machine: one address makes all the rooms.
+    args = argparse.Namespace(
+        host="127.0.0.1",
+        port=port,
+        db=db,
+        idle_hours=24.0,
+        creates_per_address=1_000_000,
+        connections_per_address=1_000_000,
+        commands_per_second=1_000_000,
+    )
     if profile is None:
         return serve_command(args)
     profiles = [cProfile.Profile()]

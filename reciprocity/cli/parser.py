@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from reciprocity_server.limits import COMMANDS, CONNECTIONS, CREATES
+
 from reciprocity import DEFAULT_DECK, __version__
 
 
@@ -67,6 +69,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOURS",
         help="close a game nobody has touched for this long (default: 24)",
     )
+    serve.add_argument(
+        "--creates-per-address",
+        type=_positive_int,
+        default=CREATES,
+        metavar="N",
+        help=f"new games one address (or IPv6 /64) may make per 10 minutes (default: {CREATES})",
+    )
+    serve.add_argument(
+        "--connections-per-address",
+        type=_positive_int,
+        default=CONNECTIONS,
+        metavar="N",
+        help=f"connections one address may hold open at once (default: {CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--commands-per-second",
+        type=_positive_int,
+        default=COMMANDS,
+        metavar="N",
+        help=f"commands one seat may send per second (default: {COMMANDS})",
+    )
 
     _add_facilitate_parser(commands)
     _add_deck_parser(commands)
@@ -104,6 +127,17 @@ examples:
   reciprocity facilitate --deck fast-friends --pairs 12 --pace 15 --codes-out codes.txt
   reciprocity facilitate --deck my-workshop.toml --pairs 4 --totals-out totals.csv
 """
+
+
+def _positive_int(text: str) -> int:
+    """A whole number above zero, for argparse."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("give a whole number above 0")
+    return number
 
 
 def _add_facilitate_parser(

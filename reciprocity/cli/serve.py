@@ -9,6 +9,8 @@ import logging
 import signal
 import sys
 
+from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
+from reciprocity_server.limits import Quotas
 from reciprocity_server.serve import log, start_relay, tune_collector
 
 
@@ -17,16 +19,22 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours))
+    quotas = Quotas(
+        creates=args.creates_per_address,
+        connections=args.connections_per_address,
+        commands=args.commands_per_second,
+    )
+    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas))
 
 
-async def _serve(host: str, port: int, db: str | None, idle_hours: float) -> int:
+async def _serve(host: str, port: int, db: str | None, idle_hours: float, quotas: Quotas) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
             loop.add_signal_handler(signum, stop.set)
-    server = await start_relay(host, port, db, idle_hours=idle_hours)
+    quiet_accept_errors(loop, raise_limit())
+    server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas)
     tune_collector()
     await stop.wait()
     log.info("relay stopping: closing every connection")

@@ -189,7 +189,9 @@ class Admission:
         if joining is not None:
             joining.room = None
         self.limits.fail(joiner.address)
-        return [Send(joiner.conn, why)] if why is not None else []
+        if joining is None or why is None:
+            return []
+        return self.limits.refuse(joiner.conn, joining, why)  # counted, as every error
 
     def _stalled(self, joiner: Joiner) -> bool:
         """A joiner who had the seated side's message long ago and has sent no proof."""

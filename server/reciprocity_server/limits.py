@@ -1,4 +1,5 @@
-"""The relay's rate limits: failed joins per address, and errors per connection.
+"""The relay's rate limits: failed joins and new games per address, errors per connection,
+commands per seat.
 
 Addresses are counted one by one for IPv4, and by their /64 network for IPv6, as one household
 or host has a whole /64. A connection with too many errors in a window is closed with 1008.
@@ -10,6 +11,7 @@ import ipaddress
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from reciprocity.protocol import Error
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output, Send, error
@@ -23,18 +25,46 @@ JOIN_FAILURES = 10
 CONNECTION_ERRORS = 10
 #: The window of both limits, in seconds.
 WINDOW = 60.0
+#: New games an address may create per `CREATE_WINDOW` seconds, by default.
+CREATES = 10
+CREATE_WINDOW = 600.0
+#: Connections an address may hold open at once, by default.
+CONNECTIONS = 32
+#: Commands a seat may send per `COMMAND_WINDOW` seconds, by default; more get a calm
+#: `rate_limited`.
+COMMANDS = 20
+COMMAND_WINDOW = 1.0
 
 RATE_LIMITED = error(
     "rate_limited", "Too many wrong codes from your address. Please wait a minute and try again."
 )
+TOO_FAST = "Too many moves at once. Please wait a moment."
+TOO_MANY_GAMES = error(
+    "rate_limited", "Too many new games from your address. Please wait a few minutes."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quotas:
+    """The limits an operator may tune (`reciprocity serve --creates-per-address`,
+    `--connections-per-address`, `--commands-per-second`)."""
+
+    creates: int = CREATES
+    connections: int = CONNECTIONS
+    commands: int = COMMANDS
+
+
+DEFAULT_QUOTAS = Quotas()
 
 
 class Limits:
     """Counts failures and errors over a sliding window, by the core's clock."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], quotas: Quotas = DEFAULT_QUOTAS) -> None:
         self.clock = clock
+        self.quotas = quotas
         self._failures: dict[str, deque[float]] = {}
+        self._creates: dict[str, deque[float]] = {}
 
     def fail(self, address: str) -> None:
         """Count a failed join against an address."""
@@ -49,11 +79,31 @@ class Limits:
         """True for an address with too many failed joins in the window."""
         return self.failures(address) >= JOIN_FAILURES
 
-    def forget_old(self) -> None:
-        """Forget the addresses with no failure left in the window."""
+    def may_create(self, address: str) -> bool:
+        """Count a new game against an address, unless it has made its quota lately."""
+        times = self._creates.setdefault(counted(address), deque())
         now = self.clock()
-        for address in [a for a, times in self._failures.items() if not self._recent(times, now)]:
-            del self._failures[address]
+        if self._recent(times, now, CREATE_WINDOW) >= self.quotas.creates:
+            return False
+        times.append(now)
+        return True
+
+    def may_command(self, times: deque[float]) -> bool:
+        """Count a seat's command in its recent `times`, unless it has sent its quota."""
+        now = self.clock()
+        if self._recent(times, now, COMMAND_WINDOW) >= self.quotas.commands:
+            return False
+        times.append(now)
+        return True
+
+    def forget_old(self) -> None:
+        """Forget the addresses with nothing left in their windows."""
+        now = self.clock()
+        for counts, window in ((self._failures, WINDOW), (self._creates, CREATE_WINDOW)):
+            for address in [
+                a for a, times in counts.items() if not self._recent(times, now, window)
+            ]:
+                del counts[address]
 
     def failed(self, conn: int, peer: Peer, why: Error) -> list[Output]:
         """A join or resume that failed: it counts toward the address's limit."""
@@ -72,16 +122,16 @@ class Limits:
         return outputs
 
     @staticmethod
-    def _recent(times: deque[float], now: float) -> int:
+    def _recent(times: deque[float], now: float, window: float = WINDOW) -> int:
         """How many of the times fall within the window; older ones are dropped."""
-        while times and now - times[0] >= WINDOW:
+        while times and now - times[0] >= window:
             times.popleft()
         return len(times)
 
 
 def counted(address: str) -> str:
-    """What failed joins count against: an IPv4 address (also when mapped into IPv6), or an
-    IPv6 address's /64 network."""
+    """What failed joins and new games count against: an IPv4 address (also when mapped into
+    IPv6), or an IPv6 address's /64 network."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -19,20 +19,17 @@ for each room and connection.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
-
-from pydantic import ValidationError
+from dataclasses import replace
 
 from reciprocity.deck import Deck
-from reciprocity.engine import Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
+from reciprocity.engine import End, Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
 from reciprocity.protocol import (
-    CLIENT,
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
     Ack,
@@ -53,11 +50,20 @@ from reciprocity.protocol import (
     Words,
 )
 from reciprocity.records.store import StoreError
+from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
-from reciprocity_server.limits import RATE_LIMITED, Limits
+from reciprocity_server.limits import (
+    DEFAULT_QUOTAS,
+    RATE_LIMITED,
+    TOO_FAST,
+    TOO_MANY_GAMES,
+    Limits,
+    Quotas,
+)
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
+    CLOSE_POLICY,
     HELLO_FIRST,
     NOT_SAVED,
     Close,
@@ -74,14 +80,22 @@ log.addHandler(logging.NullHandler())
 
 #: Room numbers run from 1 to this.
 MAX_NUMBER = 9999
+#: A room nobody joined is forgotten after this many minutes without activity.
+UNJOINED_MINUTES = 20.0
+#: A game this many events long is ended by the relay (an evening's game has a few hundred).
+MAX_EVENTS = 2000
+#: The closing check-ins may add this many more; then every command is refused.
+CLOSING_EVENTS = 50
+#: The largest record sent, in bytes: a client takes frames up to 1 MiB.
+RECORD_BYTES = 1_000_000
 
 NO_SUCH_ROOM = error("no_such_room", "No game has that code. Please check it with your partner.")
 NOT_ADMITTED = error("hello_first", "Your partner's screen has not checked the code yet.")
+TOO_LONG = "This game is as long as a game may be: it has ended."
 BAD_TOKEN = error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
 SEATED = error("bad_message", "This connection already has a seat. Open another for a new game.")
-BAD_JSON = error("bad_json", "That was not valid JSON.")
 
 
 class Relay:
@@ -89,7 +103,7 @@ class Relay:
 
     `decks` looks a deck up by id for a new room (the shell's `DeckShelf` reads them from
     disk). A room with no activity for `idle_hours` is forgotten by `expire`, which the shell
-    calls now and then.
+    calls now and then; so is a room whose host nobody joined, after `UNJOINED_MINUTES`.
     """
 
     def __init__(
@@ -98,6 +112,7 @@ class Relay:
         decks: Callable[[str], Deck | None] = lambda deck_id: None,
         *,
         idle_hours: float = 24.0,
+        quotas: Quotas = DEFAULT_QUOTAS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -107,7 +122,7 @@ class Relay:
         self.rooms: dict[int, RelayRoom] = {}
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
-        self.limits = Limits(clock)
+        self.limits = Limits(clock, quotas)
         self.admission = Admission(store, self.limits, self._peers, self._tokens, self._views)
         self.facilitation = Facilitation(self.rooms, self.limits)
 
@@ -139,7 +154,7 @@ class Relay:
         """Forget rooms idle for too long, and close any connection still in one."""
         now = self.clock()
         outputs: list[Output] = []
-        for live in [r for r in self.rooms.values() if now - r.last_active >= self.idle_seconds]:
+        for live in [r for r in self.rooms.values() if now - r.last_active >= self._idle(r)]:
             waiting = [live.joiner.conn] if live.joiner is not None else []
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
@@ -151,9 +166,16 @@ class Relay:
                 self.store.remove_room(live.room.id)
             except StoreError as failure:
                 log.error("room %d: %s", live.number, failure)
-            log.info("room %d: expired after %.0f h idle", live.number, self.idle_seconds / 3600)
+            log.info("room %d: expired after %.0f min idle", live.number, self._idle(live) / 60)
         self.limits.forget_old()
         return outputs
+
+    def _idle(self, live: RelayRoom) -> float:
+        """How long a room may stay idle: not long while its host waits for a partner."""
+        session = self.facilitation.session
+        if Seat.B in live.tokens or (session is not None and session.holds(live)):
+            return self.idle_seconds
+        return min(self.idle_seconds, UNJOINED_MINUTES * 60)
 
     def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
         """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
@@ -169,6 +191,10 @@ class Relay:
             live.room.steer(OpenLevel(level=1))
             rooms.append(live)
         token = self.facilitation.start(deck, rooms)
+        # A session's players often share one address (a school's, an office's): let them in.
+        quotas = self.limits.quotas
+        wanted = 2 * pairs + quotas.connections
+        self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
         return token, [live.number for live in rooms]
 
     # --- connections ---------------------------------------------------------------------
@@ -177,6 +203,15 @@ class Relay:
         """A connection opened from an address."""
         self._peers[conn] = Peer(address)
         log.info("connection %d: opened from %s", conn, address)
+
+    def hello_due(self, conn: int) -> list[Output]:
+        """The shell's `HELLO_SECONDS` have passed: close the connection if it has not said a
+        well-formed hello, as one that never speaks only holds a descriptor."""
+        peer = self._peers.get(conn)
+        if peer is None or peer.greeted:
+            return []
+        log.info("connection %d: closed without a hello", conn)
+        return [Close(conn, CLOSE_POLICY, "no hello")]
 
     def disconnect(self, conn: int) -> list[Output]:
         """A connection closed: its partner sees it as not connected."""
@@ -202,10 +237,9 @@ class Relay:
         peer = self._peers.get(conn)
         if peer is None:
             return []
-        try:
-            message = CLIENT.validate_json(frame)
-        except ValidationError as invalid:
-            return self.limits.refuse(conn, peer, _invalid(frame, invalid))
+        message = wire.read(frame)
+        if isinstance(message, Error):
+            return self.limits.refuse(conn, peer, message)
         try:
             match message:
                 case Hello():
@@ -231,10 +265,11 @@ class Relay:
     # --- messages ------------------------------------------------------------------------
 
     def _hello(self, conn: int, peer: Peer, hello: Hello) -> list[Output]:
+        peer.greeted = True
         if peer.room is not None:
             return self.limits.refuse(conn, peer, SEATED)
         if hello.version != PROTOCOL_VERSION:
-            return self.limits.refuse(conn, peer, _version_error(hello.version))
+            return self.limits.refuse(conn, peer, wire.version_error(hello.version))
         if hello.create is not None:
             return self._create(conn, peer, hello.create)
         if self.limits.blocked(peer.address):
@@ -251,6 +286,9 @@ class Relay:
         return self._resume(conn, peer, hello.resume)
 
     def _create(self, conn: int, peer: Peer, create: CreateRoom) -> list[Output]:
+        if not self.limits.may_create(peer.address):
+            log.info("connection %d: too many new games from its address", conn)
+            return self.limits.refuse(conn, peer, TOO_MANY_GAMES)
         deck = self.decks(create.deck)
         if deck is None:
             return self.limits.refuse(
@@ -320,8 +358,12 @@ class Relay:
         seen = live.commands[seat].get(message.id)
         if seen is not None:
             return [Send(conn, Ack(id=message.id, seq=seen))]
+        if not self.limits.may_command(live.moves[seat]):  # calm: not counted as an error
+            return [Send(conn, error("rate_limited", TOO_FAST, message.id))]
         room = live.room
         before = room.seq
+        if before >= MAX_EVENTS + CLOSING_EVENTS:
+            return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)
@@ -333,7 +375,23 @@ class Relay:
                 return [Send(conn, error("server", NOT_SAVED, message.id))]
             events = [event for _, event in room.log[before:]]
         live.remember(seat, message.id, room.seq)
-        return [Send(conn, Ack(id=message.id, seq=room.seq)), *self._changed(live, events)]
+        ack = Send(conn, Ack(id=message.id, seq=room.seq))
+        return [ack, *self._changed(live, events + self._end_if_long(live, seat))]
+
+    def _end_if_long(self, live: RelayRoom, seat: Seat) -> list[Event]:
+        """End a game that has reached `MAX_EVENTS`, as if the seat that moved had ended it."""
+        room = live.room
+        if room.seq < MAX_EVENTS or room.state.phase in (Phase.CLOSING, Phase.FINISHED):
+            return []
+        try:
+            events = room.submit(seat, End())
+        except IllegalMove:
+            return []
+        except StoreError as failure:
+            log.error("room %d: %s", live.number, failure)
+            return []
+        log.info("room %d: ended at %d events, the longest a game may be", live.number, room.seq)
+        return events
 
     def _say(self, conn: int, peer: Peer, say: Say) -> list[Output]:
         live, seat = peer.room, peer.seat
@@ -392,6 +450,10 @@ class Relay:
                 LoggedEvent(seq=seq, at=at, event=event) for seq, at, event in stored.events
             ),
         )
+        size = len(record.model_dump_json().encode())
+        if size > RECORD_BYTES:  # never sent: a client would close on it at every resume
+            log.error("room %d: the record is too large to send (%d bytes)", live.number, size)
+            return []
         return [Send(conn, record) for conn in conns]
 
     def _free_number(self) -> int | None:
@@ -401,31 +463,3 @@ class Relay:
                 return number
         free = [n for n in range(1, MAX_NUMBER + 1) if n not in self.rooms]
         return secrets.choice(free) if free else None
-
-
-def _invalid(frame: str | bytes, invalid: ValidationError) -> Error:
-    """The error for a frame that is not a valid client message; never echoes its content."""
-    problems = invalid.errors(include_input=False, include_url=False)
-    if problems and problems[0]["type"] == "json_invalid":
-        return BAD_JSON
-    try:
-        data = json.loads(frame)
-    except ValueError:
-        return BAD_JSON
-    if isinstance(data, dict) and data.get("type") == "hello":
-        version = data.get("version")
-        if isinstance(version, int) and version != PROTOCOL_VERSION:
-            return _version_error(version)
-    first = problems[0] if problems else None
-    where = ".".join(str(part) for part in first["loc"]) if first else ""
-    what = first["msg"] if first else "not a message"
-    detail = f"{where}: {what}" if where else what
-    return error("bad_message", f"That message is not valid ({detail[:200]}).")
-
-
-def _version_error(version: int) -> Error:
-    return error(
-        "version",
-        f"This relay speaks protocol version {PROTOCOL_VERSION}, not {version}: "
-        "please upgrade Reciprocity.",
-    )

@@ -42,7 +42,8 @@ class RelayRoom:
 
     `pake` is the seated side's latest SPAKE2 message (no secret), kept in memory for the next
     joiner; the first joiner to answer it uses it up. `tried` holds the SPAKE2 messages
-    joiners have sent, none of which may come again, until a joiner is admitted.
+    joiners have sent, none of which may come again, until a joiner is admitted. `moves` holds
+    when each seat's recent commands came, for its rate limit.
     """
 
     number: int
@@ -56,6 +57,7 @@ class RelayRoom:
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
+    moves: dict[Seat, deque[float]] = field(default_factory=lambda: {s: deque() for s in Seat})
 
     def remember(self, seat: Seat, command_id: str, seq: int) -> None:
         """Keep a command's id and the seq it was acknowledged with (the recent ones only)."""
@@ -73,10 +75,12 @@ class RelayRoom:
 
 @dataclass(eq=False, slots=True)
 class Peer:
-    """One connection as the core knows it: its address, its recent errors, and the room and
-    seat it plays (or waits to), or that it is the facilitator's dashboard."""
+    """One connection as the core knows it: its address, whether it has said a hello, its
+    recent errors, and the room and seat it plays (or waits to), or that it is the
+    facilitator's dashboard."""
 
     address: str
+    greeted: bool = False
     errors: deque[float] = field(default_factory=deque)
     room: RelayRoom | None = None
     seat: Seat = Seat.A

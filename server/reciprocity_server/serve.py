@@ -4,8 +4,8 @@
 - Every call into the core (and so every SQLite write) runs on the event loop, in the order
   the frames arrived. A command costs the core a fraction of a millisecond, most of it the
   commit; a worker thread would only add a hand-off per frame and GIL contention.
-- Each connection has its own send queue and sender task, so a slow client never holds up
-  another. A client whose queue fills up is dropped, and may resume.
+- Each connection has its own outbox and sender task (`sending.py`), so a slow client never
+  holds up another. A client that has stopped reading is dropped, and may resume.
 - `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
   with 1001 (going away).
 - Alone (`reciprocity serve`), the relay collects garbage less often (`tune_collector`): with
@@ -25,6 +25,7 @@ import gc
 import ipaddress
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
@@ -37,11 +38,13 @@ from websockets.http11 import Request, Response
 from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
-from reciprocity.protocol import MAX_FRAME
+from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity_server.decks import DeckShelf
-from reciprocity_server.outputs import Close, Output
+from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas, counted
+from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
+from reciprocity_server.sending import Outbox
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -50,10 +53,12 @@ wire_log = logging.getLogger("reciprocity_server.wire")
 wire_log.setLevel(logging.WARNING)
 
 DEFAULT_PORT = 8765
-#: Messages waiting for one client before it is deemed too slow and closed.
-SEND_QUEUE = 64
 #: How often idle rooms are looked for, in seconds.
 SWEEP_SECONDS = 60.0
+#: A connection that has not said a well-formed hello this long after opening is closed; so
+#: is one whose WebSocket handshake takes longer.
+HELLO_SECONDS = 5.0
+TOO_MANY = "too many connections from your address"
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
 #: middle ones. Under load this cut the p99 of a command's round trip from 25 to 10 ms
@@ -70,41 +75,6 @@ def default_db() -> Path:
     return data_dir() / "relay.sqlite3"
 
 
-class _Peer:
-    """One client's connection and the task that sends to it, in order."""
-
-    def __init__(self, ws: ServerConnection) -> None:
-        self.ws = ws
-        self.queue: asyncio.Queue[str | Close] = asyncio.Queue(SEND_QUEUE)
-        self.sender = asyncio.create_task(self._send_all())
-
-    def put(self, item: str | Close) -> None:
-        """Queue a frame (or a close) without waiting; a client too far behind is closed."""
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            if not self.sender.done():
-                # It is not reading, so a closing handshake would only wait: drop it.
-                log.info("a connection fell %d messages behind: dropping it", SEND_QUEUE)
-                self.sender.cancel()
-                self.ws.transport.abort()
-
-    async def stop(self) -> None:
-        """Stop sending (the connection has closed)."""
-        self.sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-            await self.sender
-
-    async def _send_all(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, Close):
-                    await self.ws.close(item.code, item.reason)
-                    return
-                await self.ws.send(item)
-
-
 class RelayServer:
     """A running relay. Make one with `start_relay`; stop it with `close`.
 
@@ -113,7 +83,8 @@ class RelayServer:
 
     def __init__(self, relay: Relay) -> None:
         self._relay = relay
-        self._peers: dict[int, _Peer] = {}
+        self._peers: dict[int, Outbox] = {}
+        self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -171,6 +142,7 @@ class RelayServer:
             compression=None,
             max_size=MAX_FRAME,
             max_queue=16,
+            open_timeout=HELLO_SECONDS,
             ping_interval=20,
             ping_timeout=20,
             process_request=_health,
@@ -181,16 +153,29 @@ class RelayServer:
         self._sweeper = asyncio.create_task(self._sweep())
 
     async def _handle(self, ws: ServerConnection) -> None:
+        address = _address(ws)
+        where = counted(address)
+        if self._per_address[where] >= self._relay.limits.quotas.connections:
+            await ws.close(CLOSE_POLICY, TOO_MANY)
+            return
+        self._per_address[where] += 1
         conn = next(self._ids)
-        peer = _Peer(ws)
+        peer = Outbox(ws, conn)
         self._peers[conn] = peer
+        due = asyncio.get_running_loop().call_later(
+            HELLO_SECONDS, self._run, self._relay.hello_due, conn
+        )
         try:
-            self._run(self._relay.connect, conn, _address(ws))
+            self._run(self._relay.connect, conn, address)
             async for frame in ws:
                 self._run(self._relay.receive, conn, frame)
         except ConnectionClosed:
             pass  # a frame too large (1009), a lost network: the client may resume
         finally:
+            due.cancel()
+            self._per_address[where] -= 1
+            if not self._per_address[where]:
+                del self._per_address[where]
             del self._peers[conn]
             self._run(self._relay.disconnect, conn)
             await peer.stop()
@@ -207,8 +192,13 @@ class RelayServer:
         """Call the core, and queue what it returns to each connection, in the core's order."""
         for out in call(*args) or []:
             peer = self._peers.get(out.conn)
-            if peer is not None:
-                peer.put(out if isinstance(out, Close) else out.message.model_dump_json())
+            if peer is None:
+                continue
+            if isinstance(out, Close):
+                peer.put(out)
+            else:
+                row = out.message.number if isinstance(out.message, RoomStatus) else None
+                peer.put(out.message.model_dump_json(), row)
 
 
 async def start_relay(
@@ -219,6 +209,7 @@ async def start_relay(
     *,
     idle_hours: float = 24.0,
     restore: bool = True,
+    quotas: Quotas = DEFAULT_QUOTAS,
 ) -> RelayServer:
     """Start a relay in this process and return it once it listens.
 
@@ -229,7 +220,7 @@ async def start_relay(
     `ListenError` (port in use) or `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
-    server = RelayServer(_open(path, decks, idle_hours, restore))
+    server = RelayServer(_open(path, decks, idle_hours, restore, quotas))
     try:
         await server._listen(host, port)
     except OSError as error:
@@ -244,8 +235,10 @@ async def start_relay(
     return server
 
 
-def _open(path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool) -> Relay:
-    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours)
+def _open(
+    path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool, quotas: Quotas
+) -> Relay:
+    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
     if restore:
         relay.restore()
     else:
@@ -264,7 +257,9 @@ def _health(connection: ServerConnection, request: Request) -> Response | None:
 def _address(ws: ServerConnection) -> str:
     """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
     peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
-    forwarded = ws.request.headers.get("X-Forwarded-For") if ws.request else None
+    # Several headers are one list, in order: the last value is the proxy's own.
+    values = ws.request.headers.get_all("X-Forwarded-For") if ws.request else []
+    forwarded = ",".join(values)
     try:
         local = ipaddress.ip_address(peer).is_loopback
     except ValueError:
