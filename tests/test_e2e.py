@@ -714,7 +714,14 @@ async def test_a_kept_session_resumes_and_decrypts_after_a_relay_sigkill(
         assert kept is not None and stat.S_IMODE(kept.stat().st_mode) == 0o600
         held = kept.read_text()
         assert "mk-before" not in held and sam.connection.code.split("-", 1)[1] not in held
-        assert set(json.loads(held)) == {"url", "token", "last_seq", "channel", "unanswered"}
+        assert set(json.loads(held)) == {
+            "url",
+            "token",
+            "last_seq",
+            "channel",
+            "unanswered",
+            "hosted",
+        }
 
         first.send_signal(signal.SIGKILL)
         first.wait(5)

@@ -1,9 +1,13 @@
-"""Typed words survive a relay killed with SIGKILL: they arrive exactly once, even when the
-sender's screen comes back before the partner's. A real `reciprocity serve` process, and each
-screen's connection held back in turn through a cable that can be cut."""
+"""Nothing lost, nobody stranded. Typed words survive a relay killed with SIGKILL: they arrive
+exactly once, even when the sender's screen comes back before the partner's (a real
+`reciprocity serve` process, and each screen's connection held back in turn through a cable
+that can be cut). A host whose program died comes back with its relay, and the partner
+resumes."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
 from pathlib import Path
 
@@ -11,10 +15,12 @@ import pytest
 from reciprocity_server.records import RelayStore
 from test_remote import Cable, Player, eventually, free_port, healthy, relay_process
 
+from reciprocity.deck_files import find_deck
 from reciprocity.engine import Draw, End, Phase, Respond, Seat, SetLimit, Share
 from reciprocity.net.client import JoinCode
 from reciprocity.net.connection import RecordArrived, Rejected
-from reciprocity.net.driver import WebSocketConnection
+from reciprocity.net.driver import UNREACHABLE, WebSocketConnection
+from reciprocity.net.hosting import LocalRelay, resume_game
 from reciprocity.protocol import CreateRoom, Record
 
 #: Screens that try again quickly, so a test does not wait out a long back-off.
@@ -98,3 +104,46 @@ async def test_words_typed_while_the_relay_restarts_arrive_once_when_the_sender_
     assert marker.encode() not in b"".join(
         p.read_bytes() for p in tmp_path.iterdir() if p.is_file()
     )
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partner_resumes(
+    tmp_path: Path,
+) -> None:
+    deck = find_deck("first-steps")
+    relay = await LocalRelay.start(free_port(), deck, host="127.0.0.1")
+    sessions = tmp_path / "sam"
+    opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
+    sam = await Player(
+        WebSocketConnection(relay.url, opening, sessions=sessions, hosted=relay.port)
+    ).start()
+    assert sam.connection.code is not None
+    ben = await Player(
+        WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"), **QUICK)
+    ).start()
+    for player in (sam, ben):
+        player.connection.send(player.connection.seat, SetLimit(limit=3))
+    await sam.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    sam.connection.send(Seat.A, Draw())
+    await ben.until(lambda view: view.card is not None, "the card")
+
+    # Sam's program dies: its screen stops without closing, and the relay in it stops too.
+    assert sam.task is not None and sam.connection._lock is not None
+    sam.task.cancel()
+    await asyncio.gather(sam.task, return_exceptions=True)
+    os.close(sam.connection._lock)  # as the end of his process would
+    await relay.close()
+    await eventually(lambda: ben.status == UNREACHABLE, what="Ben to see the relay gone")
+
+    game = await resume_game(sessions)  # `reciprocity host --resume`
+    assert game.relay is not None and game.relay.port == relay.port
+    again = Player(game.connection)
+    again.task = asyncio.create_task(game.connection.run(again.updates.append))
+    await again.until(lambda view: view.card is not None and view.b.connected, "Sam back")
+    await ben.until(lambda view: view.a.connected, "Ben back, at the same relay")
+    assert ben.status is None
+    game.connection.send(Seat.A, Share())
+    await ben.until(lambda view: view.phase is Phase.RESPOND, "play going on")
+    await ben.stop()
+    await again.stop()
+    await game.aclose()

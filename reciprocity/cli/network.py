@@ -17,7 +17,7 @@ from reciprocity.net.hosting import (
     LocalRelay,
     NetworkGame,
     open_game,
-    saved_game,
+    resume_game,
 )
 from reciprocity.tui.app import ReciprocityApp
 
@@ -32,8 +32,8 @@ def network_command(args: argparse.Namespace) -> int:
 
 
 async def _network(args: argparse.Namespace) -> int:
-    if args.command == "join" and args.resume:
-        return await _play(ReciprocityApp(network=saved_game(aloud=args.aloud)))
+    if args.resume:
+        return await _play(ReciprocityApp(network=await resume_game(aloud=args.aloud)))
     choice: HostChoice | JoinChoice
     relay: LocalRelay | None = None
     name = " ".join((args.name or "").split())

@@ -39,14 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8765, help="port for the relay started here (default: 8765)"
     )
     host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
+    host.add_argument("--resume", action="store_true", help=_RESUME_HELP)
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
     join.add_argument("code", metavar="CODE", nargs="?", help="the code, such as 7-amber-harbor")
-    join.add_argument(
-        "--resume",
-        action="store_true",
-        help="go back to the network game this program was in when it stopped (no code needed)",
-    )
+    join.add_argument("--resume", action="store_true", help=_RESUME_HELP)
     join.add_argument("--name", help="your name")
     join.add_argument(
         "--relay", metavar="URL", help="the relay's address (default: ws://localhost:8765)"
@@ -97,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_RESUME_HELP = (
+    "go back to the network game this program was in when it stopped (no code needed); "
+    "a host's relay comes back with it"
+)
 _ALOUD_HELP = "we're talking aloud (on a call): no typing line; ctrl+p switches back"
 
 

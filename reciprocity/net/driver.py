@@ -231,6 +231,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         admit_timeout: float = 60.0,
         sessions: Path | None = None,
         core: PlayerCore | None = None,
+        hosted: int | None = None,
         **options: Any,
     ) -> None:
         super().__init__(url, core or PlayerCore(url, opening), **options)
@@ -240,6 +241,9 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         self.session: Path | None = None
         self._lock: int | None = None
         self._greeted = core is not None
+        #: The port of the relay this program started for the game, if it did (a host's):
+        #: kept with the session, so that coming back starts that relay again.
+        self.hosted = hosted
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -256,6 +260,9 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 parse_uri(url)
                 resume = Resume(token=session["token"], last_seq=session["last_seq"])
                 lost = int(session.get("unanswered", 0))
+                hosted = session.get("hosted")
+                if hosted is not None and not (isinstance(hosted, int) and 0 < hosted < 65536):
+                    raise ValueError("the relay's port is damaged")
             except (KeyError, TypeError, ValueError, InvalidURI) as error:
                 raise ReciprocityError(
                     f"cannot read the saved game {path}: {_first_line(error)}"
@@ -265,7 +272,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
             raise
         channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
         core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel, lost=lost)
-        connection = cls(url, None, core=core, **options)
+        connection = cls(url, None, core=core, hosted=hosted, **options)
         connection._lock = lock
         connection.session = path
         return connection
@@ -369,6 +376,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                     "last_seq": request.last_seq,
                     "channel": request.channel,
                     "unanswered": request.unanswered,
+                    "hosted": self.hosted,
                 },
             )
         except (OSError, ReciprocityError) as error:

@@ -1,8 +1,9 @@
 """A game over the network, ready to play: hosting (with a relay started here) or joining.
 
 `open_game` takes a seat as a host's or joiner's choice says, `saved_game` comes back to the
-seat this program kept last, and `LocalRelay` is the relay `reciprocity host` starts in its
-own process when no other is named.
+seat this program kept last (`resume_game` also starts again the relay a host's program had
+started), and `LocalRelay` is the relay `reciprocity host` starts in its own process when no
+other is named.
 """
 
 from __future__ import annotations
@@ -54,24 +55,28 @@ class JoinChoice:
 class LocalRelay:
     """A relay running inside this program, listening on every address at `port`."""
 
-    def __init__(self, server: RelayServer, deck: Deck) -> None:
+    def __init__(self, server: RelayServer, deck: Deck | None) -> None:
         self._server = server
         self.port = server.port
         self.deck = deck
 
     @classmethod
-    async def start(cls, port: int, deck: Deck, *, host: str = "0.0.0.0") -> LocalRelay:
+    async def start(
+        cls, port: int, deck: Deck | None, *, host: str = "0.0.0.0", restore: bool = False
+    ) -> LocalRelay:
         """Start a relay that also knows `deck`, on every address (or `host`); raises
         `RelayError` if the port is taken.
 
         It keeps its own records (`host-relay.sqlite3`), apart from `reciprocity serve`'s, and
-        starts afresh: its rooms end with this program, so none is ever brought back.
+        starts afresh, unless `restore`: then the rooms this program's relay had when it
+        stopped come back (as after a crash), so the seats in them can resume.
         """
         from reciprocity_server.serve import start_relay  # only a host needs the relay
 
         db = data_dir() / "host-relay.sqlite3"
         try:
-            server = await start_relay(host, port, db=db, decks={deck.id: deck}, restore=False)
+            decks = {deck.id: deck} if deck is not None else None
+            server = await start_relay(host, port, db=db, decks=decks, restore=restore)
         except ReciprocityError as error:
             raise RelayError(str(error)) from None
         return cls(server, deck)
@@ -153,6 +158,22 @@ def saved_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGam
     return NetworkGame(WebSocketConnection.saved(kept[-1], sessions=folder), aloud)
 
 
+async def resume_game(folder: Path | None = None, *, aloud: bool = False) -> NetworkGame:
+    """`saved_game`, and if this program had started the game's relay (a host's), that relay
+    again on its port, with its rooms as they were: the partner's screen comes back to it.
+    Raises `ReciprocityError` as `saved_game` does, or `RelayError` if the port is taken."""
+    game = saved_game(folder, aloud=aloud)
+    port = game.connection.hosted
+    if port is not None:
+        try:
+            game.relay = await LocalRelay.start(port, None, restore=True)
+        except RelayError:
+            await game.connection.aclose()
+            raise
+        game.public = game.relay.public_url
+    return game
+
+
 def _modified(path: Path) -> float:
     """When a file last changed; 0 for one another window has just removed."""
     try:
@@ -187,7 +208,7 @@ async def open_game(
         assert relay is not None
         url, public = relay.url, relay.public_url
     opening = CreateRoom(deck=choice.deck.id, name=choice.name, checkin=choice.checkin)
-    connection = WebSocketConnection(url, opening)
+    connection = WebSocketConnection(url, opening, hosted=relay.port if relay else None)
     try:
         await connection.open()
     except RelayError:
