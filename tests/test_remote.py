@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -460,17 +460,19 @@ async def test_the_host_may_cancel_while_waiting_for_a_partner(
 # --- two screens through a relay process, which is killed and comes back ---------------------
 
 
+SERVE = (sys.executable, "-m", "reciprocity", "serve")
+
+
 @contextlib.contextmanager
 def relay_process(
-    port: int, db: Path, log: Path | None = None
+    port: int, db: Path, log: Path | None = None, extra: Sequence[str] = ()
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`reciprocity serve` on a loopback port, killed at the end if it still runs.
-
-    What it logs is added to `log`, if given."""
+    """`reciprocity serve` on a loopback port (with `extra` options), killed at the end if it
+    still runs. What it logs is added to `log`, if given."""
     with contextlib.ExitStack() as stack:
         stderr = stack.enter_context(log.open("ab")) if log is not None else subprocess.DEVNULL
         process = subprocess.Popen(
-            [sys.executable, "-m", "reciprocity", "serve", "--port", str(port), "--db", str(db)],
+            [*SERVE, "--port", str(port), "--db", str(db), *extra],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8765, help="port to listen on")
     serve.add_argument("--db", metavar="PATH", help="the relay's database (default: data folder)")
     serve.add_argument(
+        "--certfile",
+        metavar="PEM",
+        help="serve wss:// with this certificate chain (with --keyfile)",
+    )
+    serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    serve.add_argument(
         "--idle-hours",
         type=_positive_hours,
         default=24.0,

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import random
 import socket
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -449,6 +450,9 @@ def _first_line(error: BaseException) -> str:
 
 def _reason(error: BaseException) -> str:
     """A few words on why a socket failed, such as "connection refused"."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        why = (error.verify_message or "not trusted").lower()
+        return f"its certificate is not trusted here ({why}); see SSL_CERT_FILE in docs/playing.md"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, TimeoutError):

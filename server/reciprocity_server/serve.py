@@ -25,6 +25,7 @@ import gc
 import ipaddress
 import itertools
 import logging
+import ssl
 from collections import Counter
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -134,7 +135,7 @@ class RelayServer:
     ) -> None:
         await self.close()
 
-    async def _listen(self, host: str, port: int) -> None:
+    async def _listen(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
         self._server = await serve(
             self._handle,
             host,
@@ -148,6 +149,7 @@ class RelayServer:
             process_request=_health,
             logger=wire_log,
             server_header=None,
+            ssl=tls,
         )
         self.host, self.port = host, self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
@@ -210,19 +212,21 @@ async def start_relay(
     idle_hours: float = 24.0,
     restore: bool = True,
     quotas: Quotas = DEFAULT_QUOTAS,
+    tls: ssl.SSLContext | None = None,
 ) -> RelayServer:
     """Start a relay in this process and return it once it listens.
 
     `port=0` picks a free port (read it from `.port`). `db` is its SQLite file (default: the
     data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume, unless
     `restore` is False: then rooms left in it are forgotten (their games stay in the records).
-    `decks` are offered by id besides the shipped decks and the data folder's. Raises
-    `ListenError` (port in use) or `StoreError` (database) with one clear line.
+    `decks` are offered by id besides the shipped decks and the data folder's. With `tls`
+    (see `tls_context`) it serves `wss://`. Raises `ListenError` (port in use) or
+    `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
     server = RelayServer(_open(path, decks, idle_hours, restore, quotas))
     try:
-        await server._listen(host, port)
+        await server._listen(host, port, tls)
     except OSError as error:
         await server.close()
         if error.errno == errno.EADDRINUSE:
@@ -233,6 +237,22 @@ async def start_relay(
         raise ListenError(f"cannot listen on {host} port {port}: {reason}") from None
     log.info("relay listening on %s:%d (records in %s)", host, server.port, path)
     return server
+
+
+def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    """What `wss://` needs: this relay's certificate chain and its private key, both PEM.
+    Raises `ListenError` with one line if they cannot be read or do not belong together."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except FileNotFoundError as error:
+        raise ListenError(f"cannot read {error.filename}: no such file") from None
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "reason", None) or error.strerror or str(error)
+        raise ListenError(
+            f"cannot use the certificate {certfile} with the key {keyfile}: {str(reason).lower()}"
+        ) from None
+    return context
 
 
 def _open(
