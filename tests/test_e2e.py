@@ -64,6 +64,7 @@ from reciprocity.kept import (
     release_session,
     save_session,
 )
+from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.client import MAX_WRONG_GUESSES, WRONG_GUESS, JoinCode
 from reciprocity.net.codes import WORDS
 from reciprocity.net.connection import MAX_WORDS, Rejected, fit_words
@@ -77,7 +78,7 @@ from reciprocity.net.e2e import (
     Replayed,
     Unreadable,
 )
-from reciprocity.net.hosting import HostChoice, JoinChoice, saved_game
+from reciprocity.net.hosting import saved_game
 from reciprocity.protocol import (
     CLIENT,
     MAX_FRAME,

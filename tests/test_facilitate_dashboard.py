@@ -464,7 +464,7 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
 ) -> None:
     from test_remote import banner_on, choose_limit
 
-    from reciprocity.net.hosting import JoinChoice
+    from reciprocity.net.choices import JoinChoice
     from reciprocity.tui.app import ReciprocityApp
     from reciprocity.tui.screens.checkin import CheckInScreen
     from reciprocity.tui.screens.table import TableScreen

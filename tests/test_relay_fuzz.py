@@ -13,7 +13,7 @@ from conftest import make_deck
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reciprocity_server import wire
-from reciprocity_server.limits import Quotas
+from reciprocity_server.quotas import Quotas
 from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act, pair, start
 from websockets.exceptions import ConnectionClosed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.limits import Quotas
+from reciprocity_server.quotas import Quotas
 from reciprocity_server.sending import BEHIND_BYTES, Outbox
 from reciprocity_server.serve import TOO_MANY, RelayServer, start_relay
 from relay_client import TIMEOUT, Client, pair

@@ -42,6 +42,7 @@ from reciprocity.engine import (
     Share,
 )
 from reciprocity.game.history import past_games
+from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import BadCode, check_code, invite_line
 from reciprocity.net.connection import (
@@ -54,7 +55,7 @@ from reciprocity.net.connection import (
 )
 from reciprocity.net.core import RelayRefused, RelayUnreachable
 from reciprocity.net.driver import RECONNECTING, WebSocketConnection
-from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, lan_address
+from reciprocity.net.hosting import LocalRelay, lan_address
 from reciprocity.protocol import CreateRoom, SeatView
 from reciprocity.records.store import Store
 from reciprocity.tui.app import ReciprocityApp

@@ -8,12 +8,11 @@ import asyncio
 from reciprocity import DEFAULT_DECK
 from reciprocity.deck_files import find_deck
 from reciprocity.engine.rules import MAX_NAME
+from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.codes import DEFAULT_RELAY, check_code
 from reciprocity.net.core import RelayError
 from reciprocity.net.driver import dial
 from reciprocity.net.hosting import (
-    HostChoice,
-    JoinChoice,
     LocalRelay,
     NetworkGame,
     open_game,

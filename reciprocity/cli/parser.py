@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from reciprocity_server.limits import COMMANDS, CONNECTIONS, CREATES
+from reciprocity_server.quotas import COMMANDS, CONNECTIONS, CREATES
 
 from reciprocity import DEFAULT_DECK, __version__
 

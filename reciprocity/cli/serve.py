@@ -11,7 +11,7 @@ import ssl
 import sys
 
 from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
-from reciprocity_server.limits import Quotas
+from reciprocity_server.quotas import Quotas
 from reciprocity_server.serve import log, start_relay, tls_context, tune_collector
 
 from reciprocity import CommandError

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
+from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import invite_line
 from reciprocity.net.core import RelayError
@@ -24,32 +25,6 @@ from reciprocity.protocol import CreateRoom
 
 if TYPE_CHECKING:
     from reciprocity_server.serve import RelayServer
-
-
-@dataclass(frozen=True)
-class HostChoice:
-    """What hosting needs: the deck, the host's name, and where the relay is."""
-
-    deck: Deck
-    name: str
-    #: A running relay's address, or None to start one in this program.
-    relay: str | None
-    checkin: bool
-    #: True when the partners talk on a call and do not type their answers.
-    aloud: bool
-    #: The port of the relay started here when `relay` is None.
-    port: int = 8765
-
-
-@dataclass(frozen=True)
-class JoinChoice:
-    """What joining needs: the code, the partner's name, and where the relay is."""
-
-    code: str
-    name: str
-    relay: str
-    #: True when the partners talk on a call and do not type their answers.
-    aloud: bool
 
 
 class LocalRelay:

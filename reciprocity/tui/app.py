@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     # Deck and views are pydantic models; importing them lazily keeps start-up quick.
     from reciprocity.deck import Deck
     from reciprocity.game.room import Room
-    from reciprocity.net.hosting import HostChoice, JoinChoice, LocalRelay, NetworkGame
+    from reciprocity.net.choices import HostChoice, JoinChoice
+    from reciprocity.net.hosting import LocalRelay, NetworkGame
     from reciprocity.protocol import Record, SeatView
 
 
@@ -141,8 +142,8 @@ class ReciprocityApp(App[int]):
             case "host":
                 self.push_screen(HostScreen())
             case "join":
+                from reciprocity.net.choices import JoinChoice
                 from reciprocity.net.codes import DEFAULT_RELAY
-                from reciprocity.net.hosting import JoinChoice
 
                 self.show_network_form(JoinChoice("", "", DEFAULT_RELAY, aloud=False))
             case "history":
@@ -243,7 +244,7 @@ class ReciprocityApp(App[int]):
 
     def show_network_form(self, choice: HostChoice | JoinChoice) -> None:
         """Open the host or join form, filled in from `choice`."""
-        from reciprocity.net.hosting import HostChoice
+        from reciprocity.net.choices import HostChoice
 
         if isinstance(choice, HostChoice):
             self.push_screen(HostScreen(choice), self._form_left)

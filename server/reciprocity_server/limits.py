@@ -11,10 +11,10 @@ import ipaddress
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from reciprocity.protocol import Error
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output, Send, error
+from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.rooms import Peer
 
 log = logging.getLogger("reciprocity_server")
@@ -25,14 +25,7 @@ JOIN_FAILURES = 10
 CONNECTION_ERRORS = 10
 #: The window of both limits, in seconds.
 WINDOW = 60.0
-#: New games an address may create per `CREATE_WINDOW` seconds, by default.
-CREATES = 10
 CREATE_WINDOW = 600.0
-#: Connections an address may hold open at once, by default.
-CONNECTIONS = 32
-#: Commands a seat may send per `COMMAND_WINDOW` seconds, by default; more get a calm
-#: `rate_limited`.
-COMMANDS = 20
 COMMAND_WINDOW = 1.0
 
 RATE_LIMITED = error(
@@ -42,19 +35,6 @@ TOO_FAST = "Too many moves at once. Please wait a moment."
 TOO_MANY_GAMES = error(
     "rate_limited", "Too many new games from your address. Please wait a few minutes."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Quotas:
-    """The limits an operator may tune (`reciprocity serve --creates-per-address`,
-    `--connections-per-address`, `--commands-per-second`)."""
-
-    creates: int = CREATES
-    connections: int = CONNECTIONS
-    commands: int = COMMANDS
-
-
-DEFAULT_QUOTAS = Quotas()
 
 
 class Limits:

@@ -53,14 +53,7 @@ from reciprocity.records.store import StoreError
 from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
-from reciprocity_server.limits import (
-    DEFAULT_QUOTAS,
-    RATE_LIMITED,
-    TOO_FAST,
-    TOO_MANY_GAMES,
-    Limits,
-    Quotas,
-)
+from reciprocity_server.limits import RATE_LIMITED, TOO_FAST, TOO_MANY_GAMES, Limits
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
     CLOSE_POLICY,
@@ -71,6 +64,7 @@ from reciprocity_server.outputs import (
     Send,
     error,
 )
+from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 

@@ -41,8 +41,9 @@ from reciprocity.deck import Deck
 from reciprocity.paths import data_dir
 from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity_server.decks import DeckShelf
-from reciprocity_server.limits import DEFAULT_QUOTAS, Quotas, counted
+from reciprocity_server.limits import counted
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
+from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 from reciprocity_server.sending import Outbox

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.net.hosting import HostChoice
+from reciprocity.net.choices import HostChoice
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck

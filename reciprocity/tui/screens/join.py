@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from reciprocity import ReciprocityError
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.net.hosting import JoinChoice
+from reciprocity.net.choices import JoinChoice
 from reciprocity.tui.screens.host import ALOUD, relay_address
 
 
