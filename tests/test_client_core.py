@@ -304,7 +304,7 @@ def test_a_refused_command_is_a_notice_and_is_not_sent_again(wire: Wire) -> None
 
 def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> None:
     token, numbers = wire.relay.start_session(make_deck(), 2)
-    board = FacilitatorCore(RELAY, token)
+    board = FacilitatorCore(RELAY, token, {})
     conn = wire.connect(board)
     assert isinstance(board.session, SessionStatus)
     assert [room.number for room in board.session.rooms] == numbers
@@ -321,7 +321,7 @@ def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> N
 
 
 def test_a_wrong_token_is_refused(wire: Wire) -> None:
-    board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20)
+    board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20, {})
     conn = wire.connect(board)
     assert wire.refused[conn].code
 
@@ -387,6 +387,31 @@ def test_a_first_joiner_waits_while_the_dashboard_is_away_and_is_checked_when_it
     assert sam.admitted and views(updates(sam))[-1].a.name == "Sam"
     ben, _ = join(wire, code, "Ben")
     assert ben.admitted and sam.sealed and ben.sealed and number == sam.number
+
+
+def test_the_facilitators_check_meets_each_joiner_with_a_fresh_message_once() -> None:
+    from reciprocity.net.e2e import Handshake
+    from reciprocity.net.facilitator import FirstSeatCheck
+    from reciprocity.protocol import CodeChecked, KeyExchange
+
+    check = FirstSeatCheck("57-amber-harbor", 57)
+    offered = check.pake()
+    joiner = Handshake("57-amber-harbor", 57)
+    keys = joiner.keys(Seat.A, offered.payload)
+    [fresh] = check.take("pake", joiner.message)
+    assert isinstance(fresh, KeyExchange) and fresh.number == 57
+    assert fresh.payload != offered.payload  # never one message of ours for two joiners
+    assert check.take("pake", joiner.message) == []  # sent again after a drop: the same one
+    [verdict] = check.take("confirm", keys.proof)
+    assert isinstance(verdict, CodeChecked) and verdict.matched and verdict.number == 57
+    assert keys.confirm(verdict.proof or "")  # the joiner checks the dashboard's proof in turn
+    stranger = Handshake("57-olive-lantern", 57)
+    wrong = stranger.keys(Seat.A, fresh.payload)
+    [again] = check.take("pake", stranger.message)  # a wrong code shows only in its proof
+    assert isinstance(again, KeyExchange) and again.payload != fresh.payload
+    assert check.take("confirm", wrong.proof) == [
+        CodeChecked(matched=False, pake=stranger.message, number=57)
+    ]
 
 
 # --- words arrive exactly once, or their sender is told -------------------------------------

@@ -373,7 +373,7 @@ class StillConnection(FacilitatorConnection):
     """A connection that delivers nothing and records what the dashboard sends."""
 
     def __init__(self) -> None:
-        super().__init__("ws://127.0.0.1:1", "t" * 43)
+        super().__init__("ws://127.0.0.1:1", "t" * 43, {})
 
     async def run(self, deliver: Callable[[SessionUpdate], None]) -> None:
         await asyncio.Event().wait()

@@ -393,13 +393,11 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
 
     `open()` says hello with the token and returns the session as it stands; after a drop,
     `run` delivers the whole session again. Commands wait in order until they can be sent.
-    With the session's `codes` (by room number), it checks each room's first joiner while it
+    With the session's `codes` (by room number) it checks each room's first joiner while it
     runs; a first joiner waits for it.
     """
 
-    def __init__(
-        self, url: str, token: str, codes: Mapping[int, str] | None = None, **options: Any
-    ) -> None:
+    def __init__(self, url: str, token: str, codes: Mapping[int, str], **options: Any) -> None:
         options.setdefault("max_delay", 1.0)
         super().__init__(url, FacilitatorCore(url, token, codes), **options)
 

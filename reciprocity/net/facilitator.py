@@ -28,6 +28,7 @@ from reciprocity.protocol import (
     FacilitatorLogin,
     Hello,
     KeyExchange,
+    KeyStep,
     PartnerKey,
     RoomStatus,
     ServerMessage,
@@ -53,7 +54,7 @@ class FirstSeatCheck:
         """Our current SPAKE2 message, for the next first joiner."""
         return KeyExchange(step="pake", payload=self.handshake.message, number=self.number)
 
-    def take(self, step: str, payload: str) -> list[ClientMessage]:
+    def take(self, step: KeyStep, payload: str) -> list[ClientMessage]:
         """A step of the joiner's; what to send back."""
         if step == "pake":
             if payload == self._joiner_pake:
@@ -87,12 +88,10 @@ class FacilitatorCore(Core[SessionUpdate]):
     """The dashboard's side of a facilitated session, with the session's `token` and every
     room's code (`codes`, by number), to check each room's first joiner."""
 
-    def __init__(self, relay: str, token: str, codes: Mapping[int, str] | None = None) -> None:
+    def __init__(self, relay: str, token: str, codes: Mapping[int, str]) -> None:
         super().__init__(relay)
         self._token = token
-        self._checks = {
-            number: FirstSeatCheck(code, number) for number, code in (codes or {}).items()
-        }
+        self._checks = {number: FirstSeatCheck(code, number) for number, code in codes.items()}
         #: The session as the relay last told it whole.
         self.session: SessionStatus | None = None
 
