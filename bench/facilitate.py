@@ -33,6 +33,9 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from reciprocity.deck import Card, Deck, Level
+from reciprocity.engine import Seat
+from reciprocity.net.codes import new_words
+from reciprocity.net.e2e import Handshake
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     SERVER,
@@ -54,7 +57,7 @@ class Scripted:
         self.view: SeatView | None = None
         self.changed = asyncio.Event()
         self.acks: dict[str, asyncio.Future[bool]] = {}
-        self.partner_pake: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.keys: asyncio.Queue[PartnerKey] = asyncio.Queue()
         self.ids = itertools.count(1)
         self.reader = asyncio.create_task(self._read())
 
@@ -77,8 +80,8 @@ class Scripted:
                 self.changed.set()
             elif isinstance(message, Ack | Error) and message.id in self.acks:
                 self.acks.pop(message.id).set_result(isinstance(message, Ack))
-            elif isinstance(message, PartnerKey) and not self.partner_pake.done():
-                self.partner_pake.set_result(message.payload)
+            elif isinstance(message, PartnerKey):
+                self.keys.put_nowait(message)
 
     async def act(self, command: dict[str, Any]) -> bool:
         command_id = f"c{next(self.ids)}"
@@ -94,18 +97,25 @@ class Scripted:
         return self.view
 
 
-async def play_pair(url: str, number: int, n: int, think: float, until: float) -> int:
+async def play_pair(url: str, code: str, n: int, think: float, until: float) -> int:
     """Two players join a room and play supported turns until `until`; returns the turns.
 
-    The first is seated at once. The second is admitted when the first says the code matched;
-    the scripted players skip the SPAKE2 arithmetic (a stand-in message), which the relay
-    only forwards: this measures the relay and the dashboard, not the key exchange."""
+    The first is checked by the facilitator's dashboard, with the room's code, as a real
+    screen is. The second is admitted when the first says the code matched; there the
+    scripted players skip the SPAKE2 arithmetic (a stand-in message), which the relay only
+    forwards: this measures the relay and the dashboard, not the key exchange."""
+    number = int(code.split("-")[0])
     first = await Scripted.join(url, number, f"A{n}")
+    handshake = Handshake(code, number)
+    await first.send({"type": "key", "step": "pake", "payload": handshake.message})
+    keys = handshake.keys(Seat.A, (await first.keys.get()).payload)
+    await first.send({"type": "key", "step": "confirm", "payload": keys.proof})
     await first.until(lambda view: True)
     second = await Scripted.join(url, number, f"B{n}")
     pake = f"stand-in-{n}"
     await second.send({"type": "key", "step": "pake", "payload": pake})
-    assert await first.partner_pake == pake
+    while (await first.keys.get()).payload != pake:
+        pass  # the facilitator's proof, before the partner's message
     await first.send({"type": "code_checked", "matched": True, "pake": pake, "proof": "stand-in"})
     seats = {"a": first, "b": second}
     for player in (first, second):
@@ -131,10 +141,10 @@ async def play_pair(url: str, number: int, n: int, think: float, until: float) -
     return turns
 
 
-async def players(url: str, numbers: list[int], think: float, seconds: float) -> None:
+async def players(url: str, codes: list[str], think: float, seconds: float) -> None:
     until = time.time() + seconds
     turns = await asyncio.gather(
-        *(play_pair(url, number, n, think, until) for n, number in enumerate(numbers))
+        *(play_pair(url, code, n, think, until) for n, code in enumerate(codes))
     )
     print(json.dumps({"turns": sum(turns)}), flush=True)
 
@@ -175,7 +185,8 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
     deck = bench_deck()
     relay = await start_relay("127.0.0.1", 0, db=folder / "relay.sqlite3", decks={deck.id: deck})
     token, numbers = await relay.start_session(deck, rooms)
-    connection = FacilitatorConnection(relay.url, token)
+    codes = {number: f"{number}-{new_words()}" for number in numbers}
+    connection = FacilitatorConnection(relay.url, token, codes)
     arrived: list[float] = []
     shown: list[float] = []
 
@@ -189,7 +200,6 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
 
     DashboardScreen.show_room = show_room  # type: ignore[method-assign]
     session = await connection.open()
-    codes = {number: str(number) for number in numbers}
     app = FacilitatorApp(connection, session, codes, relay=relay.url)
     deliver = app._deliver
 
@@ -208,7 +218,7 @@ async def facilitator(rooms: int, seconds: float, think: float) -> None:
         str(think),
         "--seconds",
         str(seconds),
-        *map(str, numbers),
+        *codes.values(),
         stdout=subprocess.PIPE,
     )
     async with app.run_test(size=(100, 30)):
@@ -236,10 +246,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=0.3, help="mean pause before a step")
     parser.add_argument("--players", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("numbers", nargs="*", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("codes", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.players:
-        asyncio.run(players(args.players, args.numbers, args.think, args.seconds))
+        asyncio.run(players(args.players, args.codes, args.think, args.seconds))
     else:
         asyncio.run(facilitator(args.rooms, args.seconds, args.think))
 

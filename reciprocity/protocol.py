@@ -202,11 +202,15 @@ class KeyExchange(_Frozen):
     goes in `code_checked`, once the joiner's proof matched. The relay keeps the seated
     side's latest `pake`, and the joiner's two steps, in memory while a joiner waits, for a
     partner who connects later.
+
+    From the facilitator's dashboard, `number` names the session's room whose first joiner
+    it checks (the dashboard plays the seated side for seat A); from a player, it is unset.
     """
 
     type: Literal["key"] = "key"
     step: KeyStep
     payload: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
+    number: Number | None = None
 
 
 class CodeChecked(_Frozen):
@@ -217,13 +221,15 @@ class CodeChecked(_Frozen):
     to the seat, and `proof` (the seated screen's own key confirmation, required then) goes
     to that joiner alone as its admission's first message; otherwise the relay sends the
     joiner away and counts a failed join against its address. From anyone else, or about
-    another exchange, it changes nothing.
+    another exchange, it changes nothing. From the facilitator's dashboard, `number` names the
+    session's room whose waiting first joiner (for seat A) the verdict is about.
     """
 
     type: Literal["code_checked"] = "code_checked"
     matched: bool
     pake: str = Field(min_length=1, max_length=MAX_KEY_PAYLOAD)
     proof: str | None = Field(default=None, min_length=1, max_length=MAX_KEY_PAYLOAD)
+    number: Number | None = None
 
     @model_validator(mode="after")
     def _proof_when_matched(self) -> CodeChecked:
@@ -275,12 +281,16 @@ class Words(_Frozen):
 
 
 class PartnerKey(_Frozen):
-    """A step of the partner's key exchange, forwarded untouched."""
+    """A step of the partner's key exchange, forwarded untouched.
+
+    To the facilitator's dashboard, a step of a session room's waiting first joiner, with the
+    room's `number` (and `seat` a); from the dashboard to that joiner, `seat` is b."""
 
     type: Literal["partner_key"] = "partner_key"
     seat: Seat
     step: KeyStep
     payload: str
+    number: int | None = None
 
 
 class Ack(_Frozen):

@@ -42,6 +42,7 @@ from reciprocity.protocol import (
     CommandMessage,
     CreateRoom,
     Hello,
+    PartnerKey,
     RoomStatus,
     SeatView,
     SessionStatus,
@@ -303,7 +304,7 @@ def test_a_refused_command_is_a_notice_and_is_not_sent_again(wire: Wire) -> None
 
 def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> None:
     token, numbers = wire.relay.start_session(make_deck(), 2)
-    board = FacilitatorCore(RELAY, token)
+    board = FacilitatorCore(RELAY, token, {})
     conn = wire.connect(board)
     assert isinstance(board.session, SessionStatus)
     assert [room.number for room in board.session.rooms] == numbers
@@ -320,9 +321,97 @@ def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> N
 
 
 def test_a_wrong_token_is_refused(wire: Wire) -> None:
-    board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20)
+    board = FacilitatorCore(RELAY, "not-the-token-at-all-" + "x" * 20, {})
     conn = wire.connect(board)
     assert wire.refused[conn].code
+
+
+def a_session(wire: Wire) -> tuple[FacilitatorCore, int, dict[int, str]]:
+    """A session of two rooms, its codes as the facilitator's program makes them, and the
+    checking dashboard connected."""
+    token, numbers = wire.relay.start_session(make_deck(), 2)
+    codes = {number: f"{number}-{new_words()}" for number in numbers}
+    board = FacilitatorCore(RELAY, token, codes)
+    return board, wire.connect(board), codes
+
+
+def test_a_session_rooms_first_joiner_is_checked_by_the_facilitator_and_checks_the_second(
+    wire: Wire,
+) -> None:
+    board, _, codes = a_session(wire)
+    code = next(iter(codes.values()))
+    sam, _ = join(wire, code, "Sam")
+    assert sam.admitted and sam.seat is Seat.A and not sam.sealed  # no keys with the dashboard
+    assert views(updates(sam))[-1].a.name == "Sam"
+    assert [row.names for row in board.outputs() if isinstance(row, RoomStatus)] == [("Sam", None)]
+    ben, _ = join(wire, code, "Ben")
+    assert ben.admitted and ben.seat is Seat.B and sam.sealed and ben.sealed
+    sam.say("Shall we start?")
+    wire.pump()
+    assert WordsArrived(Seat.A, "Shall we start?") in updates(ben)
+
+
+def test_a_stranger_with_only_a_rooms_number_cannot_take_its_first_seat(wire: Wire) -> None:
+    board, board_conn, codes = a_session(wire)
+    heard: list[str] = []
+    receive = board.receive
+    board.receive = lambda frame: (heard.append(str(frame)), receive(frame))[1]  # type: ignore[method-assign]
+    number, code = next(iter(codes.items()))
+    guess = f"{number}-{new_words()}"
+    assert guess != code
+    kim, conn = join(wire, guess, "Kim")
+    assert str(wire.refused[conn]) == CODE_MISMATCH and not kim.admitted
+    assert wire.relay.limits.failures(f"198.51.100.{conn}") == 1  # a failed join
+    status = wire.relay.rooms[number]
+    assert Seat.A not in status.tokens and status.room.state.a.name is None
+    # The dashboard heard Kim's key steps (SPAKE2 messages and a proof, which let no one
+    # test a guess offline), never the words Kim guessed nor Kim's name.
+    steps = [SERVER.validate_json(frame) for frame in heard]
+    assert {step.step for step in steps if isinstance(step, PartnerKey)} == {"pake", "confirm"}
+    said = " ".join(step.model_dump_json(exclude={"payload"}) for step in steps)
+    assert not any(part in said for part in [*guess.split("-")[1:], "Kim"])
+    sam, _ = join(wire, code, "Sam")  # the right code is admitted afterwards
+    assert sam.admitted and sam.seat is Seat.A
+    assert board_conn in wire.cores
+
+
+def test_a_first_joiner_waits_while_the_dashboard_is_away_and_is_checked_when_it_is_back(
+    wire: Wire,
+) -> None:
+    board, board_conn, codes = a_session(wire)
+    wire.drop(board_conn)
+    number, code = next(iter(codes.items()))
+    sam, sam_conn = join(wire, code, "Sam")
+    assert not sam.admitted and sam_conn not in wire.refused and sam.seat is Seat.A
+    wire.connect(board)  # the same program logs in again, with the same codes
+    assert sam.admitted and views(updates(sam))[-1].a.name == "Sam"
+    ben, _ = join(wire, code, "Ben")
+    assert ben.admitted and sam.sealed and ben.sealed and number == sam.number
+
+
+def test_the_facilitators_check_meets_each_joiner_with_a_fresh_message_once() -> None:
+    from reciprocity.net.e2e import Handshake
+    from reciprocity.net.facilitator import FirstSeatCheck
+    from reciprocity.protocol import CodeChecked, KeyExchange
+
+    check = FirstSeatCheck("57-amber-harbor", 57)
+    offered = check.pake()
+    joiner = Handshake("57-amber-harbor", 57)
+    keys = joiner.keys(Seat.A, offered.payload)
+    [fresh] = check.take("pake", joiner.message)
+    assert isinstance(fresh, KeyExchange) and fresh.number == 57
+    assert fresh.payload != offered.payload  # never one message of ours for two joiners
+    assert check.take("pake", joiner.message) == []  # sent again after a drop: the same one
+    [verdict] = check.take("confirm", keys.proof)
+    assert isinstance(verdict, CodeChecked) and verdict.matched and verdict.number == 57
+    assert keys.confirm(verdict.proof or "")  # the joiner checks the dashboard's proof in turn
+    stranger = Handshake("57-olive-lantern", 57)
+    wrong = stranger.keys(Seat.A, fresh.payload)
+    [again] = check.take("pake", stranger.message)  # a wrong code shows only in its proof
+    assert isinstance(again, KeyExchange) and again.payload != fresh.payload
+    assert check.take("confirm", wrong.proof) == [
+        CodeChecked(matched=False, pake=stranger.message, number=57)
+    ]
 
 
 # --- words arrive exactly once, or their sender is told -------------------------------------

@@ -26,6 +26,7 @@ from reciprocity.engine import (
     OpenLevel,
     Phase,
     Respond,
+    Seat,
     SetLimit,
     Share,
 )
@@ -56,12 +57,18 @@ class Session:
         self.relay, self.token, self.numbers = relay, token, numbers
         # The words of each code are the facilitator's program's, as `facilitate` makes them.
         self.codes = [f"{number}-{new_words()}" for number in numbers]
-        self.connection = FacilitatorConnection(relay.url, token)
+        self.by_number = dict(zip(numbers, self.codes, strict=True))
+        # It checks each room's first joiner, as `facilitate`'s does, while it runs.
+        self.connection = FacilitatorConnection(relay.url, token, self.by_number)
 
     async def app(self, **options: Any) -> FacilitatorApp:
         first = await self.connection.open()
-        codes = dict(zip(self.numbers, self.codes, strict=True))
-        return FacilitatorApp(self.connection, first, codes, relay=RELAY_LINE, **options)
+        return FacilitatorApp(self.connection, first, self.by_number, relay=RELAY_LINE, **options)
+
+    async def checking(self) -> asyncio.Task[None]:
+        """The facilitator's connection, running without the dashboard's screen."""
+        await self.connection.open()
+        return asyncio.create_task(self.connection.run(lambda update: None))
 
 
 @pytest.fixture
@@ -366,7 +373,7 @@ class StillConnection(FacilitatorConnection):
     """A connection that delivers nothing and records what the dashboard sends."""
 
     def __init__(self) -> None:
-        super().__init__("ws://127.0.0.1:1", "t" * 43)
+        super().__init__("ws://127.0.0.1:1", "t" * 43, {})
 
     async def run(self, deliver: Callable[[SessionUpdate], None]) -> None:
         await asyncio.Event().wait()
@@ -583,19 +590,31 @@ async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session
 
     cable = Cable(session.relay.port)
     await cable.mend()
-    connection = FacilitatorConnection(f"ws://127.0.0.1:{cable.port}", session.token)
+    url = f"ws://127.0.0.1:{cable.port}"
+    connection = FacilitatorConnection(url, session.token, session.by_number)
     await connection.open()
     updates: list[SessionUpdate] = []
     task = asyncio.create_task(connection.run(updates.append))
     await cable.cut()
     await eventually(lambda: StatusChanged(RECONNECTING) in updates, what="the drop")
-    sam = await Player(
-        WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
-    ).start()
+    # A first joiner waits while the facilitator's program is away, and is checked when it
+    # is back.
+    joining = asyncio.create_task(
+        Player(
+            WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
+        ).start()
+    )
+    await asyncio.sleep(0.2)
+    assert not joining.done()
     await cable.mend()
+    sam = await joining
     await eventually(lambda: any(isinstance(u, SessionStatus) for u in updates), what="the session")
     [again] = [u for u in updates if isinstance(u, SessionStatus)]
-    assert again.rooms[0].names == ("Sam", None)
+    assert again.rooms[0].names == (None, None)  # Sam was checked after the dashboard's login
+    await eventually(
+        lambda: any(isinstance(u, RoomStatus) and u.names == ("Sam", None) for u in updates),
+        what="Sam's row",
+    )
     connection.steer(OpenLevel(level=2))
     await sam.until(lambda view: view.open_level == 2, "a command after the drop")
     connection.close()
@@ -604,18 +623,25 @@ async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session
     await cable.cut()
 
 
-async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_away(
+async def test_the_facilitator_checks_the_first_joiner_who_checks_the_second(
     session: Session,
 ) -> None:
     from reciprocity.net.core import RelayRefused
     from reciprocity.net.e2e import CODE_MISMATCH
 
     number = session.numbers[0]
+    checking = await session.checking()
+    wrong = f"{number}-{new_words()}"
+    assert wrong != session.codes[0]
+    # A stranger with the number alone cannot take the first seat: the facilitator's program
+    # checks the code.
+    with pytest.raises(RelayRefused) as refused:
+        await WebSocketConnection(session.relay.url, JoinCode(code=wrong, name="Kim")).open()
+    assert str(refused.value) == CODE_MISMATCH
     sam = await Player(
         WebSocketConnection(session.relay.url, JoinCode(code=session.codes[0], name="Sam"))
     ).start()
-    wrong = f"{number}-{new_words()}"
-    assert wrong != session.codes[0]
+    assert sam.connection.seat is Seat.A
     with pytest.raises(RelayRefused) as refused:
         await WebSocketConnection(session.relay.url, JoinCode(code=wrong, name="Kim")).open()
     assert str(refused.value) == CODE_MISMATCH
@@ -626,6 +652,8 @@ async def test_the_first_joiner_checks_the_second_and_a_wrong_code_is_turned_awa
     assert view.a.name == "Sam"
     await sam.stop()
     await ben.stop()
+    session.connection.close()
+    await asyncio.wait_for(checking, 5)
 
 
 def test_the_codes_file_is_for_the_facilitator_alone(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from relay_client import Client, act
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announcement,
+    Error,
+    PartnerKey,
     Record,
     RoomStatus,
     SeatView,
@@ -56,15 +58,26 @@ async def dashboard(session: Session) -> tuple[Client, SessionStatus]:
     return client, await client.expect(SessionStatus)
 
 
-async def join(session: Session, number: int, name: str, first: Client | None = None) -> Client:
-    """A player joins a room by its number. The first of a pair is seated at once; the second
-    is admitted once the first one's screen has checked the code (a stand-in exchange here)."""
+async def join(session: Session, number: int, name: str, checker: Client) -> Client:
+    """A player joins a room by its number, and is admitted once its code is checked (a
+    stand-in exchange here): the first of a pair by the facilitator's dashboard (`checker`),
+    the second by the first one's screen (`checker`, the first player)."""
     client = await Client.open(session.relay.url)
-    await client.hello(join={"number": number, "name": name})
-    if first is None:
-        await client.expect(SeatView)
-    else:
-        await first.admit(client)
+    welcome = await client.hello(join={"number": number, "name": name})
+    if welcome.seat == "b":
+        await checker.admit(client)
+        return client
+    pake = f"pake-{number}-{name}"
+    await client.send({"type": "key", "step": "pake", "payload": pake})
+    step = await checker.expect(PartnerKey)
+    assert (step.number, step.seat, step.payload) == (number, "a", pake)
+    await client.send({"type": "key", "step": "confirm", "payload": "joiner-proof"})
+    proof = await checker.expect(PartnerKey)
+    assert (proof.number, proof.step, proof.payload) == (number, "confirm", "joiner-proof")
+    verdict = {"matched": True, "pake": pake, "proof": "proof", "number": number}
+    await checker.send({"type": "code_checked", **verdict})
+    assert (await client.expect(PartnerKey)).payload == "proof"
+    await client.expect(SeatView)
     return client
 
 
@@ -90,15 +103,72 @@ async def test_rooms_are_made_at_start_and_the_first_joiner_takes_seat_a(
         1,
     )
     number = session.numbers[0]
-    sam = await join(session, number, "Sam")
+    sam = await join(session, number, "Sam", facilitator)
     assert sam.welcome is not None and sam.welcome.seat == "a"
     assert (await row(facilitator, number)).names == ("Sam", None)
-    ben = await join(session, number, "Ben", first=sam)
+    ben = await join(session, number, "Ben", sam)
     assert ben.welcome is not None and ben.welcome.seat == "b"
     assert (await row(facilitator, number)).names == ("Sam", "Ben")
     kim = await Client.open(session.relay.url)
     await kim.send(hello(join={"number": number, "name": "Kim"}))
     await kim.error("room_full")
+
+
+async def test_a_first_joiner_waits_for_the_dashboard_which_turns_a_wrong_code_away(
+    session: Session,
+) -> None:
+    number = session.numbers[0]
+    # Nobody checks yet: a stranger with the number is welcomed to seat A, but not seated.
+    kim = await Client.open(session.relay.url)
+    welcome = await kim.hello(join={"number": number, "name": "Kim"})
+    assert welcome.seat == "a"
+    await kim.send({"type": "key", "step": "pake", "payload": "kim-pake"})
+    await kim.send({"type": "command", "id": "c1", "command": {"type": "set_limit", "limit": 3}})
+    await kim.error("hello_first")  # not admitted: no moves
+    # Another joiner meanwhile is turned away calmly: someone is joining just now.
+    ada = await Client.open(session.relay.url)
+    await ada.send(hello(join={"number": number, "name": "Ada"}))
+    assert "just now" in (await ada.error("room_full")).message
+    # The dashboard logs in and is sent what the waiting first joiner sent, to check.
+    facilitator, status = await dashboard(session)
+    assert status.rooms[0].names == (None, None)
+    step = await facilitator.expect(PartnerKey)
+    assert (step.number, step.step, step.payload) == (number, "pake", "kim-pake")
+    await kim.send({"type": "key", "step": "confirm", "payload": "kim-proof"})
+    assert (await facilitator.expect(PartnerKey)).payload == "kim-proof"
+    # A player cannot give a verdict on a first joiner, for its room or another.
+    verdict = {"type": "code_checked", "matched": True, "pake": "kim-pake", "proof": "p"}
+    await ada.send(verdict | {"number": number})
+    # The dashboard's proof did not match: Kim is turned away, and that is a failed join.
+    await facilitator.send(verdict | {"matched": False, "proof": None, "number": number})
+    await kim.error("code_mismatch")
+    limits = session.relay._relay.limits
+    assert limits.failures("127.0.0.1") == 1  # Kim's; not Ada's "just now"
+    # The room is as it was: the next first joiner is checked, and seated.
+    sam = await join(session, number, "Sam", facilitator)
+    assert sam.seat_view.a.name == "Sam" and (await row(facilitator, number)).names[0] == "Sam"
+
+
+async def test_a_dashboard_cannot_check_a_second_joiner_nor_seat_a_taken(
+    session: Session,
+) -> None:
+    facilitator, _ = await dashboard(session)
+    number = session.numbers[0]
+    sam = await join(session, number, "Sam", facilitator)
+    await row(facilitator, number)
+    # The dashboard's message for a room whose seat A is taken changes nothing.
+    await facilitator.send({"type": "key", "step": "pake", "payload": "late", "number": number})
+    ben = await Client.open(session.relay.url)
+    await ben.hello(join={"number": number, "name": "Ben"})
+    await ben.send({"type": "key", "step": "pake", "payload": "ben-pake"})
+    assert (await sam.expect(PartnerKey)).payload == "ben-pake"  # Sam's screen checks Ben
+    verdict = {"matched": True, "pake": "ben-pake", "proof": "p", "number": number}
+    await facilitator.send({"type": "code_checked", **verdict})
+    await facilitator.send({"type": "key", "step": "confirm", "payload": "x", "number": number})
+    assert isinstance(await facilitator.recv(), Error)  # a checker's proof goes in a verdict
+    await sam.send({"type": "code_checked", **verdict, "number": None})
+    assert (await ben.expect(PartnerKey)).payload == "p"
+    assert (await ben.expect(SeatView)).b.name == "Ben"
 
 
 async def play_a_turn(facilitator: Client, number: int, sam: Client, ben: Client) -> RoomStatus:
@@ -121,9 +191,9 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
     caplog.set_level(logging.DEBUG)
     facilitator, _ = await dashboard(session)
     number = session.numbers[1]
-    sam = await join(session, number, "Sam")
+    sam = await join(session, number, "Sam", facilitator)
     await row(facilitator, number)
-    ben = await join(session, number, "Ben", first=sam)
+    ben = await join(session, number, "Ben", sam)
     await row(facilitator, number)
     await sam.send({"type": "say", "payload": SECRET})
     assert (await ben.expect(Words)).payload == SECRET
@@ -148,9 +218,9 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
 async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) -> None:
     facilitator, _ = await dashboard(session)
     number = session.numbers[0]
-    sam = await join(session, number, "Sam")
+    sam = await join(session, number, "Sam", facilitator)
     await row(facilitator, number)
-    ben = await join(session, number, "Ben", first=sam)
+    ben = await join(session, number, "Ben", sam)
     await row(facilitator, number)
 
     await facilitator.send({"type": "steer", "command": {"type": "open_level", "level": 2}})
@@ -188,7 +258,7 @@ async def test_an_announcement_reaches_every_player_and_is_never_kept(
     facilitator, _ = await dashboard(session)
     players = []
     for number, name in zip(session.numbers, ("Sam", "Kit", "Ada"), strict=True):
-        players.append(await join(session, number, name))
+        players.append(await join(session, number, name, facilitator))
         await row(facilitator, number)
     await facilitator.send({"type": "announce", "text": "Five minutes left " + SECRET})
     for player in players:
@@ -202,7 +272,7 @@ async def test_an_announcement_reaches_every_player_and_is_never_kept(
 async def test_nobody_without_the_token_can_control_anything(session: Session) -> None:
     facilitator, _ = await dashboard(session)
     number = session.numbers[0]
-    sam = await join(session, number, "Sam")
+    sam = await join(session, number, "Sam", facilitator)
     await row(facilitator, number)
     steer = {"type": "steer", "command": {"type": "open_level", "level": 3}}
     announce = {"type": "announce", "text": "I am the facilitator now"}

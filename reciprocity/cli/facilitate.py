@@ -54,7 +54,8 @@ async def _facilitate(args: argparse.Namespace) -> int:
                 raise FacilitateError(
                     f"cannot write the codes to {codes_out}: {why(error)}"
                 ) from None
-        connection = FacilitatorConnection(server.url, token)
+        # It checks each room's first joiner with the room's code.
+        connection = FacilitatorConnection(server.url, token, codes)
         session = await connection.open()
         host = lan_address() if args.host in ("0.0.0.0", "") else args.host
         totals_out = Path(args.totals_out).expanduser() if args.totals_out else None

@@ -14,8 +14,9 @@ It owns everything between the screen and the wire:
   relay only sees the number, and the two screens agree on keys with SPAKE2 over the code
   before the joiner is admitted (`reciprocity.net.e2e`). The joiner proves it has the code
   first; the seated screen answers with its own proof only if that matched, and uses each
-  SPAKE2 message for one joiner. After `MAX_WRONG_GUESSES` wrong codes the code gets new
-  words.
+  SPAKE2 message for one joiner. In a facilitated session's empty room, the facilitator's
+  dashboard checks the first joiner the same way; once seated, that joiner checks the next.
+  After `MAX_WRONG_GUESSES` wrong codes the code gets new words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
   same ids, after a reconnect, and the relay counts each id once.
 - **Words, exactly once.** Typed words are sealed here and opened here; words that do not
@@ -257,9 +258,13 @@ class PlayerCore(Core[Output]):
         """The joiner's side of the key exchange, until the relay admits it (a first view)."""
         match message:
             case SeatView():
-                if self.seat is Seat.B and self._channel is None:  # admitted unproven
+                if self._channel is None:  # admitted unproven
                     raise RelayRefused(CODE_MISMATCH, "code_mismatch")
                 self.admitted = True
+                if self.seat is Seat.A:  # a session's first joiner, checked by the facilitator
+                    self._channel = None  # those keys were the facilitator's, never a partner's
+                    self._partner_pake = ""
+                    self._start_handshake()  # ours, to check the partner who comes next
                 self._receive(message)
             case Error():
                 raise RelayRefused(self._refusal(message), message.code)
@@ -352,11 +357,12 @@ class PlayerCore(Core[Output]):
                 self._outputs.append(Announced(text))
 
     def _key_step(self, message: PartnerKey) -> None:
-        """A step of the partner's side of the key exchange, until the keys are settled. The
-        first seat (a host, or a facilitated room's first joiner) checks; the second answers."""
+        """A step of the other side of the key exchange, until the keys are settled. The
+        first seat, once it holds the seat, checks; a joiner answers (a session room's first
+        joiner answers the facilitator's dashboard, which checks it)."""
         if self._handshake is None or self._partner_seated:
             return
-        if self.seat is Seat.A:
+        if self.seat is Seat.A and self.admitted:
             self._check_joiner(message)
         else:
             self._answer_seated(message)

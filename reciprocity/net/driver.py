@@ -15,7 +15,7 @@ import contextlib
 import random
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -44,6 +44,11 @@ from reciprocity.protocol import CLOSE_REPLACED, CreateRoom, Resume, SessionStat
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
 REPLACED = "This seat is being played in another window now; this one has stopped."
+UNCHECKED = "your partner's screen did not answer; ask them to keep Reciprocity open and try again"
+#: A facilitated session's first joiner is checked by the facilitator's program.
+FIRST_UNCHECKED = (
+    "the facilitator's screen did not answer; ask them to keep the session open and try again"
+)
 
 #: Refusals that may pass if the same hello is tried again later.
 _PASSING = frozenset({"rate_limited", "server"})
@@ -314,9 +319,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         except TimeoutError:
             await self._hang_up()
             raise RelayRefused(
-                "your partner's screen did not answer; ask them to keep Reciprocity open "
-                "and try again",
-                "timeout",
+                FIRST_UNCHECKED if self.core.seat is Seat.A else UNCHECKED, "timeout"
             ) from None
         except BaseException:
             await self._hang_up()
@@ -399,11 +402,13 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
 
     `open()` says hello with the token and returns the session as it stands; after a drop,
     `run` delivers the whole session again. Commands wait in order until they can be sent.
+    With the session's `codes` (by room number) it checks each room's first joiner while it
+    runs; a first joiner waits for it.
     """
 
-    def __init__(self, url: str, token: str, **options: Any) -> None:
+    def __init__(self, url: str, token: str, codes: Mapping[int, str], **options: Any) -> None:
         options.setdefault("max_delay", 1.0)
-        super().__init__(url, FacilitatorCore(url, token), **options)
+        super().__init__(url, FacilitatorCore(url, token, codes), **options)
 
     async def open(self) -> SessionStatus:
         """Connect and say hello; raises `RelayUnreachable` or `RelayRefused`."""

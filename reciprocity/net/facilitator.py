@@ -3,19 +3,33 @@
 The dashboard talks to the relay over the same protocol as the players, with a hello that
 carries the session's secret token. The relay sends each room's row (outcomes and counts
 only, never words, limits or lines); after a reconnect, the whole session again.
+
+The facilitator's program made every code, so the dashboard checks each room's first joiner
+as a seated screen checks a second (`reciprocity.net.client`): it offers a SPAKE2 message
+per room, answers each joiner's with a fresh one, checks the joiner's proof, and only if it
+matched says so (`code_checked`) with its own proof. A stranger with only a room's number is
+turned away, and the relay counts it as a failed join. The keys are used for nothing else.
 """
 
 from __future__ import annotations
 
-from reciprocity.engine import FacilitatorCommand
+from collections import deque
+from collections.abc import Mapping
+
+from reciprocity.engine import FacilitatorCommand, Seat
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.net.e2e import CodeMismatch, Handshake, Keys
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announce,
     ClientMessage,
+    CodeChecked,
     Error,
     FacilitatorLogin,
     Hello,
+    KeyExchange,
+    KeyStep,
+    PartnerKey,
     RoomStatus,
     ServerMessage,
     SessionStatus,
@@ -25,12 +39,59 @@ from reciprocity.protocol import (
 SessionUpdate = SessionStatus | RoomStatus | Error
 
 
-class FacilitatorCore(Core[SessionUpdate]):
-    """The dashboard's side of a facilitated session, with the session's `token`."""
+class FirstSeatCheck:
+    """The checking side of one room's key exchange with its first joiner, over the room's
+    code. Each joiner's SPAKE2 message meets a fresh handshake of ours; the same message
+    again (sent again after a drop) meets the same one."""
 
-    def __init__(self, relay: str, token: str) -> None:
+    def __init__(self, code: str, number: int) -> None:
+        self.code, self.number = code, number
+        self.handshake = Handshake(code, number)
+        self._keys: Keys | None = None
+        self._joiner_pake = ""
+
+    def pake(self) -> KeyExchange:
+        """Our current SPAKE2 message, for the next first joiner."""
+        return KeyExchange(step="pake", payload=self.handshake.message, number=self.number)
+
+    def take(self, step: KeyStep, payload: str) -> list[ClientMessage]:
+        """A step of the joiner's; what to send back."""
+        if step == "pake":
+            if payload == self._joiner_pake:
+                return []  # this joiner's exchange is under way already
+            handshake, self.handshake = self.handshake, Handshake(self.code, self.number)
+            self._joiner_pake = payload
+            try:
+                # The dashboard plays the seat opposite the joiner's, as a host's screen does.
+                self._keys = handshake.keys(Seat.B, payload)
+            except CodeMismatch:
+                return [self.pake(), self._turn_away()]
+            return [self.pake()]
+        if self._keys is None:
+            return []  # a proof without a key exchange to check it against
+        try:
+            self._keys.confirm(payload)
+        except CodeMismatch:
+            return [self._turn_away()]
+        return [
+            CodeChecked(
+                matched=True, pake=self._joiner_pake, proof=self._keys.proof, number=self.number
+            )
+        ]
+
+    def _turn_away(self) -> CodeChecked:
+        self._keys = None
+        return CodeChecked(matched=False, pake=self._joiner_pake, number=self.number)
+
+
+class FacilitatorCore(Core[SessionUpdate]):
+    """The dashboard's side of a facilitated session, with the session's `token` and every
+    room's code (`codes`, by number), to check each room's first joiner."""
+
+    def __init__(self, relay: str, token: str, codes: Mapping[int, str]) -> None:
         super().__init__(relay)
         self._token = token
+        self._checks = {number: FirstSeatCheck(code, number) for number, code in codes.items()}
         #: The session as the relay last told it whole.
         self.session: SessionStatus | None = None
 
@@ -51,11 +112,27 @@ class FacilitatorCore(Core[SessionUpdate]):
                 if self.session is not None:  # a reconnect: the whole session again
                     self._outputs.append(message)
                 self.session = message
+                self._offer(message)
             case Error():
                 raise RelayRefused(f"the relay said: {message.message}", message.code)
             case _:
                 raise RelayUnreachable(f"{self.relay} did not answer as a relay")
 
+    def _offer(self, session: SessionStatus) -> None:
+        """Our SPAKE2 message for each room whose first seat is free, first in the outbox
+        (after a drop, in place of any still queued: the relay takes the latest)."""
+        pakes = [
+            self._checks[room.number].pake()
+            for room in session.rooms
+            if room.names[0] is None and room.number in self._checks
+        ]
+        rest = [m for m in self._outbox if not isinstance(m, KeyExchange)]
+        self._outbox = deque([*pakes, *rest])
+
     def _take(self, message: ServerMessage) -> None:
-        if isinstance(message, SessionStatus | RoomStatus | Error):
+        if isinstance(message, PartnerKey):
+            check = self._checks.get(message.number) if message.number is not None else None
+            if check is not None:
+                self._outbox.extend(check.take(message.step, message.payload))
+        elif isinstance(message, SessionStatus | RoomStatus | Error):
             self._outputs.append(message)

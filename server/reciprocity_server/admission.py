@@ -2,13 +2,16 @@
 
 A room's code is `<number>-<word>-<word>`, and the relay only ever sees the number: the host's
 screen picks the words. A joiner is held apart until the seated partner's screen has run the
-key exchange with it and says whether their codes matched (`code_checked`). Only then does
-the joiner take the seat; a mismatch, or a joiner who leaves before that, counts as a failed
-join against its address. A joiner gets one try: it sends one SPAKE2 message and one proof,
-and the seated side's message it answered is used up. A second message, a proof before the
-message, a message some earlier joiner sent, or a joiner who has not sent its proof
-`JOIN_SECONDS` after it could have, while someone from another address wants to join, is
-turned away and counted the same way. The key exchange is forwarded, never parsed or logged.
+key exchange with it and says whether their codes matched (`code_checked`). A facilitated
+session's rooms start empty: there the facilitator's dashboard, whose program made every code,
+checks each room's first joiner (for seat A) the same way, its key steps and verdicts naming
+the room. Only then does the joiner take the seat; a mismatch, or a joiner who leaves before
+that, counts as a failed join against its address. A joiner gets one try: it sends one SPAKE2
+message and one proof, and the seated side's message it answered is used up. A second
+message, a proof before the message, a message some earlier joiner sent, or a joiner who has
+not sent its proof `JOIN_SECONDS` after it could have, while someone from another address
+wants to join, is turned away and counted the same way. The key exchange is forwarded, never
+parsed or logged.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import secrets
 from collections.abc import Callable
 
 from reciprocity.engine import IllegalMove, Join, Seat
-from reciprocity.protocol import CodeChecked, Error, KeyExchange, PartnerKey, Welcome
+from reciprocity.protocol import CodeChecked, Error, KeyExchange, KeyStep, PartnerKey, Welcome
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits, counted
 from reciprocity_server.outputs import HELLO_FIRST, NOT_SAVED, Output, Send, error
@@ -45,6 +48,8 @@ class Admission:
 
     It shares the core's `peers` and `tokens` (token hash to room and seat), records each
     seat's token hash in the store, and ends each seating with `views` of the room.
+    `checkers(room)` are the connections that check a room's first joiner: the session's
+    dashboards, for a session's room (none for any other).
     """
 
     def __init__(
@@ -54,6 +59,7 @@ class Admission:
         peers: dict[int, Peer],
         tokens: dict[str, tuple[RelayRoom, Seat]],
         views: Callable[[RelayRoom], list[Output]],
+        checkers: Callable[[RelayRoom], list[int]] = lambda live: [],
     ) -> None:
         self.store = store
         self.limits = limits
@@ -61,10 +67,11 @@ class Admission:
         self.peers = peers
         self.tokens = tokens
         self.views = views
+        self.checkers = checkers
 
     def seat_first(self, conn: int, peer: Peer, live: RelayRoom, name: str) -> list[Output]:
-        """Seat A at once: the host who made the room, or a facilitated room's first joiner.
-        Nobody is there yet to check the code; this seat's screen checks whoever comes next."""
+        """Seat A at once: the host who made the room. Nobody is there yet to check the code;
+        this seat's screen checks whoever comes next."""
         try:
             live.room.submit(Seat.A, Join(name=name))
         except IllegalMove as illegal:
@@ -77,11 +84,9 @@ class Admission:
         return self._seat(conn, peer, live, Seat.A, token, [Send(conn, welcome)])
 
     def join(self, conn: int, peer: Peer, live: RelayRoom, name: str) -> list[Output]:
-        """Hold a joiner apart, welcomed, while the seated partner's screen checks the code."""
-        if Seat.A not in live.tokens:  # a facilitated room's first joiner
-            log.info("room %d: seat a joined (connection %d)", live.number, conn)
-            return self.seat_first(conn, peer, live, name)
-        seat = Seat.B
+        """Hold a joiner apart, welcomed, while the code is checked: by the seated partner's
+        screen, or in a room nobody holds yet (a session's), by the facilitator's dashboard."""
+        seat = Seat.B if Seat.A in live.tokens else Seat.A
         if seat in live.tokens:
             return self.limits.failed(conn, peer, ROOM_FULL)
         outputs: list[Output] = []
@@ -100,7 +105,12 @@ class Admission:
         live.joiner = joiner
         peer.room, peer.seat = live, seat
         live.last_active = self.clock()
-        log.info("room %d: a joiner waits for the code check (connection %d)", live.number, conn)
+        log.info(
+            "room %d: a joiner for seat %s waits for the code check (connection %d)",
+            live.number,
+            seat,
+            conn,
+        )
         outputs.append(Send(conn, Welcome(number=live.number, seat=seat, token=token)))
         if live.pake is not None:
             joiner.since = self.clock()
@@ -115,40 +125,88 @@ class Admission:
             return self.limits.refuse(conn, peer, HELLO_FIRST)
         live.last_active = self.clock()
         joiner = live.joiner
-        payload = message.payload
         if joiner is not None and joiner.conn == conn:
-            if message.step == "pake" and joiner.pake is None and payload not in live.tried:
-                joiner.pake = payload
-                live.tried.add(payload)
-                live.pake = None  # answered: the next joiner waits for a fresh one
-            elif message.step == "confirm" and joiner.pake is not None and joiner.proof is None:
-                joiner.proof = payload
-            else:
-                log.info(
-                    "room %d: a joiner broke the one-try rule (connection %d)", live.number, conn
-                )
-                return self.turn_away(live, joiner, ONE_TRY)
-        elif message.step == "pake":
-            live.pake = payload
-            if joiner is not None and joiner.since is None:
-                joiner.since = self.clock()
-        else:
+            return self._joiner_key(live, joiner, message)
+        if message.step != "pake":
             return self.limits.refuse(conn, peer, SEATED_PROOF)
-        other = live.party(seat.other)
+        return self._seated_pake(live, seat, message.payload, live.party(seat.other))
+
+    def checker_key(
+        self, conn: int, peer: Peer, live: RelayRoom | None, message: KeyExchange
+    ) -> list[Output]:
+        """The facilitator's dashboard's SPAKE2 message for a session room's first seat (`live`,
+        the room its `number` names): kept for the next first joiner, as a seated side's."""
+        if message.step != "pake":
+            return self.limits.refuse(conn, peer, SEATED_PROOF)
+        if live is None or Seat.A in live.tokens:
+            return []  # no such room of the session, or its first seat is taken already
+        joiner = live.joiner
+        return self._seated_pake(
+            live, Seat.B, message.payload, None if joiner is None else joiner.conn
+        )
+
+    def _joiner_key(self, live: RelayRoom, joiner: Joiner, message: KeyExchange) -> list[Output]:
+        """A waiting joiner's step: one message, then one proof, to whoever checks it."""
+        payload = message.payload
+        if message.step == "pake" and joiner.pake is None and payload not in live.tried:
+            joiner.pake = payload
+            live.tried.add(payload)
+            live.pake = None  # answered: the next joiner waits for a fresh one
+        elif message.step == "confirm" and joiner.pake is not None and joiner.proof is None:
+            joiner.proof = payload
+        else:
+            log.info(
+                "room %d: a joiner broke the one-try rule (connection %d)", live.number, joiner.conn
+            )
+            return self.turn_away(live, joiner, ONE_TRY)
+        return [
+            Send(checker, self._joiner_step(live, joiner, message.step, payload))
+            for checker in self._checkers(live, joiner)
+        ]
+
+    def _seated_pake(
+        self, live: RelayRoom, seat: Seat, payload: str, other: int | None
+    ) -> list[Output]:
+        """The checking side's latest SPAKE2 message: kept for the next joiner, and sent to
+        `other` (the joiner waiting, if any)."""
+        live.pake = payload
+        joiner = live.joiner
+        if joiner is not None and joiner.since is None:
+            joiner.since = self.clock()
         if other is None:
             return []
-        return [Send(other, PartnerKey(seat=seat, step=message.step, payload=payload))]
+        return [Send(other, PartnerKey(seat=seat, step="pake", payload=payload))]
 
     def waiting_keys(self, conn: int, live: RelayRoom) -> list[Output]:
-        """For a seated screen back in its room: what the waiting joiner sent, to check."""
+        """For a seated screen back in its room, or a dashboard that logged in: what the waiting
+        joiner sent, to check."""
         joiner = live.joiner
         if joiner is None:
             return []
+        steps: tuple[tuple[KeyStep, str | None], ...] = (
+            ("pake", joiner.pake),
+            ("confirm", joiner.proof),
+        )
         return [
-            Send(conn, PartnerKey(seat=joiner.seat, step=step, payload=payload))
-            for step, payload in (("pake", joiner.pake), ("confirm", joiner.proof))
+            Send(conn, self._joiner_step(live, joiner, step, payload))
+            for step, payload in steps
             if payload is not None
         ]
+
+    def _joiner_step(
+        self, live: RelayRoom, joiner: Joiner, step: KeyStep, payload: str
+    ) -> PartnerKey:
+        """A joiner's step as its checker gets it: naming the room when a dashboard checks."""
+        number = live.number if joiner.seat is Seat.A else None
+        return PartnerKey(seat=joiner.seat, step=step, payload=payload, number=number)
+
+    def _checkers(self, live: RelayRoom, joiner: Joiner) -> list[int]:
+        """Who checks this joiner: the seated partner's screen, or for the first seat, the
+        session's dashboards."""
+        if joiner.seat is Seat.A:
+            return self.checkers(live)
+        seated = live.conns.get(joiner.seat.other)
+        return [] if seated is None else [seated]
 
     def checked(self, conn: int, peer: Peer, message: CodeChecked) -> list[Output]:
         """The seated partner's verdict on the waiting joiner: admit it, or send it away."""
@@ -156,6 +214,17 @@ class Admission:
         joiner = live.joiner if live is not None else None
         if live is None or joiner is None or live.conns.get(joiner.seat.other) != conn:
             return []  # only the seated partner's screen decides, and only while one waits
+        return self._verdict(live, joiner, message)
+
+    def checker_checked(self, live: RelayRoom | None, message: CodeChecked) -> list[Output]:
+        """The facilitator's dashboard's verdict on a session room's waiting first joiner."""
+        joiner = live.joiner if live is not None else None
+        if live is None or joiner is None or joiner.seat is not Seat.A:
+            return []  # nobody waits for that room's first seat
+        return self._verdict(live, joiner, message)
+
+    def _verdict(self, live: RelayRoom, joiner: Joiner, message: CodeChecked) -> list[Output]:
+        """Admit the waiting joiner, or send it away, as its checker says."""
         if message.pake != joiner.pake:
             return []  # about an exchange with an earlier joiner
         joining = self.peers[joiner.conn]

@@ -3,8 +3,9 @@
 A session's rooms are made by the relay (`Relay.start_session`), each with level 1 open. The
 facilitator's process holds the session's secret token; the relay keeps only its hash. A
 connection whose hello carries the token becomes a dashboard, sent each room's `RoomStatus`
-row (outcomes and counts only) whenever the room changes. `steer` and `announce` from any
-other connection are refused.
+row (outcomes and counts only) whenever the room changes, and the key steps of each room's
+first joiner: the facilitator's program knows every code, so it checks a first joiner as a
+seated screen checks a second. `steer` and `announce` from any other connection are refused.
 """
 
 from __future__ import annotations
@@ -127,6 +128,19 @@ class Facilitation:
             return []
         status = room_status(live)
         return [Send(conn, status) for conn in self.dashboards]
+
+    def room(self, number: int | None) -> RelayRoom | None:
+        """The session's room with this number, if it is one of the session's."""
+        live = self.rooms.get(number) if number is not None else None
+        session = self.session
+        return live if live is not None and session is not None and session.holds(live) else None
+
+    def checkers(self, live: RelayRoom) -> list[int]:
+        """The dashboards that check a session room's first joiner (the facilitator's program
+        made every code); none for a room outside the session."""
+        if self.session is None or not self.session.holds(live):
+            return []
+        return sorted(self.dashboards)
 
     def session_rooms(self) -> list[RelayRoom]:
         """The session's rooms still held, in the order they were made."""

@@ -12,9 +12,10 @@ Words (`say`) arrive sealed by the partners' own keys (`reciprocity.net.e2e`): t
 to the partner's connection and never parsed, stored or logged.
 
 `Relay` routes each message to the part of the core whose job it is: `admission.py` seats
-players and runs a joiner's one try at the code, `facilitation.py` runs a facilitated
-session, and `limits.py` counts failed joins and errors. `rooms.py` holds what the core keeps
-for each room and connection.
+players and runs a joiner's one try at the code (a session room's first joiner is checked by
+the facilitator's dashboard), `facilitation.py` runs a facilitated session, and `limits.py`
+counts failed joins and errors. `rooms.py` holds what the core keeps for each room and
+connection.
 """
 
 from __future__ import annotations
@@ -117,8 +118,15 @@ class Relay:
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
-        self.admission = Admission(store, self.limits, self._peers, self._tokens, self._views)
         self.facilitation = Facilitation(self.rooms, self.limits)
+        self.admission = Admission(
+            store,
+            self.limits,
+            self._peers,
+            self._tokens,
+            self._views,
+            self.facilitation.checkers,
+        )
 
     # --- life of the relay ---------------------------------------------------------------
 
@@ -242,6 +250,12 @@ class Relay:
                     return self._command(conn, peer, message)
                 case Say():
                     return self._say(conn, peer, message)
+                case KeyExchange() if peer.facilitator:  # checking a room's first joiner
+                    live = self.facilitation.room(message.number)
+                    return self.admission.checker_key(conn, peer, live, message)
+                case CodeChecked() if peer.facilitator:
+                    live = self.facilitation.room(message.number)
+                    return self.admission.checker_checked(live, message)
                 case KeyExchange():
                     return self.admission.key(conn, peer, message)
                 case CodeChecked():
@@ -275,7 +289,12 @@ class Relay:
                 return self.limits.failed(conn, peer, NO_SUCH_ROOM)
             return self.admission.join(conn, peer, live, hello.join.name)
         if hello.facilitate is not None:
-            return self.facilitation.login(conn, peer, hello.facilitate)
+            outputs = self.facilitation.login(conn, peer, hello.facilitate)
+            if peer.facilitator:  # first joiners waiting for the dashboard to check them
+                for live in self.facilitation.session_rooms():
+                    if live.joiner is not None and live.joiner.seat is Seat.A:
+                        outputs += self.admission.waiting_keys(conn, live)
+            return outputs
         assert hello.resume is not None  # a hello carries exactly one part
         return self._resume(conn, peer, hello.resume)
 

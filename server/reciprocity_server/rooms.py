@@ -19,7 +19,8 @@ RECENT_IDS = 256
 
 @dataclass(eq=False, slots=True)
 class Joiner:
-    """A joiner held apart until the seated partner's screen has checked the code.
+    """A joiner held apart until the code is checked: by the seated partner's screen, or for
+    a session room's first seat, by the facilitator's dashboard.
 
     `pake` and `proof` are its one SPAKE2 message and its one key confirmation (no secret),
     kept for a seated partner who connects later. `since` is when it had the seated side's
