@@ -389,29 +389,33 @@ def test_a_first_joiner_waits_while_the_dashboard_is_away_and_is_checked_when_it
     assert ben.admitted and sam.sealed and ben.sealed and number == sam.number
 
 
-def test_the_facilitators_check_meets_each_joiner_with_a_fresh_message_once() -> None:
+def test_a_check_meets_each_joiner_with_a_fresh_message_once() -> None:
+    from reciprocity.net.checking import JoinerCheck
     from reciprocity.net.e2e import Handshake
-    from reciprocity.net.facilitator import FirstSeatCheck
     from reciprocity.protocol import CodeChecked, KeyExchange
 
-    check = FirstSeatCheck("57-amber-harbor", 57)
-    offered = check.pake()
+    check = JoinerCheck("57-amber-harbor", 57, Seat.B, numbered=True)  # as the facilitator's
+    offered = check.offer()
     joiner = Handshake("57-amber-harbor", 57)
     keys = joiner.keys(Seat.A, offered.payload)
-    [fresh] = check.take("pake", joiner.message)
+    first = check.take("pake", joiner.message)
+    [fresh] = first.send
+    assert first.new_joiner and not first.wrong
     assert isinstance(fresh, KeyExchange) and fresh.number == 57
     assert fresh.payload != offered.payload  # never one message of ours for two joiners
-    assert check.take("pake", joiner.message) == []  # sent again after a drop: the same one
-    [verdict] = check.take("confirm", keys.proof)
+    assert check.take("pake", joiner.message).send == ()  # sent again after a drop: the same one
+    proved = check.take("confirm", keys.proof)
+    [verdict] = proved.send
     assert isinstance(verdict, CodeChecked) and verdict.matched and verdict.number == 57
-    assert keys.confirm(verdict.proof or "")  # the joiner checks the dashboard's proof in turn
+    assert proved.channel is not None
+    assert keys.confirm(verdict.proof or "")  # the joiner checks our proof in turn
     stranger = Handshake("57-olive-lantern", 57)
     wrong = stranger.keys(Seat.A, fresh.payload)
-    [again] = check.take("pake", stranger.message)  # a wrong code shows only in its proof
+    [again] = check.take("pake", stranger.message).send  # a wrong code shows only in its proof
     assert isinstance(again, KeyExchange) and again.payload != fresh.payload
-    assert check.take("confirm", wrong.proof) == [
-        CodeChecked(matched=False, pake=stranger.message, number=57)
-    ]
+    turned = check.take("confirm", wrong.proof)
+    assert turned.wrong and turned.channel is None
+    assert turned.send == (CodeChecked(matched=False, pake=stranger.message, number=57),)
 
 
 # --- words arrive exactly once, or their sender is told -------------------------------------

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reciprocity.engine import Command, Seat
+from reciprocity.net.checking import JoinerCheck
 from reciprocity.net.codes import check_code, new_words
 from reciprocity.net.connection import (
     Announced,
@@ -145,11 +146,12 @@ class PlayerCore(Core[Output]):
         self._words = new_words()
         self._pending: dict[str, CommandMessage] = {}
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
+        #: A joiner's own side of the key exchange with the seated side (or the facilitator).
         self._handshake: Handshake | None = None
         self._keys: Keys | None = None
+        #: The first seat's side: it checks whoever joins next.
+        self._check: JoinerCheck | None = None
         self._channel: Channel | None = None
-        #: The partner's SPAKE2 message the keys came from: a verdict names the exchange.
-        self._partner_pake = ""
         #: Whether a view has shown the partner in their seat: the keys are settled.
         self._partner_seated = False
         self._wrong = 0
@@ -248,7 +250,9 @@ class PlayerCore(Core[Output]):
                 if isinstance(self.opening, CreateRoom):
                     self.code = f"{message.number}-{self._words}"
                     self.admitted = True
-                self._start_handshake()
+                    self._start_check()
+                else:
+                    self._start_handshake()
             case Error():
                 raise RelayRefused(self._refusal(message), message.code)
             case _:
@@ -263,8 +267,7 @@ class PlayerCore(Core[Output]):
                 self.admitted = True
                 if self.seat is Seat.A:  # a session's first joiner, checked by the facilitator
                     self._channel = None  # those keys were the facilitator's, never a partner's
-                    self._partner_pake = ""
-                    self._start_handshake()  # ours, to check the partner who comes next
+                    self._start_check()  # ours, to check the partner who comes next
                 self._receive(message)
             case Error():
                 raise RelayRefused(self._refusal(message), message.code)
@@ -278,19 +281,26 @@ class PlayerCore(Core[Output]):
         make that safe, and the relay takes a key step or a verdict only for the exchange it
         names."""
         keys = [m for m in self._outbox if isinstance(m, KeyExchange | CodeChecked)]
-        if self.seat is Seat.A and not self._partner_seated and self._handshake is not None:
-            pake = KeyExchange(step="pake", payload=self._handshake.message)
+        if self._check is not None and not self._partner_seated:
+            pake = self._check.offer()
             keys = [pake, *(m for m in keys if m != pake)]
         words = [Say(payload=payload) for payload in self._unanswered.values()]
         self._outbox = deque([*keys, *self._pending.values(), *words])
 
     def _start_handshake(self) -> None:
-        """A fresh SPAKE2 message for the partner, queued."""
+        """A joiner's SPAKE2 message for the side that checks it, queued."""
         assert self.code is not None
         self.number = int(self.code.split("-")[0])
         self._handshake = Handshake(self.code, self.number)
         self._keys = None
         self._outbox.append(KeyExchange(step="pake", payload=self._handshake.message))
+
+    def _start_check(self) -> None:
+        """Check whoever joins next over the code, and queue our SPAKE2 message for them."""
+        assert self.code is not None
+        self.number = int(self.code.split("-")[0])
+        self._check = JoinerCheck(self.code, self.number, self.seat)
+        self._outbox.append(self._check.offer())
 
     def _refusal(self, error: Error) -> str:
         opening = self.opening
@@ -360,11 +370,11 @@ class PlayerCore(Core[Output]):
         """A step of the other side of the key exchange, until the keys are settled. The
         first seat, once it holds the seat, checks; a joiner answers (a session room's first
         joiner answers the facilitator's dashboard, which checks it)."""
-        if self._handshake is None or self._partner_seated:
+        if self._partner_seated:
             return
-        if self.seat is Seat.A and self.admitted:
+        if self._check is not None:
             self._check_joiner(message)
-        else:
+        elif self._handshake is not None:
             self._answer_seated(message)
 
     def _answer_seated(self, message: PartnerKey) -> None:
@@ -389,46 +399,25 @@ class PlayerCore(Core[Output]):
             self._handshake = self._keys = None
 
     def _check_joiner(self, message: PartnerKey) -> None:
-        """The seated side: check a joiner's proof, and only if it matched, answer with ours
-        and admit the joiner. Each joiner's SPAKE2 message meets a fresh handshake of ours;
-        the same message again (sent again after our connection dropped) meets the same one.
-        """
-        assert self._handshake is not None
-        if message.step == "pake":
-            if message.payload == self._partner_pake:
-                return  # this joiner's exchange is under way already
-            handshake = self._handshake
+        """The first seat's side: check a joiner's proof, and only if it matched, answer with
+        ours and admit the joiner (`JoinerCheck`). After `MAX_WRONG_GUESSES` wrong codes, the
+        code gets new words, so guessing it starts over."""
+        assert self._check is not None
+        checked = self._check.take(message.step, message.payload)
+        self._outbox.extend(checked.send)
+        if checked.new_joiner:
             self._channel = None  # an earlier joiner who matched but never took the seat
-            self._start_handshake()  # ours for the next joiner, never used twice
-            self._partner_pake = message.payload
-            try:
-                self._keys = handshake.keys(self.seat, message.payload)
-            except CodeMismatch:
-                self._turn_away()
+        if checked.channel is not None:
+            self._channel = self._channel or checked.channel  # sent again: keep the counters
+        if not checked.wrong:
             return
-        if self._keys is None:
-            return  # a proof without a key exchange to check it against
-        try:
-            channel = self._keys.confirm(message.payload)
-        except CodeMismatch:
-            self._turn_away()
-            return
-        self._channel = self._channel or channel  # a proof sent again keeps the counters
-        verdict = CodeChecked(matched=True, pake=self._partner_pake, proof=self._keys.proof)
-        self._outbox.append(verdict)
-
-    def _turn_away(self) -> None:
-        """The joiner's code differs from ours: the relay sends it away, and we say so. After
-        `MAX_WRONG_GUESSES`, the code gets new words, so guessing it starts over."""
-        self._keys = None
-        self._outbox.append(CodeChecked(matched=False, pake=self._partner_pake))
         self._wrong += 1
         if self._wrong < MAX_WRONG_GUESSES:
             self._outputs.append(Rejected(self.seat, WRONG_GUESS))
             return
         self._wrong = 0
         self.code = f"{self.number}-{new_words()}"
-        self._start_handshake()
+        self._start_check()
         self._outputs.append(CodeChanged(self.code))
         self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
 

@@ -17,18 +17,16 @@ from collections import deque
 from collections.abc import Mapping
 
 from reciprocity.engine import FacilitatorCommand, Seat
+from reciprocity.net.checking import JoinerCheck
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
-from reciprocity.net.e2e import CodeMismatch, Handshake, Keys
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announce,
     ClientMessage,
-    CodeChecked,
     Error,
     FacilitatorLogin,
     Hello,
     KeyExchange,
-    KeyStep,
     PartnerKey,
     RoomStatus,
     ServerMessage,
@@ -39,51 +37,6 @@ from reciprocity.protocol import (
 SessionUpdate = SessionStatus | RoomStatus | Error
 
 
-class FirstSeatCheck:
-    """The checking side of one room's key exchange with its first joiner, over the room's
-    code. Each joiner's SPAKE2 message meets a fresh handshake of ours; the same message
-    again (sent again after a drop) meets the same one."""
-
-    def __init__(self, code: str, number: int) -> None:
-        self.code, self.number = code, number
-        self.handshake = Handshake(code, number)
-        self._keys: Keys | None = None
-        self._joiner_pake = ""
-
-    def pake(self) -> KeyExchange:
-        """Our current SPAKE2 message, for the next first joiner."""
-        return KeyExchange(step="pake", payload=self.handshake.message, number=self.number)
-
-    def take(self, step: KeyStep, payload: str) -> list[ClientMessage]:
-        """A step of the joiner's; what to send back."""
-        if step == "pake":
-            if payload == self._joiner_pake:
-                return []  # this joiner's exchange is under way already
-            handshake, self.handshake = self.handshake, Handshake(self.code, self.number)
-            self._joiner_pake = payload
-            try:
-                # The dashboard plays the seat opposite the joiner's, as a host's screen does.
-                self._keys = handshake.keys(Seat.B, payload)
-            except CodeMismatch:
-                return [self.pake(), self._turn_away()]
-            return [self.pake()]
-        if self._keys is None:
-            return []  # a proof without a key exchange to check it against
-        try:
-            self._keys.confirm(payload)
-        except CodeMismatch:
-            return [self._turn_away()]
-        return [
-            CodeChecked(
-                matched=True, pake=self._joiner_pake, proof=self._keys.proof, number=self.number
-            )
-        ]
-
-    def _turn_away(self) -> CodeChecked:
-        self._keys = None
-        return CodeChecked(matched=False, pake=self._joiner_pake, number=self.number)
-
-
 class FacilitatorCore(Core[SessionUpdate]):
     """The dashboard's side of a facilitated session, with the session's `token` and every
     room's code (`codes`, by number), to check each room's first joiner."""
@@ -91,7 +44,11 @@ class FacilitatorCore(Core[SessionUpdate]):
     def __init__(self, relay: str, token: str, codes: Mapping[int, str]) -> None:
         super().__init__(relay)
         self._token = token
-        self._checks = {number: FirstSeatCheck(code, number) for number, code in codes.items()}
+        # The dashboard plays the seat opposite the joiner's, as a host's screen does.
+        self._checks = {
+            number: JoinerCheck(code, number, Seat.B, numbered=True)
+            for number, code in codes.items()
+        }
         #: The session as the relay last told it whole.
         self.session: SessionStatus | None = None
 
@@ -122,7 +79,7 @@ class FacilitatorCore(Core[SessionUpdate]):
         """Our SPAKE2 message for each room whose first seat is free, first in the outbox
         (after a drop, in place of any still queued: the relay takes the latest)."""
         pakes = [
-            self._checks[room.number].pake()
+            self._checks[room.number].offer()
             for room in session.rooms
             if room.names[0] is None and room.number in self._checks
         ]
@@ -133,6 +90,6 @@ class FacilitatorCore(Core[SessionUpdate]):
         if isinstance(message, PartnerKey):
             check = self._checks.get(message.number) if message.number is not None else None
             if check is not None:
-                self._outbox.extend(check.take(message.step, message.payload))
+                self._outbox.extend(check.take(message.step, message.payload).send)
         elif isinstance(message, SessionStatus | RoomStatus | Error):
             self._outputs.append(message)
