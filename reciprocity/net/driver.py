@@ -83,7 +83,7 @@ class Driver(Generic[CoreT, OutT]):
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()
         self._deliver: Callable[[OutT | StatusChanged], None] | None = None
-        self._held: list[OutT | StatusChanged] = []
+        self._before_run: list[OutT | StatusChanged] = []
         self._greeted = False
 
     async def run(self, deliver: Callable[[OutT | StatusChanged], None]) -> None:
@@ -91,9 +91,9 @@ class Driver(Generic[CoreT, OutT]):
         if not self._greeted:
             raise RuntimeError("open() the connection before running it")
         self._deliver = deliver
-        for held in self._held:
-            deliver(held)
-        self._held.clear()
+        for early in self._before_run:
+            deliver(early)
+        self._before_run.clear()
         delay = self.first_delay
         try:
             while not self._closed.is_set():
@@ -213,7 +213,7 @@ class Driver(Generic[CoreT, OutT]):
     def _emit(self, update: OutT | StatusChanged) -> None:
         """Deliver an update; one from before `run()` (a joiner's first view) waits for it."""
         if self._deliver is None:
-            self._held.append(update)
+            self._before_run.append(update)
         else:
             self._deliver(update)
 
