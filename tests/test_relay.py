@@ -845,3 +845,32 @@ def test_an_admission_that_cannot_be_saved_keeps_the_seated_message_for_the_next
     monkeypatch.undo()
     welcomed = room.join(3, "203.0.113.5")  # the next joiner still gets Sam's fresh message
     assert Send(3, PartnerKey(seat=Seat.A, step="pake", payload="sam-2")) in welcomed
+
+
+def test_the_protocol_schema_is_one_standard_document_that_checks_real_frames() -> None:
+    import jsonschema
+
+    from reciprocity.engine import Draw, Join, SetLimit
+    from reciprocity.game.room import Room
+    from reciprocity.protocol import SERVER
+
+    schema = json.loads(schema_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert '"discriminator"' not in schema_text()
+    validator = jsonschema.Draft202012Validator(schema)
+    room = Room.create(make_deck(), None, checkin=False)
+    room.submit(Seat.A, Join(name="Sam"))
+    room.submit(Seat.B, Join(name="Ben"))
+    for seat in Seat:
+        room.submit(seat, SetLimit(limit=2))
+    room.submit(Seat.A, Draw())
+    frames = [
+        {"type": "hello", "version": PROTOCOL_VERSION, "join": {"number": 7, "name": "Ben"}},
+        {"type": "command", "id": "c-1", "command": {"type": "draw", "level": None}},
+        json.loads(SERVER.dump_json(room.view(Seat.A))),
+        {"type": "ack", "id": "c-1", "seq": 5},
+    ]
+    for frame in frames:
+        validator.validate(frame)  # every $ref resolves from the file alone
+    wrong = {"type": "hello", "version": str(PROTOCOL_VERSION), "join": {"number": 7, "name": "B"}}
+    assert not validator.is_valid(wrong)

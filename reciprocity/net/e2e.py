@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import base64
 import hmac
+import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +97,12 @@ class Handshake:
     for one exchange only: a seated side starts a new `Handshake` for each joiner.
     """
 
-    def __init__(self, code: str, number: int) -> None:
+    def __init__(
+        self, code: str, number: int, entropy: Callable[[int], bytes] = os.urandom
+    ) -> None:
         self.number = number
-        spake = SPAKE2_Symmetric(code.encode(), idSymmetric=LABEL + f" room {number}".encode())
+        identity = LABEL + f" room {number}".encode()
+        spake = SPAKE2_Symmetric(code.encode(), idSymmetric=identity, entropy_f=entropy)
         self.message = _encode(spake.start())
         self._started: bytes = spake.serialize()
 
