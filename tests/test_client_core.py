@@ -487,3 +487,31 @@ def test_too_many_words_on_their_way_are_refused_with_a_notice(wire: Wire) -> No
     assert len(said(outputs, Seat.A)) == MAX_WAITING_WORDS
     [notice] = [o for o in outputs if isinstance(o, Rejected)]
     assert notice.message.startswith("These words were not sent") and "Ben" in notice.message
+
+
+def test_words_sent_to_a_socket_the_relay_had_not_seen_die_go_again_when_the_partner_resumes(
+    wire: Wire,
+) -> None:
+    sam, _, ben, ben_conn = a_pair(wire)
+    updates(sam)
+    del wire.cores[ben_conn]  # Ben's network changed: the relay still holds his dead socket
+    sam.say("did you get this?")
+    wire.pump()  # sent to the dead socket: lost on the way, and Sam never saw Ben away
+    wire.connect(ben)  # Ben resumes; the relay replaces the old connection at once
+    assert said(updates(ben), Seat.A) == ["did you get this?"]
+    assert not [o for o in updates(sam) if isinstance(o, Rejected)]
+
+
+def test_a_seats_own_token_resumes_even_from_an_address_that_guessed_too_often(
+    wire: Wire,
+) -> None:
+    sam, sam_conn, _, _ = a_pair(wire)
+    shared = "203.0.113.9"  # a classroom's one address, with typos
+    tries = [
+        wire.connect(PlayerCore(RELAY, JoinCode(f"{sam.number}-{new_words()}", "Kim")), shared)
+        for _ in range(12)
+    ]
+    assert wire.refused[tries[-1]].code == "rate_limited"  # that address is held back now
+    wire.drop(sam_conn)
+    back = wire.connect(sam, address=shared)
+    assert back not in wire.refused and sam.admitted

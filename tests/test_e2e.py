@@ -479,6 +479,30 @@ def test_a_damaged_kept_session_is_one_clear_line(
     assert str(raised.value) == f"cannot read the saved game {path}: {why}"
 
 
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"unanswered": float("inf")}, "the count of messages on their way is damaged"),
+        ({"unanswered": -3}, "the count of messages on their way is damaged"),
+        ({"hosted": 0}, "the relay's port is damaged"),
+        ({"channel": None}, "'channel' is missing"),
+    ],
+)
+def test_a_damaged_kept_session_field_is_one_clear_line(
+    tmp_path: Path, change: dict[str, object], why: str
+) -> None:
+    a, _ = channels()
+    session = {"url": "ws://127.0.0.1:1", "token": "t" * 32, "last_seq": 1, "channel": a.state()}
+    session |= change
+    if session["channel"] is None:
+        del session["channel"]
+    path = tmp_path / "kept.json"
+    save_session(path, session)
+    with pytest.raises(ReciprocityError) as raised:
+        WebSocketConnection.saved(path)
+    assert str(raised.value) == f"cannot read the saved game {path}: {why}"
+
+
 def test_a_kept_session_with_a_short_token_is_one_clear_line(tmp_path: Path) -> None:
     a, _ = channels()
     path = tmp_path / "kept.json"

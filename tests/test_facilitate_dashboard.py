@@ -531,6 +531,9 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
         (["--deck", "nope", "--pairs", "3"], "no deck named 'nope'"),
         (["--deck", "fast-friends", "--pairs", "0"], "--pairs must be from 1 to 200"),
         (["--deck", "fast-friends", "--pairs", "2", "--pace", "0"], "--pace must be a number"),
+        (["--deck", "fast-friends", "--pairs", "2", "--pace", "nan"], "at least 1"),
+        (["--deck", "fast-friends", "--pairs", "2", "--pace", "inf"], "at least 1"),
+        (["--deck", "fast-friends", "--pairs", "2", "--pace", "0.5"], "at least 1"),
         (
             ["--deck", "fast-friends", "--pairs", "2", "--codes-out", "/no/such/folder/c.txt"],
             "cannot write the codes to /no/such/folder/c.txt: no such folder",

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from reciprocity_server.records import RelayStore
+from reciprocity_server.serve import ListenError, start_relay
 from test_remote import Cable, Player, eventually, free_port, healthy, relay_process
 
 from reciprocity.deck_files import find_deck
 from reciprocity.engine import Draw, End, Phase, Respond, Seat, SetLimit, Share
 from reciprocity.net.client import JoinCode
 from reciprocity.net.connection import RecordArrived, Rejected
+from reciprocity.net.core import RelayError
 from reciprocity.net.driver import UNREACHABLE, WebSocketConnection
 from reciprocity.net.hosting import LocalRelay, resume_game
 from reciprocity.protocol import CreateRoom, Record
@@ -147,3 +149,50 @@ async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partn
     await ben.stop()
     await again.stop()
     await game.aclose()
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_resume_that_cannot_have_its_port_keeps_the_game_to_try_again(
+    tmp_path: Path,
+) -> None:
+    deck = find_deck("first-steps")
+    relay = await LocalRelay.start(free_port(), deck, host="127.0.0.1")
+    sessions = tmp_path / "sam"
+    opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
+    sam = await Player(
+        WebSocketConnection(relay.url, opening, sessions=sessions, hosted=relay.port)
+    ).start()
+    assert sam.connection.code is not None
+    ben = await Player(
+        WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"), **QUICK)
+    ).start()
+    await sam.until(lambda view: view.b.name == "Ben", "Ben seated")
+    assert sam.task is not None and sam.connection._lock is not None
+    sam.task.cancel()
+    await asyncio.gather(sam.task, return_exceptions=True)
+    os.close(sam.connection._lock)
+    await relay.close()
+    squatter = await asyncio.start_server(lambda r, w: None, "127.0.0.1", relay.port)
+    try:
+        with pytest.raises(RelayError, match="try --resume again"):
+            await resume_game(sessions)
+        assert list(sessions.glob("*.json"))  # still kept
+    finally:
+        squatter.close()
+        await squatter.wait_closed()
+    game = await resume_game(sessions)  # the port is free again: it comes back
+    assert game.relay is not None
+    await ben.stop()
+    await game.aclose()
+
+
+async def test_a_second_relay_on_the_same_records_is_refused_and_harms_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "host-relay.sqlite3"
+    first = await start_relay("127.0.0.1", 0, db=db, restore=False)
+    with pytest.raises(ListenError, match="another relay is using"):
+        await start_relay("127.0.0.1", 0, db=db, restore=False)
+    await first.close()
+    again = await start_relay("127.0.0.1", 0, db=db)  # free once the first has stopped
+    await again.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 from pathlib import Path
 
 from reciprocity_server.serve import start_relay
@@ -27,8 +28,8 @@ def facilitate_command(args: argparse.Namespace) -> int:
     """`reciprocity facilitate`: a relay with one room per pair, the codes, the dashboard."""
     if not 1 <= args.pairs <= MAX_PAIRS:
         raise FacilitateError(f"--pairs must be from 1 to {MAX_PAIRS}")
-    if args.pace is not None and args.pace <= 0:
-        raise FacilitateError("--pace must be a number of minutes above 0, such as 15")
+    if args.pace is not None and not (math.isfinite(args.pace) and args.pace >= 1):
+        raise FacilitateError("--pace must be a number of minutes, at least 1, such as 15")
     return asyncio.run(_facilitate(args))
 
 

@@ -67,8 +67,10 @@ async def _network(args: argparse.Namespace) -> int:
 
 
 async def _play(app: ReciprocityApp) -> int:
+    crashed = True
     try:
         await app.run_async()
+        crashed = bool(app.return_code)  # Textual shows an error and returns 1 after one
     finally:
-        await app.leave_network()
+        await app.leave_network(crashed=crashed)
     return app.return_code or 0

@@ -246,6 +246,12 @@ class PlayerCore(Core[Output]):
                 if resumed:
                     self.admitted = True
                     self._requeue()
+                    if self._channel is not None and self._partner_seated:
+                        # Back from a drop: whatever the partner sent meanwhile may have gone
+                        # to a socket the relay had not yet seen die. A receipt for nothing
+                        # (counter 0) asks them to send again what we have not answered.
+                        self._outbox.append(Say(payload=self._channel.receipt(0)))
+                        self._keep()  # the counter is kept before the receipt leaves
                     return
                 if isinstance(self.opening, CreateRoom):
                     self.code = f"{message.number}-{self._words}"
@@ -430,8 +436,9 @@ class PlayerCore(Core[Output]):
         try:
             opened = channel.open(payload)
         except Replayed as replayed:  # sent again: shown once already, but answer again
-            self._outbox.append(Say(payload=channel.receipt(replayed.counter)))
-            self._keep()
+            if replayed.words:
+                self._outbox.append(Say(payload=channel.receipt(replayed.counter)))
+                self._keep()
             return
         except Unreadable as error:
             self._outputs.append(Rejected(self.seat, DROPPED.format(reason=error)))
@@ -439,6 +446,8 @@ class PlayerCore(Core[Output]):
         if opened.words is not None:
             self._outbox.append(Say(payload=channel.receipt(opened.counter)))
             self._outputs.append(WordsArrived(seat, opened.words))
+        elif opened.receipt == 0:  # the partner is back and asks for what it has not answered
+            self._send_unanswered()
         elif opened.receipt is not None:
             answered = self._unanswered.pop(opened.receipt, None)
             # Receipts come in order: words before this one still unanswered went astray.

@@ -15,6 +15,7 @@ import contextlib
 import random
 import socket
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -33,7 +34,7 @@ from reciprocity.kept import (
     save_session,
     session_path,
 )
-from reciprocity.net.client import JoinCode, KeepSession, Output, PlayerCore
+from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
 from reciprocity.net.e2e import Channel
@@ -50,6 +51,8 @@ FIRST_UNCHECKED = (
     "the facilitator's screen did not answer; ask them to keep the session open and try again"
 )
 
+#: A connection that lasted less than this is tried again only after the back-off.
+STEADY_SECONDS = 5.0
 #: Refusals that may pass if the same hello is tried again later.
 _PASSING = frozenset({"rate_limited", "server"})
 
@@ -84,11 +87,11 @@ class Driver(Generic[CoreT, OutT]):
         self._closed = asyncio.Event()
         self._deliver: Callable[[OutT | StatusChanged], None] | None = None
         self._before_run: list[OutT | StatusChanged] = []
-        self._greeted = False
+        self._opened = False
 
     async def run(self, deliver: Callable[[OutT | StatusChanged], None]) -> None:
         """Deliver outputs until closed, reconnecting and saying hello again after every drop."""
-        if not self._greeted:
+        if not self._opened:
             raise RuntimeError("open() the connection before running it")
         self._deliver = deliver
         for early in self._before_run:
@@ -112,14 +115,18 @@ class Driver(Generic[CoreT, OutT]):
                         self._emit(StatusChanged(UNREACHABLE))
                         delay = await self._back_off(delay)
                         continue
-                    delay = self.first_delay
                     self._emit(StatusChanged(None))
+                began = time.monotonic()
                 if await self._serve() == CLOSE_REPLACED:
                     self._emit(StatusChanged(REPLACED))
                     await self._closed.wait()
                     return
                 if not self._closed.is_set():
                     self._emit(StatusChanged(RECONNECTING))
+                    if time.monotonic() - began < STEADY_SECONDS:
+                        delay = await self._back_off(delay)  # closed at once: no hot loop
+                    else:
+                        delay = self.first_delay
         finally:
             await self._hang_up()
 
@@ -145,7 +152,7 @@ class Driver(Generic[CoreT, OutT]):
             await socket.close()
             raise
         self._socket = socket
-        self._greeted = True
+        self._opened = True
         self._flush()
 
     async def _back_off(self, delay: float) -> float:
@@ -246,7 +253,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         #: The kept session's file, once the keys are confirmed, and its lock's descriptor.
         self.session: Path | None = None
         self._lock: int | None = None
-        self._greeted = core is not None
+        self._opened = core is not None
         #: The port of the relay this program started for the game, if it did (a host's):
         #: kept with the session, so that coming back starts that relay again.
         self.hosted = hosted
@@ -265,11 +272,17 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 url = str(session["url"])
                 parse_uri(url)
                 resume = Resume(token=session["token"], last_seq=session["last_seq"])
-                lost = int(session.get("unanswered", 0))
+                lost = session.get("unanswered", 0)
+                if not (isinstance(lost, int) and 0 <= lost <= MAX_WAITING_WORDS):
+                    raise ValueError("the count of messages on their way is damaged")
                 hosted = session.get("hosted")
                 if hosted is not None and not (isinstance(hosted, int) and 0 < hosted < 65536):
                     raise ValueError("the relay's port is damaged")
-            except (KeyError, TypeError, ValueError, InvalidURI) as error:
+            except KeyError as missing:
+                raise ReciprocityError(
+                    f"cannot read the saved game {path}: {missing} is missing"
+                ) from None
+            except (TypeError, ValueError, OverflowError, InvalidURI) as error:
                 raise ReciprocityError(
                     f"cannot read the saved game {path}: {_first_line(error)}"
                 ) from None
@@ -330,8 +343,8 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         socket = self._socket
         assert socket is not None
         while not self.core.admitted:
-            await self._send_all(socket)
             try:
+                await self._send_all(socket)
                 frame = await socket.recv()
             except (OSError, ConnectionClosed) as error:
                 if self.core.sealed:  # admitted just now, most likely: `run` resumes
@@ -367,6 +380,8 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
     def _keep(self, request: KeepSession) -> None:
         """Save the session, readable only by us. If it cannot be saved, the file goes (its
         counters would be used again after a crash), and the core tells the person once."""
+        if self._closed.is_set():
+            return  # the game was left: what arrives on its way out is not worth keeping
         try:
             if self.session is None:
                 path = session_path(self.sessions, request.token)
@@ -390,11 +405,18 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
             for output in self.core.outputs():
                 self._output(output)
 
-    def _forget(self) -> None:
-        """Remove the kept session, if any, and let its lock go."""
+    def _forget(self, *, keep: bool = False) -> None:
+        """Remove the kept session, if any (unless `keep`), and let its lock go."""
         session, lock, self.session, self._lock = self.session, self._lock, None, None
         if session is not None and lock is not None:
-            release_session(session, lock)
+            release_session(session, lock, keep=keep)
+
+    async def set_aside(self) -> None:
+        """Stop without leaving: close the socket and let the lock go, but keep the session,
+        so that `join --resume` can come back to the seat (as after a crash)."""
+        self._forget(keep=True)
+        super().close()
+        await self._hang_up()
 
 
 class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):

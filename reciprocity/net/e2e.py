@@ -69,9 +69,11 @@ class Unreadable(ReciprocityError):
 class Replayed(ReciprocityError):
     """A sealed message opened before: sent again, or replayed by someone on the way."""
 
-    def __init__(self, counter: int) -> None:
+    def __init__(self, counter: int, *, words: bool) -> None:
         super().__init__("these words arrived before")
         self.counter = counter
+        #: Words (to be answered with a receipt again), not a receipt.
+        self.words = words
 
 
 def _encode(data: bytes) -> str:
@@ -203,9 +205,9 @@ class Channel:
         except (InvalidTag, ValueError):
             raise Unreadable("these words were altered on the way") from None
         number = int.from_bytes(counter, "big")
-        if number <= self.opened or number in self.seen:
-            raise Replayed(number)
         kind, body = plain[:1], plain[1:]
+        if number <= self.opened or number in self.seen:
+            raise Replayed(number, words=kind == _WORDS)
         if kind == _RECEIPT and len(body) == _COUNTER:
             opened = Opened(number, receipt=int.from_bytes(body, "big"))
         elif kind == _WORDS:
@@ -236,6 +238,9 @@ class Channel:
             oldest = min(self.seen)
             self.seen.discard(oldest)
             self.opened = oldest
+        while self.opened + 1 in self.seen:
+            self.opened += 1
+            self.seen.discard(self.opened)
 
     def _about(self, sender: Seat) -> bytes:
         return LABEL + f" room {self.number} words from {sender.value}".encode()

@@ -349,8 +349,9 @@ class ReciprocityApp(App[int]):
         if self.view is not None and self.view.phase not in (Phase.CLOSING, Phase.FINISHED):
             self._show_table()
 
-    async def leave_network(self) -> None:
-        """Leave the network game, if any, and stop a relay started here."""
+    async def leave_network(self, *, crashed: bool = False) -> None:
+        """Leave the network game, if any, and stop a relay started here. After a crash the
+        game is only set aside, so that `--resume` can come back to it."""
         game, self.network = self.network, None
         relay, self._spare_relay = self._spare_relay, None
         self.banner = None
@@ -358,7 +359,12 @@ class ReciprocityApp(App[int]):
         if game is not None:
             if self.connection is game.connection:
                 self.connection = None
-            await game.aclose()
+            if crashed:
+                await game.connection.set_aside()
+                if game.relay is not None:
+                    await game.relay.close()
+            else:
+                await game.aclose()
         if relay is not None:
             await relay.close()
 

@@ -280,6 +280,8 @@ class Relay:
             return self.limits.refuse(conn, peer, wire.version_error(hello.version))
         if hello.create is not None:
             return self._create(conn, peer, hello.create)
+        if hello.resume is not None and token_hash(hello.resume.token) in self._tokens:
+            return self._resume(conn, peer, hello.resume)  # a seat's own token is never limited
         if self.limits.blocked(peer.address):
             log.info("connection %d: rate limited", conn)
             return self.limits.refuse(conn, peer, RATE_LIMITED)

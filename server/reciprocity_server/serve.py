@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import gc
 import ipaddress
 import itertools
 import logging
+import os
 import ssl
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -38,7 +40,7 @@ from websockets.http11 import Request, Response
 
 from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
-from reciprocity.paths import data_dir
+from reciprocity.paths import data_dir, why
 from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity_server.decks import DeckShelf
 from reciprocity_server.limits import counted
@@ -83,8 +85,9 @@ class RelayServer:
     `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
     """
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay, db_lock: int | None = None) -> None:
         self._relay = relay
+        self._db_lock = db_lock
         self._peers: dict[int, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
@@ -124,6 +127,8 @@ class RelayServer:
         if not self._closed:
             self._closed = True
             self._relay.store.close()
+            if self._db_lock is not None:
+                os.close(self._db_lock)
 
     async def __aenter__(self) -> RelayServer:
         return self
@@ -180,8 +185,10 @@ class RelayServer:
             if not self._per_address[where]:
                 del self._per_address[where]
             del self._peers[conn]
-            self._run(self._relay.disconnect, conn)
-            await peer.stop()
+            try:
+                self._run(self._relay.disconnect, conn)
+            finally:
+                await peer.stop()
 
     async def _sweep(self) -> None:
         while True:
@@ -225,7 +232,13 @@ async def start_relay(
     `StoreError` (database) with one clear line.
     """
     path = Path(db) if db is not None else default_db()
-    server = RelayServer(_open(path, decks, idle_hours, restore, quotas))
+    lock = _lock_db(path)  # before anything touches the records
+    try:
+        relay = _open(path, decks, idle_hours, restore, quotas)
+    except BaseException:
+        os.close(lock)
+        raise
+    server = RelayServer(relay, lock)
     try:
         await server._listen(host, port, tls)
     except OSError as error:
@@ -243,17 +256,36 @@ async def start_relay(
 def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
     """What `wss://` needs: this relay's certificate chain and its private key, both PEM.
     Raises `ListenError` with one line if they cannot be read or do not belong together."""
+    for pem in (certfile, keyfile):
+        if not Path(pem).is_file():
+            raise ListenError(f"cannot read {pem}: no such file")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(certfile, keyfile)
-    except FileNotFoundError as error:
-        raise ListenError(f"cannot read {error.filename}: no such file") from None
     except (OSError, ssl.SSLError) as error:
         reason = getattr(error, "reason", None) or error.strerror or str(error)
         raise ListenError(
             f"cannot use the certificate {certfile} with the key {keyfile}: {str(reason).lower()}"
         ) from None
     return context
+
+
+def _lock_db(path: Path) -> int:
+    """Hold the database for this relay alone (a lock beside it), so a second relay on the same
+    records never forgets or blanks the first one's rooms; raises `ListenError` if one runs."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise ListenError(f"cannot use the records {path}: {why(error)}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ListenError(
+            f"another relay is using {path}; stop it first, or give this one another --db"
+        ) from None
+    return fd
 
 
 def _open(
