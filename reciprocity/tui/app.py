@@ -188,7 +188,7 @@ class ReciprocityApp(App[int]):
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
         except StoreError as error:
-            self.notify(str(error), title="Cannot save the game", severity="error")
+            self.notify(str(error), title="Cannot save the game", severity="error", markup=False)
             return
         connection = self.play_here(room)
         for seat, name in zip(Seat, choice.names, strict=True):
@@ -364,7 +364,10 @@ class ReciprocityApp(App[int]):
     def action_toggle_aloud(self) -> None:
         """Switch between typed answers and talking aloud, for this game."""
         self.aloud = not self.aloud
-        self.notify("Talking aloud: no typing line." if self.aloud else "Typed answers: press t.")
+        self.notify(
+            "Talking aloud: no typing line." if self.aloud else "Typed answers: press t.",
+            markup=False,
+        )
 
     # --- what the screens ask for ----------------------------------------------------------
 
@@ -391,7 +394,7 @@ class ReciprocityApp(App[int]):
             case ViewChanged(view=view):
                 self._view_changed(view)
             case Rejected(message=text):
-                self.notify(text, severity="warning")
+                self.notify(text, severity="warning", markup=False)
             case WordsArrived(seat=seat, text=text):
                 self._words_arrived(seat, text)
             case StatusChanged(text=text):
@@ -400,7 +403,7 @@ class ReciprocityApp(App[int]):
             case RecordArrived(record=record):
                 self._keep_record(record)
             case Announced(text=text):
-                self.notify(text, title="From your facilitator", timeout=30)
+                self.notify(text, title="From your facilitator", timeout=30, markup=False)
             case CodeChanged(code=code):
                 self._show_code(code)
 
@@ -446,7 +449,11 @@ class ReciprocityApp(App[int]):
         try:
             keep_record(self.store, record)
         except StoreError as error:
-            self.notify(f"This game could not be added to your history: {error}", severity="error")
+            self.notify(
+                f"This game could not be added to your history: {error}",
+                severity="error",
+                markup=False,
+            )
 
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
@@ -475,9 +482,9 @@ class ReciprocityApp(App[int]):
         if self.network is None or isinstance(self.screen, TableScreen | WaitingScreen):
             return
         if new is not None:
-            self.notify(new, severity="warning")
+            self.notify(new, severity="warning", markup=False)
         elif old is not None:
-            self.notify("Connected again.")
+            self.notify("Connected again.", markup=False)
 
     # --- the end ---------------------------------------------------------------------------
 

@@ -30,8 +30,8 @@ class HandoffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The message, in the middle of an otherwise empty screen."""
         with Middle(), Center(), Vertical(id="handoff"):
-            yield Label(self.heading, classes="title")
-            yield Static(self.body, id="handoff-body")
+            yield Label(self.heading, classes="title", markup=False)
+            yield Static(self.body, id="handoff-body", markup=False)
         yield Footer()
 
     def action_go_on(self) -> None:

@@ -53,9 +53,9 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     def compose(self) -> ComposeResult:
         """Deck list and preview above, names and the check-in switch below."""
-        yield Label("A new game", classes="title")
+        yield Label("A new game", classes="title", markup=False)
         with Horizontal(id="new-game-decks"):
-            yield OptionList(Option("Finding decks…", disabled=True), id="deck-list")
+            yield OptionList(Option("Finding decks…", disabled=True), id="deck-list", markup=False)
             yield DeckPreview(id="deck-preview")
         with Horizontal(id="new-game-names"):
             yield Input(
@@ -66,7 +66,7 @@ class NewGameScreen(Screen[GameChoice | None]):
             )
         with Horizontal(id="new-game-options"):
             yield Checkbox("Closeness check-in before and after", self.checkin, id="checkin")
-            yield Label("", id="new-game-error")
+            yield Label("", id="new-game-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -77,14 +77,17 @@ class NotesScreen(Screen[WrittenNotes | None]):
     def compose(self) -> ComposeResult:
         """Two fields and what becomes of each."""
         with Vertical(id="notes-body"):
-            yield Label(f"{self.player}, a few words before you go", classes="title")
+            yield Label(f"{self.player}, a few words before you go", classes="title", markup=False)
             yield Label(
                 "A private note to yourself "
                 f"(kept only on this machine, never shown to {self.partner})",
                 classes="notes-label",
+                markup=False,
             )
             yield TextArea(id="notes-note", soft_wrap=True, show_line_numbers=False)
-            yield Label(f"One line of appreciation for {self.partner}", classes="notes-label")
+            yield Label(
+                f"One line of appreciation for {self.partner}", classes="notes-label", markup=False
+            )
             yield Input(
                 id="notes-appreciation",
                 placeholder="Thank you for…",
@@ -93,6 +96,7 @@ class NotesScreen(Screen[WrittenNotes | None]):
             yield Label(
                 "Both are optional. Nothing else you typed today was kept.",
                 classes="hint",
+                markup=False,
             )
         yield Footer()
 

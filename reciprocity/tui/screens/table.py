@@ -140,15 +140,15 @@ class TableScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The standing, the card, the prompt, the words and the notice line."""
-        yield Static("", id="banner")
-        yield Label("", id="table-title", classes="title")
+        yield Static("", id="banner", markup=False)
+        yield Label("", id="table-title", classes="title", markup=False)
         yield Standing(id="standing").data_bind(TableScreen.view)
         yield CardPanel(id="card").data_bind(TableScreen.view)
-        yield Static("", id="prompt")
+        yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
             yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
             yield Input(placeholder="", id="say", max_length=MAX_WORDS)
-        yield Static("", id="notice")
+        yield Static("", id="notice", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

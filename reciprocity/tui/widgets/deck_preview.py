@@ -97,7 +97,7 @@ class DeckPreview(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         """The preview's text."""
-        yield Static(preview_content(self.deck), classes="deck-preview-body")
+        yield Static(preview_content(self.deck), classes="deck-preview-body", markup=False)
 
     def watch_deck(self, deck: Deck | None) -> None:
         """Show another deck, from its top."""
