@@ -59,6 +59,7 @@ from reciprocity.engine.messages import (
     Stung,
     TurnEnded,
 )
+from reciprocity.engine.names import NameProblem, normalise_name, same_name
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
 
 if TYPE_CHECKING:
@@ -432,12 +433,14 @@ def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
 
 
 def _clean_name(state: GameState, seat: Seat, name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise IllegalMove("Please enter a name.")
+    try:
+        cleaned = normalise_name(name)
+    except NameProblem as problem:
+        raise IllegalMove(str(problem)) from None
     if len(cleaned) > MAX_NAME:
         raise IllegalMove(f"Please keep the name to {MAX_NAME} characters.")
-    if cleaned.casefold() == (state.partner(seat.other).name or "").casefold():
+    partner = state.partner(seat.other).name
+    if partner is not None and same_name(cleaned, partner):
         raise IllegalMove("Please choose a name different from your partner's.")
     return cleaned
 

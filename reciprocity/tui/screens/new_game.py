@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
+from reciprocity.engine.names import NameProblem, normalise_name, same_name
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.tui.widgets.deck_preview import DeckPreview
 
@@ -118,15 +119,21 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     def action_start(self) -> None:
         """Start, once there is a deck and two different names."""
-        first = " ".join(self.query_one("#name-a", Input).value.split())
-        second = " ".join(self.query_one("#name-b", Input).value.split())
+        raw = [self.query_one(f"#name-{seat}", Input).value for seat in "ab"]
         error = self.query_one("#new-game-error", Label)
         if self.chosen is None:
             error.update("Choose a deck first." if self.decks else "Still finding the decks…")
-        elif not first or not second:
+            return
+        if not raw[0].strip() or not raw[1].strip():
             error.update("Please enter both names.")
-            self.query_one("#name-b" if first else "#name-a", Input).focus()
-        elif first.casefold() == second.casefold():
+            self.query_one("#name-b" if raw[0].strip() else "#name-a", Input).focus()
+            return
+        try:
+            first, second = (normalise_name(name) for name in raw)
+        except NameProblem as problem:
+            error.update(str(problem))
+            return
+        if same_name(first, second):
             error.update("Please use two different names.")
         else:
             checkin = self.query_one("#checkin", Checkbox).value
