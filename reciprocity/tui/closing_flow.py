@@ -53,8 +53,9 @@ class ClosingFlow:
 
     async def run(self, view: SeatView) -> None:
         """From the game's end (`view`) to the last goodbye."""
+        from reciprocity.kept import save_note
         from reciprocity.tui.screens.closing import ClosingScreen
-        from reciprocity.tui.screens.notes import NotesScreen, save_note
+        from reciprocity.tui.screens.notes import NotesScreen
 
         app, connection, shared = self.app, self.set_up.connection, self.set_up.shared
         if view.checkin:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 
 from reciprocity.engine import Seat
 from reciprocity.engine.summary import SeatTotals, Summary
+from reciprocity.text import plural
 from reciprocity.tui.widgets.timeline import TimelineChart
 
 if TYPE_CHECKING:
@@ -24,11 +25,6 @@ if TYPE_CHECKING:
 
 BAR = 10
 """The longest sharing bar, in columns."""
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 turn`, `2 turns`; `many` for irregular plurals."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def minutes_text(minutes: float) -> str:
