@@ -419,20 +419,17 @@ class TableScreen(Screen[None]):
     @work(group="table")
     async def action_limit(self) -> None:
         """Change a limit, privately, behind a hand-off screen."""
-        from reciprocity.tui.screens.confirm import ConfirmScreen
+        from reciprocity.tui.screens.whose import WhoseScreen
 
         view = self.view
         if view is None or not self.seats:
             return
-        seat = self.seats[0]
+        seat: Seat | None = self.seats[0]
         if len(self.seats) == 2:
-            first = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "Whose limit is changing?", yes=view.name(Seat.A), no=view.name(Seat.B)
-                )
-            )
-            seat = Seat.A if first else Seat.B
-        self.post_message(self.ChangeLimit(seat, view.name(seat)))
+            names = {seat: view.name(seat) for seat in self.seats}
+            seat = await self.app.push_screen_wait(WhoseScreen("Whose limit is changing?", names))
+        if seat is not None:
+            self.post_message(self.ChangeLimit(seat, view.name(seat)))
 
     @work(group="table")
     async def action_end(self) -> None:
