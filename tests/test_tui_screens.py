@@ -1,4 +1,4 @@
-"""Pilot tests for the rough edges a new player met at 80×24 (issue 18, "The screens")."""
+"""Pilot tests for the rough edges a new player met at 80 by 24 (issue 18, "The screens")."""
 
 from __future__ import annotations
 
