@@ -113,7 +113,7 @@ async def test_a_whole_game_with_a_repair_ends_in_the_history() -> None:
         assert app.view is not None and app.view.phase is Phase.DRAW
         assert app.view.ceiling_text == "you both chose level 3"
         await turn(pilot, "d", "s", "r", "u", "c", "y")
-        assert "Sam felt supported: cared for, understood." in notice(pilot)
+        assert "Sam felt supported: understood, cared for." in notice(pilot)
         assert app.view.sharer is Seat.B
         await turn(pilot, "d", "s", "r", "x")
         assert app.view.phase is Phase.NAME_HURT

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from test_tui_game import SIZE, at_table, table_app, until
+from test_tui_game import LEVEL_TWO, SIZE, at_table, notice, table_app, turn, until
 from test_tui_markup import shown
+from textual.pilot import Pilot
+from textual.widgets import Static
 
 from reciprocity.engine import Seat
+from reciprocity.game.narrate import LIGHTER_CARD
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
 
@@ -30,3 +33,31 @@ async def test_whose_limit_names_the_partners_and_escape_cancels() -> None:
         await pilot.pause(0.2)
         assert isinstance(app.screen, TableScreen)
         assert app.views[Seat.A].me.limit == 3 and app.views[Seat.B].me.limit == 3
+
+
+def prompt(pilot: Pilot[int]) -> str:
+    return str(pilot.app.screen.query_one("#prompt", Static).render())
+
+
+async def test_a_lighter_card_says_it_does_not_count_when_offered_and_played() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot, turns=LEVEL_TWO)
+        sharer = app.view.sharer
+        steps = app.view.partner(sharer).progress
+        await turn(pilot, "d", "p")
+        assert "l for a lighter card from level 1" in prompt(pilot)
+        assert "does not count toward going deeper" in prompt(pilot)
+        await turn(pilot, "l", "s", "r", "y")
+        assert LIGHTER_CARD in notice(pilot)
+        assert app.view.partner(sharer).progress == steps
+
+
+async def test_ticks_are_listed_in_the_order_offered() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot)
+        await turn(pilot, "d", "s", "r", "c", "a", "u")
+        assert "Ticked: understood, accepted, cared for." in prompt(pilot)
+        await turn(pilot, "y")
+        assert "Sam felt supported: understood, accepted, cared for." in notice(pilot)

@@ -225,7 +225,14 @@ class TableScreen(Screen[None]):
         if view.phase is Phase.DRAW:
             if not view.drawable:
                 return "No cards are left for this game. Press e to end it, with thanks."
-            return f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
+            draw = f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
+            lighter = self._other_level(view, lighter=True)
+            if lighter is None:
+                return draw
+            return (
+                f"{draw} Or l for a lighter card from level {lighter}: it is played like any "
+                "other, but does not count toward going deeper."
+            )
         if view.phase is Phase.SHARE:
             action = view.card is not None and view.card.kind == "action"
             what = "do it together" if action else "answer"
@@ -241,7 +248,7 @@ class TableScreen(Screen[None]):
             how = "aloud" if self.aloud else "aloud or typed"
             return f"{listener}, respond to {sharer}, {how}. Openers: {openers}"
         if view.phase is Phase.LAND:
-            ticks = ", ".join(f.value.replace("_", " ") for f in sorted(self.felt)) or "none"
+            ticks = ", ".join(f.value.replace("_", " ") for f in Felt if f in self.felt) or "none"
             return (
                 f"{sharer}, how did {listener}'s response land? Only you can say. If they fit, "
                 f"tick understood (u), accepted (a), cared for (c). Ticked: {ticks}."
