@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from conftest import make_deck
 from test_tui_game import LEVEL_TWO, SIZE, at_table, notice, table_app, turn, until
 from test_tui_markup import shown
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from reciprocity.engine import Seat
 from reciprocity.game.narrate import LIGHTER_CARD
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.handoff import HandoffScreen
+from reciprocity.tui.screens.new_game import NewGameScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
 
@@ -61,3 +65,23 @@ async def test_ticks_are_listed_in_the_order_offered() -> None:
         assert "Ticked: understood, accepted, cared for." in prompt(pilot)
         await turn(pilot, "y")
         assert "Sam felt supported: understood, accepted, cared for." in notice(pilot)
+
+
+async def test_new_game_tab_goes_from_the_decks_to_the_first_name() -> None:
+    app = ReciprocityApp(deck=make_deck(), checkin=False, play=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, NewGameScreen)
+        assert "Enter on a deck moves on to the names." in shown(pilot)
+        await pilot.press("tab", "S", "a", "m")
+        assert app.screen.query_one("#name-a", Input).value == "Sam"
+
+
+async def test_new_game_with_names_given_asks_only_for_the_deck() -> None:
+    app = ReciprocityApp(deck=make_deck(), names=("Sam", "Ben"), checkin=False, play=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, NewGameScreen)
+        await pilot.pause(0.3)
+        assert not app.screen.query_one("#new-game-names").display
+        assert "Enter on a deck starts the game." in shown(pilot)
+        await pilot.press("enter")
+        await until(pilot, HandoffScreen)
