@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 from reciprocity.game.history import (
     COLUMNS,
     EMPTY,
+    UNFINISHED_NOTE,
     GameRecord,
     describe_game,
     past_games,
@@ -171,7 +172,10 @@ class HistoryScreen(Screen[None]):
             line.styles.width = max(1, min(len(data), TREND_GAMES))
         self.query_one("#history-support-note", Label).update(support_note(t))
         self.query_one("#history-levels-note", Label).update(level_note(t))
-        self.query_one("#history-totals", Label).update(totals_note(t))
+        note = totals_note(t)
+        if any(record.unfinished for record in self.records):
+            note = f"{note}\n{UNFINISHED_NOTE}"
+        self.query_one("#history-totals", Label).update(note)
         self.query_one("#history-trends").display = True
 
     def on_resize(self, event: events.Resize) -> None:
