@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from conftest import make_deck
 from test_tui_game import LEVEL_TWO, SIZE, at_table, notice, table_app, turn, until
 from test_tui_markup import shown
@@ -11,7 +14,10 @@ from textual.widgets import Input, Static
 from reciprocity.engine import Seat
 from reciprocity.game.narrate import LIGHTER_CARD
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.palette import LEAVE
+from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.handoff import HandoffScreen
+from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.new_game import NewGameScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
@@ -85,3 +91,46 @@ async def test_new_game_with_names_given_asks_only_for_the_deck() -> None:
         assert "Enter on a deck starts the game." in shown(pilot)
         await pilot.press("enter")
         await until(pilot, HandoffScreen)
+
+
+async def test_ctrl_q_in_the_middle_of_a_game_asks_first() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot)
+        await pilot.press("ctrl+q")
+        await until(pilot, ConfirmScreen)
+        assert LEAVE in shown(pilot)
+        await pilot.press("n")
+        await until(pilot, TableScreen)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await until(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause(0.2)
+        assert not app.is_running
+
+
+async def test_ctrl_q_away_from_a_game_leaves_at_once() -> None:
+    app = ReciprocityApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, HomeScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert not app.is_running
+
+
+async def test_the_light_theme_is_first_in_the_palette_and_kept(data_dir: Path) -> None:
+    app = ReciprocityApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, HomeScreen)
+        first = next(iter(app.get_system_commands(app.screen)))
+        assert first.title == "Light theme"
+        first.callback()
+        await pilot.pause(0.2)
+        assert app.theme == "textual-light"
+    assert json.loads((data_dir / "settings.json").read_text())["theme"] == "textual-light"
+    again = ReciprocityApp()
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, HomeScreen)
+        assert again.theme == "textual-light"
+        assert next(iter(again.get_system_commands(again.screen))).title == "Dark theme"

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from reciprocity.engine import Join, Phase, Seat
+from reciprocity.engine import IN_PLAY, Join, Phase, Seat
 from reciprocity.engine.rules import HELD
 from reciprocity.net.connection import (
     Announced,
@@ -33,6 +33,8 @@ from reciprocity.net.connection import (
 from reciprocity.net.local import LocalConnection
 from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.closing_flow import ClosingFlow, keep_record
+from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
+from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.host import HostScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -119,6 +121,8 @@ class ReciprocityApp(App[int]):
 
     def on_mount(self) -> None:
         """Open the home screen, or go straight to a new game from `play`, `host` or `join`."""
+        self.theme = kept_theme(self)
+        self.theme_changed_signal.subscribe(self, keep_theme)
         if not self.start_play:
             self.push_screen(HomeScreen())
             if self.start_network is not None:
@@ -156,26 +160,21 @@ class ReciprocityApp(App[int]):
             self.start_local_game(choice)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette: Textual's own commands, plus the table's rarer actions."""
+        """The palette: the theme first, Textual's own commands, then the table's rarer ones."""
+        yield theme_command(self)
         yield from super().get_system_commands(screen)
         if isinstance(screen, TableScreen):
-            yield SystemCommand(
-                "Change my limit", "Privately choose how deep you want to go", screen.action_limit
-            )
-            yield SystemCommand("Pause", "A breathing pause for you both", screen.action_pause)
-            if not self.aloud:
-                yield SystemCommand(
-                    "Type", "Type your words instead of speaking", screen.action_type
-                )
-            if self.network is not None:
-                yield SystemCommand(
-                    "Typed answers" if self.aloud else "We're talking aloud",
-                    "Type your answers here"
-                    if self.aloud
-                    else "On a call: answer aloud, with no typing line",
-                    self.action_toggle_aloud,
-                )
-            yield SystemCommand("End the game", "No penalty, no questions", screen.action_end)
+            network, toggle = self.network is not None, self.action_toggle_aloud
+            yield from table_commands(screen, aloud=self.aloud, network=network, toggle=toggle)
+
+    async def action_quit(self) -> None:
+        """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""
+        asking = isinstance(self.screen, ConfirmScreen) and self.screen.question == LEAVE
+        if self.view is None or self.view.phase not in IN_PLAY or asking:
+            self.exit()
+        else:
+            leave = ConfirmScreen(LEAVE, yes="Leave", no="Stay")
+            self.push_screen(leave, lambda sure: self.exit() if sure else None)
 
     # --- starting a game -----------------------------------------------------------------
 
@@ -449,11 +448,8 @@ class ReciprocityApp(App[int]):
         try:
             keep_record(self.store, record)
         except StoreError as error:
-            self.notify(
-                f"This game could not be added to your history: {error}",
-                severity="error",
-                markup=False,
-            )
+            message = f"This game could not be added to your history: {error}"
+            self.notify(message, severity="error", markup=False)
 
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
