@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from reciprocity.engine import Seat
 from reciprocity.game.narrate import LIGHTER_CARD
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.closing_flow import ENDED
 from reciprocity.tui.palette import LEAVE
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.handoff import HandoffScreen
@@ -134,3 +135,14 @@ async def test_the_light_theme_is_first_in_the_palette_and_kept(data_dir: Path) 
         await until(pilot, HomeScreen)
         assert again.theme == "textual-light"
         assert next(iter(again.get_system_commands(again.screen))).title == "Dark theme"
+
+
+async def test_after_end_the_hand_off_says_the_game_has_ended() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot, checkin=True)
+        await turn(pilot, "e", "y")
+        await until(pilot, HandoffScreen)
+        screen = shown(pilot)
+        assert ENDED in screen and "Pass the keyboard to Sam." in screen
+        assert screen.index(ENDED) < screen.index("Pass the keyboard to Sam.")
