@@ -11,6 +11,8 @@ from test_tui_markup import shown
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from reciprocity import DEFAULT_DECK
+from reciprocity.deck_files import find_deck
 from reciprocity.engine import Seat
 from reciprocity.game.narrate import LIGHTER_CARD
 from reciprocity.tui.app import ReciprocityApp
@@ -19,9 +21,11 @@ from reciprocity.tui.palette import LEAVE
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.new_game import NewGameScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
+from reciprocity.tui.widgets.lines_list import LinesList
 
 
 def test_partner_keys_are_first_letters_or_numbers() -> None:
@@ -146,3 +150,23 @@ async def test_after_end_the_hand_off_says_the_game_has_ended() -> None:
         screen = shown(pilot)
         assert ENDED in screen and "Pass the keyboard to Sam." in screen
         assert screen.index(ENDED) < screen.index("Pass the keyboard to Sam.")
+
+
+async def test_every_topic_fits_at_80_by_24_and_ticks_read_without_colour() -> None:
+    deck = find_deck(DEFAULT_DECK)
+    app = ReciprocityApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, HomeScreen)
+        app.push_screen(LimitScreen("Sam", deck, None, ("loss",)))
+        await until(pilot, LimitScreen)
+        await pilot.pause()
+        lines = app.screen.query_one("#limit-lines", LinesList)
+        assert len(deck.tags()) >= 15 and lines.max_scroll_y == 0
+        boxes = {
+            "".join(seg.text for seg in list(lines.render_line(y))[:3]): y
+            for y in range(len(deck.tags()))
+        }
+        ticked = deck.tags().index("loss")
+        assert boxes["▐X▌"] == ticked and set(boxes) == {"▐X▌", "▐ ▌"}
+        shown_now = shown(pilot)
+        assert all(tag in shown_now for tag in deck.tags())

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from reciprocity.deck import TAGS, Deck
+from reciprocity.tui.widgets.lines_list import LinesList
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,16 @@ class LimitScreen(Screen[LimitChoice | None]):
                     ),
                     id="limit-levels",
                     markup=False,
+                    compact=True,
                 )
             with Vertical():
                 yield Label("Leave out (your lines)", markup=False)
                 tags = self.deck.tags()
                 if tags:
-                    yield SelectionList[str](
+                    yield LinesList(
                         *((_tag_label(tag), tag, tag in self.lines) for tag in tags),
                         id="limit-lines",
+                        compact=True,
                     )
                 else:
                     yield Static("This deck has no topic tags.", classes="muted", markup=False)
