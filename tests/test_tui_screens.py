@@ -8,6 +8,7 @@ from pathlib import Path
 from conftest import make_deck
 from test_tui_game import LEVEL_TWO, SIZE, at_table, notice, table_app, turn, until
 from test_tui_markup import shown
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -23,6 +24,7 @@ from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.new_game import NewGameScreen
+from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
 from reciprocity.tui.widgets.lines_list import LinesList
@@ -170,3 +172,19 @@ async def test_every_topic_fits_at_80_by_24_and_ticks_read_without_colour() -> N
         assert boxes["▐X▌"] == ticked and set(boxes) == {"▐X▌", "▐ ▌"}
         shown_now = shown(pilot)
         assert all(tag in shown_now for tag in deck.tags())
+
+
+async def test_keys_typed_quickly_after_tab_do_not_go_into_the_private_note() -> None:
+    app = ReciprocityApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, HomeScreen)
+        kept: list[WrittenNotes | None] = []
+        app.push_screen(NotesScreen("Sam", "Ben"), kept.append)
+        await until(pilot, NotesScreen)
+        await pilot.press("m", "e")
+        for key, char in [("tab", "\t"), *((c, c) for c in "thanks")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert kept == [WrittenNotes(note="me", appreciation="thanks")]

@@ -36,6 +36,10 @@ class NotesScreen(Screen[WrittenNotes | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "skip", "Skip"),
+        # Tab moves the focus before the keys after it are handed out (a priority binding is
+        # the app's, not the note's): keys typed quickly after Tab never reach the note.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, name: str, partner: str) -> None:
