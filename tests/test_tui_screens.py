@@ -28,6 +28,7 @@ from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.whose import WhoseScreen, partner_keys
 from reciprocity.tui.widgets.lines_list import LinesList
+from reciprocity.tui.widgets.standing import CEILING_REACHED, Standing
 
 
 def test_partner_keys_are_first_letters_or_numbers() -> None:
@@ -188,3 +189,31 @@ async def test_keys_typed_quickly_after_tab_do_not_go_into_the_private_note() ->
         await pilot.press("enter")
         await pilot.pause()
         assert kept == [WrittenNotes(note="me", appreciation="thanks")]
+
+
+async def test_openers_are_never_cut_in_the_middle_and_the_typing_line_names_its_keys() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot)
+        await turn(pilot, "d", "s")
+        lines = prompt(pilot).splitlines()
+        assert lines[1:] == [
+            "1 “Thank you for telling me.”  2 “I've felt that too.”",
+            "3 “That took courage.”  4 “I'd love to hear more.”",
+        ]
+        await turn(pilot, "t", "h", "i")
+        footer = shown(pilot)
+        assert "Send" in footer and "esc Hide" in footer
+        await turn(pilot, "escape")
+        assert not app.screen.query_one("#say", Input).display
+
+
+async def test_the_ceiling_reads_true_for_both_partners_without_saying_whose() -> None:
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot, limits=(1, 3))
+        for seat in Seat:
+            standing = Standing()
+            standing.set_reactive(Standing.view, app.views[seat])
+            text = str(standing.render())
+            assert CEILING_REACHED in text and "you chose" not in text

@@ -38,6 +38,7 @@ from reciprocity.engine import (
 )
 from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
+from reciprocity.tui.widgets.say_input import SayInput
 from reciprocity.tui.widgets.standing import Standing
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class TableScreen(Screen[None]):
         yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
             yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
-            yield Input(placeholder="", id="say", max_length=MAX_WORDS)
+            yield SayInput(placeholder="", id="say", max_length=MAX_WORDS)
         yield Static("", id="notice", markup=False)
         yield Footer()
 
@@ -244,9 +245,11 @@ class TableScreen(Screen[None]):
                 "or p to pass. A pass is always free."
             )
         if view.phase is Phase.RESPOND:
-            openers = "  ".join(f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1))
+            # Two openers a line, so that none is cut in the middle by wrapping.
+            items = [f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1)]
+            pairs = ["  ".join(items[i : i + 2]) for i in range(0, len(items), 2)]
             how = "aloud" if self.aloud else "aloud or typed"
-            return f"{listener}, respond to {sharer}, {how}. Openers: {openers}"
+            return f"{listener}, respond to {sharer}, {how}. Openers:\n" + "\n".join(pairs)
         if view.phase is Phase.LAND:
             ticks = ", ".join(f.value.replace("_", " ") for f in Felt if f in self.felt) or "none"
             return (
@@ -404,7 +407,7 @@ class TableScreen(Screen[None]):
         event.input.display = False
         self.set_focus(None)
 
-    def key_escape(self) -> None:
+    def action_hide_typing(self) -> None:
         """Hide the typing line."""
         say = self.query_one("#say", Input)
         if say.has_focus:
