@@ -17,6 +17,7 @@ from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.table import TableScreen
+from reciprocity.tui.screens.whose import WhoseScreen
 
 #: A name that closes a tag nobody opened: Textual's markup parser raises on it.
 CLOSER = "[/]"
@@ -74,6 +75,12 @@ async def test_markup_in_names_decks_and_messages_is_shown_literally() -> None:
         assert CLOSER in screen and CLICK in screen and "Say [/] and [red]" in screen
         await turn(pilot, "s", "r", "c", "y")
         assert f"{CLOSER} felt supported" in shown(pilot)
+        await pilot.press("ctrl+l")
+        await until(pilot, WhoseScreen)
+        screen = shown(pilot)
+        assert f"1 {CLOSER}" in screen and f"2 {CLICK}" in screen
+        await pilot.press("escape")
+        await until(pilot, TableScreen)
         app.post_message(Updated(Announced(text=CLICK)))
         app.post_message(Updated(Rejected(seat=Seat.A, message=f"“{CLOSER}” is not a command.")))
         await pilot.pause()
