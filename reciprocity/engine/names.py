@@ -72,6 +72,10 @@ _LOOK_ALIKES = str.maketrans(
 )
 
 
+#: The longest name, in characters, after tidying.
+MAX_NAME = 24
+
+
 class NameProblem(ValueError):
     """A name that cannot be used, with a calm sentence saying why."""
 
@@ -101,6 +105,17 @@ def normalise_name(name: str) -> str:
     if not any(_visible(char) for char in tidy):
         raise NameProblem("Please enter a name.")
     return tidy
+
+
+def clean_name(name: str, partner: str | None) -> str:
+    """The name a partner joins with, in one form; `NameProblem` says why it cannot be
+    used: hidden characters, nothing visible, too long, or the partner's name look-alike."""
+    cleaned = normalise_name(name)
+    if len(cleaned) > MAX_NAME:
+        raise NameProblem(f"Please keep the name to {MAX_NAME} characters.")
+    if partner is not None and same_name(cleaned, partner):
+        raise NameProblem("Please choose a name different from your partner's.")
+    return cleaned
 
 
 def skeleton(name: str) -> str:

@@ -54,8 +54,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Updated(Message):
-    """The connection has news: a view, a refusal, words, a status line, a record, a line
-    from the facilitator or a new code."""
+    """News from the connection: a view, refusal, words, status, record, announcement or code."""
 
     update: Update
 
@@ -164,8 +163,8 @@ class ReciprocityApp(App[int]):
         yield theme_command(self)
         yield from super().get_system_commands(screen)
         if isinstance(screen, TableScreen):
-            network, toggle = self.network is not None, self.action_toggle_aloud
-            yield from table_commands(screen, aloud=self.aloud, network=network, toggle=toggle)
+            online = self.network is not None
+            yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
 
     async def action_quit(self) -> None:
         """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""

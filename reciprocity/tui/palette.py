@@ -47,9 +47,10 @@ def keep_theme(theme: Theme) -> None:
 
 
 def table_commands(
-    screen: TableScreen, *, aloud: bool, network: bool, toggle: Callable[[], object]
+    screen: TableScreen, aloud: bool, network: bool, toggle: Callable[[], object]
 ) -> Iterator[SystemCommand]:
-    """The table's rarer actions."""
+    """The table's rarer actions: typing only when not `aloud`, and on a `network` game the
+    switch between typed answers and talking aloud (`toggle`)."""
     yield SystemCommand(
         "Change my limit", "Privately choose how deep you want to go", screen.action_limit
     )

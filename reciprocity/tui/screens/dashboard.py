@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import Pacer, join_line
 from reciprocity.text import fit_pair
 

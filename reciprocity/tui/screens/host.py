@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.hosting import HostChoice
 
 if TYPE_CHECKING:

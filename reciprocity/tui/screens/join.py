@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from reciprocity import ReciprocityError
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.hosting import JoinChoice
 from reciprocity.tui.screens.host import ALOUD, relay_address
 

@@ -14,8 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
-from reciprocity.engine.names import NameProblem, normalise_name, same_name
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME, NameProblem, normalise_name, same_name
 from reciprocity.tui.widgets.deck_preview import DeckPreview
 
 if TYPE_CHECKING:
