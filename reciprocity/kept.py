@@ -1,7 +1,8 @@
 """What this program keeps on this computer for one person, readable only by them.
 
 The one writer of owner-only files: kept network sessions (keys, counters, the resume
-token; never words), private notes, and the facilitator's codes. Files are 0600 in 0700
+token; never words), private notes, the facilitator's codes, and the settings file (the
+theme). Files are 0600 in 0700
 folders, and are written whole or not at all.
 """
 
