@@ -2,8 +2,7 @@
 
 The one writer of owner-only files: kept network sessions (keys, counters, the resume
 token; never words), private notes, the facilitator's codes, and the settings file (the
-theme). Files are 0600 in 0700
-folders, and are written whole or not at all.
+theme). Files are 0600 in 0700 folders, and are written whole or not at all.
 """
 
 from __future__ import annotations
