@@ -1,8 +1,8 @@
 """What this program keeps on this computer for one person, readable only by them.
 
 The one writer of owner-only files: kept network sessions (keys, counters, the resume
-token; never words), private notes, and the facilitator's codes. Files are 0600 in 0700
-folders, and are written whole or not at all.
+token; never words), private notes, the facilitator's codes, and the settings file (the
+theme). Files are 0600 in 0700 folders, and are written whole or not at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from reciprocity import ReciprocityError
+from reciprocity.paths import data_dir
+
+#: The small file of a person's preferences (the theme), in the data folder.
+SETTINGS = "settings.json"
 
 
 class SessionInUse(ReciprocityError):
@@ -127,3 +131,26 @@ def save_note(folder: Path, name: str, note: str) -> Path:
             file.write(text)
         return path
     raise FileExistsError(f"Could not find a free file name for a note in {folder}")
+
+
+def kept_setting(name: str) -> str | None:
+    """A preference kept in the settings file, or None when there is none (or the file is
+    unreadable: a preference is never worth an error)."""
+    try:
+        settings = json.loads((data_dir() / SETTINGS).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ReciprocityError):
+        return None
+    value = settings.get(name) if isinstance(settings, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def keep_setting(name: str, value: str) -> None:
+    """Keep a preference in the settings file, beside the others."""
+    path = data_dir() / SETTINGS
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        settings = {}
+    if not isinstance(settings, dict):
+        settings = {}
+    write_private(path, json.dumps({**settings, name: value}, indent=2) + "\n")

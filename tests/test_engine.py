@@ -232,6 +232,63 @@ def test_join_rejects_empty_long_or_duplicate_names(deck: Deck, name: str, expec
     assert illegal(state, B, Join(name=name)) == expected
 
 
+HIDDEN = "Please type the name without hidden characters."
+DIFFERENT = "Please choose a name different from your partner's."
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Sam\x1b[2J", HIDDEN),
+        ("Sa\x00m", HIDDEN),
+        ("\u202eSam", HIDDEN),
+        ("Sa\u200bm", HIDDEN),
+        ("\ufeffBen", HIDDEN),
+        ("\u200b\u200b\u200b", HIDDEN),
+        ("\u200d", HIDDEN),
+        ("\u3164", "Please enter a name."),
+        ("\u2800 \u2800", "Please enter a name."),
+        ("\u0301", "Please enter a name."),
+    ],
+)
+def test_join_refuses_hidden_characters_and_names_with_nothing_visible(
+    deck: Deck, name: str, expected: str
+) -> None:
+    assert illegal(new_game(deck, 1), A, Join(name=name)) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u0405am", "\u0405\u0430m", "SAM", "  sam ", "Sam\u200b", "\uff33\uff41\uff4d", "Sám"],
+)
+def test_join_refuses_a_look_alike_of_the_partners_name(deck: Deck, name: str) -> None:
+    state = play(new_game(deck, 1), (A, Join(name="Sam")))
+    expected = HIDDEN if "\u200b" in name else DIFFERENT
+    assert illegal(state, B, Join(name=name)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("\uff33\uff41\uff4d\u3000\uff22", "Sam B"),
+        ("Ana\u00a0\t Maria", "Ana Maria"),
+        ("\u0645\u0647\u200c\u0631\u0627\u0646", "\u0645\u0647\u200c\u0631\u0627\u0646"),
+        ("\u0421\u0430\u0448\u0430", "\u0421\u0430\u0448\u0430"),
+        ("Zoë 🌻", "Zoë 🌻"),
+    ],
+)
+def test_join_keeps_names_in_one_form(deck: Deck, name: str, kept: str) -> None:
+    _, events = run(new_game(deck, 1), (A, Join(name=name)))
+    assert events == [Joined(seat=A, name=kept)]
+
+
+def test_different_names_in_other_scripts_are_allowed(deck: Deck) -> None:
+    state = play(
+        new_game(deck, 1), (A, Join(name="Sam")), (B, Join(name="\u0421\u0430\u0448\u0430"))
+    )
+    assert state.b.name == "Саша"
+
+
 def test_a_name_of_exactly_the_maximum_length_is_accepted(deck: Deck) -> None:
     state = play(new_game(deck, 1), (A, Join(name="y" * 24)))
     assert state.a.name == "y" * 24

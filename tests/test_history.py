@@ -58,6 +58,7 @@ def play_game(
     pass_at: int | None = None,
     change_limit_at: int | None = None,
     checkin: tuple[int, int, int, int] | None = (3, 4, 5, 6),
+    end: bool = True,
 ) -> Room:
     """Play a whole game through a Room on the real store. `stung` maps a turn number to
     "repair" (repaired and forgiven) or "let_go" (unrepaired)."""
@@ -92,6 +93,8 @@ def play_game(
             submit(sharer, Forgive())
         else:
             submit(listener, LetGo())
+    if not end:
+        return room
     submit(A, End())
     if checkin is not None:
         submit(A, CheckIn(score=checkin[2]))
@@ -466,3 +469,19 @@ def test_a_data_folder_that_cannot_be_made_is_one_line(
     assert out == "" and err.count("\n") == 1
     assert err.startswith(f"reciprocity: cannot use the data folder {blocker / 'data'}")
     assert "(RECIPROCITY_DATA_DIR): not a directory" in err
+
+
+def test_a_game_left_before_its_end_is_marked_unfinished(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    play_game(("Sam", "Ben"))
+    play_game(("Ana", "Jo"), turns=2, end=False)
+    code, out, _ = run(capsys)
+    assert code == 0
+    ana = next(line for line in out.splitlines() if "Ana" in line)
+    sam = next(line for line in out.splitlines() if "Sam" in line)
+    assert re.search(r"\d\d:\d\d\*", ana) and not re.search(r"\d\d:\d\d\*", sam)
+    assert "* after the date: unfinished, left before the end" in out
+    code, out, _ = run(capsys, "--json")
+    ended = {game["partners"][0]["name"]: game["ended"] for game in json.loads(out)["games"]}
+    assert ended == {"Sam": True, "Ana": False}

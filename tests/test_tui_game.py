@@ -23,6 +23,7 @@ from reciprocity.tui.screens.limits import LimitScreen
 from reciprocity.tui.screens.notes import NotesScreen
 from reciprocity.tui.screens.pause import PauseScreen
 from reciprocity.tui.screens.table import TableScreen
+from reciprocity.tui.screens.whose import WhoseScreen
 
 SIZE = (80, 24)
 
@@ -112,7 +113,7 @@ async def test_a_whole_game_with_a_repair_ends_in_the_history() -> None:
         assert app.view is not None and app.view.phase is Phase.DRAW
         assert app.view.ceiling_text == "you both chose level 3"
         await turn(pilot, "d", "s", "r", "u", "c", "y")
-        assert "Sam felt supported: cared for, understood." in notice(pilot)
+        assert "Sam felt supported: understood, cared for." in notice(pilot)
         assert app.view.sharer is Seat.B
         await turn(pilot, "d", "s", "r", "x")
         assert app.view.phase is Phase.NAME_HURT
@@ -236,8 +237,8 @@ async def test_lowering_a_limit_mid_game_is_private_and_takes_effect() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await at_table(pilot, limits=(3, 3), turns=LEVEL_TWO)
         await pilot.press("ctrl+l")
-        await pilot.pause()
-        await pilot.press("n")
+        await until(pilot, WhoseScreen)
+        await pilot.press("b")
         await until(pilot, HandoffScreen)
         await pilot.press("enter")
         await until(pilot, LimitScreen)

@@ -43,10 +43,11 @@ from reciprocity.engine import (
 )
 from reciprocity.engine.summary import TurnPoint
 from reciprocity.game.room import Room
+from reciprocity.kept import save_note
 from reciprocity.protocol import SeatView
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
-from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes, save_note
+from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes
 from reciprocity.tui.screens.pause import TAKE_YOUR_TIME, PauseScreen
 from reciprocity.tui.widgets.breathing import BreathingGuide, count_at, phase_at, radius_at
 from reciprocity.tui.widgets.circles import IOSCircles, draw_pair, layout

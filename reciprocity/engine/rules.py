@@ -59,13 +59,14 @@ from reciprocity.engine.messages import (
     Stung,
     TurnEnded,
 )
+from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
+from reciprocity.engine.names import NameProblem, clean_name
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
 
 
-MAX_NAME = 24
 #: What a player hears when they try to play on while the facilitator has paused everyone.
 HELD = "Your facilitator has paused everyone. Play goes on when they resume."
 
@@ -432,14 +433,10 @@ def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
 
 
 def _clean_name(state: GameState, seat: Seat, name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise IllegalMove("Please enter a name.")
-    if len(cleaned) > MAX_NAME:
-        raise IllegalMove(f"Please keep the name to {MAX_NAME} characters.")
-    if cleaned.casefold() == (state.partner(seat.other).name or "").casefold():
-        raise IllegalMove("Please choose a name different from your partner's.")
-    return cleaned
+    try:
+        return clean_name(name, state.partner(seat.other).name)
+    except NameProblem as problem:
+        raise IllegalMove(str(problem)) from None
 
 
 def _check_in(state: GameState, seat: Seat, score: int | None) -> CheckedIn:

@@ -38,6 +38,11 @@ class GameRecord:
     finished_at: float | None
     summary: Summary
 
+    @property
+    def unfinished(self) -> bool:
+        """Whether the game was left before its end (nobody pressed End, no session closed)."""
+        return not self.summary.ended
+
 
 def past_games(store: Store) -> list[GameRecord]:
     """Every game in the records that started play, newest first, with its summary."""
@@ -99,10 +104,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("CLOSER"),
 )
 
+#: The mark after the date of a game left before its end.
+UNFINISHED = "*"
+#: What the mark means, under the table.
+UNFINISHED_NOTE = f"{UNFINISHED} after the date: unfinished, left before the end"
+
 #: What the short headers mean, printed under the table.
 LEGEND = (
     "MET: turns met with support (or repaired) · DEEP: deepest level · REP: repairs",
     "CLOSER: closeness on the circles (1-7), before→after, for each partner in order",
+    UNFINISHED_NOTE,
 )
 
 
@@ -179,7 +190,7 @@ def record_row(record: GameRecord, short_id: str | None = None) -> tuple[str, ..
     summary = record.summary
     return (
         short_id or record.id,
-        when(record.created_at),
+        when(record.created_at) + (UNFINISHED if record.unfinished else ""),
         record.deck_title,
         partners(record),
         minutes(summary.minutes),

@@ -13,6 +13,7 @@ from reciprocity.engine import (
     Command,
     Event,
     FacilitatorCommand,
+    Felt,
     GameEnded,
     GameFinished,
     GameStarted,
@@ -47,8 +48,9 @@ def notice(
                 lines.append(f"{after.name(seat)} passed. A pass is always free.")
             case CardPassed():
                 lines.append("That card was set aside, to keep within what you both chose.")
-            case TurnEnded(sharer=sharer, outcome=outcome, felt=felt):
-                lines.append(outcome_line(after, sharer, outcome, felt))
+            case TurnEnded(sharer=sharer, outcome=outcome, felt=felt, level=level):
+                lighter = outcome.counts_toward_depth and level < before.level
+                lines.append(outcome_line(after, sharer, outcome, felt, lighter=lighter))
             case LevelChanged(level=level, reason="deeper"):
                 lines.append(f"Level {level} is open: you have both been met with support.")
             case LevelChanged(level=level, reason="unrepaired"):
@@ -74,13 +76,28 @@ def notice(
     return " ".join(lines) or None
 
 
-def outcome_line(state: GameState, sharer: Seat, outcome: Outcome, felt: frozenset[str]) -> str:
-    """How a turn ended, in one sentence naming the partners."""
+#: Said when a turn on a lighter card (drawn after a pass) lands well.
+LIGHTER_CARD = "It was a lighter card, so it does not count toward going deeper."
+
+
+def outcome_line(
+    state: GameState,
+    sharer: Seat,
+    outcome: Outcome,
+    felt: frozenset[str],
+    *,
+    lighter: bool = False,
+) -> str:
+    """How a turn ended, in one sentence naming the partners; a turn on a `lighter` card
+    (below the pair's level) says it does not count toward going deeper."""
     name, other = state.name(sharer), state.name(sharer.other)
     if outcome is Outcome.SUPPORTED:
-        how = ", ".join(sorted(f.replace("_", " ") for f in felt))
-        return f"{name} felt supported" + (f": {how}." if how else ".")
+        how = ", ".join(f.replace("_", " ") for f in Felt if f in felt)
+        line = f"{name} felt supported" + (f": {how}." if how else ".")
+        return f"{line} {LIGHTER_CARD}" if lighter else line
     if outcome is Outcome.REPAIRED:
+        if lighter:
+            return f"{name} forgave {other}. You both took a risk. {LIGHTER_CARD}"
         return f"{name} forgave {other}. You both took a risk: a bonus step for each of you."
     if outcome is Outcome.NOT_YET:
         return f"{name} is not ready to forgive yet, and that is all right. A pause may help."

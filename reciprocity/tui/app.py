@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from reciprocity.engine import Join, Phase, Seat
+from reciprocity.engine import IN_PLAY, Join, Phase, Seat
 from reciprocity.engine.rules import HELD
 from reciprocity.net.connection import (
     Announced,
@@ -33,6 +33,8 @@ from reciprocity.net.connection import (
 from reciprocity.net.local import LocalConnection
 from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.closing_flow import ClosingFlow, keep_record
+from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
+from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.host import HostScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -53,8 +55,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Updated(Message):
-    """The connection has news: a view, a refusal, words, a status line, a record, a line
-    from the facilitator or a new code."""
+    """News from the connection: a view, refusal, words, status, record, announcement or code."""
 
     update: Update
 
@@ -120,6 +121,8 @@ class ReciprocityApp(App[int]):
 
     def on_mount(self) -> None:
         """Open the home screen, or go straight to a new game from `play`, `host` or `join`."""
+        self.theme = kept_theme(self)
+        self.theme_changed_signal.subscribe(self, keep_theme)
         if not self.start_play:
             self.push_screen(HomeScreen())
             if self.start_network is not None:
@@ -157,26 +160,21 @@ class ReciprocityApp(App[int]):
             self.start_local_game(choice)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette: Textual's own commands, plus the table's rarer actions."""
+        """The palette: the theme first, Textual's own commands, then the table's rarer ones."""
+        yield theme_command(self)
         yield from super().get_system_commands(screen)
         if isinstance(screen, TableScreen):
-            yield SystemCommand(
-                "Change my limit", "Privately choose how deep you want to go", screen.action_limit
-            )
-            yield SystemCommand("Pause", "A breathing pause for you both", screen.action_pause)
-            if not self.aloud:
-                yield SystemCommand(
-                    "Type", "Type your words instead of speaking", screen.action_type
-                )
-            if self.network is not None:
-                yield SystemCommand(
-                    "Typed answers" if self.aloud else "We're talking aloud",
-                    "Type your answers here"
-                    if self.aloud
-                    else "On a call: answer aloud, with no typing line",
-                    self.action_toggle_aloud,
-                )
-            yield SystemCommand("End the game", "No penalty, no questions", screen.action_end)
+            online = self.network is not None
+            yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
+
+    async def action_quit(self) -> None:
+        """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""
+        asking = isinstance(self.screen, ConfirmScreen) and self.screen.question == LEAVE
+        if self.view is None or self.view.phase not in IN_PLAY or asking:
+            self.exit()
+        else:
+            leave = ConfirmScreen(LEAVE, yes="Leave", no="Stay")
+            self.push_screen(leave, lambda sure: self.exit() if sure else None)
 
     # --- starting a game -----------------------------------------------------------------
 
@@ -189,7 +187,7 @@ class ReciprocityApp(App[int]):
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
         except StoreError as error:
-            self.notify(str(error), title="Cannot save the game", severity="error")
+            self.notify(str(error), title="Cannot save the game", severity="error", markup=False)
             return
         connection = self.play_here(room)
         for seat, name in zip(Seat, choice.names, strict=True):
@@ -371,7 +369,10 @@ class ReciprocityApp(App[int]):
     def action_toggle_aloud(self) -> None:
         """Switch between typed answers and talking aloud, for this game."""
         self.aloud = not self.aloud
-        self.notify("Talking aloud: no typing line." if self.aloud else "Typed answers: press t.")
+        self.notify(
+            "Talking aloud: no typing line." if self.aloud else "Typed answers: press t.",
+            markup=False,
+        )
 
     # --- what the screens ask for ----------------------------------------------------------
 
@@ -398,7 +399,7 @@ class ReciprocityApp(App[int]):
             case ViewChanged(view=view):
                 self._view_changed(view)
             case Rejected(message=text):
-                self.notify(text, severity="warning")
+                self.notify(text, severity="warning", markup=False)
             case WordsArrived(seat=seat, text=text):
                 self._words_arrived(seat, text)
             case StatusChanged(text=text):
@@ -407,7 +408,7 @@ class ReciprocityApp(App[int]):
             case RecordArrived(record=record):
                 self._keep_record(record)
             case Announced(text=text):
-                self.notify(text, title="From your facilitator", timeout=30)
+                self.notify(text, title="From your facilitator", timeout=30, markup=False)
             case CodeChanged(code=code):
                 self._show_code(code)
 
@@ -453,7 +454,8 @@ class ReciprocityApp(App[int]):
         try:
             keep_record(self.store, record)
         except StoreError as error:
-            self.notify(f"This game could not be added to your history: {error}", severity="error")
+            message = f"This game could not be added to your history: {error}"
+            self.notify(message, severity="error", markup=False)
 
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
@@ -482,9 +484,9 @@ class ReciprocityApp(App[int]):
         if self.network is None or isinstance(self.screen, TableScreen | WaitingScreen):
             return
         if new is not None:
-            self.notify(new, severity="warning")
+            self.notify(new, severity="warning", markup=False)
         elif old is not None:
-            self.notify("Connected again.")
+            self.notify("Connected again.", markup=False)
 
     # --- the end ---------------------------------------------------------------------------
 

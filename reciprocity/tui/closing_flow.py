@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from reciprocity.tui.setup_flow import SetUpFlow
 
 
+#: What the first screen after the end says first, before handing the keyboard over.
+ENDED = "The game has ended. Thank you both."
+
+
 class ClosingFlow:
     """The end of one game, for the seats that `set_up` plays, on its app's screens."""
 
@@ -53,15 +57,16 @@ class ClosingFlow:
 
     async def run(self, view: SeatView) -> None:
         """From the game's end (`view`) to the last goodbye."""
+        from reciprocity.kept import save_note
         from reciprocity.tui.screens.closing import ClosingScreen
-        from reciprocity.tui.screens.notes import NotesScreen, save_note
+        from reciprocity.tui.screens.notes import NotesScreen
 
         app, connection, shared = self.app, self.set_up.connection, self.set_up.shared
         if view.checkin:
             for seat in connection.seats:
-                await self.set_up.check_in(
-                    seat, view.name(seat), view.name(seat.other), after=True, handoff=shared
-                )
+                lead = ENDED if seat is connection.seats[0] else ""
+                name, other = view.name(seat), view.name(seat.other)
+                await self.set_up.check_in(seat, name, other, after=True, handoff=shared, lead=lead)
         latest = self.latest()
         if not shared and latest is not None and latest.phase is not Phase.FINISHED:
             partner = view.name(view.seat.other)

@@ -122,7 +122,7 @@ class FacilitatorApp(App[int]):
 
     @on(RelayComplained)
     def _relay_complained(self, message: RelayComplained) -> None:
-        self.notify(message.message, severity="warning")
+        self.notify(message.message, severity="warning", markup=False)
 
     @on(LinkChanged)
     def _link_changed(self, message: LinkChanged) -> None:

@@ -75,13 +75,14 @@ class SetUpFlow:
         self.connection.send(seat, SetLimit(limit=choice.limit, lines=choice.lines))
 
     async def check_in(
-        self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool
+        self, seat: Seat, name: str, partner: str, *, after: bool, handoff: bool, lead: str = ""
     ) -> None:
-        """A partner's place on the closeness circles, before play or `after` it."""
+        """A partner's place on the closeness circles, before play or `after` it; the hand-off
+        says `lead` (what just happened) first."""
         from reciprocity.tui.screens.checkin import CheckInScreen
 
         if handoff:
-            await self.app.push_screen_wait(HandoffScreen.for_partner(name))
+            await self.app.push_screen_wait(HandoffScreen.for_partner(name, lead))
         score: int | None = await self.app.push_screen_wait(
             CheckInScreen(name, after=after, partner=partner)
         )

@@ -22,11 +22,13 @@ class AnnounceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """The question, the line, and a word on what becomes of it."""
         with Vertical(id="announce-dialog"):
-            yield Label("A line for every player's screen", classes="title")
+            yield Label("A line for every player's screen", classes="title", markup=False)
             yield Input(
                 placeholder="Five minutes left…", max_length=MAX_ANNOUNCEMENT, id="announce-text"
             )
-            yield Label("Enter sends it. It is shown, and never kept.", classes="hint")
+            yield Label(
+                "Enter sends it. It is shown, and never kept.", classes="hint", markup=False
+            )
         yield Footer()
 
     @on(Input.Submitted)

@@ -41,15 +41,17 @@ class CheckInScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         """The question, a line about it, and the circles."""
         with Vertical(id="checkin-body"):
-            yield Label(self.title_text, classes="title")
+            yield Label(self.title_text, classes="title", markup=False)
             yield Label(
                 "Choose the circles that fit best. Only you see it until the end.",
                 classes="muted",
+                markup=False,
             )
             yield IOSCircles(partner=self.partner)
             yield Label(
                 "There is no right answer, and you may skip.",
                 classes="hint",
+                markup=False,
             )
         yield Footer()
 

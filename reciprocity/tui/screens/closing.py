@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 
 from reciprocity.engine import Seat
 from reciprocity.engine.summary import SeatTotals, Summary
+from reciprocity.text import plural
 from reciprocity.tui.widgets.timeline import TimelineChart
 
 if TYPE_CHECKING:
@@ -24,11 +25,6 @@ if TYPE_CHECKING:
 
 BAR = 10
 """The longest sharing bar, in columns."""
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 turn`, `2 turns`; `many` for irregular plurals."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def minutes_text(minutes: float) -> str:
@@ -103,12 +99,12 @@ class ClosingScreen(Screen[None]):
         view, summary = self.view, self.summary
         a, b = view.name(Seat.A), view.name(Seat.B)
         with VerticalScroll(id="closing-body"):
-            yield Label(f"Thank you, {a} and {b}.", classes="title")
-            yield Static(headline(view, summary), id="closing-headline")
-            yield Static(together_text(summary), id="closing-together")
+            yield Label(f"Thank you, {a} and {b}.", classes="title", markup=False)
+            yield Static(headline(view, summary), id="closing-headline", markup=False)
+            yield Static(together_text(summary), id="closing-together", markup=False)
             with Grid(id="closing-totals"):
                 yield from self._totals()
-            yield Label("Your game, turn by turn", id="closing-chart-title")
+            yield Label("Your game, turn by turn", id="closing-chart-title", markup=False)
             yield TimelineChart(
                 summary.timeline,
                 depth=view.depth,
@@ -120,32 +116,37 @@ class ClosingScreen(Screen[None]):
         """The grid of each partner's side: support, sharing, depth and closeness."""
         seats = {seat: self.summary.seat(seat) for seat in Seat}
         most = max(totals.shares for totals in seats.values())
-        yield Label("")
+        yield Label("", markup=False)
         for seat in Seat:
-            yield Label(self.view.name(seat), classes=f"closing-name seat-{seat.value}")
+            yield Label(
+                self.view.name(seat), classes=f"closing-name seat-{seat.value}", markup=False
+            )
 
-        yield Label("met with support", classes="closing-key")
+        yield Label("met with support", classes="closing-key", markup=False)
         for totals in seats.values():
-            yield Label(plural(totals.supported, "time"), classes="closing-value")
+            yield Label(plural(totals.supported, "time"), classes="closing-value", markup=False)
 
-        yield Label("shared", classes="closing-key")
+        yield Label("shared", classes="closing-key", markup=False)
         for seat, totals in seats.items():
             with Horizontal(classes="closing-share"):
                 yield Label(
-                    share_bar(totals.shares, most), classes=f"closing-bar seat-{seat.value}"
+                    share_bar(totals.shares, most),
+                    classes=f"closing-bar seat-{seat.value}",
+                    markup=False,
                 )
-                yield Label(f" {totals.shares}", classes="closing-value")
+                yield Label(f" {totals.shares}", classes="closing-value", markup=False)
 
-        yield Label("average level", classes="closing-key")
+        yield Label("average level", classes="closing-key", markup=False)
         for totals in seats.values():
-            yield Label(_average(totals), classes="closing-value")
+            yield Label(_average(totals), classes="closing-value", markup=False)
 
         if self.view.checkin:
-            yield Label("closeness (1-7)", classes="closing-key")
+            yield Label("closeness (1-7)", classes="closing-key", markup=False)
             for totals in seats.values():
                 yield Label(
                     closeness_text(totals.ios_before, totals.ios_after),
                     classes="closing-value",
+                    markup=False,
                 )
 
     def action_continue(self) -> None:

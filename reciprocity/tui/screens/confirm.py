@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
@@ -32,10 +33,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """The question and its two answers."""
         with Vertical(id="confirm-dialog"):
-            yield Label(self.question, id="confirm-question")
+            yield Label(self.question, id="confirm-question", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button(self.yes, variant="primary", id="confirm-yes")
-                yield Button(self.no, id="confirm-no")
+                yield Button(Content(self.yes), variant="primary", id="confirm-yes")
+                yield Button(Content(self.no), id="confirm-no")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import Pacer, join_line
 from reciprocity.text import fit_pair
 
@@ -114,17 +114,20 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The session line, how pairs join, the pacing line, the rooms, the keys."""
-        yield Static("", id="banner")
+        yield Static("", id="banner", markup=False)
         pairs = len(self.session.rooms)
         yield Label(
             f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}",
             classes="title",
             id="dashboard-title",
+            markup=False,
         )
-        yield Static(f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join")
-        yield Static("", id="dashboard-pacing")
+        yield Static(
+            f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join", markup=False
+        )
+        yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
-        yield Static(LEGEND, id="dashboard-legend")
+        yield Static(LEGEND, id="dashboard-legend", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -231,19 +234,19 @@ class DashboardScreen(Screen[None]):
         """Open the next level for everyone (each pair still goes only as deep as they chose)."""
         level = self.pacer.open_next()
         if level is None:
-            self.notify("Every level is open already.")
+            self.notify("Every level is open already.", markup=False)
             return
         self.connection.steer(OpenLevel(level=level))
-        self.notify(f"Level {level} is open to everyone.")
+        self.notify(f"Level {level} is open to everyone.", markup=False)
         self._show_pacing()
 
     def action_hold(self) -> None:
         """Hold everyone at the level open now, or go on with the countdown."""
         if self.pacer.minutes is None:
-            self.notify("No countdown runs: a level opens only when you press n.")
+            self.notify("No countdown runs: a level opens only when you press n.", markup=False)
             return
         held = self.pacer.toggle_hold()
-        self.notify("Held at this level." if held else "The countdown goes on.")
+        self.notify("Held at this level." if held else "The countdown goes on.", markup=False)
         self._show_pacing()
 
     def action_pause_all(self) -> None:
@@ -251,7 +254,7 @@ class DashboardScreen(Screen[None]):
         self.held = not self.held
         self.pacer.set_paused(self.held)
         self.connection.steer(Hold() if self.held else Release())
-        self.notify("Everyone is paused." if self.held else "Everyone may go on.")
+        self.notify("Everyone is paused." if self.held else "Everyone may go on.", markup=False)
         self._show_pacing()
 
     def action_broadcast(self) -> None:
@@ -263,7 +266,7 @@ class DashboardScreen(Screen[None]):
     def _announce(self, text: str | None) -> None:
         if text:
             self.connection.announce(text)
-            self.notify("Sent to every player.")
+            self.notify("Sent to every player.", markup=False)
 
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
@@ -287,9 +290,9 @@ class DashboardScreen(Screen[None]):
         try:
             write_totals(Path(path), list(self.rows.values()), include_names=names)
         except FacilitateError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Totals written to {path}.")
+        self.notify(f"Totals written to {path}.", markup=False)
 
     def action_end_session(self) -> None:
         """End every pair's game, after a confirmation."""
@@ -301,7 +304,7 @@ class DashboardScreen(Screen[None]):
     def _end(self, yes: bool | None) -> None:
         if yes:
             self.connection.steer(EndSession())
-            self.notify("The session has ended. Export the totals before you quit.")
+            self.notify("The session has ended. Export the totals before you quit.", markup=False)
 
     def action_quit_session(self) -> None:
         """Stop the relay and leave, after a confirmation."""

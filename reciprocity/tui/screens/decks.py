@@ -64,11 +64,11 @@ class DecksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The title, the list beside the preview, where to put your own decks, and the keys."""
-        yield Label("Decks", classes="title")
+        yield Label("Decks", classes="title", markup=False)
         with Horizontal(id="decks-main"):
             yield OptionList(id="decks-list")
             yield DeckPreview(id="decks-preview")
-        yield Label("", id="decks-folder", classes="muted")
+        yield Label("", id="decks-folder", classes="muted", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -29,12 +29,13 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
     def compose(self) -> ComposeResult:
         """The file, the tick, and what the file holds."""
         with Vertical(id="export-dialog"):
-            yield Label("Export the totals to CSV", classes="title")
+            yield Label("Export the totals to CSV", classes="title", markup=False)
             yield Input(self.path, id="export-path")
             yield Checkbox("Include names", False, id="export-names")
             yield Label(
                 "A row per pair and a total row: levels and outcomes.",
                 classes="hint",
+                markup=False,
             )
         yield Footer()
 
@@ -47,7 +48,7 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
         """Export to the file named, with names if ticked."""
         path = self.query_one("#export-path", Input).value.strip()
         if not path:
-            self.notify("Please name a file.", severity="warning")
+            self.notify("Please name a file.", severity="warning", markup=False)
             return
         self.dismiss((path, self.query_one("#export-names", Checkbox).value))
 

@@ -14,24 +14,29 @@ class HandoffScreen(Screen[None]):
 
     BINDINGS = [Binding("enter", "go_on", "Go on")]
 
-    def __init__(self, title: str, body: str) -> None:
+    def __init__(self, title: str, body: str, lead: str = "") -> None:
+        """A hand-off saying `title` and `body`, after `lead` (what just happened) if any."""
         super().__init__()
         self.heading = title
         self.body = body
+        self.lead = lead
 
     @classmethod
-    def for_partner(cls, name: str) -> HandoffScreen:
+    def for_partner(cls, name: str, lead: str = "") -> HandoffScreen:
         """Ask to pass the keyboard to one partner before a private step."""
         return cls(
             f"Pass the keyboard to {name}.",
             f"Press Enter when only {name} can see the screen.",
+            lead,
         )
 
     def compose(self) -> ComposeResult:
         """The message, in the middle of an otherwise empty screen."""
         with Middle(), Center(), Vertical(id="handoff"):
-            yield Label(self.heading, classes="title")
-            yield Static(self.body, id="handoff-body")
+            if self.lead:
+                yield Static(self.lead, id="handoff-lead", markup=False)
+            yield Label(self.heading, classes="title", markup=False)
+            yield Static(self.body, id="handoff-body", markup=False)
         yield Footer()
 
     def action_go_on(self) -> None:

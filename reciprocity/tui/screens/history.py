@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 from reciprocity.game.history import (
     COLUMNS,
     EMPTY,
+    UNFINISHED_NOTE,
     GameRecord,
     describe_game,
     past_games,
@@ -91,19 +92,23 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The title, the table of games, the trends and the keys."""
-        yield Label("Past games", id="history-title", classes="title")
-        yield Static(EMPTY, id="history-empty", classes="muted")
+        yield Label("Past games", id="history-title", classes="title", markup=False)
+        yield Static(EMPTY, id="history-empty", classes="muted", markup=False)
         yield DataTable[Text](id="history-table", cursor_type="row", cell_padding=0)
         with Vertical(id="history-trends"):
             with Horizontal(classes="history-trend"):
-                yield Label("Support rate", classes="history-trend-label")
+                yield Label("Support rate", classes="history-trend-label", markup=False)
                 yield TrendLine(0.0, 1.0, id="history-support")
-                yield Label("", id="history-support-note", classes="history-trend-note")
+                yield Label(
+                    "", id="history-support-note", classes="history-trend-note", markup=False
+                )
             with Horizontal(classes="history-trend"):
-                yield Label("Deepest level", classes="history-trend-label")
+                yield Label("Deepest level", classes="history-trend-label", markup=False)
                 yield TrendLine(0.0, id="history-levels")
-                yield Label("", id="history-levels-note", classes="history-trend-note")
-            yield Label("", id="history-totals", classes="muted")
+                yield Label(
+                    "", id="history-levels-note", classes="history-trend-note", markup=False
+                )
+            yield Label("", id="history-totals", classes="muted", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -167,7 +172,10 @@ class HistoryScreen(Screen[None]):
             line.styles.width = max(1, min(len(data), TREND_GAMES))
         self.query_one("#history-support-note", Label).update(support_note(t))
         self.query_one("#history-levels-note", Label).update(level_note(t))
-        self.query_one("#history-totals", Label).update(totals_note(t))
+        note = totals_note(t)
+        if any(record.unfinished for record in self.records):
+            note = f"{note}\n{UNFINISHED_NOTE}"
+        self.query_one("#history-totals", Label).update(note)
         self.query_one("#history-trends").display = True
 
     def on_resize(self, event: events.Resize) -> None:
@@ -208,7 +216,7 @@ class HistoryScreen(Screen[None]):
         try:
             await asyncio.to_thread(lambda: self.store().delete(record.id))
         except StoreError as error:
-            self.notify(str(error), title="Cannot delete the game", severity="error")
+            self.notify(str(error), title="Cannot delete the game", severity="error", markup=False)
             return
-        self.notify(f"Deleted {describe_game(record)}.")
+        self.notify(f"Deleted {describe_game(record)}.", markup=False)
         self.load()

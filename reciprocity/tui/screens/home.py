@@ -26,8 +26,8 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The name, a warm line and the menu."""
         with Center(), Vertical(id="home"):
-            yield Label("Reciprocity", classes="title")
-            yield Static(TAGLINE, classes="muted", id="tagline")
+            yield Label("Reciprocity", classes="title", markup=False)
+            yield Static(TAGLINE, classes="muted", id="tagline", markup=False)
             yield OptionList(
                 Option("Play here, together on this terminal", id="play"),
                 Option("Host a game over the network", id="host"),

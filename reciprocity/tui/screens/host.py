@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.choices import HostChoice
 
 if TYPE_CHECKING:
@@ -62,13 +62,13 @@ class HostScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Decks, then the name, the relay and the two choices."""
         given = self.given
-        yield Label("Host a game over the network", classes="title")
-        yield OptionList(Option("Finding decks…", disabled=True), id="host-decks")
+        yield Label("Host a game over the network", classes="title", markup=False)
+        yield OptionList(Option("Finding decks…", disabled=True), id="host-decks", markup=False)
         with Horizontal(classes="form-row"):
-            yield Label("Your name", classes="form-label")
+            yield Label("Your name", classes="form-label", markup=False)
             yield Input(given.name if given else "", id="host-name", max_length=MAX_NAME)
         with Horizontal(classes="form-row"):
-            yield Label("Relay", classes="form-label")
+            yield Label("Relay", classes="form-label", markup=False)
             yield Input(
                 (given.relay or "") if given else "",
                 placeholder=f"empty: start one here, on port {self.port}",
@@ -79,7 +79,7 @@ class HostScreen(Screen[None]):
                 "Closeness check-in", given.checkin if given else True, id="host-checkin"
             )
             yield Checkbox(ALOUD, given.aloud if given else False, id="host-aloud")
-        yield Static("", id="host-status", classes="form-status")
+        yield Static("", id="host-status", classes="form-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from reciprocity import ReciprocityError
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.choices import JoinChoice
 from reciprocity.tui.screens.host import ALOUD, relay_address
 
@@ -43,21 +43,23 @@ class JoinScreen(Screen[None]):
         """The code, the name, the relay and the aloud choice."""
         given = self.given
         with Center(), Vertical(id="join-form"):
-            yield Label("Join a partner's game", classes="title")
+            yield Label("Join a partner's game", classes="title", markup=False)
             yield Static(
-                "Type the code your partner gave you, such as 7-amber-harbor.", classes="muted"
+                "Type the code your partner gave you, such as 7-amber-harbor.",
+                classes="muted",
+                markup=False,
             )
             with Horizontal(classes="form-row"):
-                yield Label("Code", classes="form-label")
+                yield Label("Code", classes="form-label", markup=False)
                 yield Input(given.code, placeholder="7-amber-harbor", id="join-code")
             with Horizontal(classes="form-row"):
-                yield Label("Your name", classes="form-label")
+                yield Label("Your name", classes="form-label", markup=False)
                 yield Input(given.name, id="join-name", max_length=MAX_NAME)
             with Horizontal(classes="form-row"):
-                yield Label("Relay", classes="form-label")
+                yield Label("Relay", classes="form-label", markup=False)
                 yield Input(given.relay, id="join-relay")
             yield Checkbox(ALOUD, given.aloud, id="join-aloud")
-            yield Static("", id="join-status", classes="form-status")
+            yield Static("", id="join-status", classes="form-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from reciprocity.deck import TAGS, Deck
+from reciprocity.tui.widgets.lines_list import LinesList
 
 
 @dataclass(frozen=True)
@@ -42,35 +44,39 @@ class LimitScreen(Screen[LimitChoice | None]):
 
     def compose(self) -> ComposeResult:
         """Levels on the left, topics on the right."""
-        yield Label(f"{self.partner_name}, this is just for you.", classes="title")
+        yield Label(f"{self.partner_name}, this is just for you.", classes="title", markup=False)
         yield Static(
             "Choose the deepest level you want to go today. Play never goes past the lower "
             "of your two limits, and nobody is told whose it is. You can change it at any "
             "time.",
             classes="muted",
             id="limit-help",
+            markup=False,
         )
         with Horizontal(id="limit-columns"):
             with Vertical():
-                yield Label("How deep, at most?")
+                yield Label("How deep, at most?", markup=False)
                 yield OptionList(
                     *(
                         Option(f"{n}  {level.name}: {level.intent}", id=str(n))
                         for n, level in enumerate(self.deck.levels, start=1)
                     ),
                     id="limit-levels",
+                    markup=False,
+                    compact=True,
                 )
             with Vertical():
-                yield Label("Leave out (your lines)")
+                yield Label("Leave out (your lines)", markup=False)
                 tags = self.deck.tags()
                 if tags:
-                    yield SelectionList[str](
+                    yield LinesList(
                         *((_tag_label(tag), tag, tag in self.lines) for tag in tags),
                         id="limit-lines",
+                        compact=True,
                     )
                 else:
-                    yield Static("This deck has no topic tags.", classes="muted")
-        yield Static("Enter picks a level and saves.", classes="hint")
+                    yield Static("This deck has no topic tags.", classes="muted", markup=False)
+        yield Static("Enter picks a level and saves.", classes="hint", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -99,6 +105,7 @@ class LimitScreen(Screen[LimitChoice | None]):
         self.dismiss(None)
 
 
-def _tag_label(tag: str) -> str:
+def _tag_label(tag: str) -> Content:
+    """A topic as plain text: a deck's tag is never read as markup."""
     about = TAGS.get(tag)
-    return f"{tag}: {about}" if about else tag
+    return Content(f"{tag}: {about}" if about else tag)

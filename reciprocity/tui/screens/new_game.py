@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME, NameProblem, normalise_name, same_name
 from reciprocity.tui.widgets.deck_preview import DeckPreview
 
 if TYPE_CHECKING:
@@ -53,10 +53,13 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     def compose(self) -> ComposeResult:
         """Deck list and preview above, names and the check-in switch below."""
-        yield Label("A new game", classes="title")
+        yield Label("A new game", classes="title", markup=False)
         with Horizontal(id="new-game-decks"):
-            yield OptionList(Option("Finding decks…", disabled=True), id="deck-list")
-            yield DeckPreview(id="deck-preview")
+            yield OptionList(Option("Finding decks…", disabled=True), id="deck-list", markup=False)
+            preview = DeckPreview(id="deck-preview")
+            # The preview scrolls by itself; a Tab into it would show no focus and lose keys.
+            preview.can_focus = False
+            yield preview
         with Horizontal(id="new-game-names"):
             yield Input(
                 self.names[0], placeholder="First partner's name", id="name-a", max_length=MAX_NAME
@@ -65,18 +68,32 @@ class NewGameScreen(Screen[GameChoice | None]):
                 self.names[1], placeholder="Second partner's name", id="name-b", max_length=MAX_NAME
             )
         with Horizontal(id="new-game-options"):
-            yield Checkbox("Closeness check-in before and after", self.checkin, id="checkin")
-            yield Label("", id="new-game-error")
+            yield Checkbox("Check-in before and after", self.checkin, id="checkin")
+            yield Label(self._hint(), id="new-game-error", classes="-hint", markup=False)
         yield Footer()
 
+    @property
+    def named(self) -> bool:
+        """Whether both names came from the command line (`play --names A B`)."""
+        return bool(self.names[0] and self.names[1])
+
+    def _hint(self) -> str:
+        if self.named:
+            return "Enter on a deck starts the game."
+        return "Enter on a deck moves on to the names."
+
     def on_mount(self) -> None:
-        """Put the cursor where it is needed, and find the decks without holding up the screen."""
-        if self.names[0] and self.names[1]:
-            self.query_one("#name-a", Input).focus()
-        else:
-            self.query_one("#deck-list", OptionList).focus()
+        """Start on the deck list (the names are asked only when not given), and find the
+        decks without holding up the screen."""
+        self.query_one("#new-game-names").display = not self.named
+        self.query_one("#deck-list", OptionList).focus()
         self.query_one(DeckPreview).deck = self.chosen
         self._find_decks()
+
+    def _problem(self, text: str) -> None:
+        error = self.query_one("#new-game-error", Label)
+        error.remove_class("-hint")
+        error.update(text)
 
     @work(thread=True, exclusive=True)
     def _find_decks(self) -> None:
@@ -106,7 +123,10 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     @on(OptionList.OptionSelected, "#deck-list")
     def _deck_chosen(self) -> None:
-        self.query_one("#name-a", Input).focus()
+        if self.named and self.query_one("#new-game-names").display is False:
+            self.action_start()
+        else:
+            self.query_one("#name-a", Input).focus()
 
     @on(Input.Submitted, "#name-a")
     def _first_name(self) -> None:
@@ -118,16 +138,25 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     def action_start(self) -> None:
         """Start, once there is a deck and two different names."""
-        first = " ".join(self.query_one("#name-a", Input).value.split())
-        second = " ".join(self.query_one("#name-b", Input).value.split())
-        error = self.query_one("#new-game-error", Label)
+        raw = [self.query_one(f"#name-{seat}", Input).value for seat in "ab"]
         if self.chosen is None:
-            error.update("Choose a deck first." if self.decks else "Still finding the decks…")
-        elif not first or not second:
-            error.update("Please enter both names.")
-            self.query_one("#name-b" if first else "#name-a", Input).focus()
-        elif first.casefold() == second.casefold():
-            error.update("Please use two different names.")
+            self._problem("Choose a deck first." if self.decks else "Still finding the decks…")
+            return
+        names = self.query_one("#new-game-names")
+        if not raw[0].strip() or not raw[1].strip():
+            names.display = True
+            self._problem("Please enter both names.")
+            self.query_one("#name-b" if raw[0].strip() else "#name-a", Input).focus()
+            return
+        try:
+            first, second = (normalise_name(name) for name in raw)
+        except NameProblem as problem:
+            names.display = True
+            self._problem(str(problem))
+            return
+        if same_name(first, second):
+            names.display = True
+            self._problem("Please use two different names.")
         else:
             checkin = self.query_one("#checkin", Checkbox).value
             self.dismiss(GameChoice(self.chosen, (first, second), checkin))

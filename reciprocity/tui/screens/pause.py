@@ -65,12 +65,12 @@ class PauseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """A title, the guide, a kind line, and who is ready so far."""
         with Vertical(id="pause-body"):
-            yield Label("A pause, together", classes="title")
+            yield Label("A pause, together", classes="title", markup=False)
             yield BreathingGuide()
-            yield Label(TAKE_YOUR_TIME, id="pause-line")
+            yield Label(TAKE_YOUR_TIME, id="pause-line", markup=False)
             with Horizontal(id="pause-ready"):
                 for seat in Seat:
-                    yield Label(id=f"ready-{seat.value}", classes="ready-status")
+                    yield Label(id=f"ready-{seat.value}", classes="ready-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

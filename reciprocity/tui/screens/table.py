@@ -38,6 +38,7 @@ from reciprocity.engine import (
 )
 from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
+from reciprocity.tui.widgets.say_input import SayInput
 from reciprocity.tui.widgets.standing import Standing
 
 if TYPE_CHECKING:
@@ -140,15 +141,15 @@ class TableScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """The standing, the card, the prompt, the words and the notice line."""
-        yield Static("", id="banner")
-        yield Label("", id="table-title", classes="title")
+        yield Static("", id="banner", markup=False)
+        yield Label("", id="table-title", classes="title", markup=False)
         yield Standing(id="standing").data_bind(TableScreen.view)
         yield CardPanel(id="card").data_bind(TableScreen.view)
-        yield Static("", id="prompt")
+        yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
             yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
-            yield Input(placeholder="", id="say", max_length=MAX_WORDS)
-        yield Static("", id="notice")
+            yield SayInput(placeholder="", id="say", max_length=MAX_WORDS)
+        yield Static("", id="notice", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -225,7 +226,14 @@ class TableScreen(Screen[None]):
         if view.phase is Phase.DRAW:
             if not view.drawable:
                 return "No cards are left for this game. Press e to end it, with thanks."
-            return f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
+            draw = f"{sharer}, press d to draw a card from level {self._draw_level(view)}."
+            lighter = self._other_level(view, lighter=True)
+            if lighter is None:
+                return draw
+            return (
+                f"{draw} Or l for a lighter card from level {lighter}: it is played like any "
+                "other, but does not count toward going deeper."
+            )
         if view.phase is Phase.SHARE:
             action = view.card is not None and view.card.kind == "action"
             what = "do it together" if action else "answer"
@@ -237,11 +245,13 @@ class TableScreen(Screen[None]):
                 "or p to pass. A pass is always free."
             )
         if view.phase is Phase.RESPOND:
-            openers = "  ".join(f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1))
+            # Two openers a line, so that none is cut in the middle by wrapping.
+            items = [f"{n} “{text}”" for n, text in enumerate(OPENERS, start=1)]
+            pairs = ["  ".join(items[i : i + 2]) for i in range(0, len(items), 2)]
             how = "aloud" if self.aloud else "aloud or typed"
-            return f"{listener}, respond to {sharer}, {how}. Openers: {openers}"
+            return f"{listener}, respond to {sharer}, {how}. Openers:\n" + "\n".join(pairs)
         if view.phase is Phase.LAND:
-            ticks = ", ".join(f.value.replace("_", " ") for f in sorted(self.felt)) or "none"
+            ticks = ", ".join(f.value.replace("_", " ") for f in Felt if f in self.felt) or "none"
             return (
                 f"{sharer}, how did {listener}'s response land? Only you can say. If they fit, "
                 f"tick understood (u), accepted (a), cared for (c). Ticked: {ticks}."
@@ -397,7 +407,7 @@ class TableScreen(Screen[None]):
         event.input.display = False
         self.set_focus(None)
 
-    def key_escape(self) -> None:
+    def action_hide_typing(self) -> None:
         """Hide the typing line."""
         say = self.query_one("#say", Input)
         if say.has_focus:
@@ -419,20 +429,17 @@ class TableScreen(Screen[None]):
     @work(group="table")
     async def action_limit(self) -> None:
         """Change a limit, privately, behind a hand-off screen."""
-        from reciprocity.tui.screens.confirm import ConfirmScreen
+        from reciprocity.tui.screens.whose import WhoseScreen
 
         view = self.view
         if view is None or not self.seats:
             return
-        seat = self.seats[0]
+        seat: Seat | None = self.seats[0]
         if len(self.seats) == 2:
-            first = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "Whose limit is changing?", yes=view.name(Seat.A), no=view.name(Seat.B)
-                )
-            )
-            seat = Seat.A if first else Seat.B
-        self.post_message(self.ChangeLimit(seat, view.name(seat)))
+            names = {seat: view.name(seat) for seat in self.seats}
+            seat = await self.app.push_screen_wait(WhoseScreen("Whose limit is changing?", names))
+        if seat is not None:
+            self.post_message(self.ChangeLimit(seat, view.name(seat)))
 
     @work(group="table")
     async def action_end(self) -> None:

@@ -71,15 +71,15 @@ class WaitingScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         """The banner, then the message in a panel in the middle."""
-        yield Static("", id="banner")
+        yield Static("", id="banner", markup=False)
         with Middle(), Center(), Vertical(id="waiting"):
-            yield Label(self.heading, classes="title")
+            yield Label(self.heading, classes="title", markup=False)
             if self.code is not None:
-                yield Static(self.code, id="waiting-code")
+                yield Static(self.code, id="waiting-code", markup=False)
             if self.invite is not None:
-                yield Static("They type:", classes="muted")
-                yield Static(self.invite, id="waiting-invite")
-            yield Static(self.body, id="waiting-body")
+                yield Static("They type:", classes="muted", markup=False)
+                yield Static(self.invite, id="waiting-invite", markup=False)
+            yield Static(self.body, id="waiting-body", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

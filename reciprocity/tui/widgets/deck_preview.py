@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from reciprocity.text import plural
+
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
 
@@ -22,15 +24,11 @@ if TYPE_CHECKING:
 NO_DECK = "Choose a deck to see what it holds."
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def deck_facts(deck: Deck) -> str:
     """The deck in one line: `5 levels · 60 cards · deeper after 2 each · 15 min a level`."""
     facts = [
-        _plural(deck.depth, "level"),
-        _plural(deck.card_count, "card"),
+        plural(deck.depth, "level"),
+        plural(deck.card_count, "card"),
         f"deeper after {deck.advance_after} each",
     ]
     if deck.pace_minutes:
@@ -74,7 +72,7 @@ def _levels(deck: Deck) -> Iterable[Content]:
             "[b]$number  $name[/] [$text-muted]· $count",
             number=str(number),
             name=level.name,
-            count=_plural(len(level.cards), "card"),
+            count=plural(len(level.cards), "card"),
         )
         yield Content.from_markup("[$text-muted]$intent", intent=level.intent)
 
@@ -97,7 +95,7 @@ class DeckPreview(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         """The preview's text."""
-        yield Static(preview_content(self.deck), classes="deck-preview-body")
+        yield Static(preview_content(self.deck), classes="deck-preview-body", markup=False)
 
     def watch_deck(self, deck: Deck | None) -> None:
         """Show another deck, from its top."""

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from reciprocity.protocol import SeatView
 
 
+#: At the ceiling: true for both partners, whichever limit is the lower, and saying neither.
+CEILING_REACHED = "This is as deep as today's game goes."
+
+
 class Standing(Widget):
     """Three lines: the ladder of levels, the ceiling, and progress toward the next level."""
 
@@ -43,7 +47,7 @@ class Standing(Widget):
                 parts.append(("─", "$text-muted"))
         parts.append((f"   {view.ceiling_text}\n", "$text-muted"))
         if view.level >= view.ceiling:
-            parts.append(("You are at the deepest level you chose today.", "$text-muted"))
+            parts.append((CEILING_REACHED, "$text-muted"))
         elif view.open_level is not None and view.level >= view.open_level:
             held_back = f"Level {view.level + 1} opens for everyone when your facilitator says so."
             parts.append((held_back, "$text-muted"))
