@@ -4,6 +4,7 @@ rooms, the token's hash, the open level and the hold."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,18 @@ from conftest import make_deck
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.serve import start_relay
 from relay_client import Client
+from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row
 
+from reciprocity.cli.facilitate import facilitation
+from reciprocity.cli.parser import build_parser
+from reciprocity.game.facilitation import FacilitateError
+from reciprocity.net.connection import ViewChanged
 from reciprocity.protocol import SeatView
+from reciprocity.tui.screens.confirm import ConfirmScreen
+from reciprocity.tui.screens.dashboard import DashboardScreen
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(60)
 
 
 async def test_a_relay_restarted_on_its_records_brings_the_session_back(tmp_path: Path) -> None:
@@ -74,3 +82,83 @@ async def test_a_fresh_session_forgets_the_one_kept(tmp_path: Path) -> None:
     kept = store.session()
     store.close()
     assert kept is not None and kept.token_hash == token_hash(fresh)
+
+
+# --- the facilitator's program: `facilitate --resume` ---------------------------------------
+
+
+def facilitate(*words: str) -> argparse.Namespace:
+    return build_parser().parse_args(["facilitate", *words])
+
+
+def relay_log(db: Path) -> dict[str, list[int]]:
+    """Each game's event seqs, as the relay's records hold them."""
+    store = RelayStore(db)
+    try:
+        return {
+            room.game_id: [seq for seq, _, _ in store.load(room.game_id).events]
+            for room in store.rooms()
+        }
+    finally:
+        store.close()
+
+
+async def test_resume_brings_back_the_codes_the_dashboard_and_every_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
+    start = facilitate("--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1")
+    start.port, start.pace = 0, 15.0
+    async with facilitation(start) as app, app.run_test(size=SIZE) as pilot:
+        codes = dict(app.dashboard.codes)
+        relay = app.dashboard.relay
+        sam, ben = await join_pair(relay, codes[min(codes)], ("Sam", "Ben"))
+        await supported_turn(sam, ben)
+        await pilot.press("ctrl+q")
+        await until_screen(pilot, ConfirmScreen)
+        question = pilot.app.screen
+        assert isinstance(question, ConfirmScreen) and "facilitate --resume" in question.question
+        await pilot.press("escape")
+        await until_screen(pilot, DashboardScreen)
+        await pilot.press("p")  # everyone paused: the countdown stands still
+        await sam.until(lambda view: view.held, "the pause")
+        app.dashboard._keep()  # as the dashboard keeps the pacing every little while
+        left = app.dashboard.pacer.remaining
+    # The program is gone without a word, as after a crash: the pairs lose the relay.
+    kept = tmp_path / "facilitating.json"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert all(code in kept.read_text() for code in codes.values())
+    before = sam.view.seq
+
+    async with facilitation(facilitate("--resume")) as app, app.run_test(size=SIZE) as pilot:
+        assert app.dashboard.codes == codes and app.dashboard.relay == relay
+        remaining = app.dashboard.pacer.remaining
+        assert app.dashboard.held and left is not None and remaining is not None
+        assert abs(remaining - left) < 1
+        await pilot.press("p")
+        view = await sam.until(lambda view: not view.held, "everyone to go on")
+        assert view.seq > before
+        await supported_turn(ben, sam)
+        relay_seq = ben.view.seq
+        await sam.until(lambda view: view.seq == relay_seq, "the last turn")
+        await pilot.press("ctrl+q")
+        await until_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+    for player in (sam, ben):
+        seqs = [u.view.seq for u in player.updates if isinstance(u, ViewChanged)]
+        # Each view goes on from the last (the one shown again on reconnecting has its seq).
+        assert seqs == sorted(seqs) and seqs[-1] == relay_seq, seqs
+        await player.stop()
+    logs = relay_log(tmp_path / "facilitate.sqlite3")
+    assert max(seqs[-1] for seqs in logs.values()) == relay_seq
+    for seqs in logs.values():  # no gap, nothing twice
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_resume_with_nothing_kept_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
+    with pytest.raises(FacilitateError, match="no facilitated session is kept here"):
+        async with facilitation(facilitate("--resume")):
+            pass
