@@ -17,7 +17,7 @@ from test_facilitate_relay import Session, dashboard, hello, join, row
 
 from reciprocity.cli.facilitate import facilitation
 from reciprocity.cli.parser import build_parser
-from reciprocity.game.facilitation import FacilitateError
+from reciprocity.game.facilitation import FacilitateError, Pacer
 from reciprocity.net.connection import ViewChanged
 from reciprocity.protocol import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -162,3 +162,27 @@ async def test_resume_with_nothing_kept_is_one_line(
     with pytest.raises(FacilitateError, match="no facilitated session is kept here"):
         async with facilitation(facilitate("--resume")):
             pass
+
+
+def test_a_pacer_resumed_counts_down_from_the_seconds_it_had_left() -> None:
+    now = [100.0]
+    pacer = Pacer(3, 2, 15, lambda: now[0], left=90)
+    assert pacer.remaining == 90 and not pacer.held
+    now[0] += 90
+    assert pacer.due() and pacer.open_next() == 3
+
+
+async def test_after_the_end_quitting_does_not_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
+    start = facilitate("--deck", "fast-friends", "--pairs", "1", "--host", "127.0.0.1")
+    start.port = 0
+    async with facilitation(start) as app, app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await until_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until_screen(pilot, DashboardScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
