@@ -15,7 +15,7 @@ from relay_client import Client
 from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row
 
-from reciprocity.cli.facilitate import facilitation
+from reciprocity.cli.facilitate import facilitate_command, facilitation
 from reciprocity.cli.parser import build_parser
 from reciprocity.game.facilitation import FacilitateError, Pacer
 from reciprocity.net.connection import ViewChanged
@@ -186,3 +186,23 @@ async def test_after_the_end_quitting_does_not_ask(
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.return_code == 0
+
+
+async def test_resume_when_the_relay_forgot_the_session_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
+    start = facilitate("--deck", "fast-friends", "--pairs", "1", "--host", "127.0.0.1")
+    start.port = 0
+    async with facilitation(start):
+        pass
+    for file in tmp_path.glob("facilitate.sqlite3*"):
+        file.unlink()
+    with pytest.raises(FacilitateError, match="the relay no longer knows the session kept here"):
+        async with facilitation(facilitate("--resume")):
+            pass
+
+
+def test_resume_with_a_deck_or_pairs_is_one_line() -> None:
+    with pytest.raises(FacilitateError, match="--resume brings back the session kept"):
+        facilitate_command(facilitate("--resume", "--pairs", "3"))

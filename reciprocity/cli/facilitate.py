@@ -36,6 +36,8 @@ NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --
 
 def facilitate_command(args: argparse.Namespace) -> int:
     """`reciprocity facilitate`: a relay with one room per pair, the codes, the dashboard."""
+    if args.resume and (args.deck is not None or args.pairs is not None):
+        raise FacilitateError("--resume brings back the session kept, with its own deck and pairs")
     if not args.resume:
         if args.deck is None or args.pairs is None:
             raise FacilitateError("say --deck and --pairs to start a session, or --resume")
