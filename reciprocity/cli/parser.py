@@ -166,7 +166,8 @@ def _add_facilitate_parser(
     facilitate.add_argument(
         "--resume",
         action="store_true",
-        help="bring back the session this computer ran last, after a quit or a crash",
+        help="bring back the session this computer ran last, after a quit or a crash, with "
+        "its codes, address and pace",
     )
     facilitate.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default: every address)"
