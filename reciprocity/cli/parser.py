@@ -133,6 +133,7 @@ _FACILITATE_EXAMPLES = """\
 examples:
   reciprocity facilitate --deck fast-friends --pairs 12 --pace 15 --codes-out codes.txt
   reciprocity facilitate --deck my-workshop.toml --pairs 4 --totals-out totals.csv
+  reciprocity facilitate --resume
 """
 
 
@@ -160,9 +161,13 @@ def _add_facilitate_parser(
         epilog=_FACILITATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    facilitate.add_argument("--deck", required=True, help="deck id or path")
+    facilitate.add_argument("--deck", help="deck id or path")
+    facilitate.add_argument("--pairs", type=int, metavar="N", help="how many pairs (rooms) to make")
     facilitate.add_argument(
-        "--pairs", type=int, required=True, metavar="N", help="how many pairs (rooms) to make"
+        "--resume",
+        action="store_true",
+        help="bring back the session this computer ran last, after a quit or a crash, with "
+        "its codes, address and pace",
     )
     facilitate.add_argument(
         "--host", default="0.0.0.0", help="address to listen on (default: every address)"

@@ -80,6 +80,7 @@ class Pacer:
     While everyone is paused the countdown stands still, and it goes on from there after.
     Without `minutes`, a level opens only when the facilitator says so. `held` starts with the
     countdown stopped, until the facilitator lets it go on (as for a deck's suggested pace).
+    `left` starts the countdown with that many seconds left, as when a session resumes.
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         *,
         held: bool = False,
+        left: float | None = None,
     ) -> None:
         self.depth = depth
         self.open_level = open_level
@@ -101,6 +103,8 @@ class Pacer:
         #: While paused: the seconds the countdown had left.
         self._left: float | None = None
         self._restart()
+        if left is not None and self._due is not None:
+            self._due = self.clock() + left
 
     @property
     def remaining(self) -> float | None:

@@ -24,6 +24,7 @@ from reciprocity.protocol import Error, RoomStatus, SessionStatus
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
+    from reciprocity.game.facilitation import Pacer
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.net.facilitator import SessionUpdate
 
@@ -61,7 +62,7 @@ class FacilitatorApp(App[int]):
 
     TITLE = "Reciprocity · facilitating"
     CSS_PATH = "reciprocity.tcss"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+q", "ask_quit", "Quit", show=False, priority=True)]
 
     def __init__(
         self,
@@ -72,12 +73,15 @@ class FacilitatorApp(App[int]):
         relay: str,
         pace: float | None = None,
         countdown: bool = True,
+        left: float | None = None,
         totals_out: Path | None = None,
+        keep: Callable[[Pacer], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
         `codes` (each room's number, with the words this program made for it). A `pace` (in
-        minutes) runs from the start, or waits for the facilitator if not `countdown`. `clock`
+        minutes) runs from the start (with `left` seconds, when a session resumes), or waits
+        for the facilitator if not `countdown`; `keep` keeps the pacing for `--resume`. `clock`
         tells the time for the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
@@ -89,8 +93,17 @@ class FacilitatorApp(App[int]):
             pace,
             clock,
             countdown=countdown,
+            left=left,
             totals_out=totals_out,
+            keep=keep,
         )
+
+    def action_ask_quit(self) -> None:
+        """ctrl+q asks first, as q does: pairs lose the relay until `--resume`."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
+        if not isinstance(self.screen, ConfirmScreen):
+            self.dashboard.action_quit_session()
 
     def on_mount(self) -> None:
         """Show the dashboard and start following the relay."""

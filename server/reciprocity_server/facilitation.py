@@ -6,6 +6,10 @@ connection whose hello carries the token becomes a dashboard, sent each room's `
 row (outcomes and counts only) whenever the room changes, and the key steps of each room's
 first joiner: the facilitator's program knows every code, so it checks a first joiner as a
 seated screen checks a second. `steer` and `announce` from any other connection are refused.
+
+The session is kept in the relay's records (`RelayStore.keep_session`), so a relay restarted
+on them (`reciprocity facilitate --resume`) brings it back with its rooms: the facilitator's
+program logs in again with the token it kept.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from reciprocity.protocol import (
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits
 from reciprocity_server.outputs import Output, Send, error
-from reciprocity_server.records import token_hash
+from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 
 log = logging.getLogger("reciprocity_server")
@@ -56,9 +60,10 @@ class Facilitation:
     """The session this relay runs, if any, and the dashboards watching it. It reads the
     core's `rooms` by number."""
 
-    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits) -> None:
+    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits, store: RelayStore) -> None:
         self.rooms = rooms
         self.limits = limits
+        self.store = store
         self.session: Session | None = None
         self.dashboards: set[int] = set()
 
@@ -68,8 +73,29 @@ class Facilitation:
         numbers = tuple(live.number for live in rooms)
         game_ids = frozenset(live.room.id for live in rooms)
         self.session = Session(deck, numbers, game_ids, token_hash(token))
+        self.store.keep_session(token_hash(token), [(live.number, live.room.id) for live in rooms])
         log.info("session started: %d room(s) with deck %s", len(rooms), deck.id)
         return token
+
+    def restore(self) -> int:
+        """Bring back the session the records keep, with the rooms restored already (as after
+        a restart); returns how many of its rooms are back (0 when there is no session)."""
+        stored = self.store.session()
+        if stored is None:
+            return 0
+        back = [
+            self.rooms[number]
+            for number, game_id in stored.rooms
+            if number in self.rooms and self.rooms[number].room.id == game_id
+        ]
+        if not back:
+            log.warning("the session kept has no room left: it is not restored")
+            return 0
+        numbers = tuple(number for number, _ in stored.rooms)
+        game_ids = frozenset(game_id for _, game_id in stored.rooms)
+        self.session = Session(back[0].room.state.deck, numbers, game_ids, stored.token_hash)
+        log.info("session restored: %d of %d room(s)", len(back), len(numbers))
+        return len(back)
 
     def login(self, conn: int, peer: Peer, login: FacilitatorLogin) -> list[Output]:
         """A hello with the session's token: this connection becomes a dashboard."""

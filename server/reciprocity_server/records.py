@@ -6,7 +6,10 @@
   number too: since protocol 2 the relay never learns a code's words);
 - `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
-  with, so that a retried command has no second effect, even after a restart.
+  with, so that a retried command has no second effect, even after a restart;
+- `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
+  that `reciprocity facilitate --resume` finds it again (its open level and hold are in the
+  rooms' own event logs).
 
 A command's id is written in the same transaction as the events it caused: either both are
 on disk or neither is. The words partners type never reach this module.
@@ -15,6 +18,7 @@ on disk or neither is. The words partners type never reach this module.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +49,11 @@ CREATE TABLE IF NOT EXISTS relay_commands (
     seq INTEGER NOT NULL,
     PRIMARY KEY (game_id, seat, command_id)
 );
+CREATE TABLE IF NOT EXISTS relay_session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token_hash TEXT NOT NULL,
+    rooms TEXT NOT NULL
+);
 """
 
 
@@ -62,6 +71,15 @@ class StoredRoom:
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
     commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A facilitated session as the records hold it: its token's hash, and its rooms' numbers
+    with their games, in the order they were made."""
+
+    token_hash: str
+    rooms: tuple[tuple[int, str], ...]
 
 
 class RelayStore(Store):
@@ -126,6 +144,7 @@ class RelayStore(Store):
         (`blank_abandoned` then blanks their limits and lines)."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
+            db.execute("DELETE FROM relay_session")
 
     def remove_room(self, game_id: str) -> None:
         """Forget a room's code, token hashes and command ids. Its event log stays, with its
@@ -155,3 +174,23 @@ class RelayStore(Store):
         except sqlite3.Error as error:
             raise StoreError(f"cannot read the records at {self.path}: {error}") from None
         return rooms
+
+    def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
+        """Record the facilitated session (there is one at most): its token's hash, and each
+        room's number with its game."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO relay_session (id, token_hash, rooms) VALUES (1, ?, ?)",
+                (token_hash, json.dumps(rooms)),
+            )
+
+    def session(self) -> StoredSession | None:
+        """The facilitated session recorded, if any."""
+        try:
+            row = self._db.execute("SELECT token_hash, rooms FROM relay_session").fetchone()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
+        if row is None:
+            return None
+        hashed, rooms = row
+        return StoredSession(hashed, tuple((number, game) for number, game in json.loads(rooms)))

@@ -118,7 +118,7 @@ class Relay:
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
-        self.facilitation = Facilitation(self.rooms, self.limits)
+        self.facilitation = Facilitation(self.rooms, self.limits, store)
         self.admission = Admission(
             store,
             self.limits,
@@ -150,6 +150,9 @@ class Relay:
             self.rooms[stored.number] = live
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
+        pairs = self.facilitation.restore()
+        if pairs:
+            self._welcome_session(pairs)
         return len(self.rooms)
 
     def expire(self) -> list[Output]:
@@ -193,11 +196,14 @@ class Relay:
             live.room.steer(OpenLevel(level=1))
             rooms.append(live)
         token = self.facilitation.start(deck, rooms)
-        # A session's players often share one address (a school's, an office's): let them in.
+        self._welcome_session(pairs)
+        return token, [live.number for live in rooms]
+
+    def _welcome_session(self, pairs: int) -> None:
+        """A session's players often share one address (a school's, an office's): let them in."""
         quotas = self.limits.quotas
         wanted = 2 * pairs + quotas.connections
         self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
-        return token, [live.number for live in rooms]
 
     # --- connections ---------------------------------------------------------------------
 

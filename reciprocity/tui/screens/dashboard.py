@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from reciprocity import ReciprocityError
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import Pacer, join_line
@@ -90,11 +91,15 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], float] = time.time,
         *,
         countdown: bool = True,
+        left: float | None = None,
         totals_out: Path | None = None,
+        keep: Callable[[Pacer], None] | None = None,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
         `codes`: each room's number, with the words this program made for it. `totals_out` is
-        where the totals are exported unless the facilitator says otherwise."""
+        where the totals are exported unless the facilitator says otherwise. `left` is the
+        countdown's seconds left, when a session resumes; `keep` keeps the pacing for that,
+        when it changes, every little while, and on quitting."""
         super().__init__()
         self.totals_out = totals_out
         self.connection = connection
@@ -104,8 +109,12 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.rows: dict[int, RoomStatus] = {room.number: room for room in session.rooms}
         opened = max((room.open_level or 1 for room in session.rooms), default=1)
-        self.pacer = Pacer(session.depth, opened, pace, held=not countdown)
+        self.pacer = Pacer(session.depth, opened, pace, held=not countdown, left=left)
         self.held = any(room.held for room in session.rooms)
+        self.pacer.set_paused(self.held)
+        self.keep = keep
+        self.ended = False
+        self._ticks = 0
         self.table: DataTable[Text] = DataTable(
             id="dashboard-rooms", cursor_type="row", zebra_stripes=True, cell_padding=0
         )
@@ -217,10 +226,21 @@ class DashboardScreen(Screen[None]):
     def _tick(self) -> None:
         if self.pacer.due():
             self.action_open_next()
+        self._ticks += 1
+        if self._ticks % 15 == 0:
+            self._keep()
         self._show_pacing()
         table = self.table
         for number, room in self.rows.items():
             table.update_cell(self.code(number), "idle", Text(self._idle(room), justify="right"))
+
+    def _keep(self) -> None:
+        if self.keep is None:
+            return
+        try:
+            self.keep(self.pacer)
+        except ReciprocityError as error:
+            self.notify(str(error), severity="warning")
 
     def _show_pacing(self) -> None:
         line = self.pacer.describe()
@@ -239,6 +259,7 @@ class DashboardScreen(Screen[None]):
         self.connection.steer(OpenLevel(level=level))
         self.notify(f"Level {level} is open to everyone.", markup=False)
         self._show_pacing()
+        self._keep()
 
     def action_hold(self) -> None:
         """Hold everyone at the level open now, or go on with the countdown."""
@@ -248,6 +269,7 @@ class DashboardScreen(Screen[None]):
         held = self.pacer.toggle_hold()
         self.notify("Held at this level." if held else "The countdown goes on.", markup=False)
         self._show_pacing()
+        self._keep()
 
     def action_pause_all(self) -> None:
         """Pause every pair (the facilitator's pause, not their own), or let them go on."""
@@ -256,6 +278,7 @@ class DashboardScreen(Screen[None]):
         self.connection.steer(Hold() if self.held else Release())
         self.notify("Everyone is paused." if self.held else "Everyone may go on.", markup=False)
         self._show_pacing()
+        self._keep()
 
     def action_broadcast(self) -> None:
         """Send one line to every player's screen."""
@@ -303,16 +326,24 @@ class DashboardScreen(Screen[None]):
 
     def _end(self, yes: bool | None) -> None:
         if yes:
+            self.ended = True
             self.connection.steer(EndSession())
             self.notify("The session has ended. Export the totals before you quit.", markup=False)
 
     def action_quit_session(self) -> None:
-        """Stop the relay and leave, after a confirmation."""
+        """Stop the relay and leave: after a question, unless the session has ended."""
         from reciprocity.tui.screens.confirm import ConfirmScreen
 
-        question = "Quit? This stops the relay: pairs still playing are disconnected."
+        if self.ended:
+            self._quit(True)
+            return
+        question = (
+            "Quit? This stops the relay: pairs lose it until you run "
+            "reciprocity facilitate --resume, and then go on where they were."
+        )
         self.app.push_screen(ConfirmScreen(question, yes="Quit"), self._quit)
 
     def _quit(self, yes: bool | None) -> None:
         if yes:
+            self._keep()
             self.app.exit(0)
