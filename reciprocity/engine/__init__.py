@@ -5,6 +5,8 @@
 sockets, clocks or disks.
 """
 
+from reciprocity.engine.dealing import drawable_levels
+from reciprocity.engine.errors import IllegalMove
 from reciprocity.engine.messages import (
     CardDealt,
     CardPassed,
@@ -55,12 +57,10 @@ from reciprocity.engine.messages import (
 from reciprocity.engine.rules import (
     TRANSITIONS,
     Actor,
-    IllegalMove,
     Transition,
     apply,
     decide,
     decide_for_facilitator,
-    drawable_levels,
     legal_commands,
     new_game,
     replay,

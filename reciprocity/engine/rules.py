@@ -6,12 +6,13 @@ no clock, no randomness but the game's seed, no I/O.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Final, get_args
 
+from reciprocity.engine.dealing import deal, drawable_levels, passed_card
+from reciprocity.engine.errors import IllegalMove
 from reciprocity.engine.messages import (
     CardDealt,
     CardPassed,
@@ -69,10 +70,6 @@ if TYPE_CHECKING:
 
 #: What a player hears when they try to play on while the facilitator has paused everyone.
 HELD = "Your facilitator has paused everyone. Play goes on when they resume."
-
-
-class IllegalMove(Exception):
-    """A command the rules do not allow now. The message is a sentence a person can read."""
 
 
 class Actor(Enum):
@@ -273,25 +270,6 @@ def turn_actor(phase: Phase, sharer: Seat) -> Seat | None:
     return None
 
 
-def drawable_levels(state: GameState) -> list[int]:
-    """The levels the sharer may draw from now, lightest first; empty when no card is left.
-
-    Normally the current level. After a pass, one level lighter too. When the current level
-    has no card left, the nearest lighter and deeper levels (within reach) that do.
-    """
-    if state.phase is not Phase.DRAW:
-        return []
-    here = state.level
-    offered = {here}
-    if state.passed_this_turn and here > 1:
-        offered.add(here - 1)
-    if not _eligible(state, here):
-        lighter = next((lv for lv in range(here - 1, 0, -1) if _eligible(state, lv)), None)
-        deeper = next((lv for lv in range(here + 1, state.reach + 1) if _eligible(state, lv)), None)
-        offered |= {lv for lv in (lighter, deeper) if lv is not None}
-    return sorted(lv for lv in offered if _eligible(state, lv))
-
-
 # --- decide, by kind of command --------------------------------------------------------
 
 
@@ -328,11 +306,11 @@ def _step(state: GameState, seat: Seat, command: Command) -> list[Event]:
         case CheckIn(score=score):
             return [_check_in(state, seat, score)]
         case Draw(level=level):
-            return [_deal(state, level)]
+            return [deal(state, level)]
         case Share():
             return [Shared(seat=seat)]
         case Pass():
-            return [_passed(state)]
+            return [passed_card(state)]
         case Respond():
             return [Responded(seat=seat)]
         case MarkSupported(felt=felt):
@@ -363,7 +341,7 @@ def _settle(state: GameState) -> list[Event]:
     if state.phase in IN_PLAY and state.level > state.reach:
         events.append(LevelChanged(level=state.reach, reason="limit"))
     if state.phase is Phase.SHARE and _out_of_bounds(state):
-        events.append(_passed(state))
+        events.append(passed_card(state))
     if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
         events.append(LevelChanged(level=state.level + 1, reason="deeper"))
     return events
@@ -449,40 +427,6 @@ def _check_in(state: GameState, seat: Seat, score: int | None) -> CheckedIn:
     if done:
         raise IllegalMove("You have already checked in.")
     return CheckedIn(seat=seat, score=score)
-
-
-def _deal(state: GameState, level: int | None) -> CardDealt:
-    offered = drawable_levels(state)
-    if not offered:
-        raise IllegalMove("No cards are left for this game. You could end it here.")
-    wanted = state.level if level is None else level
-    if wanted not in offered:
-        choices = " or ".join(str(lv) for lv in offered)
-        if not _eligible(state, state.level):
-            raise IllegalMove(
-                f"No cards are left at level {state.level}. You can draw from level {choices}."
-            )
-        raise IllegalMove(f"You can draw from level {choices}.")
-    cards = _eligible(state, wanted)
-    card = random.Random(f"{state.seed}:{state.draws}").choice(cards)
-    return CardDealt(seat=state.sharer, card=card, level=wanted)
-
-
-def _eligible(state: GameState, level: int) -> list[str]:
-    """Cards at a level not dealt yet and carrying none of either partner's lines."""
-    if not 1 <= level <= state.deck.depth:
-        return []
-    lines = state.lines
-    return [
-        card.id
-        for card in state.deck.levels[level - 1].cards
-        if card.id not in state.dealt and lines.isdisjoint(card.tags)
-    ]
-
-
-def _passed(state: GameState) -> CardPassed:
-    assert state.card is not None and state.card_level is not None
-    return CardPassed(seat=state.sharer, card=state.card, level=state.card_level)
 
 
 def _turn_ended(
