@@ -800,11 +800,14 @@ async def test_join_resume_brings_a_crashed_screen_back_to_its_seat(
         saved_game()  # a second window cannot play the seat while the first holds it
     assert ben.connection._lock is not None
     os.close(ben.connection._lock)  # as the end of his process would
+    sam.connection.say(Seat.A, "mk-while-away-5d2c")  # while Ben's screen is gone
 
     app = ReciprocityApp(network=saved_game())
     async with app.run_test(size=(80, 24)) as pilot:
         await until_screen(pilot, TableScreen)
         await sam.until(lambda view: view.b.connected, "Sam to see Ben back")
+        # Sent again once Ben is back, perhaps before his table is up: shown all the same.
+        await eventually(lambda: "Sam: mk-while-away-5d2c" in words_on(pilot), what="words")
         sam.connection.send(Seat.A, Draw())
         sam.connection.say(Seat.A, "mk-resumed-e41b")
         await eventually(lambda: "Sam: mk-resumed-e41b" in words_on(pilot), what="the words")

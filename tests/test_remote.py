@@ -521,7 +521,8 @@ def app_view(pilot: Pilot[int]) -> SeatView:
 
 
 def words_on(pilot: Pilot[int]) -> str:
-    log = pilot.app.screen.query_one("#words", RichLog)
+    screen = pilot.app.screen
+    log = screen.words if isinstance(screen, TableScreen) else screen.query_one("#words", RichLog)
     return "\n".join(str(line.text) for line in log.lines)
 
 

@@ -101,6 +101,8 @@ class ReciprocityApp(App[int]):
         self._store = store
         self.connection: Connection | None = None
         self._closing_flow: ClosingFlow | None = None
+        #: Words that arrived before the table was up, for the table to show.
+        self._earlier: list[tuple[Seat, str]] = []
         self._view_arrived = asyncio.Event()
         #: The network game being played, if any; its connection is `connection`.
         self.network: NetworkGame | None = None
@@ -199,6 +201,7 @@ class ReciprocityApp(App[int]):
         the game is under way already."""
         self.views = {}
         self._closing_flow = None
+        self._earlier = []
         self.deck = room.state.deck
         self.aloud = False
         self.connection = LocalConnection(room)
@@ -225,7 +228,8 @@ class ReciprocityApp(App[int]):
             ReciprocityApp.banner,
             ReciprocityApp.aloud,
         )
-        self.push_screen(TableScreen(self.connection.seats).data_bind(*down))
+        earlier, self._earlier = tuple(self._earlier), []
+        self.push_screen(TableScreen(self.connection.seats, earlier).data_bind(*down))
 
     def _follow(self, screen: WaitingScreen) -> WaitingScreen:
         """A waiting screen that follows the game and the network's banner."""
@@ -290,6 +294,7 @@ class ReciprocityApp(App[int]):
         """Play one seat of a game held by a relay: run its connection, then set up."""
         self.views = {}
         self._closing_flow = None
+        self._earlier = []
         self._status = None
         self.network = game
         self.aloud = game.aloud
@@ -327,23 +332,7 @@ class ReciprocityApp(App[int]):
         view = await self.wait_for_view(lambda view: view.partner(other).name is not None)
         if self.deck is None:
             self.deck = await asyncio.to_thread(deck_for, view)
-        name, partner = view.name(seat), view.name(other)
-        flow = self._set_up_flow()
-        if view.me.limit is None:
-            await flow.choose_limit(seat, name)
-        if view.checkin and not view.partner(seat).checked_in:
-            await flow.check_in(seat, name, partner, after=False, handoff=False)
-        if self.view is not None and self.view.phase is Phase.SETUP:
-            await self.push_screen_wait(
-                self._follow(
-                    WaitingScreen(
-                        f"Waiting for {partner}…",
-                        f"{partner} is choosing, privately, how deep to go today. "
-                        "The first card comes when you are both ready.",
-                        until=lambda view: view.phase is not Phase.SETUP,
-                    )
-                )
-            )
+        await self._set_up_flow().on_own_screen(seat, view, self._follow)
         if self.view is not None and self.view.phase not in (Phase.CLOSING, Phase.FINISHED):
             self._show_table()
 
@@ -445,9 +434,11 @@ class ReciprocityApp(App[int]):
             if self.view is not None and seat is not self.view.seat:
                 closing.partner_wrote(self.view.name(seat), text)
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, TableScreen):
-                screen.show_words(seat, text)
+        tables = [screen for screen in self.screen_stack if isinstance(screen, TableScreen)]
+        for table in tables:
+            table.show_words(seat, text)
+        if not tables:  # the table is not up yet: it shows them when it is
+            self._earlier.append((seat, text))
 
     def _keep_record(self, record: Record) -> None:
         """Keep the finished network game in this machine's history."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from reciprocity.engine import CheckIn, Seat, SetLimit
+from reciprocity.engine import CheckIn, Phase, Seat, SetLimit
 from reciprocity.tui.screens.handoff import HandoffScreen
+from reciprocity.tui.screens.waiting import WaitingScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -42,6 +43,29 @@ class SetUpFlow:
     def shared(self) -> bool:
         """True when both partners play at this keyboard, so private steps need a hand-off."""
         return len(self.connection.seats) > 1
+
+    async def on_own_screen(
+        self,
+        seat: Seat,
+        view: SeatView,
+        follow: Callable[[WaitingScreen], WaitingScreen],
+    ) -> None:
+        """One seat's private steps on its own screen (no hand-offs), then a calm wait while
+        the partner makes theirs; `follow` binds a waiting screen to the game."""
+        name, partner = view.name(seat), view.name(seat.other)
+        if view.me.limit is None:
+            await self.choose_limit(seat, name)
+        if view.checkin and not view.partner(seat).checked_in:
+            await self.check_in(seat, name, partner, after=False, handoff=False)
+        now = self.view_of(seat)
+        if now is not None and now.phase is Phase.SETUP:
+            waiting = WaitingScreen(
+                f"Waiting for {partner}…",
+                f"{partner} is choosing, privately, how deep to go today. "
+                "The first card comes when you are both ready.",
+                until=lambda view: view.phase is not Phase.SETUP,
+            )
+            await self.app.push_screen_wait(follow(waiting))
 
     async def at_one_keyboard(self, names: tuple[str, str], checkin: bool) -> None:
         """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""

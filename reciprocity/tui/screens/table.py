@@ -134,10 +134,17 @@ class TableScreen(Screen[None]):
     aloud: reactive[bool] = reactive(False, bindings=True)
     felt: reactive[frozenset[Felt]] = reactive(frozenset(), bindings=True)
 
-    def __init__(self, seats: tuple[Seat, ...]) -> None:
-        """A table for the seats played at this screen: both on a shared terminal."""
+    def __init__(self, seats: tuple[Seat, ...], earlier: tuple[tuple[Seat, str], ...] = ()) -> None:
+        """A table for the seats played at this screen: both on a shared terminal. `earlier`
+        are words that arrived before the table was up (as when coming back to a game)."""
         super().__init__()
         self.seats = seats
+        self._earlier = earlier
+        # Kept here rather than queried: under load, a container's children can mount after
+        # the screen's own Mount, and the words must never wait on that.
+        self.words = RichLog(id="words", wrap=True, markup=False, max_lines=200)
+        self.say = SayInput(placeholder="", id="say", max_length=MAX_WORDS)
+        self.words.display = self.say.display = False
 
     def compose(self) -> ComposeResult:
         """The standing, the card, the prompt, the words and the notice line."""
@@ -147,17 +154,20 @@ class TableScreen(Screen[None]):
         yield CardPanel(id="card").data_bind(TableScreen.view)
         yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
-            yield RichLog(id="words", wrap=True, markup=False, max_lines=200)
-            yield SayInput(placeholder="", id="say", max_length=MAX_WORDS)
+            yield self.words
+            yield self.say
         yield Static("", id="notice", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         """Show the table as it is now."""
-        self.query_one("#say", Input).display = False
-        self.query_one("#words", RichLog).display = False
         self.watch_banner(self.banner)
         self._follow(None, self.view)
+        self.call_after_refresh(self._show_earlier)
+
+    def _show_earlier(self) -> None:
+        for seat, text in self._earlier:
+            self.show_words(seat, text)
 
     def watch_banner(self, text: str | None) -> None:
         """Show the network's line at the top, or nothing when all is well."""
@@ -172,7 +182,7 @@ class TableScreen(Screen[None]):
         if not self.is_mounted:
             return
         if self.aloud:
-            self.query_one("#say", Input).display = False
+            self.say.display = False
         if self.view is not None:
             self.query_one("#prompt", Static).update(self._prompt(self.view))
 
@@ -188,14 +198,14 @@ class TableScreen(Screen[None]):
             return
         new_card = view.card is not None and (previous is None or previous.card != view.card)
         if new_card or (previous is not None and previous.turns != view.turns):
-            words = self.query_one("#words", RichLog)
+            words = self.words
             words.clear()
             words.display = False
             self.felt = frozenset()
         self.query_one("#table-title", Label).update(f"Reciprocity · {view.deck_title}")
         self.query_one("#prompt", Static).update(self._prompt(view))
         self.query_one("#notice", Static).update(view.notice or "")
-        say = self.query_one("#say", Input)
+        say = self.say
         speaker = self._speaker(view)
         say.placeholder = (
             f"{view.name(speaker)} types… (Enter sends, Escape hides)" if speaker else ""
@@ -393,7 +403,7 @@ class TableScreen(Screen[None]):
         """Show the line for typed words and put the cursor in it."""
         if self.aloud:
             return
-        say = self.query_one("#say", Input)
+        say = self.say
         say.display = True
         say.focus()
 
@@ -409,7 +419,7 @@ class TableScreen(Screen[None]):
 
     def action_hide_typing(self) -> None:
         """Hide the typing line."""
-        say = self.query_one("#say", Input)
+        say = self.say
         if say.has_focus:
             say.display = False
             self.set_focus(None)
@@ -418,7 +428,7 @@ class TableScreen(Screen[None]):
         """Show a partner's words for this turn. They are never kept."""
         view = self.view
         name = view.name(seat) if view is not None else seat.value
-        words = self.query_one("#words", RichLog)
+        words = self.words
         words.display = True
         words.write(f"{name}: {text}")
 
