@@ -108,13 +108,10 @@ async def test_words_typed_while_the_relay_restarts_arrive_once_when_the_sender_
     )
 
 
-@pytest.mark.timeout(60)
-async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partner_resumes(
-    tmp_path: Path,
-) -> None:
+async def a_hosted_game(sessions: Path) -> tuple[LocalRelay, Player, Player]:
+    """Sam hosts with a relay in his program, keeping his session in `sessions`; Ben joins."""
     deck = find_deck("first-steps")
     relay = await LocalRelay.start(free_port(), deck, host="127.0.0.1")
-    sessions = tmp_path / "sam"
     opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
     sam = await Player(
         WebSocketConnection(relay.url, opening, sessions=sessions, hosted=relay.port)
@@ -123,18 +120,31 @@ async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partn
     ben = await Player(
         WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"), **QUICK)
     ).start()
+    return relay, sam, ben
+
+
+async def hosts_program_dies(relay: LocalRelay, sam: Player) -> None:
+    """Sam's screen stops without closing, and the relay in his program stops with it."""
+    assert sam.task is not None and sam.connection._lock is not None
+    sam.task.cancel()
+    await asyncio.gather(sam.task, return_exceptions=True)
+    os.close(sam.connection._lock)  # as the end of his process would
+    await relay.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partner_resumes(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sam"
+    relay, sam, ben = await a_hosted_game(sessions)
     for player in (sam, ben):
         player.connection.send(player.connection.seat, SetLimit(limit=3))
     await sam.until(lambda view: view.phase is Phase.DRAW, "the game to start")
     sam.connection.send(Seat.A, Draw())
     await ben.until(lambda view: view.card is not None, "the card")
 
-    # Sam's program dies: its screen stops without closing, and the relay in it stops too.
-    assert sam.task is not None and sam.connection._lock is not None
-    sam.task.cancel()
-    await asyncio.gather(sam.task, return_exceptions=True)
-    os.close(sam.connection._lock)  # as the end of his process would
-    await relay.close()
+    await hosts_program_dies(relay, sam)
     await eventually(lambda: ben.status == UNREACHABLE, what="Ben to see the relay gone")
 
     game = await resume_game(sessions)  # `reciprocity host --resume`
@@ -155,23 +165,10 @@ async def test_a_host_whose_program_died_comes_back_with_its_relay_and_the_partn
 async def test_a_host_resume_that_cannot_have_its_port_keeps_the_game_to_try_again(
     tmp_path: Path,
 ) -> None:
-    deck = find_deck("first-steps")
-    relay = await LocalRelay.start(free_port(), deck, host="127.0.0.1")
     sessions = tmp_path / "sam"
-    opening = CreateRoom(deck=deck.id, name="Sam", checkin=False)
-    sam = await Player(
-        WebSocketConnection(relay.url, opening, sessions=sessions, hosted=relay.port)
-    ).start()
-    assert sam.connection.code is not None
-    ben = await Player(
-        WebSocketConnection(relay.url, JoinCode(sam.connection.code, "Ben"), **QUICK)
-    ).start()
+    relay, sam, ben = await a_hosted_game(sessions)
     await sam.until(lambda view: view.b.name == "Ben", "Ben seated")
-    assert sam.task is not None and sam.connection._lock is not None
-    sam.task.cancel()
-    await asyncio.gather(sam.task, return_exceptions=True)
-    os.close(sam.connection._lock)
-    await relay.close()
+    await hosts_program_dies(relay, sam)
     squatter = await asyncio.start_server(lambda r, w: None, "127.0.0.1", relay.port)
     try:
         with pytest.raises(RelayError, match="try --resume again"):
