@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from conftest import make_deck
 from test_tui_widgets import play_turn
@@ -248,3 +249,26 @@ async def test_lowering_a_limit_mid_game_is_private_and_takes_effect() -> None:
         assert app.view.level == 1 and app.view.ceiling == 1
         assert app.views[Seat.B].me.limit == 1 and app.views[Seat.A].me.limit == 3
         assert "You are playing up to level 1 now." in notice(pilot)
+
+
+async def test_a_note_that_cannot_be_kept_is_one_calm_line_and_the_goodbye_goes_on(
+    data_dir: Path,
+) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "notes").write_text("a file where the notes folder should be")
+    app = table_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_table(pilot, turns=("supported",))
+        await turn(pilot, "e", "y")
+        await until(pilot, ClosingScreen)
+        await pilot.press("enter")
+        await until(pilot, HandoffScreen)
+        await pilot.press("enter")
+        await until(pilot, NotesScreen)
+        await pilot.press(*"kept for me", "ctrl+s")
+        await until(pilot, HandoffScreen)  # on to Ben: nothing crashed
+        assert any("Sam's note could not be kept" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await until(pilot, NotesScreen)
+        await pilot.press("escape")
+        await until(pilot, HomeScreen)

@@ -58,6 +58,7 @@ class ClosingFlow:
     async def run(self, view: SeatView) -> None:
         """From the game's end (`view`) to the last goodbye."""
         from reciprocity.kept import save_note
+        from reciprocity.paths import why
         from reciprocity.tui.screens.closing import ClosingScreen
         from reciprocity.tui.screens.notes import NotesScreen
 
@@ -90,7 +91,10 @@ class ClosingFlow:
             if written is None:
                 continue
             if written.note:
-                save_note(self.notes_dir(), name, written.note)
+                try:
+                    save_note(self.notes_dir(), name, written.note)
+                except OSError as error:
+                    app.notify(f"{name}'s note could not be kept: {why(error)}.", markup=False)
             if written.appreciation:
                 appreciations.append((name, written.appreciation))
                 if not shared:
