@@ -515,3 +515,18 @@ def test_a_seats_own_token_resumes_even_from_an_address_that_guessed_too_often(
     wire.drop(sam_conn)
     back = wire.connect(sam, address=shared)
     assert back not in wire.refused and sam.admitted
+
+
+def test_words_the_partner_never_answered_before_the_game_ended_are_owned_up_to(
+    wire: Wire,
+) -> None:
+    from reciprocity.engine import End
+
+    sam, _, ben, ben_conn = a_pair(wire)
+    limits(wire, sam, ben)
+    wire.drop(ben_conn)  # Ben's program is gone, for good
+    sam.say("thank you for tonight")
+    sam.send(End())
+    wire.pump()
+    notices = [o.message for o in updates(sam) if isinstance(o, Rejected)]
+    assert notices == ["1 of your messages may not have reached Ben."]

@@ -38,7 +38,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from reciprocity.engine import Command, Seat
+from reciprocity.engine import Command, Phase, Seat
 from reciprocity.net.checking import JoinerCheck
 from reciprocity.net.codes import check_code, new_words
 from reciprocity.net.connection import (
@@ -348,6 +348,11 @@ class PlayerCore(Core[Output]):
                     self._send_unanswered()  # the partner is back: what they missed goes again
                 self._partner_connected = partner.connected
                 self._outputs.append(ViewChanged(message))
+                if message.phase is Phase.FINISHED and not partner.connected:
+                    # The game is over and the partner gone: what they have not answered
+                    # will not reach them now. Say so, once.
+                    self._lost += len(self._unanswered)
+                    self._unanswered.clear()
                 if self._lost and partner.name:
                     self._outputs.append(
                         Rejected(
