@@ -90,6 +90,18 @@ async def test_new_game_tab_goes_from_the_decks_to_the_first_name() -> None:
         assert app.screen.query_one("#name-a", Input).value == "Sam"
 
 
+async def test_names_typed_quickly_after_tab_go_into_the_next_field() -> None:
+    app = ReciprocityApp(deck=make_deck(), checkin=False, play=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, NewGameScreen)
+        await pilot.press("tab", "S", "a", "m")
+        for key, char in [("tab", "\t"), *((c, c) for c in "Ben")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#name-a", Input).value == "Sam"
+        assert app.screen.query_one("#name-b", Input).value == "Ben"
+
+
 async def test_new_game_with_names_given_asks_only_for_the_deck() -> None:
     app = ReciprocityApp(deck=make_deck(), names=("Sam", "Ben"), checkin=False, play=True)
     async with app.run_test(size=SIZE) as pilot:

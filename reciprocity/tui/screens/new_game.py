@@ -36,6 +36,9 @@ class NewGameScreen(Screen[GameChoice | None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("escape", "cancel", "Back"),
+        # As on the notes screen: names typed quickly after Tab go into the next field.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(
