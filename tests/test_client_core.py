@@ -41,6 +41,7 @@ from reciprocity.protocol import (
     SERVER,
     CommandMessage,
     CreateRoom,
+    Error,
     Hello,
     PartnerKey,
     RoomStatus,
@@ -60,8 +61,9 @@ class Wire:
         self.cores: dict[int, Core[object]] = {}
         self.refused: dict[int, RelayRefused] = {}
         self.closed: dict[int, int] = {}
-        #: The hello each connection began with.
+        #: The hello each connection began with, and every frame it sent.
         self.hellos: dict[int, Hello] = {}
+        self.sent: dict[int, list[str]] = {}
         self._ids = itertools.count(1)
 
     def connect(self, core: Core[object], address: str = "192.0.2.1") -> int:
@@ -71,6 +73,7 @@ class Wire:
         self.cores[conn] = core
         hello = core.hello()
         self.hellos[conn] = Hello.model_validate_json(hello)
+        self.sent[conn] = [hello]
         self._deliver(self.relay.receive(conn, hello))
         self.pump()
         return conn
@@ -89,6 +92,7 @@ class Wire:
             for conn, core in list(self.cores.items()):
                 while conn in self.cores and (frame := core.next_frame()) is not None:
                     core.frame_sent()
+                    self.sent[conn].append(frame)
                     self._deliver(self.relay.receive(conn, frame))
                     moved = True
 
@@ -530,3 +534,25 @@ def test_words_the_partner_never_answered_before_the_game_ended_are_owned_up_to(
     wire.pump()
     notices = [o.message for o in updates(sam) if isinstance(o, Rejected)]
     assert notices == ["1 of your messages may not have reached Ben."]
+
+
+def test_a_joiners_spake2_message_never_takes_a_seat_after_a_relay_restart(
+    tmp_path: Path,
+) -> None:
+    first = Wire(Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}.get))
+    sam, _ = host(first)
+    _, kim_conn = join(first, f"{sam.number}-{new_words()}", "Kim")  # wrong words: turned away
+    assert kim_conn in first.refused
+    [pake] = [f for f in first.sent[kim_conn] if '"step":"pake"' in f]  # as an eavesdropper saw it
+    first.relay.store.close()
+
+    restarted = Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}.get)
+    restarted.restore()
+    second = Wire(restarted)
+    second.connect(sam)  # Sam's screen comes back to the restarted relay
+    restarted.connect(99, "203.0.113.5")
+    again = PlayerCore(RELAY, JoinCode(f"{sam.number}-{new_words()}", "Kim"))
+    restarted.receive(99, again.hello())  # a new join, then Kim's old message, recorded
+    replay = restarted.receive(99, pake)  # the recorded message, tried again
+    refusals = [o.message for o in replay if isinstance(o, Send) and isinstance(o.message, Error)]
+    assert [e.code for e in refusals] == ["join_again"]

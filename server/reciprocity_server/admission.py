@@ -25,7 +25,7 @@ from reciprocity.protocol import CodeChecked, Error, KeyExchange, KeyStep, Partn
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits, counted
 from reciprocity_server.outputs import HELLO_FIRST, NOT_SAVED, Output, Send, error
-from reciprocity_server.records import RelayStore, token_hash
+from reciprocity_server.records import RelayStore, pake_hash, token_hash
 from reciprocity_server.rooms import Joiner, Peer, RelayRoom
 
 log = logging.getLogger("reciprocity_server")
@@ -148,9 +148,11 @@ class Admission:
     def _joiner_key(self, live: RelayRoom, joiner: Joiner, message: KeyExchange) -> list[Output]:
         """A waiting joiner's step: one message, then one proof, to whoever checks it."""
         payload = message.payload
-        if message.step == "pake" and joiner.pake is None and payload not in live.tried:
+        hashed = pake_hash(payload)
+        if message.step == "pake" and joiner.pake is None and hashed not in live.tried:
             joiner.pake = payload
-            live.tried.add(payload)
+            live.tried.add(hashed)
+            self._keep_tried(live, hashed)  # never to take a seat again, even after a restart
             live.pake = None  # answered: the next joiner waits for a fresh one
         elif message.step == "confirm" and joiner.pake is not None and joiner.proof is None:
             joiner.proof = payload
@@ -163,6 +165,12 @@ class Admission:
             Send(checker, self._joiner_step(live, joiner, message.step, payload))
             for checker in self._checkers(live, joiner)
         ]
+
+    def _keep_tried(self, live: RelayRoom, hashed: str | None) -> None:
+        try:
+            self.store.keep_tried(live.room.id, hashed)
+        except StoreError as failure:  # in memory still: only a restart could forget it
+            log.error("room %d: %s", live.number, failure)
 
     def _seated_pake(
         self, live: RelayRoom, seat: Seat, payload: str, other: int | None
@@ -243,6 +251,7 @@ class Admission:
             return [Send(joiner.conn, error("server", NOT_SAVED))]
         live.pake = None
         live.tried.clear()
+        self._keep_tried(live, None)
         log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
         assert message.proof is not None  # the protocol requires it with a match
         proof = PartnerKey(seat=joiner.seat.other, step="confirm", payload=message.proof)

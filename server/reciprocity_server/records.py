@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS relay_commands (
     seq INTEGER NOT NULL,
     PRIMARY KEY (game_id, seat, command_id)
 );
+CREATE TABLE IF NOT EXISTS relay_tried (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    pake_hash TEXT NOT NULL,
+    PRIMARY KEY (game_id, pake_hash)
+);
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     token_hash TEXT NOT NULL,
@@ -62,6 +67,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def pake_hash(message: str) -> str:
+    """What the relay keeps of a joiner's SPAKE2 message, so it never takes a seat twice:
+    its SHA-256, in hex."""
+    return hashlib.sha256(message.encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRoom:
     """A live room as the records hold it, to bring it back after a restart."""
@@ -71,6 +82,8 @@ class StoredRoom:
     last_active: float
     tokens: dict[Seat, str] = field(default_factory=dict)
     commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
+    #: The hashes of the SPAKE2 messages joiners have tried since the room last seated one.
+    tried: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +184,23 @@ class RelayStore(Store):
                 "SELECT game_id, seat, command_id, seq FROM relay_commands ORDER BY seq"
             ):
                 by_id[game_id].commands.setdefault(Seat(seat), []).append((command_id, seq))
+            for game_id, hashed in self._db.execute("SELECT game_id, pake_hash FROM relay_tried"):
+                by_id[game_id].tried.add(hashed)
         except sqlite3.Error as error:
             raise StoreError(f"cannot read the records at {self.path}: {error}") from None
         return rooms
+
+    def keep_tried(self, game_id: str, hashed: str | None) -> None:
+        """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
+        room's (a joiner took the seat, so the seated side's next message is a fresh one)."""
+        with self._transaction() as db:
+            if hashed is None:
+                db.execute("DELETE FROM relay_tried WHERE game_id = ?", (game_id,))
+            else:
+                db.execute(
+                    "INSERT OR IGNORE INTO relay_tried (game_id, pake_hash) VALUES (?, ?)",
+                    (game_id, hashed),
+                )
 
     def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
         """Record the facilitated session (there is one at most): its token's hash, and each

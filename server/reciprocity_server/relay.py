@@ -147,6 +147,7 @@ class Relay:
             for seat, used in stored.commands.items():
                 for command_id, seq in used:
                     live.remember(seat, command_id, seq)
+            live.tried |= stored.tried
             self.rooms[stored.number] = live
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)

@@ -42,8 +42,9 @@ class RelayRoom:
     """A room as the relay routes it: its game, its seats' token hashes and who is connected.
 
     `pake` is the seated side's latest SPAKE2 message (no secret), kept in memory for the next
-    joiner; the first joiner to answer it uses it up. `tried` holds the SPAKE2 messages
-    joiners have sent, none of which may come again, until a joiner is admitted. `moves` holds
+    joiner; the first joiner to answer it uses it up. `tried` holds the hashes of the SPAKE2
+    messages joiners have sent (kept in the records too, for after a restart), none of which
+    may come again, until a joiner is admitted. `moves` holds
     when each seat's recent commands came, for its rate limit.
     """
 
