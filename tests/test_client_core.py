@@ -556,3 +556,23 @@ def test_a_joiners_spake2_message_never_takes_a_seat_after_a_relay_restart(
     replay = restarted.receive(99, pake)  # the recorded message, tried again
     refusals = [o.message for o in replay if isinstance(o, Send) and isinstance(o.message, Error)]
     assert [e.code for e in refusals] == ["join_again"]
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        # What a relay of protocol 5 says to this client.
+        ("This relay speaks protocol version 5, not 6: please upgrade Reciprocity.", "older"),
+        # What a relay of a newer protocol says.
+        ("This relay needs a newer Reciprocity: it speaks protocol version 7, not 6.", "newer"),
+    ],
+)
+def test_a_relay_of_another_protocol_says_which_side_to_upgrade(message: str, says: str) -> None:
+    core = PlayerCore(RELAY, CreateRoom(deck="test-deck", name="Sam"))
+    core.hello()
+    frame = SERVER.dump_json(Error(code="version", message=message)).decode()
+    with pytest.raises(RelayRefused) as refused:
+        core.receive(frame)
+    text = str(refused.value)
+    assert "runs an older Reciprocity" in text if says == "older" else "needs a newer" in text
+    assert "upgrade" in text and text.count("\n") == 0

@@ -383,7 +383,8 @@ async def test_bad_input_gets_an_error_and_the_connection_stays_open(relay: Rela
     await client.send({"type": "hello", "version": 1, "join": {"code": "7-oak-elm", "name": "X"}})
     old = await client.error("version")
     assert old.message == (
-        f"This relay speaks protocol version {PROTOCOL_VERSION}, not 1: please upgrade Reciprocity."
+        f"This relay needs a newer Reciprocity: it speaks protocol version {PROTOCOL_VERSION}, "
+        "not 1. Please upgrade Reciprocity."
     )
     await client.send({"type": "hello", "version": 0, "create": {"deck": "x", "name": "Sam"}})
     await client.error("version")

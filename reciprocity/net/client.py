@@ -33,6 +33,7 @@ It owns everything between the screen and the wire:
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -326,12 +327,28 @@ class PlayerCore(Core[Output]):
             case "unknown_deck" if isinstance(opening, CreateRoom):
                 return f"the relay at {self.relay} does not know the deck '{opening.deck}'"
             case "version":
-                return f"the relay at {self.relay} runs another version: {error.message}"
+                return self._other_version(error.message)
             case "rate_limited":
                 return "too many tries in a short time; wait a minute and try again"
             case "bad_token":
                 return "the relay no longer knows this game, so it cannot go on"
         return f"the relay said: {error.message}"
+
+    def _other_version(self, message: str) -> str:
+        """A relay that speaks another protocol, in words that say which side to upgrade."""
+        found = re.search(r"protocol version (\d+)", message)
+        if found is None:
+            return f"the relay at {self.relay} runs another version: {message}"
+        theirs = int(found.group(1))
+        if theirs < PROTOCOL_VERSION:
+            return (
+                f"the relay at {self.relay} runs an older Reciprocity (protocol {theirs}, this "
+                f"one speaks {PROTOCOL_VERSION}); ask whoever runs it to upgrade"
+            )
+        return (
+            f"the relay at {self.relay} needs a newer Reciprocity (protocol {theirs}, this one "
+            f"speaks {PROTOCOL_VERSION}); please upgrade Reciprocity"
+        )
 
     # --- playing -------------------------------------------------------------------------
 

@@ -40,10 +40,16 @@ def read(frame: str | bytes) -> ClientMessage | Error:
 
 def version_error(version: int) -> Error:
     """The error for a hello in another version of the protocol."""
+    if version < PROTOCOL_VERSION:
+        return error(
+            "version",
+            f"This relay needs a newer Reciprocity: it speaks protocol version "
+            f"{PROTOCOL_VERSION}, not {version}. Please upgrade Reciprocity.",
+        )
     return error(
         "version",
-        f"This relay speaks protocol version {PROTOCOL_VERSION}, not {version}: "
-        "please upgrade Reciprocity.",
+        f"This relay runs an older Reciprocity: it speaks protocol version {PROTOCOL_VERSION}, "
+        f"not {version}. Ask whoever runs it to upgrade.",
     )
 
 
