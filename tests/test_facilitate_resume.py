@@ -203,6 +203,16 @@ async def test_resume_when_the_relay_forgot_the_session_is_one_line(
             pass
 
 
-def test_resume_with_a_deck_or_pairs_is_one_line() -> None:
-    with pytest.raises(FacilitateError, match="--resume brings back the session kept"):
-        facilitate_command(facilitate("--resume", "--pairs", "3"))
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--pairs", "3"], "leave out --pairs"),
+        (["--deck", "fast-friends", "--port", "9000"], "leave out --deck, --port"),
+        (["--host", "127.0.0.1", "--pace", "15"], "leave out --host, --pace"),
+        (["--totals-out", "t.csv"], "leave out --totals-out"),
+    ],
+)
+def test_resume_with_settings_of_its_own_is_one_line(options: list[str], named: str) -> None:
+    with pytest.raises(FacilitateError, match="--resume brings back the session kept") as raised:
+        facilitate_command(facilitate("--resume", *options))
+    assert str(raised.value).endswith(named)

@@ -35,10 +35,21 @@ from reciprocity.tui.facilitator import FacilitatorApp
 NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --deck and --pairs"
 
 
+#: Where a session listens when the command line does not say.
+DEFAULT_HOST, DEFAULT_PORT = "0.0.0.0", 8765
+#: What a session keeps from the command line, so `--resume` takes none of them.
+_KEPT_OPTIONS = ("deck", "pairs", "host", "port", "pace", "codes_out", "totals_out")
+
+
 def facilitate_command(args: argparse.Namespace) -> int:
     """`reciprocity facilitate`: a relay with one room per pair, the codes, the dashboard."""
-    if args.resume and (args.deck is not None or args.pairs is not None):
-        raise FacilitateError("--resume brings back the session kept, with its own deck and pairs")
+    if args.resume:
+        given = [f"--{name.replace('_', '-')}" for name in _KEPT_OPTIONS if vars(args)[name]]
+        if given:
+            raise FacilitateError(
+                f"--resume brings back the session kept, with its own settings; "
+                f"leave out {', '.join(given)}"
+            )
     if not args.resume:
         if args.deck is None or args.pairs is None:
             raise FacilitateError("say --deck and --pairs to start a session, or --resume")
@@ -114,8 +125,8 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         raise FacilitateError(f"cannot write the codes to {codes_out}: no such folder")
     return {
         "deck": deck,
-        "host": args.host,
-        "port": args.port,
+        "host": args.host or DEFAULT_HOST,
+        "port": args.port or DEFAULT_PORT,
         # Without --pace, the deck's suggested pace waits on `h`.
         "pace": args.pace if args.pace is not None else deck.pace_minutes,
         "countdown": args.pace is not None,
@@ -129,7 +140,9 @@ async def _fresh(args: argparse.Namespace, db: Path, kept: dict[str, Any]) -> Re
     deck = kept.pop("deck")
     codes_out = kept.pop("codes_out")
     # A session starts afresh: rooms an earlier session left are not brought back.
-    server = await start_relay(args.host, args.port, db=db, decks={deck.id: deck}, restore=False)
+    server = await start_relay(
+        kept["host"], kept["port"], db=db, decks={deck.id: deck}, restore=False
+    )
     try:
         token, numbers = await server.start_session(deck, args.pairs)
         # The words of each code are made here, as a host's screen makes its own: the relay

@@ -169,10 +169,8 @@ def _add_facilitate_parser(
         help="bring back the session this computer ran last, after a quit or a crash, with "
         "its codes, address and pace",
     )
-    facilitate.add_argument(
-        "--host", default="0.0.0.0", help="address to listen on (default: every address)"
-    )
-    facilitate.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
+    facilitate.add_argument("--host", help="address to listen on (default: every address)")
+    facilitate.add_argument("--port", type=_port, help="port (default: 8765)")
     facilitate.add_argument(
         "--pace",
         type=float,
