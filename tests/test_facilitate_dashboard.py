@@ -240,6 +240,16 @@ async def test_broadcast_pause_and_end_reach_the_players(session: Session) -> No
         await sam.until(lambda view: view.phase is Phase.CLOSING, "the end")
         for code in session.codes:
             await until_cell(pilot, code, "state", "ended")
+        # Once ended, the dashboard says so and offers only exporting and quitting.
+        board = app.screen
+        assert isinstance(board, DashboardScreen)
+        pacing = str(board.query_one("#dashboard-pacing", Static).render())
+        assert pacing == "The session has ended: x exports the totals, q quits."
+        footer = {b.action for (_, b, enabled, _) in board.active_bindings.values() if enabled}
+        assert {"open_next", "hold", "pause_all", "broadcast", "end_session"}.isdisjoint(footer)
+        assert {"export", "quit_session"} <= footer
+        palette = {c.title for c in app.get_system_commands(board)}
+        assert "Open the next level" not in palette and "Export the totals" in palette
         for player in (sam, ben, kit):
             await player.stop()
 

@@ -152,20 +152,21 @@ class FacilitatorApp(App[int]):
         """The palette: Textual's own commands, and every action of the dashboard."""
         yield from super().get_system_commands(screen)
         board = self.dashboard
-        yield SystemCommand(
-            "Open the next level",
-            "For everyone, as deep as each pair chose",
-            board.action_open_next,
-        )
-        yield SystemCommand(
-            "Hold at this level", "Stop or restart the countdown", board.action_hold
-        )
-        yield SystemCommand(
-            "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
-        )
-        yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+        if not board.ended:  # once it has ended, only exporting and quitting are left
+            yield SystemCommand(
+                "Open the next level",
+                "For everyone, as deep as each pair chose",
+                board.action_open_next,
+            )
+            yield SystemCommand(
+                "Hold at this level", "Stop or restart the countdown", board.action_hold
+            )
+            yield SystemCommand(
+                "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
+            )
+            yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+            yield SystemCommand(
+                "End the session", "Every game, after a question", board.action_end_session
+            )
         yield SystemCommand("Export the totals", "CSV, names only if ticked", board.action_export)
-        yield SystemCommand(
-            "End the session", "Every game, after a question", board.action_end_session
-        )
         yield SystemCommand("Quit", "Stop the relay and leave", board.action_quit_session)

@@ -224,7 +224,7 @@ class DashboardScreen(Screen[None]):
         return f"{seconds}s"
 
     def _tick(self) -> None:
-        if self.pacer.due():
+        if self.pacer.due() and not self.ended:
             self.action_open_next()
         self._ticks += 1
         if self._ticks % 15 == 0:
@@ -244,9 +244,15 @@ class DashboardScreen(Screen[None]):
 
     def _show_pacing(self) -> None:
         line = self.pacer.describe()
-        if self.held:
+        if self.ended:
+            line = "The session has ended: x exports the totals, q quits."
+        elif self.held:
             line += " Everyone is paused (p resumes)."
         self.query_one("#dashboard-pacing", Static).update(line)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Once the session has ended, only exporting and quitting are left."""
+        return not self.ended or action in ("export", "quit_session")
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -328,6 +334,8 @@ class DashboardScreen(Screen[None]):
         if yes:
             self.ended = True
             self.connection.steer(EndSession())
+            self.refresh_bindings()
+            self._show_pacing()
             self.notify("The session has ended. Export the totals before you quit.", markup=False)
 
     def action_quit_session(self) -> None:
