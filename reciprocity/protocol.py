@@ -372,7 +372,8 @@ class RoomStatus(_Frozen):
     repairs: int
     unrepaired: int
     passes: int
-    #: When the room last changed, in seconds since the epoch by the relay's clock.
+    #: When the pair last did something themselves (not the facilitator), in seconds since
+    #: the epoch by the relay's clock.
     last_active: float | None
 
     @property

@@ -548,6 +548,10 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
             ["--deck", "fast-friends", "--pairs", "2", "--codes-out", "/no/such/folder/c.txt"],
             "cannot write the codes to /no/such/folder/c.txt: no such folder",
         ),
+        (
+            ["--deck", "fast-friends", "--pairs", "2", "--totals-out", "/no/such/folder/t.csv"],
+            "cannot write the totals to /no/such/folder/t.csv: no such folder",
+        ),
     ],
 )
 def test_facilitate_mistakes_are_one_line(args: list[str], expected: str) -> None:

@@ -191,3 +191,17 @@ def test_each_view_carries_what_that_seat_may_do_now(deck: Deck) -> None:
     assert room.view(Seat.A).legal == ("end", "ready", "set_limit")
     room.submit(Seat.A, End())
     assert room.view(Seat.A).legal == ("check_in",)
+
+
+def test_the_pairs_own_play_is_what_counts_as_activity_not_the_facilitators(deck: Deck) -> None:
+    from reciprocity.engine import Hold, OpenLevel
+
+    now = [100.0]
+    room = started_room(deck, None)
+    room.clock = lambda: now[0]
+    room.submit(Seat.A, Draw())
+    played = room.last_played
+    now[0] = 200.0
+    room.steer(Hold())
+    room.steer(OpenLevel(level=2))
+    assert room.last_active == 200.0 and room.last_played == played

@@ -123,6 +123,9 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     codes_out = Path(args.codes_out).expanduser() if args.codes_out else None
     if codes_out is not None and not codes_out.parent.is_dir():
         raise FacilitateError(f"cannot write the codes to {codes_out}: no such folder")
+    totals_out = Path(args.totals_out).expanduser() if args.totals_out else None
+    if totals_out is not None and not totals_out.parent.is_dir():  # now, not at the end
+        raise FacilitateError(f"cannot write the totals to {totals_out}: no such folder")
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
@@ -131,7 +134,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "pace": args.pace if args.pace is not None else deck.pace_minutes,
         "countdown": args.pace is not None,
         "codes_out": codes_out,
-        "totals_out": str(Path(args.totals_out).expanduser()) if args.totals_out else None,
+        "totals_out": str(totals_out) if totals_out is not None else None,
     }
 
 

@@ -119,6 +119,11 @@ TRANSITIONS: Final = (
     Transition(Phase.CLOSING, None, Actor.GAME, GameFinished, Phase.FINISHED),
 )
 
+#: Events only a facilitator's command records: they say nothing of the pair's own play.
+FACILITATOR_EVENTS: Final = frozenset(
+    row.event for row in TRANSITIONS if row.actor is Actor.FACILITATOR
+) - frozenset(row.event for row in TRANSITIONS if row.actor is not Actor.FACILITATOR)
+
 _BY_COMMAND: Final = {(t.phase, t.command): t for t in TRANSITIONS if t.command is not None}
 #: Each seat command's `type` tag, as it travels on the wire.
 _TAG: Final[dict[type[Command], str]] = {

@@ -29,6 +29,7 @@ from reciprocity.engine import (
     new_game,
     replay,
 )
+from reciprocity.engine.rules import FACILITATOR_EVENTS
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.game.narrate import notice
 from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
@@ -106,6 +107,12 @@ class Room:
     def last_active(self) -> float | None:
         """When the room last changed (its latest event), or None before anything happened."""
         return self.log[-1][0] if self.log else None
+
+    @property
+    def last_played(self) -> float | None:
+        """When the pair last did something themselves: a facilitator's command is not it."""
+        played = (at for at, event in reversed(self.log) if type(event) not in FACILITATOR_EVENTS)
+        return next(played, None)
 
     def _commit(self, events: list[Event], command: Command | FacilitatorCommand) -> list[Event]:
         at = self.clock()

@@ -193,7 +193,7 @@ def room_status(live: RelayRoom) -> RoomStatus:
         repairs=summary.repairs,
         unrepaired=summary.unrepaired,
         passes=summary.passes,
-        last_active=live.room.last_active,
+        last_active=live.room.last_played,
     )
 
 
