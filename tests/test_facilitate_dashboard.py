@@ -42,6 +42,7 @@ from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.dashboard import DashboardScreen, pair_label
 from reciprocity.tui.screens.export import ExportScreen
+from reciprocity.tui.screens.handoff import HandoffScreen
 
 SIZE = (100, 30)
 NARROW = (80, 24)
@@ -523,12 +524,14 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
         await facilitator.press("b")
         await until_screen(facilitator, AnnounceScreen)
         await facilitator.press(*"Two minutes", "enter")
-        await eventually(
-            lambda: any(n.message == "Two minutes" for n in sam.app._notifications),
-            what="the broadcast on Sam's screen",
-        )
-        [shown] = [n for n in sam.app._notifications if n.message == "Two minutes"]
-        assert shown.title == "From your facilitator"
+        await until_screen(sam, HandoffScreen)  # it stays until Sam has read it
+        shown = sam.app.screen
+        assert isinstance(shown, HandoffScreen)
+        assert (shown.heading, shown.body) == ("From your facilitator", "Two minutes")
+        await sam.pause(0.5)
+        assert sam.app.screen is shown
+        await sam.press("enter")
+        await until_screen(sam, TableScreen)
         await ben.stop()
 
 

@@ -35,6 +35,7 @@ from reciprocity.records.store import Store, StoreError
 from reciprocity.tui.closing_flow import ClosingFlow, keep_record
 from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
 from reciprocity.tui.screens.confirm import ConfirmScreen
+from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.host import HostScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -396,8 +397,8 @@ class ReciprocityApp(App[int]):
                 self._show_banner()
             case RecordArrived(record=record):
                 self._keep_record(record)
-            case Announced(text=text):
-                self.notify(text, title="From your facilitator", timeout=30, markup=False)
+            case Announced(text=text):  # stays until read: Enter goes back to the game
+                self.push_screen(HandoffScreen("From your facilitator", text))
             case CodeChanged(code=code):
                 self._show_code(code)
 
