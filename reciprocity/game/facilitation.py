@@ -1,7 +1,9 @@
-"""Facilitated sessions, without I/O: the pace of the levels, the totals, the join line.
+"""Facilitated sessions: the pace of the levels, the totals, the join line.
 
 `Pacer` is the dashboard's countdown to the next level (with an injectable clock);
-`totals_csv` turns the rooms' rows into the facilitator's export.
+`totals_csv` turns the rooms' rows into the facilitator's export. The one file written here is
+that export (`write_totals`, through `reciprocity.kept`'s owner-only writer), shared by the
+command line and the dashboard.
 """
 
 from __future__ import annotations

@@ -142,11 +142,11 @@ async def resume_game(folder: Path | None = None, *, aloud: bool = False) -> Net
     if port is not None:
         try:
             game.relay = await LocalRelay.start(port, None, restore=True)
-        except RelayError as error:
+        except RelayError:
             await game.connection.set_aside()  # the game stays kept, to try again
             raise RelayError(
-                f"{error}".split(";")[0] + "; this game's relay needs that port: close what "
-                "uses it, then try --resume again"
+                f"this game's relay needs port {port} again, and cannot have it now: close "
+                "what uses it, then try --resume again"
             ) from None
         game.public = game.relay.public_url
     return game

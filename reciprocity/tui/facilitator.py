@@ -1,7 +1,8 @@
 """The facilitator's app: the dashboard of a session, fed by one connection worker.
 
-"Attributes down, messages up": the connection runs in one app-level worker and posts typed
-messages; the dashboard screen shows them and sends the facilitator's commands.
+"Attributes down, messages up": the connection runs in one app-level worker and posts each
+update as one `SessionNews` message; the dashboard screen shows them and sends the
+facilitator's commands.
 """
 
 from __future__ import annotations
@@ -20,41 +21,20 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from reciprocity.net.connection import StatusChanged
+from reciprocity.net.facilitator import SessionUpdate
 from reciprocity.protocol import Error, RoomStatus, SessionStatus
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
     from reciprocity.game.facilitation import Pacer
     from reciprocity.net.driver import FacilitatorConnection
-    from reciprocity.net.facilitator import SessionUpdate
 
 
 @dataclass
-class RoomUpdated(Message):
-    """A room's row changed at the relay."""
+class SessionNews(Message):
+    """News from the connection: a room's row, the whole session, a refusal, or the link."""
 
-    room: RoomStatus
-
-
-@dataclass
-class SessionUpdated(Message):
-    """The whole session, as after a reconnect."""
-
-    session: SessionStatus
-
-
-@dataclass
-class RelayComplained(Message):
-    """The relay refused something the dashboard sent."""
-
-    message: str
-
-
-@dataclass
-class LinkChanged(Message):
-    """The way to the relay is struggling (a line for the banner), or fine again (None)."""
-
-    text: str | None
+    update: SessionUpdate | StatusChanged
 
 
 class FacilitatorApp(App[int]):
@@ -115,33 +95,21 @@ class FacilitatorApp(App[int]):
         await self.connection.run(self._deliver)
 
     def _deliver(self, update: SessionUpdate | StatusChanged) -> None:
-        match update:
-            case RoomStatus():
-                self.post_message(RoomUpdated(update))
-            case SessionStatus():
-                self.post_message(SessionUpdated(update))
-            case Error(message=message):
-                self.post_message(RelayComplained(message))
+        self.post_message(SessionNews(update))
+
+    @on(SessionNews)
+    def _news(self, message: SessionNews) -> None:
+        match message.update:
+            case RoomStatus() as room:
+                self.dashboard.show_room(room)
+            case SessionStatus() as session:
+                self.dashboard.show_session(session)
+            case Error(message=text):
+                self.notify(text, severity="warning", markup=False)
             case StatusChanged(text=text):
-                self.post_message(LinkChanged(text))
-
-    @on(RoomUpdated)
-    def _room_updated(self, message: RoomUpdated) -> None:
-        self.dashboard.show_room(message.room)
-
-    @on(SessionUpdated)
-    def _session_updated(self, message: SessionUpdated) -> None:
-        self.dashboard.show_session(message.session)
-
-    @on(RelayComplained)
-    def _relay_complained(self, message: RelayComplained) -> None:
-        self.notify(message.message, severity="warning", markup=False)
-
-    @on(LinkChanged)
-    def _link_changed(self, message: LinkChanged) -> None:
-        banner = self.dashboard.query_one("#banner", Static)
-        banner.update(message.text or "")
-        banner.display = message.text is not None
+                banner = self.dashboard.query_one("#banner", Static)
+                banner.update(text or "")
+                banner.display = text is not None
 
     @property
     def rows(self) -> list[RoomStatus]:
