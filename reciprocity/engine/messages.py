@@ -154,9 +154,11 @@ class End:
 
 @_frozen
 class OpenLevel:
-    """Open the levels up to `level` to everyone. Levels once open stay open."""
+    """Open the levels up to `level` to everyone. Levels once open stay open. With `moves`
+    (a deck whose levels move on the clock), each pair moves there too, within its limits."""
 
     level: int
+    moves: bool = False
     type: Literal["open_level"] = "open_level"
 
 
@@ -315,10 +317,11 @@ class TurnEnded:
 
 @_frozen
 class LevelChanged:
-    """The pair's level changed: deeper together, down after a hurt, or down to a new limit."""
+    """The pair's level changed: deeper together, down after a hurt, down to a new limit, or
+    on to the level the facilitator's clock opened."""
 
     level: int
-    reason: Literal["deeper", "unrepaired", "limit"]
+    reason: Literal["deeper", "unrepaired", "limit", "clock"]
     type: Literal["level_changed"] = "level_changed"
 
 
@@ -355,9 +358,11 @@ class GameEnded:
 
 @_frozen
 class LevelOpened:
-    """The facilitator opened the levels up to `level` to everyone."""
+    """The facilitator opened the levels up to `level` to everyone; with `moves`, each pair
+    moves there as soon as its turn ends (`engine.pacing`)."""
 
     level: int
+    moves: bool = False
     type: Literal["level_opened"] = "level_opened"
 
 

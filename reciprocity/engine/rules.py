@@ -62,6 +62,7 @@ from reciprocity.engine.messages import (
 )
 from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
 from reciprocity.engine.names import NameProblem, clean_name
+from reciprocity.engine.pacing import clock_move, keep_move
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
 
 if TYPE_CHECKING:
@@ -175,12 +176,12 @@ def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> lis
     if state.phase in (Phase.CLOSING, Phase.FINISHED):
         raise IllegalMove("This game has ended.")
     match command:
-        case OpenLevel(level=level):
+        case OpenLevel(level=level, moves=moves):
             if not 1 <= level <= state.deck.depth:
                 raise IllegalMove(f"Choose a level from 1 to {state.deck.depth}.")
             if level <= (state.open_level or 0):
                 raise IllegalMove(f"Level {level} is open already.")
-            events: list[Event] = [LevelOpened(level=level)]
+            events: list[Event] = [LevelOpened(level=level, moves=moves)]
         case Hold():
             if state.held:
                 raise IllegalMove("Everyone is paused already.")
@@ -196,6 +197,10 @@ def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> lis
 
 def apply(state: GameState, event: Event) -> GameState:
     """The state after an event. Never raises for an event that `decide` produced."""
+    return keep_move(_apply(state, event))
+
+
+def _apply(state: GameState, event: Event) -> GameState:
     phase = _PHASE_AFTER.get(type(event), state.phase)
     match event:
         case Joined(seat=seat, name=name):
@@ -224,8 +229,8 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, ready=state.ready | {seat})
         case Resumed():
             return replace(state, paused=False, ready=frozenset())
-        case LevelOpened(level=level):
-            return replace(state, open_level=level)
+        case LevelOpened(level=level, moves=moves):
+            return replace(state, open_level=level, moving_to=level if moves else state.moving_to)
         case Held():
             return replace(state, held=True)
         case Released():
@@ -339,7 +344,7 @@ def _step(state: GameState, seat: Seat, command: Command) -> list[Event]:
 def _settle(state: GameState) -> list[Event]:
     """What follows by itself: starting, finishing, and keeping the level where it belongs."""
     if state.phase is Phase.SETUP and _set_up(state):
-        return [GameStarted()]
+        return [GameStarted(), *_settle(apply(state, GameStarted()))]
     if state.phase is Phase.CLOSING and _closing_done(state):
         return [GameFinished()]
     events: list[Event] = []
@@ -347,7 +352,10 @@ def _settle(state: GameState) -> list[Event]:
         events.append(LevelChanged(level=state.reach, reason="limit"))
     if state.phase is Phase.SHARE and _out_of_bounds(state):
         events.append(passed_card(state))
-    if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
+    moved = clock_move(state) if not events else None
+    if moved is not None:
+        events.append(moved)
+    elif state.phase is Phase.DRAW and not events and _may_go_deeper(state):
         events.append(LevelChanged(level=state.level + 1, reason="deeper"))
     return events
 

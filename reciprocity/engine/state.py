@@ -113,6 +113,8 @@ class GameState:
     open_level: int | None = None
     #: The facilitator has paused everyone (apart from the pair's own `paused`).
     held: bool = False
+    #: A level the facilitator's clock moved everyone to, which this pair has yet to reach.
+    moving_to: int | None = None
 
     def partner(self, seat: Seat) -> Partner:
         """The partner in a seat."""

@@ -57,6 +57,8 @@ def notice(
                 lines.append(f"You are at level {level} again. Take it gently.")
             case LevelChanged(level=level, reason="limit"):
                 lines.append(f"You are playing up to level {level} now.")
+            case LevelChanged(level=level, reason="clock"):
+                lines.append(f"Time for the next set: you are at level {level} now.")
             case Paused(seat=seat):
                 lines.append(f"{after.name(seat)} asked for a pause.")
             case Resumed():
@@ -65,6 +67,8 @@ def notice(
                 lines.append(f"{after.name(seat)} ended the game. Thank you both.")
             case GameEnded():
                 lines.append("Your facilitator has closed the session. Thank you both.")
+            case LevelOpened(level=level) if after.moving_to == level:
+                lines.append(f"Level {level} is open: you move there when this turn ends.")
             case LevelOpened(level=level) if level <= after.ceiling and level > 1:
                 lines.append(f"Level {level} is open to everyone now.")
             case Held():
