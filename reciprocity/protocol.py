@@ -50,6 +50,16 @@ class PrivateView(_Frozen):
     ios_after: int | None
 
 
+class SetTime(_Frozen):
+    """The facilitator's clock, as a player sees it: the time left in the level (the set)."""
+
+    #: Seconds left when the view was sent; it counts down only while `running`.
+    left: float
+    running: bool
+    #: The last set: when it runs out, the session ends.
+    last: bool
+
+
 class SeatView(_Frozen):
     """Everything one seat's screen shows, numbered with the room's `seq`."""
 
@@ -86,6 +96,8 @@ class SeatView(_Frozen):
     last_outcome: Outcome | None
     me: PrivateView
     summary: Summary | None
+    #: In a facilitated session whose clock has started: the time left in the set.
+    clock: SetTime | None = None
 
     def partner(self, seat: Seat) -> PartnerView:
         """The public view of a seat's partner."""
@@ -108,8 +120,9 @@ class SeatView(_Frozen):
 #: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
 #: the joiner proves the code first, once per join, and the keys are bound to the version;
 #: version 6: a sealed message is words or a receipt for words opened, so that typed words
-#: arrive exactly once.
-PROTOCOL_VERSION = 6
+#: arrive exactly once; version 7: a facilitated session's clock runs at the relay, and rooms
+#: can be added to a session.
+PROTOCOL_VERSION = 7
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest sealed payload, in characters. It is opaque to the relay.
@@ -252,8 +265,28 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+PaceAction = Literal["start", "hold", "go_on", "next"]
+#: The most rooms one `add_rooms` may ask for.
+MAX_ADDED = 20
+
+
+class Pace(_Frozen):
+    """The facilitator's word to the session's clock: start it, hold it, let it go on, or
+    open the next level now (the clock's step, brought forward)."""
+
+    type: Literal["pace"] = "pace"
+    action: PaceAction
+
+
+class AddRooms(_Frozen):
+    """The facilitator asks for more rooms in the session, for pairs who came late."""
+
+    type: Literal["add_rooms"] = "add_rooms"
+    count: int = Field(ge=1, le=MAX_ADDED)
+
+
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | Pace | AddRooms,
     Field(discriminator="type"),
 ]
 
@@ -382,15 +415,51 @@ class RoomStatus(_Frozen):
         return self.supported / self.turns if self.turns else 0.0
 
 
-class SessionStatus(_Frozen):
-    """The answer to the facilitator's hello: every room of the session, in the order made.
+ClockState = Literal["none", "waiting", "running", "held", "paused", "ended"]
 
-    After it, each change in a room comes as that room's `RoomStatus`."""
+
+class ClockStatus(_Frozen):
+    """The session's clock, for the dashboard: sent with the session and whenever it changes.
+
+    `state`: `none` (no pace: levels open when the facilitator says), `waiting` (not started),
+    `running`, `held` (by the facilitator), `paused` (everyone is paused, so it stands still),
+    `ended` (the session has ended)."""
+
+    type: Literal["clock"] = "clock"
+    state: ClockState
+    #: The deepest level open to everyone, and the deck's deepest.
+    open_level: int
+    depth: int
+    #: A level's length in seconds (None without a pace).
+    seconds: float | None
+    #: Seconds to the clock's next step as the relay sent this (the next level opens, or
+    #: after the last level the session ends); None while it waits.
+    left: float | None
+    #: The deck's levels move on the clock: each pair moves on, within its limits.
+    moves: bool
+    #: The clock starts by itself once every pair is seated.
+    auto_start: bool
+
+
+class SessionStatus(_Frozen):
+    """The answer to the facilitator's hello: every room of the session, in the order made,
+    and the clock.
+
+    After it, each change in a room comes as that room's `RoomStatus`, and each change of the
+    clock as a `ClockStatus`."""
 
     type: Literal["session"] = "session"
     deck_id: str
     deck_title: str
     depth: int
+    rooms: tuple[RoomStatus, ...]
+    clock: ClockStatus
+
+
+class RoomsAdded(_Frozen):
+    """The rooms made for the dashboard's `add_rooms`, each as its first row."""
+
+    type: Literal["rooms_added"] = "rooms_added"
     rooms: tuple[RoomStatus, ...]
 
 
@@ -411,6 +480,8 @@ ServerMessage = Annotated[
     | Record
     | RoomStatus
     | SessionStatus
+    | ClockStatus
+    | RoomsAdded
     | Announcement,
     Field(discriminator="type"),
 ]

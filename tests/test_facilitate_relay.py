@@ -16,6 +16,7 @@ from relay_client import Client, act
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announcement,
+    ClockStatus,
     Error,
     PartnerKey,
     Record,
@@ -224,6 +225,8 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     await row(facilitator, number)
 
     await facilitator.send({"type": "steer", "command": {"type": "open_level", "level": 2}})
+    # The clock (none here: no pace) follows first, then a row per room.
+    assert (await facilitator.expect(ClockStatus)).open_level == 2
     rows = {(await facilitator.expect(RoomStatus)).number for _ in session.numbers}
     assert rows == set(session.numbers)
     assert (await sam.expect(SeatView)).open_level == 2
@@ -232,11 +235,13 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     await facilitator.send({"type": "steer", "command": {"type": "hold"}})
     assert (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
+    await facilitator.expect(ClockStatus)
     statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert all(status.held for status in statuses)
     await facilitator.send({"type": "steer", "command": {"type": "release"}})
     assert not (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
+    await facilitator.expect(ClockStatus)
     for _ in session.numbers:
         await facilitator.expect(RoomStatus)
 
@@ -247,6 +252,7 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     assert view.phase == "finished" and view.ended_by is None
     assert view.notice is not None and "facilitator" in view.notice
     assert (await sam.expect(Record)).events[-1].event.type == "game_finished"
+    assert (await facilitator.expect(ClockStatus)).state == "ended"
     statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert {status.state for status in statuses} == {"ended"}
 

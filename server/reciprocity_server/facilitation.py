@@ -10,6 +10,11 @@ seated screen checks a second. `steer` and `announce` from any other connection 
 The session is kept in the relay's records (`RelayStore.keep_session`), so a relay restarted
 on them (`reciprocity facilitate --resume`) brings it back with its rooms: the facilitator's
 program logs in again with the token it kept.
+
+The session's clock (`clock.SessionClock`) is the relay's too, kept beside the session
+(`RelayStore.keep_clock`): `pace` starts, holds and steps it, the shell's `tick` moves it on,
+and every change goes to the dashboards (`clock`) and to each player's view (`SetTime`).
+`add` makes more rooms during the session, for pairs who came late.
 """
 
 from __future__ import annotations
@@ -18,26 +23,45 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reciprocity.deck import Deck
-from reciprocity.engine import Event, FacilitatorCommand, IllegalMove, Phase
+from reciprocity.engine import (
+    EndSession,
+    Event,
+    FacilitatorCommand,
+    Hold,
+    IllegalMove,
+    OpenLevel,
+    Phase,
+    Release,
+)
+from reciprocity.game.facilitation import MAX_PAIRS
 from reciprocity.protocol import (
     Announcement,
+    Error,
     FacilitatorLogin,
+    PaceAction,
+    RoomsAdded,
     RoomState,
     RoomStatus,
     SessionStatus,
+    SetTime,
 )
 from reciprocity.records.store import StoreError
+from reciprocity_server.clock import SessionClock
 from reciprocity_server.limits import Limits
-from reciprocity_server.outputs import Output, Send, error
+from reciprocity_server.outputs import NOT_SAVED, Output, Send, error
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 
 log = logging.getLogger("reciprocity_server")
 
 NOT_FACILITATOR = error("not_facilitator", "Only the facilitator of this session can do that.")
+TOO_MANY_ROOMS = error("illegal", f"A session has at most {MAX_PAIRS} rooms.")
+
+#: What the relay calls when a room's events were committed: the outputs to send for it.
+Changed = Callable[["RelayRoom", list[Event]], list[Output]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +81,59 @@ class Session:
 
 
 class Facilitation:
-    """The session this relay runs, if any, and the dashboards watching it. It reads the
-    core's `rooms` by number."""
+    """The session this relay runs, if any, its clock, and the dashboards watching it. It
+    reads the core's `rooms` by number, makes a room with `new_room`, and tells the time with
+    `clock` (seconds since the epoch)."""
 
-    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits, store: RelayStore) -> None:
+    def __init__(
+        self,
+        rooms: Mapping[int, RelayRoom],
+        limits: Limits,
+        store: RelayStore,
+        clock: Callable[[], float],
+        new_room: Callable[[Deck], RelayRoom | Error],
+    ) -> None:
         self.rooms = rooms
         self.limits = limits
         self.store = store
+        self.now = clock
+        self.new_room = new_room
         self.session: Session | None = None
+        self.clock: SessionClock | None = None
         self.dashboards: set[int] = set()
+        #: Connections allowed per address before a session lets its players in.
+        self._connections = limits.quotas.connections
 
-    def start(self, deck: Deck, rooms: list[RelayRoom]) -> str:
-        """Make `rooms` a session with `deck`; returns the facilitator's secret token."""
+    def start(
+        self, deck: Deck, pairs: int, seconds: float | None = None, *, auto_start: bool = False
+    ) -> tuple[str, list[int]]:
+        """A session of `pairs` new rooms with `deck`, level 1 open, and a clock of `seconds`
+        a level (none without); returns the facilitator's secret token and the rooms'
+        numbers. Raises `StoreError` if the rooms cannot be recorded."""
+        rooms = self._make(deck, pairs, OpenLevel(level=1))
         token = secrets.token_urlsafe(32)
         numbers = tuple(live.number for live in rooms)
         game_ids = frozenset(live.room.id for live in rooms)
         self.session = Session(deck, numbers, game_ids, token_hash(token))
         self.store.keep_session(token_hash(token), [(live.number, live.room.id) for live in rooms])
+        self.clock = SessionClock(
+            deck.depth, seconds, moves=deck.move_on_clock, auto_start=auto_start
+        )
+        self.store.keep_clock(self.clock.dumps())
+        self._welcome(pairs)
         log.info("session started: %d room(s) with deck %s", len(rooms), deck.id)
-        return token
+        return token, list(numbers)
+
+    def _make(self, deck: Deck, count: int, opening: OpenLevel) -> list[RelayRoom]:
+        """`count` new rooms for the session, each with `opening` steered in."""
+        rooms: list[RelayRoom] = []
+        for _ in range(count):
+            live = self.new_room(deck)
+            if isinstance(live, Error):
+                raise StoreError(live.message)
+            live.room.steer(opening)
+            rooms.append(live)
+        return rooms
 
     def restore(self) -> int:
         """Bring back the session the records keep, with the rooms restored already (as after
@@ -93,9 +151,22 @@ class Facilitation:
             return 0
         numbers = tuple(number for number, _ in stored.rooms)
         game_ids = frozenset(game_id for _, game_id in stored.rooms)
-        self.session = Session(back[0].room.state.deck, numbers, game_ids, stored.token_hash)
+        deck = back[0].room.state.deck
+        self.session = Session(deck, numbers, game_ids, stored.token_hash)
+        kept = self.store.kept_clock()
+        opened = max(live.room.state.open_level or 1 for live in back)
+        # A session kept before the clock was the relay's has none: levels open by hand.
+        self.clock = SessionClock.loads(kept) if kept else SessionClock(deck.depth, None)
+        self.clock = replace(self.clock, open_level=max(opened, self.clock.open_level))
+        self._welcome(len(numbers))
         log.info("session restored: %d of %d room(s)", len(back), len(numbers))
         return len(back)
+
+    def _welcome(self, pairs: int) -> None:
+        """A session's players often share one address (a school's, an office's): let them in."""
+        quotas = self.limits.quotas
+        wanted = 2 * pairs + self._connections
+        self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
 
     def login(self, conn: int, peer: Peer, login: FacilitatorLogin) -> list[Output]:
         """A hello with the session's token: this connection becomes a dashboard."""
@@ -110,6 +181,7 @@ class Facilitation:
             deck_title=session.deck.title,
             depth=session.deck.depth,
             rooms=tuple(room_status(live) for live in self.session_rooms()),
+            clock=self._clock().status(self.now()),
         )
         return [Send(conn, status)]
 
@@ -117,14 +189,12 @@ class Facilitation:
         """A connection closed: if it was a dashboard, it is sent no more rows."""
         self.dashboards.discard(conn)
 
-    def steer(
-        self,
-        command: FacilitatorCommand,
-        changed: Callable[[RelayRoom, list[Event]], list[Output]],
-    ) -> list[Output]:
+    def steer(self, command: FacilitatorCommand, changed: Changed) -> list[Output]:
         """The facilitator's command, in every room of the session that can take it; what
-        each room that changed sends is `changed(room, events)`."""
-        outputs: list[Output] = []
+        each room that changed sends is `changed(room, events)`. The clock follows it: it
+        stands still while everyone is paused, counts a level afresh once one opens, and
+        stops when the session ends."""
+        outputs = self._follow(command)
         count = 0
         for live in self.session_rooms():
             try:
@@ -138,6 +208,109 @@ class Facilitation:
             outputs += changed(live, events)
         log.info("session: %s in %d room(s)", command.type, count)
         return outputs
+
+    # --- the clock --------------------------------------------------------------------------
+
+    def pace(self, action: PaceAction, changed: Changed) -> list[Output]:
+        """The facilitator's word to the clock: start, hold, go on, or the next level now."""
+        clock, now = self._clock(), self.now()
+        if clock.ended:
+            return []
+        match action:
+            case "start":
+                return self._set(clock.start(now), changed)
+            case "hold" | "go_on":
+                return self._set(clock.hold(now, action == "hold"), changed)
+            case "next" if clock.open_level < clock.depth:
+                return self.steer(OpenLevel(level=clock.open_level + 1, moves=clock.moves), changed)
+        return []
+
+    def tick(self, changed: Changed) -> list[Output]:
+        """What the clock does by itself, now: start once every pair is seated (when asked
+        to), open the next level when a level's time is up, and end the session after the
+        last. The relay's shell calls it every second."""
+        clock, now = self.clock, self.now()
+        if clock is None:
+            return []
+        if clock.state == "waiting" and clock.auto_start and self._everyone_seated():
+            log.info("session: every pair is seated; the clock starts")
+            return self._set(clock.start(now), changed)
+        match clock.step(now):
+            case "open":
+                return self.pace("next", changed)
+            case "end":
+                log.info("session: the last level's time is up")
+                return self.steer(EndSession(), changed)
+        return []
+
+    def set_time(self, live: RelayRoom) -> SetTime | None:
+        """The time left in the set, for the views of a session room's players."""
+        if self.clock is None or self.session is None or not self.session.holds(live):
+            return None
+        return self.clock.set_time(self.now())
+
+    def _follow(self, command: FacilitatorCommand) -> list[Output]:
+        """The clock after the facilitator's command, before the rooms' views are sent."""
+        clock, now = self._clock(), self.now()
+        match command:
+            case OpenLevel(level=level):
+                clock = clock.opened(level, now)
+            case Hold() | Release():
+                clock = clock.pause(now, isinstance(command, Hold))
+            case EndSession():
+                clock = clock.end()
+        return self._set(clock, None)
+
+    def _set(self, clock: SessionClock, changed: Changed | None) -> list[Output]:
+        """Keep the clock, and tell the dashboards; with `changed`, every room's players too."""
+        self.clock = clock
+        try:
+            self.store.keep_clock(clock.dumps())
+        except StoreError as failure:
+            log.error("session: %s", failure)
+        status = clock.status(self.now())
+        outputs: list[Output] = [Send(conn, status) for conn in self.dashboards]
+        if changed is not None:
+            for live in self.session_rooms():
+                outputs += changed(live, [])
+        return outputs
+
+    def _clock(self) -> SessionClock:
+        if self.clock is None:  # only a session has a clock, and only it is paced
+            raise RuntimeError("no session is running")
+        return self.clock
+
+    def _everyone_seated(self) -> bool:
+        rooms = self.session_rooms()
+        return bool(rooms) and all(len(live.tokens) == 2 for live in rooms)
+
+    # --- more rooms ---------------------------------------------------------------------
+
+    def add(self, conn: int, count: int) -> list[Output]:
+        """`count` more rooms, for pairs who came late, at the level the clock has reached;
+        their first rows go to the dashboard that asked, which makes their codes' words."""
+        session, clock = self.session, self._clock()
+        if session is None or clock.ended:
+            return [Send(conn, error("illegal", "The session has ended."))]
+        if len(session.numbers) + count > MAX_PAIRS:
+            return [Send(conn, TOO_MANY_ROOMS)]
+        try:
+            rooms = self._make(
+                session.deck, count, OpenLevel(level=clock.open_level, moves=clock.moves)
+            )
+        except StoreError:
+            return [Send(conn, error("server", NOT_SAVED))]
+        numbers = session.numbers + tuple(live.number for live in rooms)
+        game_ids = session.game_ids | {live.room.id for live in rooms}
+        self.session = replace(session, numbers=numbers, game_ids=game_ids)
+        pairs = [(live.number, live.room.id) for live in self.session_rooms()]
+        try:
+            self.store.keep_session(session.token_hash, pairs)
+        except StoreError as failure:
+            log.error("session: %s", failure)
+        self._welcome(len(numbers))
+        log.info("session: %d room(s) added", len(rooms))
+        return [Send(conn, RoomsAdded(rooms=tuple(room_status(live) for live in rooms)))]
 
     def announce(self, text: str) -> list[Output]:
         """The facilitator's line, to every player connected; never kept or logged."""

@@ -9,7 +9,9 @@
   with, so that a retried command has no second effect, even after a restart;
 - `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
   that `reciprocity facilitate --resume` finds it again (its open level and hold are in the
-  rooms' own event logs).
+  rooms' own event logs);
+- `relay_clock`: the session's clock (`clock.SessionClock`, as JSON): while it runs, the
+  wall-clock time of its next step, so a restart neither stops nor shifts it.
 
 A command's id is written in the same transaction as the events it caused: either both are
 on disk or neither is. The words partners type never reach this module.
@@ -58,6 +60,10 @@ CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     token_hash TEXT NOT NULL,
     rooms TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relay_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    clock TEXT NOT NULL
 );
 """
 
@@ -158,6 +164,7 @@ class RelayStore(Store):
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
             db.execute("DELETE FROM relay_session")
+            db.execute("DELETE FROM relay_clock")
 
     def remove_room(self, game_id: str) -> None:
         """Forget a room's code, token hashes and command ids. Its event log stays, with its
@@ -221,3 +228,16 @@ class RelayStore(Store):
             return None
         hashed, rooms = row
         return StoredSession(hashed, tuple((number, game) for number, game in json.loads(rooms)))
+
+    def keep_clock(self, clock: str) -> None:
+        """Record the session's clock (JSON), in place of the one before."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO relay_clock (id, clock) VALUES (1, ?)", (clock,))
+
+    def kept_clock(self) -> str | None:
+        """The session's clock as recorded (JSON), if any."""
+        try:
+            row = self._db.execute("SELECT clock FROM relay_clock").fetchone()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
+        return None if row is None else str(row[0])

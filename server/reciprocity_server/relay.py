@@ -24,16 +24,16 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from reciprocity.deck import Deck
-from reciprocity.engine import End, Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
+from reciprocity.engine import End, Event, GameFinished, IllegalMove, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
 from reciprocity.protocol import (
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
     Ack,
+    AddRooms,
     Announce,
     CodeChecked,
     CommandMessage,
@@ -42,6 +42,7 @@ from reciprocity.protocol import (
     Hello,
     KeyExchange,
     LoggedEvent,
+    Pace,
     Record,
     Resume,
     Say,
@@ -118,7 +119,13 @@ class Relay:
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
-        self.facilitation = Facilitation(self.rooms, self.limits, store)
+        self.facilitation = Facilitation(
+            self.rooms,
+            self.limits,
+            store,
+            clock,
+            lambda deck: self._new_room(deck, checkin=True, mode="facilitated"),
+        )
         self.admission = Admission(
             store,
             self.limits,
@@ -151,9 +158,7 @@ class Relay:
             self.rooms[stored.number] = live
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
-        pairs = self.facilitation.restore()
-        if pairs:
-            self._welcome_session(pairs)
+        self.facilitation.restore()
         return len(self.rooms)
 
     def expire(self) -> list[Output]:
@@ -183,28 +188,20 @@ class Relay:
             return self.idle_seconds
         return min(self.idle_seconds, UNJOINED_MINUTES * 60)
 
-    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
+    def start_session(
+        self, deck: Deck, pairs: int, seconds: float | None = None, *, auto_start: bool = False
+    ) -> tuple[str, list[int]]:
         """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
-        to everyone. Returns the facilitator's secret token and the rooms' numbers; the words
-        of each code are for the facilitator's screen to add, so the relay never learns them."""
+        to everyone, and a clock of `seconds` a level (`Facilitation.start`). Returns the
+        facilitator's secret token and the rooms' numbers; the words of each code are for the
+        facilitator's screen to add, so the relay never learns them."""
         if self.facilitation.session is not None:
             raise RuntimeError("this relay already runs a session")
-        rooms: list[RelayRoom] = []
-        for _ in range(pairs):
-            live = self._new_room(deck, checkin=True, mode="facilitated")
-            if isinstance(live, Error):
-                raise StoreError(live.message)
-            live.room.steer(OpenLevel(level=1))
-            rooms.append(live)
-        token = self.facilitation.start(deck, rooms)
-        self._welcome_session(pairs)
-        return token, [live.number for live in rooms]
+        return self.facilitation.start(deck, pairs, seconds, auto_start=auto_start)
 
-    def _welcome_session(self, pairs: int) -> None:
-        """A session's players often share one address (a school's, an office's): let them in."""
-        quotas = self.limits.quotas
-        wanted = 2 * pairs + quotas.connections
-        self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
+    def tick(self) -> list[Output]:
+        """The session's clock moves on (the shell calls this every second)."""
+        return self.facilitation.tick(self._changed)
 
     # --- connections ---------------------------------------------------------------------
 
@@ -271,7 +268,11 @@ class Relay:
                     return self.facilitation.steer(message.command, self._changed)
                 case Announce() if peer.facilitator:
                     return self.facilitation.announce(message.text)
-                case Steer() | Announce():
+                case Pace() if peer.facilitator:
+                    return self.facilitation.pace(message.action, self._changed)
+                case AddRooms() if peer.facilitator:
+                    return self.facilitation.add(conn, message.count)
+                case Steer() | Announce() | Pace() | AddRooms():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(bug).__name__)
@@ -454,6 +455,7 @@ class Relay:
             update={
                 "a": view.a.model_copy(update={"connected": Seat.A in live.conns}),
                 "b": view.b.model_copy(update={"connected": Seat.B in live.conns}),
+                "clock": self.facilitation.set_time(live),
             }
         )
 
