@@ -4,8 +4,8 @@ It starts a relay in this program, has it make one room per pair with the chosen
 opens the dashboard, which talks to the relay with the session's secret token (it never
 leaves this program).
 
-The session outlives this program: the relay keeps it in its records, and this program keeps
-what the relay never learns (the codes' words) with the token and the pacing, owner-only, in
+The session outlives this program: the relay keeps it in its records, with its clock, and this
+program keeps what the relay never learns (the codes' words) with the token, owner-only, in
 `facilitating.json` in the data folder. `--resume` brings all of it back.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from reciprocity_server.serve import RelayServer, start_relay
 
 from reciprocity import ReciprocityError
 from reciprocity.deck_files import find_deck
-from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, Pacer, write_totals
+from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, write_totals
 from reciprocity.kept import load_session, save_session, write_private
 from reciprocity.net.codes import new_words
 from reciprocity.net.core import RelayRefused
@@ -38,7 +38,16 @@ NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --
 #: Where a session listens when the command line does not say.
 DEFAULT_HOST, DEFAULT_PORT = "0.0.0.0", 8765
 #: What a session keeps from the command line, so `--resume` takes none of them.
-_KEPT_OPTIONS = ("deck", "pairs", "host", "port", "pace", "codes_out", "totals_out")
+_KEPT_OPTIONS = (
+    "deck",
+    "pairs",
+    "host",
+    "port",
+    "pace",
+    "pace_seconds",
+    "codes_out",
+    "totals_out",
+)
 
 
 def facilitate_command(args: argparse.Namespace) -> int:
@@ -57,6 +66,9 @@ def facilitate_command(args: argparse.Namespace) -> int:
             raise FacilitateError(f"--pairs must be from 1 to {MAX_PAIRS}")
     if args.pace is not None and not (math.isfinite(args.pace) and args.pace >= 1):
         raise FacilitateError("--pace must be a number of minutes, at least 1, such as 15")
+    seconds = args.pace_seconds  # hidden: a short pace, for tests and trying it out
+    if seconds is not None and not (math.isfinite(seconds) and seconds >= 1):
+        raise FacilitateError("--pace-seconds must be a number of seconds, at least 1")
     return asyncio.run(_facilitate(args))
 
 
@@ -69,7 +81,7 @@ async def _facilitate(args: argparse.Namespace) -> int:
 
 
 def kept_path() -> Path:
-    """Where this program keeps the session it runs: codes, token and pacing (owner-only)."""
+    """Where this program keeps the session it runs: its codes and token (owner-only)."""
     return data_dir() / "facilitating.json"
 
 
@@ -98,17 +110,13 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
             ) from None
         host = lan_address() if kept["host"] in ("0.0.0.0", "") else kept["host"]
         totals = kept["totals_out"]
-        pacing = kept.get("pacing")
         app = FacilitatorApp(
             connection,
             session,
             codes,
             relay=f"ws://{host}:{server.port}",
-            pace=kept["pace"],
-            countdown=not pacing["held"] if pacing else kept["countdown"],
-            left=pacing["left"] if pacing else None,
             totals_out=Path(totals) if totals else None,
-            keep=lambda pacer: _keep_pacing(kept, pacer),
+            keep_codes=lambda added: _keep_codes(kept, added),
         )
         yield app
     finally:
@@ -126,14 +134,16 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     totals_out = Path(args.totals_out).expanduser() if args.totals_out else None
     if totals_out is not None and not totals_out.parent.is_dir():  # now, not at the end
         raise FacilitateError(f"cannot write the totals to {totals_out}: no such folder")
+    asked = args.pace * 60 if args.pace is not None else args.pace_seconds
+    suggested = deck.pace_minutes * 60 if deck.pace_minutes else None
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
         "port": args.port or DEFAULT_PORT,
-        # Without --pace, the deck's suggested pace waits on `h`.
-        "pace": args.pace if args.pace is not None else deck.pace_minutes,
-        "countdown": args.pace is not None,
-        "codes_out": codes_out,
+        # A pace asked for starts once every pair is seated; the deck's waits for `s`.
+        "seconds": asked if asked is not None else suggested,
+        "auto_start": asked is not None,
+        "codes_out": str(codes_out) if codes_out is not None else None,
         "totals_out": str(totals_out) if totals_out is not None else None,
     }
 
@@ -141,25 +151,20 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 async def _fresh(args: argparse.Namespace, db: Path, kept: dict[str, Any]) -> RelayServer:
     """A relay with a new session; `kept` gains its token and codes, and is written."""
     deck = kept.pop("deck")
-    codes_out = kept.pop("codes_out")
+    seconds, auto_start = kept.pop("seconds"), kept.pop("auto_start")
     # A session starts afresh: rooms an earlier session left are not brought back.
     server = await start_relay(
         kept["host"], kept["port"], db=db, decks={deck.id: deck}, restore=False
     )
     try:
-        token, numbers = await server.start_session(deck, args.pairs)
+        token, numbers = await server.start_session(
+            deck, args.pairs, seconds, auto_start=auto_start
+        )
         # The words of each code are made here, as a host's screen makes its own: the relay
         # routes by the number and never learns them.
         codes = {number: f"{number}-{new_words()}" for number in numbers}
-        if codes_out is not None:
-            try:
-                # Only the facilitator may read them: a code's words are the pair's password.
-                write_private(codes_out, "".join(f"{code}\n" for code in codes.values()))
-            except OSError as error:
-                raise FacilitateError(
-                    f"cannot write the codes to {codes_out}: {why(error)}"
-                ) from None
         kept |= {"token": token, "codes": {str(n): code for n, code in codes.items()}}
+        _write_codes(kept)
         kept["port"] = server.port
         _save(kept)
     except BaseException:
@@ -177,16 +182,30 @@ def _kept() -> dict[str, Any]:
         kept = load_session(path)
     except ReciprocityError:
         raise FacilitateError(f"cannot read the session kept in {path}") from None
-    needed = {"token", "codes", "host", "port", "pace", "countdown", "totals_out"}
+    needed = {"token", "codes", "host", "port", "totals_out"}
     if not needed <= kept.keys():
         raise FacilitateError(f"cannot read the session kept in {path}")
     return kept
 
 
-def _keep_pacing(kept: dict[str, Any], pacer: Pacer) -> None:
-    """Keep the pacing as the dashboard knows it, for `--resume`."""
-    kept["pacing"] = {"held": pacer.held, "left": pacer.remaining}
+def _write_codes(kept: dict[str, Any]) -> None:
+    """Write every code of the session to `--codes-out`, if given: one a line, in the order
+    the rooms were made, so the codes of rooms added later come at the end."""
+    if kept.get("codes_out") is None:
+        return
+    path = Path(kept["codes_out"])
+    try:
+        # Only the facilitator may read them: a code's words are the pair's password.
+        write_private(path, "".join(f"{code}\n" for code in kept["codes"].values()))
+    except OSError as error:
+        raise FacilitateError(f"cannot write the codes to {path}: {why(error)}") from None
+
+
+def _keep_codes(kept: dict[str, Any], codes: Mapping[int, str]) -> None:
+    """Keep the codes of rooms added during the session, for `--resume` and `--codes-out`."""
+    kept["codes"] |= {str(number): code for number, code in codes.items()}
     _save(kept)
+    _write_codes(kept)
 
 
 def _save(kept: dict[str, Any]) -> None:

@@ -175,8 +175,11 @@ def _add_facilitate_parser(
         "--pace",
         type=float,
         metavar="MINUTES",
-        help="open the next level for everyone every MINUTES (default: only when you say)",
+        help="open the next level for everyone every MINUTES, from when every pair is seated "
+        "or you press s (default: the deck's pace, from when you press s)",
     )
+    # Hidden: a short pace in seconds, for tests and for trying a session out.
+    facilitate.add_argument("--pace-seconds", type=float, help=argparse.SUPPRESS)
     facilitate.add_argument("--codes-out", metavar="FILE", help="write the codes, one a line")
     facilitate.add_argument(
         "--totals-out", metavar="FILE", help="write the totals CSV here on export and at the end"

@@ -40,7 +40,7 @@ from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachabl
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
 from reciprocity.paths import data_dir
-from reciprocity.protocol import CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
+from reciprocity.protocol import CLOSE_REPLACED, AddRooms, CreateRoom, Pace, Resume, SessionStatus
 
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
@@ -446,6 +446,11 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
     def announce(self, text: str) -> None:
         """Queue one line for every player's screen."""
         self.core.announce(text)
+        self._flush()
+
+    def ask(self, request: Pace | AddRooms) -> None:
+        """Queue a word to the session's clock, or a request for more rooms."""
+        self.core.ask(request)
         self._flush()
 
 

@@ -39,6 +39,7 @@ from reciprocity.engine import (
 from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
 from reciprocity.tui.widgets.say_input import SayInput
+from reciprocity.tui.widgets.set_clock import SetClock
 from reciprocity.tui.widgets.standing import Standing
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class TableScreen(Screen[None]):
         yield Static("", id="banner", markup=False)
         yield Label("", id="table-title", classes="title", markup=False)
         yield Standing(id="standing").data_bind(TableScreen.view)
+        yield SetClock(id="set-clock").data_bind(TableScreen.view)
         yield CardPanel(id="card").data_bind(TableScreen.view)
         yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
