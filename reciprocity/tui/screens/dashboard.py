@@ -133,20 +133,19 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The session line, how pairs join, the pacing line, the rooms, the keys."""
         yield Static("", id="banner", markup=False)
-        pairs = len(self.session.rooms)
-        yield Label(
-            f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}",
-            classes="title",
-            id="dashboard-title",
-            markup=False,
-        )
+        yield Label(self._title(), classes="title", id="dashboard-title", markup=False)
         yield Static(
             f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join", markup=False
         )
         yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
         yield Static(LEGEND, id="dashboard-legend", markup=False)
-        yield Footer()
+        # Compact, so that every key fits 80 columns with the palette's.
+        yield Footer(compact=True)
+
+    def _title(self) -> str:
+        pairs = len(self.rows)
+        return f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}"
 
     def on_mount(self) -> None:
         """Fill the table, and tick every second for the countdown and the idle times."""
@@ -210,6 +209,7 @@ class DashboardScreen(Screen[None]):
         self.code_width = max(self.code_width, *(len(code) for code in made.codes.values()))
         self._fit_table(self.size.width, again=True)
         self.table.move_cursor(row=len(self.rows) - 1)
+        self.query_one("#dashboard-title", Label).update(self._title())
         if self.keep_codes is not None:
             try:
                 self.keep_codes(made.codes)
