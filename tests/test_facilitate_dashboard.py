@@ -625,6 +625,11 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
             ["--deck", "fast-friends", "--pairs", "2", "--totals-out", "/no/such/folder/t.csv"],
             "cannot write the totals to /no/such/folder/t.csv: no such folder",
         ),
+        (
+            ["--deck", "fast-friends", "--pairs", "2", "--pace-seconds", "nan"],
+            "--pace-seconds must be a number of seconds, at least 1",
+        ),
+        (["--resume", "--pace-seconds", "5"], "leave out --host, --pace-seconds"),
     ],
 )
 def test_facilitate_mistakes_are_one_line(args: list[str], expected: str) -> None:
