@@ -63,8 +63,10 @@ header p { margin: 0; }
 h2 { font-size: 1.2rem; margin: 0 0 .4rem; }
 .code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1.5rem;
         font-weight: bold; letter-spacing: .03em; margin: 0 0 .5rem; }
-.join { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85rem;
-        overflow-wrap: anywhere; border: 1px solid #000; padding: .3rem .45rem; margin: .2rem 0; }
+.join { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .8rem;
+        overflow-wrap: break-word; border: 1px solid #000; padding: .3rem .45rem; margin: 0; }
+.join span { white-space: nowrap; }
+.type { margin: 0 0 .2rem; }
 .note { font-size: .85rem; margin: .4rem 0 0; }
 figure { margin: 0; text-align: center; font-size: .75rem; }
 svg.qr { width: 1.35in; height: 1.35in; display: block; }
@@ -94,7 +96,9 @@ def handouts_html(pairs: Sequence[Slip], *, title: str, aloud: bool = False) -> 
 
 
 def _slip(slip: Slip, title: str, aloud: bool) -> str:
-    scan = "Or scan to play in a browser" if slip.url else "The same line, to scan"
+    # Each word stays whole: a line breaks only between words, never inside `--relay`.
+    join = " ".join(f"<span>{escape(word)}</span>" for word in slip.join.split(" "))
+    scan = "Or scan to play in a browser" if slip.url else "The join line, as a QR code"
     how = (
         "Sitting together, you answer each other aloud: your screens leave out the typing line."
         if aloud
@@ -104,7 +108,7 @@ def _slip(slip: Slip, title: str, aloud: bool) -> str:
         '<section class="slip">\n<div class="words">\n'
         f"<h2>Pair {slip.number} · {escape(title)}</h2>\n"
         f'<p class="code">{escape(slip.code)}</p>\n'
-        f'<p>Both of you type:</p>\n<p class="join">{escape(slip.join)}</p>\n'
+        f'<p class="type">Both of you type:</p>\n<p class="join">{join}</p>\n'
         f'<p class="note">{how}</p>\n'
         '<p class="note"><strong>Keep this slip for your pair:</strong> the code is your '
         "pair's key, so please don't show it to others.</p>\n</div>\n"

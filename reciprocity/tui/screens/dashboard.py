@@ -27,7 +27,6 @@ from reciprocity.game.session_export import SessionExport
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
-
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
