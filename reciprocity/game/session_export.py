@@ -32,7 +32,7 @@ def output_path(value: str | None, what: str) -> Path | None:
     than when it is written: one line if it could not be."""
     if value is None:
         return None
-    path = Path(value).expanduser()
+    path = Path(value).expanduser().absolute()  # the same file after `--resume` from elsewhere
     if path.is_dir():
         raise FacilitateError(f"cannot write {what} to {path}: it is a folder")
     if not path.parent.is_dir():

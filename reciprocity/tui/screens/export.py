@@ -34,7 +34,7 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
             yield Input(self.path, id="export-path")
             yield Checkbox("Include names", self.names, id="export-names")
             yield Label(
-                "A row per pair and a total row: levels and outcomes.",
+                "A row per pair and a total row: levels, outcomes and closeness.",
                 classes="hint",
                 markup=False,
             )
