@@ -66,9 +66,9 @@ def totals_fields(depth: int, *, include_names: bool = False) -> list[str]:
         "level",
         "deepest_level",
         "open_level",
-        *_COUNTS[:1],
+        "turns",
         *(f"turns_level_{level}" for level in range(1, depth + 1)),
-        *_COUNTS[1:],
+        *(name for name in _COUNTS if name != "turns"),
         "support_rate",
         *_CLOSENESS,
     ]
