@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind, Deck
-from reciprocity.engine import Command, Event, FacilitatorCommand, Outcome, Phase, Seat
+from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -388,7 +388,8 @@ RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
 
 
 class RoomStatus(_Frozen):
-    """One room of a facilitated session, as the dashboard shows it: outcomes and counts only.
+    """One room of a facilitated session: outcomes and counts, as the dashboard shows them,
+    and the closeness check-ins, for the facilitator's export (the dashboard never shows them).
 
     It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
 
@@ -408,6 +409,13 @@ class RoomStatus(_Frozen):
     #: When the pair last did something themselves (not the facilitator), in seconds since
     #: the epoch by the relay's clock.
     last_active: float | None
+    #: The deepest level the pair has reached.
+    deepest_level: int = 1
+    #: Completed shares (passes apart) at each level, level 1 first.
+    turns_by_level: tuple[int, ...] = ()
+    #: Each seat's closeness check-in (1 to 7) before and after play, seat A first.
+    ios_before: tuple[int | None, int | None] = (None, None)
+    ios_after: tuple[int | None, int | None] = (None, None)
 
     @property
     def support_rate(self) -> float:
@@ -463,6 +471,25 @@ class RoomsAdded(_Frozen):
     rooms: tuple[RoomStatus, ...]
 
 
+class TurnPlayed(_Frozen):
+    """One turn of a session's room, for the facilitator's research export: who shared at
+    which level, the card's id, how it ended and what the sharer ticked. Never words.
+
+    Sent to each dashboard when a turn ends, and every turn of every room after `session`."""
+
+    type: Literal["turn_played"] = "turn_played"
+    number: Number
+    #: The turn's place in its room's game, from 1; a pass is a turn of its own.
+    index: int = Field(ge=1)
+    seat: Seat
+    level: int
+    card: str
+    outcome: Outcome
+    felt: tuple[Felt, ...] = ()
+    #: When it ended, in seconds since the epoch by the relay's clock.
+    at: float
+
+
 class Announcement(_Frozen):
     """The facilitator's line, for a player's screen."""
 
@@ -482,6 +509,7 @@ ServerMessage = Annotated[
     | SessionStatus
     | ClockStatus
     | RoomsAdded
+    | TurnPlayed
     | Announcement,
     Field(discriminator="type"),
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +24,9 @@ from reciprocity_server.serve import RelayServer, start_relay
 
 from reciprocity import ReciprocityError
 from reciprocity.deck_files import find_deck
-from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, write_totals
+from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError
+from reciprocity.game.handouts import slips, write_handouts
+from reciprocity.game.session_export import SessionExport, output_path
 from reciprocity.kept import load_session, save_session, write_private
 from reciprocity.net.codes import new_words
 from reciprocity.net.core import RelayRefused
@@ -39,14 +42,8 @@ NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --
 DEFAULT_HOST, DEFAULT_PORT = "0.0.0.0", 8765
 #: What a session keeps from the command line, so `--resume` takes none of them.
 _KEPT_OPTIONS = (
-    "deck",
-    "pairs",
-    "host",
-    "port",
-    "pace",
-    "pace_seconds",
-    "codes_out",
-    "totals_out",
+    *("deck", "pairs", "host", "port", "pace", "pace_seconds", "codes_out", "totals_out"),
+    *("events_out", "handouts", "aloud", "with_names"),
 )
 
 
@@ -75,13 +72,12 @@ def facilitate_command(args: argparse.Namespace) -> int:
 async def _facilitate(args: argparse.Namespace) -> int:
     async with facilitation(args) as app:
         await app.run_async()
-        if app.dashboard.totals_out is not None:
-            write_totals(app.dashboard.totals_out, app.rows)
+        app.dashboard.export.at_quit(app.rows, app.connection.core.played.values())
     return app.return_code or 0
 
 
 def kept_path() -> Path:
-    """Where this program keeps the session it runs: its codes and token (owner-only)."""
+    """Where this program keeps the session it runs: its codes, token and files (owner-only)."""
     return data_dir() / "facilitating.json"
 
 
@@ -109,14 +105,23 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
                 "the relay no longer knows the session kept here; start a new one"
             ) from None
         host = lan_address() if kept["host"] in ("0.0.0.0", "") else kept["host"]
-        totals = kept["totals_out"]
+        relay = f"ws://{host}:{server.port}"
+        _write_codes(kept, relay, session.deck_title)  # slips: with the address as it is now
+
+        def keep_codes(added: Mapping[int, str]) -> None:
+            """Rooms added during the session: their codes kept, and written out."""
+            kept["codes"] |= {str(number): code for number, code in added.items()}
+            _save(kept)
+            _write_codes(kept, relay, session.deck_title)
+
         app = FacilitatorApp(
             connection,
             session,
             codes,
-            relay=f"ws://{host}:{server.port}",
-            totals_out=Path(totals) if totals else None,
-            keep_codes=lambda added: _keep_codes(kept, added),
+            relay=relay,
+            aloud=kept["aloud"],
+            export=_export(kept, session.depth),
+            keep_codes=keep_codes,
         )
         yield app
     finally:
@@ -128,12 +133,13 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """What a new session keeps besides its codes and token, from the command line."""
     deck = find_deck(args.deck)
-    codes_out = Path(args.codes_out).expanduser() if args.codes_out else None
-    if codes_out is not None and not codes_out.parent.is_dir():
-        raise FacilitateError(f"cannot write the codes to {codes_out}: no such folder")
-    totals_out = Path(args.totals_out).expanduser() if args.totals_out else None
-    if totals_out is not None and not totals_out.parent.is_dir():  # now, not at the end
-        raise FacilitateError(f"cannot write the totals to {totals_out}: no such folder")
+    # Every file is checked now, not when it is written.
+    files = {
+        "codes_out": output_path(args.codes_out, "the codes"),
+        "totals_out": output_path(args.totals_out, "the totals"),
+        "events_out": output_path(args.events_out, "the events"),
+        "handouts": output_path(args.handouts, "the slips"),
+    }
     asked = args.pace * 60 if args.pace is not None else args.pace_seconds
     suggested = deck.pace_minutes * 60 if deck.pace_minutes else None
     return {
@@ -143,8 +149,9 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         # A pace asked for starts once every pair is seated; the deck's waits for `s`.
         "seconds": asked if asked is not None else suggested,
         "auto_start": asked is not None,
-        "codes_out": str(codes_out) if codes_out is not None else None,
-        "totals_out": str(totals_out) if totals_out is not None else None,
+        **{name: str(path) if path is not None else None for name, path in files.items()},
+        "aloud": args.aloud,
+        "with_names": args.with_names,
     }
 
 
@@ -160,11 +167,11 @@ async def _fresh(args: argparse.Namespace, db: Path, kept: dict[str, Any]) -> Re
         token, numbers = await server.start_session(
             deck, args.pairs, seconds, auto_start=auto_start
         )
+        kept["started"] = time.time()  # the turns' seconds count from here
         # The words of each code are made here, as a host's screen makes its own: the relay
         # routes by the number and never learns them.
         codes = {number: f"{number}-{new_words()}" for number in numbers}
         kept |= {"token": token, "codes": {str(n): code for n, code in codes.items()}}
-        _write_codes(kept)
         kept["port"] = server.port
         _save(kept)
     except BaseException:
@@ -182,30 +189,40 @@ def _kept() -> dict[str, Any]:
         kept = load_session(path)
     except ReciprocityError:
         raise FacilitateError(f"cannot read the session kept in {path}") from None
-    needed = {"token", "codes", "host", "port", "totals_out"}
+    needed = {"token", "codes", "host", "port", "started"}
+    needed |= {"totals_out", "events_out", "handouts", "aloud", "with_names"}
     if not needed <= kept.keys():
         raise FacilitateError(f"cannot read the session kept in {path}")
     return kept
 
 
-def _write_codes(kept: dict[str, Any]) -> None:
-    """Write every code of the session to `--codes-out`, if given: one a line, in the order
-    the rooms were made, so the codes of rooms added later come at the end."""
-    if kept.get("codes_out") is None:
-        return
-    path = Path(kept["codes_out"])
-    try:
-        # Only the facilitator may read them: a code's words are the pair's password.
-        write_private(path, "".join(f"{code}\n" for code in kept["codes"].values()))
-    except OSError as error:
-        raise FacilitateError(f"cannot write the codes to {path}: {why(error)}") from None
+def _export(kept: dict[str, Any], depth: int) -> SessionExport:
+    """The session's exports, as kept: when it started, and the files it writes."""
+    totals, events = kept["totals_out"], kept["events_out"]
+    return SessionExport(
+        started=kept["started"],
+        depth=depth,
+        totals_out=Path(totals) if totals else None,
+        events_out=Path(events) if events else None,
+        with_names=kept["with_names"],
+    )
 
 
-def _keep_codes(kept: dict[str, Any], codes: Mapping[int, str]) -> None:
-    """Keep the codes of rooms added during the session, for `--resume` and `--codes-out`."""
-    kept["codes"] |= {str(number): code for number, code in codes.items()}
-    _save(kept)
-    _write_codes(kept)
+def _write_codes(kept: dict[str, Any], relay: str, title: str) -> None:
+    """Write every code of the session to `--codes-out` (one a line, in the order the rooms
+    were made, so rooms added later come at the end) and the slips to `--handouts`, if
+    given; one clear line if a file cannot be written."""
+    codes = {int(number): code for number, code in kept["codes"].items()}
+    if kept.get("codes_out") is not None:
+        path = Path(kept["codes_out"])
+        try:
+            # Only the facilitator may read them: a code's words are the pair's password.
+            write_private(path, "".join(f"{code}\n" for code in codes.values()))
+        except OSError as error:
+            raise FacilitateError(f"cannot write the codes to {path}: {why(error)}") from None
+    if kept["handouts"] is not None:
+        pairs = slips(codes, relay, aloud=kept["aloud"])
+        write_handouts(Path(kept["handouts"]), pairs, title=title, aloud=kept["aloud"])
 
 
 def _save(kept: dict[str, Any]) -> None:

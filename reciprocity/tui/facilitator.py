@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -26,6 +25,7 @@ from reciprocity.protocol import ClockStatus, Error, RoomStatus, SessionStatus
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
+    from reciprocity.game.session_export import SessionExport
     from reciprocity.net.driver import FacilitatorConnection
 
 
@@ -51,18 +51,27 @@ class FacilitatorApp(App[int]):
         codes: Mapping[int, str],
         *,
         relay: str,
-        totals_out: Path | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
         keep_codes: Callable[[Mapping[int, str]], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
         `codes` (each room's number, with the words this program made for it); `keep_codes`
-        keeps the codes of rooms added during the session, for `--resume`. `clock` tells the
-        time for the idle column (the relay's clock: seconds since the epoch)."""
+        keeps the codes of rooms added during the session, for `--resume`. With `aloud`, the
+        join line says pairs talk aloud; `export` writes the files. `clock` tells the time for
+        the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
         self.dashboard = DashboardScreen(
-            connection, session, codes, relay, clock, totals_out=totals_out, keep_codes=keep_codes
+            connection,
+            session,
+            codes,
+            relay,
+            clock,
+            aloud=aloud,
+            export=export,
+            keep_codes=keep_codes,
         )
 
     def action_ask_quit(self) -> None:

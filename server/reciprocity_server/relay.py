@@ -435,7 +435,7 @@ class Relay:
         round, and the record for each player once the game has finished."""
         for line in log_lines(events):
             log.info("room %d: %s", live.number, line)
-        outputs = self._views(live)
+        outputs = self._views(live) + self.facilitation.turns(live, events)
         if any(isinstance(event, GameFinished) for event in events):
             outputs += self._records(live, live.conns.values())
         return outputs

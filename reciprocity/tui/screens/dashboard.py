@@ -26,12 +26,11 @@ from reciprocity.engine import EndSession, Hold, Release
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import join_line
 from reciprocity.game.pacing import pacing_line
+from reciprocity.game.session_export import SessionExport
 from reciprocity.protocol import AddRooms, ClockStatus, Pace
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.net.facilitator import RoomsMade
     from reciprocity.protocol import RoomStatus, SessionStatus
@@ -103,15 +102,18 @@ class DashboardScreen(Screen[None]):
         relay: str,
         clock: Callable[[], float] = time.time,
         *,
-        totals_out: Path | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
         keep_codes: Callable[[Mapping[int, str]], None] | None = None,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes`: each room's number, with the words this program made for it. `totals_out` is
-        where the totals are exported unless the facilitator says otherwise. `keep_codes`
+        `codes`: each room's number, with the words this program made for it; with `aloud`,
+        the join line says the pairs talk aloud. `export` writes the session's files (where
+        the totals go unless the facilitator says otherwise, and the turns). `keep_codes`
         keeps the codes of rooms added during the session."""
         super().__init__()
-        self.totals_out = totals_out
+        self.aloud = aloud
+        self.export = export or SessionExport(started=clock(), depth=session.depth)
         self.connection = connection
         self.session = session
         self.codes = dict(codes)
@@ -135,7 +137,9 @@ class DashboardScreen(Screen[None]):
         yield Static("", id="banner", markup=False)
         yield Label(self._title(), classes="title", id="dashboard-title", markup=False)
         yield Static(
-            f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join", markup=False
+            f"Pairs join with:  {join_line(self.relay, aloud=self.aloud)}",
+            id="dashboard-join",
+            markup=False,
         )
         yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
@@ -344,27 +348,27 @@ class DashboardScreen(Screen[None]):
         """Export the totals to CSV, with names only when ticked."""
         from reciprocity.tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.export_path()), self._export)
+        screen = ExportScreen(self.export_path(), names=self.export.with_names)
+        self.app.push_screen(screen, self._export)
 
     def export_path(self) -> str:
         """Where the totals go: `--totals-out`, or a file named for today in this folder."""
-        chosen = self.totals_out
+        chosen = self.export.totals_out
         return str(chosen) if chosen else time.strftime("reciprocity-totals-%Y-%m-%d-%H%M.csv")
 
     def _export(self, choice: tuple[str, bool] | None) -> None:
         from pathlib import Path
 
-        from reciprocity.game.facilitation import FacilitateError, write_totals
-
         if choice is None:
             return
         path, names = choice
+        turns = self.connection.core.played.values()
         try:
-            write_totals(Path(path), list(self.rows.values()), include_names=names)
-        except FacilitateError as error:
+            done = self.export.export(Path(path), list(self.rows.values()), turns, names=names)
+        except ReciprocityError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Totals written to {path}.", markup=False)
+        self.notify(done, markup=False)
 
     def action_end_session(self) -> None:
         """End every pair's game, after a confirmation."""
