@@ -15,6 +15,13 @@ from reciprocity.deck import CardKind, Deck
 from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
+from reciprocity.pacing_wire import MAX_ADDED as MAX_ADDED
+from reciprocity.pacing_wire import AddRooms as AddRooms
+from reciprocity.pacing_wire import ClockState as ClockState
+from reciprocity.pacing_wire import ClockStatus as ClockStatus
+from reciprocity.pacing_wire import Pace as Pace
+from reciprocity.pacing_wire import PaceAction as PaceAction
+from reciprocity.pacing_wire import SetTime as SetTime
 
 
 class _Frozen(BaseModel):
@@ -48,16 +55,6 @@ class PrivateView(_Frozen):
     lines: tuple[str, ...]
     ios_before: int | None
     ios_after: int | None
-
-
-class SetTime(_Frozen):
-    """The facilitator's clock, as a player sees it: the time left in the level (the set)."""
-
-    #: Seconds left when the view was sent; it counts down only while `running`.
-    left: float
-    running: bool
-    #: The last set: when it runs out, the session ends.
-    last: bool
 
 
 class SeatView(_Frozen):
@@ -265,26 +262,6 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
-PaceAction = Literal["start", "hold", "go_on", "next"]
-#: The most rooms one `add_rooms` may ask for.
-MAX_ADDED = 20
-
-
-class Pace(_Frozen):
-    """The facilitator's word to the session's clock: start it, hold it, let it go on, or
-    open the next level now (the clock's step, brought forward)."""
-
-    type: Literal["pace"] = "pace"
-    action: PaceAction
-
-
-class AddRooms(_Frozen):
-    """The facilitator asks for more rooms in the session, for pairs who came late."""
-
-    type: Literal["add_rooms"] = "add_rooms"
-    count: int = Field(ge=1, le=MAX_ADDED)
-
-
 ClientMessage = Annotated[
     Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | Pace | AddRooms,
     Field(discriminator="type"),
@@ -421,32 +398,6 @@ class RoomStatus(_Frozen):
     def support_rate(self) -> float:
         """The share of turns met with support or repaired (0 when none)."""
         return self.supported / self.turns if self.turns else 0.0
-
-
-ClockState = Literal["none", "waiting", "running", "held", "paused", "ended"]
-
-
-class ClockStatus(_Frozen):
-    """The session's clock, for the dashboard: sent with the session and whenever it changes.
-
-    `state`: `none` (no pace: levels open when the facilitator says), `waiting` (not started),
-    `running`, `held` (by the facilitator), `paused` (everyone is paused, so it stands still),
-    `ended` (the session has ended)."""
-
-    type: Literal["clock"] = "clock"
-    state: ClockState
-    #: The deepest level open to everyone, and the deck's deepest.
-    open_level: int
-    depth: int
-    #: A level's length in seconds (None without a pace).
-    seconds: float | None
-    #: Seconds to the clock's next step as the relay sent this (the next level opens, or
-    #: after the last level the session ends); None while it waits.
-    left: float | None
-    #: The deck's levels move on the clock: each pair moves on, within its limits.
-    moves: bool
-    #: The clock starts by itself once every pair is seated.
-    auto_start: bool
 
 
 class SessionStatus(_Frozen):
