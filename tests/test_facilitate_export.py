@@ -18,7 +18,7 @@ from textual.widgets import Checkbox, Input, Static
 
 from reciprocity.cli.facilitate import facilitation
 from reciprocity.cli.parser import build_parser
-from reciprocity.deck_files import find_deck
+from reciprocity.deck_files import find_deck, shipped_decks_dir
 from reciprocity.engine import CheckIn, Draw, Felt, MarkSupported, Pass, Phase, Respond, Share
 from reciprocity.game.handouts import handouts_html, slips
 from reciprocity.game.session_export import EVENTS_FIELDS, events_csv, totals_csv
@@ -187,8 +187,18 @@ async def test_slips_totals_and_events_match_the_games_played(
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path / "data"))
     slips_file, totals_file, events_file = (tmp_path / n for n in ("s.html", "t.csv", "e.csv"))
+    # fast-friends, with levels that only open (they do not move on the clock), so that each
+    # pair goes deeper by its own turns, as the counts below say.
+    shipped = find_deck("fast-friends").model_copy(update={"move_on_clock": False})
+    opening = tmp_path / "opening.toml"
+    opening.write_text(
+        (shipped_decks_dir() / "fast-friends.toml")
+        .read_text()
+        .replace("move_on_clock = true\n", "")
+    )
+    assert find_deck(str(opening)) == shipped
     start = facilitate(
-        *("--deck", "fast-friends", "--pairs", "3", "--host", "127.0.0.1", "--aloud"),
+        *("--deck", str(opening), "--pairs", "3", "--host", "127.0.0.1", "--aloud"),
         *("--handouts", str(slips_file), "--totals-out", str(totals_file)),
         *("--events-out", str(events_file)),
     )
