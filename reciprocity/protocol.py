@@ -121,6 +121,9 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
+#: The close code of a connection whose seat was taken by another screen with the code (or
+#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+CLOSE_MOVED = 4002
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -252,8 +255,17 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class FreeSeat(_Frozen):
+    """The facilitator frees a seat of a session's room whose player is gone: another screen
+    may take it with the pair's code, checked by the partner's screen."""
+
+    type: Literal["free_seat"] = "free_seat"
+    number: Number
+    seat: Seat
+
+
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | FreeSeat,
     Field(discriminator="type"),
 ]
 
@@ -291,6 +303,15 @@ class PartnerKey(_Frozen):
     step: KeyStep
     payload: str
     number: int | None = None
+
+
+class SeatMoved(_Frozen):
+    """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
+    message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
+
+    type: Literal["seat_moved"] = "seat_moved"
+    seat: Seat
+    pake: str
 
 
 class Ack(_Frozen):
@@ -339,6 +360,7 @@ ErrorCode = Literal[
     "server",
     "not_facilitator",
     "join_again",
+    "seat_moved",
 ]
 
 
@@ -411,7 +433,8 @@ ServerMessage = Annotated[
     | Record
     | RoomStatus
     | SessionStatus
-    | Announcement,
+    | Announcement
+    | SeatMoved,
     Field(discriminator="type"),
 ]
 

@@ -62,7 +62,7 @@ from reciprocity.engine.messages import (
 )
 from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
 from reciprocity.engine.names import NameProblem, clean_name
-from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
+from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
@@ -160,7 +160,7 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
         case End():
             if state.phase is Phase.CLOSING:
                 raise IllegalMove("The game has already ended.")
-            events = [GameEnded(seat=seat)]
+            events = [GameEnded(seat=seat, partner_away=command.partner_away)]
         case _:
             if state.held and state.phase in IN_PLAY:
                 raise IllegalMove(HELD)
@@ -230,10 +230,11 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, held=True)
         case Released():
             return replace(state, held=False)
-        case GameEnded(seat=seat):
+        case GameEnded(seat=seat, partner_away=away):
             return replace(
                 state,
                 phase=phase,
+                ended_away=away and seat is not None,
                 paused=False,
                 held=False,
                 ready=frozenset(),
@@ -353,8 +354,11 @@ def _settle(state: GameState) -> list[Event]:
 
 
 def _closing_done(state: GameState) -> bool:
-    """Both checked out; or there is no check-out to do, as when none was done at the start."""
-    partners = (state.a, state.b)
+    """Both checked out (only the one who ended it, with the other away); or there is no
+    check-out to do, as when none was done at the start."""
+    partners: tuple[Partner, ...] = (state.a, state.b)
+    if state.ended_away and state.ended_by is not None:
+        partners = (state.partner(state.ended_by),)
     checked_in = state.checkin and all(p.checked_in for p in partners)
     return not checked_in or all(p.checked_out for p in partners)
 

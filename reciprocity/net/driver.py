@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import ValidationError
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidURI
 from websockets.uri import parse_uri
 
 from reciprocity import ReciprocityError
@@ -37,6 +34,7 @@ from reciprocity.kept import (
 from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.dialing import dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
 from reciprocity.paths import data_dir
@@ -147,7 +145,7 @@ class Driver(Generic[CoreT, OutT]):
             self.core.receive(await asyncio.wait_for(socket.recv(), self.timeout))
         except (OSError, TimeoutError, ConnectionClosed) as error:
             await socket.close()
-            raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+            raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
         except BaseException:
             await socket.close()
             raise
@@ -284,7 +282,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 ) from None
             except (TypeError, ValueError, OverflowError, InvalidURI) as error:
                 raise ReciprocityError(
-                    f"cannot read the saved game {path}: {_first_line(error)}"
+                    f"cannot read the saved game {path}: {first_line(error)}"
                 ) from None
         except ReciprocityError:
             release_session(path, lock, keep=True)
@@ -350,7 +348,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 if self.core.sealed:  # admitted just now, most likely: `run` resumes
                     self._socket = None
                     return
-                raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+                raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
             self.core.receive(frame)
             self._flush()
 
@@ -401,7 +399,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         except (OSError, ReciprocityError) as error:
             with contextlib.suppress(OSError):
                 self._forget()
-            self.core.unkept(_reason(error))
+            self.core.unkept(reason(error))
             for output in self.core.outputs():
                 self._output(output)
 
@@ -447,47 +445,3 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
         """Queue one line for every player's screen."""
         self.core.announce(text)
         self._flush()
-
-
-async def dial(url: str, timeout: float) -> ClientConnection:
-    """Open a websocket to the relay at `url`; raises `RelayError` with the reason."""
-    try:
-        return await connect(
-            url, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
-        )
-    except InvalidURI:
-        raise RelayError(
-            f"{url} is not a relay address; one looks like ws://192.168.1.20:8765"
-        ) from None
-    except InvalidStatus as error:
-        status = error.response.status_code
-        raise RelayUnreachable(f"{url} answered, but not as a relay (HTTP {status})") from None
-    except (OSError, TimeoutError, WebSocketException) as error:
-        raise RelayUnreachable(f"cannot reach the relay at {url}: {_reason(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    """An error's message, first line only (pydantic's run to several)."""
-    if isinstance(error, ValidationError):
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        return f"{where}: {problem['msg'].lower()}"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _reason(error: BaseException) -> str:
-    """A few words on why a socket failed, such as "connection refused"."""
-    if isinstance(error, ssl.SSLCertVerificationError):
-        why = (error.verify_message or "not trusted").lower()
-        return f"its certificate is not trusted here ({why}); see SSL_CERT_FILE in docs/playing.md"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, TimeoutError):
-        return "no answer in time"
-    if isinstance(error, socket.gaierror):
-        return "no such host"
-    if isinstance(error, ConnectionClosed):
-        return "the connection closed"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__
