@@ -32,17 +32,20 @@ from reciprocity.kept import (
     session_path,
 )
 from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
+from reciprocity.net.codes import check_code
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
 from reciprocity.net.dialing import dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
 from reciprocity.paths import data_dir
-from reciprocity.protocol import CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
+from reciprocity.protocol import CLOSE_MOVED, CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
 
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
 REPLACED = "This seat is being played in another window now; this one has stopped."
+#: The seat was taken back with the code on another screen (or freed by the facilitator).
+MOVED = "This seat was taken by another screen with the code; this one has stopped."
 UNCHECKED = "your partner's screen did not answer; ask them to keep Reciprocity open and try again"
 #: A facilitated session's first joiner is checked by the facilitator's program.
 FIRST_UNCHECKED = (
@@ -103,6 +106,7 @@ class Driver(Generic[CoreT, OutT]):
                         await self._connect()
                     except RelayRefused as refused:
                         if refused.code not in _PASSING:
+                            self._stopped(refused.code)
                             self._emit(StatusChanged(refused.sentence))
                             await self._closed.wait()
                             return
@@ -115,8 +119,10 @@ class Driver(Generic[CoreT, OutT]):
                         continue
                     self._emit(StatusChanged(None))
                 began = time.monotonic()
-                if await self._serve() == CLOSE_REPLACED:
-                    self._emit(StatusChanged(REPLACED))
+                closed = await self._serve()
+                if closed in (CLOSE_REPLACED, CLOSE_MOVED):
+                    self._stopped("seat_moved" if closed == CLOSE_MOVED else "replaced")
+                    self._emit(StatusChanged(MOVED if closed == CLOSE_MOVED else REPLACED))
                     await self._closed.wait()
                     return
                 if not self._closed.is_set():
@@ -136,6 +142,9 @@ class Driver(Generic[CoreT, OutT]):
         """Close now, for a caller that opened the connection but may never have run it."""
         self.close()
         await self._hang_up()
+
+    def _stopped(self, why: str) -> None:
+        """The relay will not have this connection back (`why`: the error or close's code)."""
 
     async def _connect(self) -> None:
         """Dial, say the core's hello and hand it the answer; raises `RelayError`."""
@@ -273,6 +282,10 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 lost = session.get("unanswered", 0)
                 if not (isinstance(lost, int) and 0 <= lost <= MAX_WAITING_WORDS):
                     raise ValueError("the count of messages on their way is damaged")
+                code = session.get("code")
+                if code is not None and not isinstance(code, str):
+                    raise ValueError("the game's code is damaged")
+                code = None if code is None else check_code(code)
                 hosted = session.get("hosted")
                 if hosted is not None and not (isinstance(hosted, int) and 0 < hosted < 65536):
                     raise ValueError("the relay's port is damaged")
@@ -288,7 +301,9 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
             release_session(path, lock, keep=True)
             raise
         channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
-        core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel, lost=lost)
+        core = PlayerCore.resuming(
+            url, resume.token, resume.last_seq, channel, lost=lost, code=code
+        )
         connection = cls(url, None, core=core, hosted=hosted, **options)
         connection._lock = lock
         connection.session = path
@@ -394,6 +409,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                     "channel": request.channel,
                     "unanswered": request.unanswered,
                     "hosted": self.hosted,
+                    "code": request.code,
                 },
             )
         except (OSError, ReciprocityError) as error:
@@ -402,6 +418,11 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
             self.core.unkept(reason(error))
             for output in self.core.outputs():
                 self._output(output)
+
+    def _stopped(self, why: str) -> None:
+        """A seat taken back with the code elsewhere is no longer this screen's to keep."""
+        if why == "seat_moved":
+            self._forget()
 
     def _forget(self, *, keep: bool = False) -> None:
         """Remove the kept session, if any (unless `keep`), and let its lock go."""
@@ -444,4 +465,9 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
     def announce(self, text: str) -> None:
         """Queue one line for every player's screen."""
         self.core.announce(text)
+        self._flush()
+
+    def free_seat(self, number: int, seat: Seat) -> None:
+        """Queue freeing a seat of room `number` whose player is gone."""
+        self.core.free_seat(number, seat)
         self._flush()
