@@ -96,6 +96,15 @@ class SeatView(_Frozen):
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
 
     @property
+    def away(self) -> str | None:
+        """The partner's name while they are away from a game not yet finished (over the
+        network: their screen dropped, quit, or died), else None."""
+        partner = self.partner(self.seat.other)
+        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
+            return partner.name
+        return None
+
+    @property
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)
