@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import make_deck
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
@@ -19,7 +20,6 @@ from test_client_core import (
     said,
     updates,
     views,
-    wire,  # noqa: F401 - the fixture
 )
 
 from reciprocity.engine import End, Phase, Seat, SetLimit
@@ -29,6 +29,11 @@ from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
 from reciprocity.net.refusals import SEAT_MOVED
 from reciprocity.protocol import CLOSE_MOVED
+
+
+@pytest.fixture(name="wire")
+def a_wire(tmp_path: Path) -> Wire:
+    return Wire(Relay(RelayStore(tmp_path / "relay.sqlite3"), {"test-deck": make_deck()}.get))
 
 
 def notices(outputs: list[object]) -> list[str]:
@@ -109,7 +114,7 @@ def test_a_game_whose_partners_are_both_here_is_still_full(wire: Wire) -> None:
 
 
 def test_a_screen_back_from_a_kept_session_checks_with_the_code_it_kept(wire: Wire) -> None:
-    sam, sam_conn, ben, ben_conn = a_pair(wire)
+    sam, sam_conn, _, ben_conn = a_pair(wire)
     keep = kept(sam)
     assert keep.code == sam.code and sam.code is not None
     wire.drop(sam_conn)  # Sam's program crashed; Ben quit

@@ -38,6 +38,7 @@ from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachabl
 from reciprocity.net.dialing import dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
+from reciprocity.net.refusals import SEAT_MOVED
 from reciprocity.paths import data_dir
 from reciprocity.protocol import CLOSE_MOVED, CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
 
@@ -45,7 +46,7 @@ RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
 REPLACED = "This seat is being played in another window now; this one has stopped."
 #: The seat was taken back with the code on another screen (or freed by the facilitator).
-MOVED = "This seat was taken by another screen with the code; this one has stopped."
+MOVED = ReciprocityError(SEAT_MOVED).sentence
 UNCHECKED = "your partner's screen did not answer; ask them to keep Reciprocity open and try again"
 #: A facilitated session's first joiner is checked by the facilitator's program.
 FIRST_UNCHECKED = (

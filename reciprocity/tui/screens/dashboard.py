@@ -76,7 +76,7 @@ class DashboardScreen(Screen[None]):
         Binding("h", "hold", "Hold"),
         Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
-        Binding("f", "free_seat", "Free seat"),
+        Binding("f", "free_seat", "Free a seat", show=False),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
