@@ -22,13 +22,13 @@ from test_client_core import (
     views,
 )
 
-from reciprocity.engine import End, Phase, Seat, SetLimit
+from reciprocity.engine import CheckIn, End, Phase, Seat, SetLimit
 from reciprocity.net.client import WRONG_GUESS, KeepSession, PlayerCore
 from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
 from reciprocity.net.refusals import SEAT_MOVED
-from reciprocity.protocol import CLOSE_MOVED
+from reciprocity.protocol import CLOSE_MOVED, CreateRoom
 
 
 @pytest.fixture(name="wire")
@@ -134,7 +134,7 @@ def test_the_partner_ends_the_game_kindly_while_the_other_is_away(wire: Wire) ->
     sam, _, ben, ben_conn = a_pair(wire)
     ben.send(End(partner_away=True))  # Sam is here: not this kind of end
     wire.pump()
-    assert "Your partner is here again: end the game as usual." in notices(updates(ben))
+    assert "Your partner is here, so the game waits for them." in notices(updates(ben))
     wire.drop(ben_conn)
     sam.send(End(partner_away=True))
     wire.pump()
@@ -180,3 +180,25 @@ def test_the_facilitator_frees_a_seat_and_another_screen_takes_it_with_the_pairs
     wire.pump()
     assert said(updates(again), Seat.A) == ["there you are"]
     assert "Ben" in [row.names[1] for row in board.outputs() if hasattr(row, "names")]
+
+
+def test_a_partner_gone_before_the_last_check_in_is_not_waited_for(wire: Wire) -> None:
+    sam = PlayerCore(RELAY, CreateRoom(deck="test-deck", name="Sam", checkin=True))
+    wire.connect(sam)
+    assert sam.code is not None
+    ben, ben_conn = join(wire, sam.code)
+    for core in (sam, ben):
+        core.send(SetLimit(limit=2))
+        core.send(CheckIn(score=4))
+    ben.send(End())
+    wire.pump()
+    sam.send(CheckIn(score=5))  # Sam's last check-in; Ben's laptop dies before his
+    wire.drop(ben_conn)
+    assert views(updates(sam))[-1].phase is Phase.CLOSING
+    sam.send(End(partner_away=True))
+    wire.pump()
+    view = views(updates(sam))[-1]
+    assert view.phase is Phase.FINISHED and view.summary is not None
+    sam.send(End(partner_away=True))  # once is all it takes
+    wire.pump()
+    assert "This game has finished." in notices(updates(sam))

@@ -9,18 +9,38 @@ import os
 from pathlib import Path
 
 import pytest
+from reciprocity_server.serve import RelayServer
 from test_facilitate_dashboard import Session, until_screen
 from test_facilitate_dashboard import session as session
-from test_remote import Player, eventually, free_port, healthy, relay_process
+from test_remote import (
+    SIZE,
+    Player,
+    app_view,
+    banner_on,
+    choose_limit,
+    eventually,
+    free_port,
+    healthy,
+    relay_process,
+)
+from test_remote import deck as deck
+from test_remote import relay as relay
 
-from reciprocity.engine import CheckIn, Draw, Phase, Seat, SetLimit
+from reciprocity.deck import Deck
+from reciprocity.engine import CheckIn, Draw, End, Phase, Seat, SetLimit
+from reciprocity.net.choices import HostChoice
 from reciprocity.net.client import JoinCode
 from reciprocity.net.connection import Rejected
 from reciprocity.net.driver import MOVED, WebSocketConnection
 from reciprocity.net.reclaim import BACK_ELSEWHERE
 from reciprocity.protocol import CreateRoom
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.checkin import CheckInScreen
+from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.dashboard import DashboardScreen
+from reciprocity.tui.screens.table import TableScreen
+from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.tui.screens.whose import WhoseScreen
 
 
@@ -137,3 +157,61 @@ async def test_the_facilitator_frees_a_gone_players_seat_and_another_computer_ta
         assert again.words().count("a: mk-freed-71aa") == 1
         for player in (sam, ben, again):
             await player.stop()
+
+
+@pytest.mark.timeout(60)
+async def test_a_partner_who_is_away_is_not_waited_for_once_the_game_is_closed_calmly(
+    relay: RelayServer, deck: Deck
+) -> None:
+    app = ReciprocityApp(network_form=HostChoice(deck, "Sam", relay.url, False, aloud=False))
+    async with app.run_test(size=SIZE) as sam:
+        await sam.press("ctrl+s")
+        await until_screen(sam, WaitingScreen)
+        assert app.network is not None
+        ben = await Player(
+            WebSocketConnection(relay.url, JoinCode(app.network.code, "Ben"))
+        ).start()
+        ben.connection.send(Seat.B, SetLimit(limit=2))
+        await choose_limit(sam)
+        await until_screen(sam, TableScreen)
+        await ben.stop()  # Ben's laptop dies, or he quit
+        calmly = "Ben is reconnecting… (e: close the game calmly)"
+        await eventually(lambda: banner_on(sam) == calmly, what="Sam's banner")
+        await sam.press("e")
+        await until_screen(sam, ConfirmScreen)
+        question = sam.app.screen
+        assert isinstance(question, ConfirmScreen)
+        assert question.question == "Ben is away. Close the game calmly, without waiting for Ben?"
+        await sam.press("y")
+        await until_screen(sam, ClosingScreen)  # no check-out of Ben's to wait for
+        assert app_view(sam).phase is Phase.FINISHED
+        assert app_view(sam).notice == "Sam closed the game while Ben was away."
+
+
+@pytest.mark.timeout(60)
+async def test_the_last_check_in_does_not_wait_for_a_partner_who_left(
+    relay: RelayServer, deck: Deck
+) -> None:
+    app = ReciprocityApp(network_form=HostChoice(deck, "Sam", relay.url, True, aloud=False))
+    async with app.run_test(size=SIZE) as sam:
+        await sam.press("ctrl+s")
+        await until_screen(sam, WaitingScreen)
+        assert app.network is not None
+        ben = await Player(
+            WebSocketConnection(relay.url, JoinCode(app.network.code, "Ben"))
+        ).start()
+        ben.connection.send(Seat.B, SetLimit(limit=2))
+        ben.connection.send(Seat.B, CheckIn(score=3))
+        await choose_limit(sam)
+        await until_screen(sam, CheckInScreen)
+        await sam.press("enter")
+        await until_screen(sam, TableScreen)
+        ben.connection.send(Seat.B, End())
+        await until_screen(sam, CheckInScreen)
+        await ben.stop()  # and Ben is gone before his last check-in
+        await sam.press("enter")
+        await until_screen(sam, WaitingScreen)
+        await eventually(lambda: banner_on(sam) == "Ben is reconnecting…", what="the banner")
+        await sam.press("escape")  # "Close without Ben"
+        await until_screen(sam, ClosingScreen)
+        assert app_view(sam).phase is Phase.FINISHED

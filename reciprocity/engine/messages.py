@@ -145,7 +145,8 @@ class Ready:
 @_frozen
 class End:
     """End the game, at any moment, with no questions. `partner_away`: the partner has been
-    gone too long to wait for, so the closing does not wait for their check-in."""
+    gone too long to wait for, so the closing does not wait for their check-in (allowed in
+    the closing too, for a partner who left before their last check-in)."""
 
     partner_away: bool = False
     type: Literal["end"] = "end"

@@ -158,7 +158,7 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
         case Pause() | Ready():
             events = _pause(state, seat, command)
         case End():
-            if state.phase is Phase.CLOSING:
+            if state.phase is Phase.CLOSING and (state.ended_away or not command.partner_away):
                 raise IllegalMove("The game has already ended.")
             events = [GameEnded(seat=seat, partner_away=command.partner_away)]
         case _:
@@ -404,7 +404,9 @@ def _not_yours(state: GameState, actor: Actor) -> str:
 
 def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
     """The conditions `decide` puts on a command beyond its row of the table and its arguments."""
-    if command is SetLimit or command is End:
+    if command is End:  # in the closing, only without a partner who is away
+        return state.phase is not Phase.CLOSING or not state.ended_away
+    if command is SetLimit:
         return state.phase is not Phase.CLOSING
     if command is Pause:
         return state.phase is not Phase.CLOSING and not state.paused

@@ -38,7 +38,7 @@ BOTH_AWAY = error(
 SEAT_MOVED = error(
     "seat_moved", "This seat was taken by another screen with the code. This one has stopped."
 )
-PARTNER_HERE = error("illegal", "Your partner is here again: end the game as usual.")
+PARTNER_HERE = error("illegal", "Your partner is here, so the game waits for them.")
 
 
 def seat_to_reclaim(live: RelayRoom) -> Seat | Error:
