@@ -28,7 +28,7 @@ from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
 from reciprocity.net.refusals import SEAT_MOVED
-from reciprocity.protocol import CLOSE_MOVED, CreateRoom
+from reciprocity.protocol import CLIENT, CLOSE_MOVED, CreateRoom, KeyExchange
 
 
 @pytest.fixture(name="wire")
@@ -202,3 +202,13 @@ def test_a_partner_gone_before_the_last_check_in_is_not_waited_for(wire: Wire) -
     sam.send(End(partner_away=True))  # once is all it takes
     wire.pump()
     assert "This game has finished." in notices(updates(sam))
+
+
+def test_a_seated_screens_key_step_goes_to_joiners_only_never_to_the_partner(
+    wire: Wire,
+) -> None:
+    # Each screen checks whoever takes back the other's seat: were one's SPAKE2 message
+    # passed to the other, each would take the other's for a joiner's, back and forth.
+    _, sam_conn, _, ben_conn = a_pair(wire)
+    pake = CLIENT.dump_json(KeyExchange(step="pake", payload="U" * 44)).decode()
+    assert not [o for o in wire.relay.receive(sam_conn, pake) if o.conn == ben_conn]

@@ -138,7 +138,9 @@ class Admission:
             return self._joiner_key(live, joiner, message)
         if message.step != "pake":
             return self.limits.refuse(conn, peer, SEATED_PROOF)
-        return self._seated_pake(live, seat, message.payload, live.party(seat.other))
+        # Only to a joiner: a seated partner's screen takes key steps from joiners alone.
+        waiting = joiner.conn if joiner is not None and joiner.seat is seat.other else None
+        return self._seated_pake(live, seat, message.payload, waiting)
 
     def checker_key(
         self, conn: int, peer: Peer, live: RelayRoom | None, message: KeyExchange

@@ -78,12 +78,6 @@ class RelayRoom:
         while len(recent) > RECENT_IDS:
             recent.popitem(last=False)
 
-    def party(self, seat: Seat) -> int | None:
-        """The connection playing a seat, or waiting to: the seated one, or the joiner."""
-        if self.joiner is not None and self.joiner.seat == seat:
-            return self.joiner.conn
-        return self.conns.get(seat)
-
 
 @dataclass(eq=False, slots=True)
 class Peer:
