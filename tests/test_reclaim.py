@@ -28,7 +28,17 @@ from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
 from reciprocity.net.refusals import SEAT_MOVED
-from reciprocity.protocol import CLIENT, CLOSE_MOVED, CreateRoom, KeyExchange
+from reciprocity.protocol import (
+    CLIENT,
+    CLOSE_MOVED,
+    PROTOCOL_VERSION,
+    CreateRoom,
+    Hello,
+    JoinRoom,
+    KeyExchange,
+    PartnerKey,
+    Resume,
+)
 
 
 @pytest.fixture(name="wire")
@@ -212,3 +222,21 @@ def test_a_seated_screens_key_step_goes_to_joiners_only_never_to_the_partner(
     _, sam_conn, _, ben_conn = a_pair(wire)
     pake = CLIENT.dump_json(KeyExchange(step="pake", payload="U" * 44)).decode()
     assert not [o for o in wire.relay.receive(sam_conn, pake) if o.conn == ben_conn]
+
+
+def test_an_old_screen_back_while_someone_takes_its_seat_is_not_sent_their_key_steps(
+    wire: Wire,
+) -> None:
+    sam, _, ben, ben_conn = a_pair(wire)
+    old = kept(ben)
+    wire.drop(ben_conn)
+    relay = wire.relay
+    relay.connect(98, "203.0.113.9")  # someone with the number, held for Ben's seat
+    hello = Hello(version=PROTOCOL_VERSION, join=JoinRoom(number=sam.number, name="Ben"))
+    relay.receive(98, CLIENT.dump_json(hello).decode())
+    relay.receive(98, CLIENT.dump_json(KeyExchange(step="pake", payload="J" * 44)).decode())
+    relay.connect(99, "192.0.2.1")  # the old screen resumes meanwhile
+    resume = Hello(version=PROTOCOL_VERSION, resume=Resume(token=old.token, last_seq=0))
+    back = relay.receive(99, CLIENT.dump_json(resume).decode())
+    assert [o for o in back if o.conn == 99]  # welcomed back, with its view
+    assert not [o for o in back if isinstance(getattr(o, "message", None), PartnerKey)]

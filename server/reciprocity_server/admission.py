@@ -196,11 +196,12 @@ class Admission:
             return []
         return [Send(other, PartnerKey(seat=seat, step="pake", payload=payload))]
 
-    def waiting_keys(self, conn: int, live: RelayRoom) -> list[Output]:
-        """For a seated screen back in its room, or a dashboard that logged in: what the waiting
-        joiner sent, to check."""
+    def waiting_keys(self, conn: int, live: RelayRoom, seat: Seat | None = None) -> list[Output]:
+        """For a seated screen back in its room (in `seat`), or a dashboard that logged in: what
+        the waiting joiner sent, to check (never the steps of a joiner for the screen's own
+        seat, which its partner checks)."""
         joiner = live.joiner
-        if joiner is None:
+        if joiner is None or joiner.seat is seat:
             return []
         steps: tuple[tuple[KeyStep, str | None], ...] = (
             ("pake", joiner.pake),

@@ -373,7 +373,7 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        outputs += self.admission.waiting_keys(conn, live)  # for this screen to check
+        outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
         outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
