@@ -30,10 +30,10 @@ from reciprocity.deck import Deck
 from reciprocity.engine import CheckIn, Draw, End, Phase, Seat, SetLimit
 from reciprocity.net.choices import HostChoice
 from reciprocity.net.client import JoinCode
-from reciprocity.net.connection import Rejected
+from reciprocity.net.connection import RecordArrived, Rejected
 from reciprocity.net.driver import MOVED, WebSocketConnection
 from reciprocity.net.reclaim import BACK_ELSEWHERE
-from reciprocity.protocol import CreateRoom
+from reciprocity.protocol import CreateRoom, Record
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
@@ -42,6 +42,10 @@ from reciprocity.tui.screens.dashboard import DashboardScreen
 from reciprocity.tui.screens.table import TableScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.tui.screens.whose import WhoseScreen
+
+
+def records(player: Player) -> list[Record]:
+    return [u.record for u in player.updates if isinstance(u, RecordArrived)]
 
 
 def notices(player: Player) -> list[str]:
@@ -110,6 +114,15 @@ async def test_a_dead_laptops_seat_is_taken_back_from_another_data_folder_with_t
         assert heard == ["a: mk-away-one-3c1f", "a: mk-away-two-9a0e", "a: mk-last-0b1d"]
         assert ana.words().count("b: mk-back-5e7d") == 1
         assert not notices(again) and not old.words() and ana.view.b.connected
+
+        # Both screens keep the same record of the game: one seat B throughout.
+        again.connection.send(Seat.B, End())
+        for player in (ana, again):
+            await eventually(lambda p=player: bool(records(p)), what="the record")  # type: ignore[misc]
+        assert records(ana) == records(again)
+        [record] = records(ana)
+        joined = [e.event for e in record.events if e.event.type == "joined"]
+        assert [(e.seat, e.name) for e in joined] == [(Seat.A, "Ana"), (Seat.B, "Ben")]
         for player in (ana, again, old):
             await player.stop()
     relay_said = log.read_text()

@@ -427,6 +427,7 @@ class PlayerCore(Core[Output]):
         self._start_check()
         self._outputs.append(CodeChanged(self.code))
         self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
+        self._keep()  # a screen back from a crash checks with the new words
 
     def _open_words(self, seat: Seat, payload: str) -> None:
         """Show the partner's sealed words and answer with a receipt; take a receipt for
