@@ -148,7 +148,7 @@ class PlayerCore(Core[Output]):
         #: A joiner's own side of the key exchange with the seated side (or the facilitator).
         self._handshake: Handshake | None = None
         self._keys: Keys | None = None
-        #: The first seat's side: it checks whoever joins next.
+        #: The checking side: whoever joins next, or takes back the partner's seat.
         self._check: JoinerCheck | None = None
         self._channel: Channel | None = None
         self._partner_seated = False  # a view showed the partner seated: the keys are settled
