@@ -96,6 +96,15 @@ class SeatView(_Frozen):
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
 
     @property
+    def away(self) -> str | None:
+        """The partner's name while they are away from a game not yet finished (over the
+        network: their screen dropped, quit, or died), else None."""
+        partner = self.partner(self.seat.other)
+        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
+            return partner.name
+        return None
+
+    @property
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)
@@ -121,6 +130,9 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
+#: The close code of a connection whose seat was taken by another screen with the code (or
+#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+CLOSE_MOVED = 4002
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -252,8 +264,17 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class FreeSeat(_Frozen):
+    """The facilitator frees a seat of a session's room whose player is gone: another screen
+    may take it with the pair's code, checked by the partner's screen."""
+
+    type: Literal["free_seat"] = "free_seat"
+    number: Number
+    seat: Seat
+
+
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | FreeSeat,
     Field(discriminator="type"),
 ]
 
@@ -291,6 +312,15 @@ class PartnerKey(_Frozen):
     step: KeyStep
     payload: str
     number: int | None = None
+
+
+class SeatMoved(_Frozen):
+    """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
+    message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
+
+    type: Literal["seat_moved"] = "seat_moved"
+    seat: Seat
+    pake: str
 
 
 class Ack(_Frozen):
@@ -339,6 +369,7 @@ ErrorCode = Literal[
     "server",
     "not_facilitator",
     "join_again",
+    "seat_moved",
 ]
 
 
@@ -439,7 +470,8 @@ ServerMessage = Annotated[
     | RoomStatus
     | SessionStatus
     | TurnPlayed
-    | Announcement,
+    | Announcement
+    | SeatMoved,
     Field(discriminator="type"),
 ]
 

@@ -26,6 +26,7 @@ from reciprocity.protocol import (
     ClientMessage,
     Error,
     FacilitatorLogin,
+    FreeSeat,
     Hello,
     KeyExchange,
     PartnerKey,
@@ -64,6 +65,11 @@ class FacilitatorCore(Core[SessionUpdate]):
     def announce(self, text: str) -> None:
         """Queue one line for every player's screen."""
         self._outbox.append(Announce(text=text))
+
+    def free_seat(self, number: int, seat: Seat) -> None:
+        """Queue freeing a seat whose player is gone: the pair's code takes it back, checked
+        by the partner's screen."""
+        self._outbox.append(FreeSeat(number=number, seat=seat))
 
     def _hello(self) -> ClientMessage:
         return Hello(version=PROTOCOL_VERSION, facilitate=FacilitatorLogin(token=self._token))

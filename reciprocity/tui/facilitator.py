@@ -137,6 +137,9 @@ class FacilitatorApp(App[int]):
             )
             yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
             yield SystemCommand(
+                "Free a seat", "Of the selected pair, whose player is gone", board.action_free_seat
+            )
+            yield SystemCommand(
                 "End the session", "Every game, after a question", board.action_end_session
             )
         yield SystemCommand("Export the totals", "CSV, names only if ticked", board.action_export)

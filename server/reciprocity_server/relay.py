@@ -39,6 +39,7 @@ from reciprocity.protocol import (
     CommandMessage,
     CreateRoom,
     Error,
+    FreeSeat,
     Hello,
     KeyExchange,
     LoggedEvent,
@@ -66,6 +67,7 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
+from reciprocity_server.reclaim import SEAT_MOVED, away_end
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 
@@ -149,6 +151,7 @@ class Relay:
                     live.remember(seat, command_id, seq)
             live.tried |= stored.tried
             self.rooms[stored.number] = live
+        self.admission.mover.restore(self.rooms.values())
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
         pairs = self.facilitation.restore()
@@ -165,7 +168,7 @@ class Relay:
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
-            for hashed in live.tokens.values():
+            for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]
             try:
@@ -271,7 +274,10 @@ class Relay:
                     return self.facilitation.steer(message.command, self._changed)
                 case Announce() if peer.facilitator:
                     return self.facilitation.announce(message.text)
-                case Steer() | Announce():
+                case FreeSeat() if peer.facilitator:
+                    live = self.facilitation.room(message.number)
+                    return self.admission.mover.free(live, message.seat)
+                case Steer() | Announce() | FreeSeat():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(bug).__name__)
@@ -347,6 +353,8 @@ class Relay:
         if found is None:
             return self.limits.failed(conn, peer, BAD_TOKEN)
         live, seat = found
+        if token_hash(resume.token) in live.moved:  # taken back with the code, or freed
+            return self.limits.refuse(conn, peer, SEAT_MOVED)
         outputs: list[Output] = []
         old = live.conns.get(seat)
         if old is not None:
@@ -365,7 +373,8 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        outputs += self.admission.waiting_keys(conn, live)  # for this screen to check
+        outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
+        outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -386,6 +395,8 @@ class Relay:
         before = room.seq
         if before >= MAX_EVENTS + CLOSING_EVENTS:
             return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
+        if (here := away_end(live, seat, message.command)) is not None:
+            return self.limits.refuse(conn, peer, here.model_copy(update={"id": message.id}))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)

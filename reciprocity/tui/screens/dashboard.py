@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.console import JustifyMethod
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -75,6 +75,7 @@ class DashboardScreen(Screen[None]):
         Binding("h", "hold", "Hold"),
         Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
+        Binding("f", "free_seat", "Free a seat", show=False),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
@@ -300,6 +301,14 @@ class DashboardScreen(Screen[None]):
         if text:
             self.connection.announce(text)
             self.notify("Sent to every player.", markup=False)
+
+    @work(group="free-seat")
+    async def action_free_seat(self) -> None:
+        """Free a seat of the selected pair whose player is gone (`reciprocity.tui.free_seat`)."""
+        from reciprocity.tui.free_seat import free_a_seat
+
+        room = list(self.rows.values())[self.table.cursor_row]
+        await free_a_seat(self.app, self.connection, room, self.code(room.number))
 
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
