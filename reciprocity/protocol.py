@@ -15,13 +15,7 @@ from reciprocity.deck import CardKind, Deck
 from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
-from reciprocity.pacing_wire import MAX_ADDED as MAX_ADDED
-from reciprocity.pacing_wire import AddRooms as AddRooms
-from reciprocity.pacing_wire import ClockState as ClockState
-from reciprocity.pacing_wire import ClockStatus as ClockStatus
-from reciprocity.pacing_wire import Pace as Pace
-from reciprocity.pacing_wire import PaceAction as PaceAction
-from reciprocity.pacing_wire import SetTime as SetTime
+from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace, SetTime
 
 
 class _Frozen(BaseModel):
@@ -105,6 +99,15 @@ class SeatView(_Frozen):
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
 
     @property
+    def away(self) -> str | None:
+        """The partner's name while they are away from a game not yet finished (over the
+        network: their screen dropped, quit, or died), else None."""
+        partner = self.partner(self.seat.other)
+        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
+            return partner.name
+        return None
+
+    @property
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)
@@ -131,6 +134,9 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
+#: The close code of a connection whose seat was taken by another screen with the code (or
+#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+CLOSE_MOVED = 4002
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -262,8 +268,19 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class FreeSeat(_Frozen):
+    """The facilitator frees a seat of a session's room whose player is gone: another screen
+    may take it with the pair's code, checked by the partner's screen."""
+
+    type: Literal["free_seat"] = "free_seat"
+    number: Number
+    seat: Seat
+
+
+#: What only the facilitator's dashboard sends.
+DashboardMessage = Steer | Announce | FreeSeat | Pace | AddRooms
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | Pace | AddRooms,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | DashboardMessage,
     Field(discriminator="type"),
 ]
 
@@ -301,6 +318,15 @@ class PartnerKey(_Frozen):
     step: KeyStep
     payload: str
     number: int | None = None
+
+
+class SeatMoved(_Frozen):
+    """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
+    message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
+
+    type: Literal["seat_moved"] = "seat_moved"
+    seat: Seat
+    pake: str
 
 
 class Ack(_Frozen):
@@ -349,6 +375,7 @@ ErrorCode = Literal[
     "server",
     "not_facilitator",
     "join_again",
+    "seat_moved",
 ]
 
 
@@ -461,7 +488,8 @@ ServerMessage = Annotated[
     | ClockStatus
     | RoomsAdded
     | TurnPlayed
-    | Announcement,
+    | Announcement
+    | SeatMoved,
     Field(discriminator="type"),
 ]
 

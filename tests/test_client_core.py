@@ -35,16 +35,18 @@ from reciprocity.net.connection import (
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
 from reciprocity.net.e2e import CODE_MISMATCH
 from reciprocity.net.facilitator import FacilitatorCore, RoomsMade
+from reciprocity.pacing_wire import (
+    AddRooms,
+    ClockStatus,
+    Pace,
+)
 from reciprocity.protocol import (
     CLIENT,
     SERVER,
-    AddRooms,
-    ClockStatus,
     CommandMessage,
     CreateRoom,
     Error,
     Hello,
-    Pace,
     PartnerKey,
     RoomStatus,
     SeatView,
@@ -419,7 +421,10 @@ def test_a_first_joiner_waits_while_the_dashboard_is_away_and_is_checked_when_it
 def test_a_check_meets_each_joiner_with_a_fresh_message_once() -> None:
     from reciprocity.net.checking import JoinerCheck
     from reciprocity.net.e2e import Handshake
-    from reciprocity.protocol import CodeChecked, KeyExchange
+    from reciprocity.protocol import (
+        CodeChecked,
+        KeyExchange,
+    )
 
     check = JoinerCheck("57-amber-harbor", 57, Seat.B, numbered=True)  # as the facilitator's
     offered = check.offer()

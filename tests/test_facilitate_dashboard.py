@@ -38,7 +38,13 @@ from reciprocity.net.codes import WORDS, new_words
 from reciprocity.net.connection import Announced, StatusChanged
 from reciprocity.net.driver import RECONNECTING, FacilitatorConnection, WebSocketConnection
 from reciprocity.net.facilitator import SessionUpdate
-from reciprocity.protocol import ClockStatus, RoomStatus, SessionStatus
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
+from reciprocity.protocol import (
+    RoomStatus,
+    SessionStatus,
+)
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen

@@ -14,10 +14,12 @@ from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act
 
 from reciprocity.engine import Outcome, Seat
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announcement,
-    ClockStatus,
     Error,
     PartnerKey,
     Record,

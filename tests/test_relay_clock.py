@@ -14,9 +14,11 @@ from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 
 from reciprocity.engine import CheckIn, Draw, Join, Phase, Seat, SetLimit, Share
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
-    ClockStatus,
     Error,
     RoomsAdded,
     SessionStatus,

@@ -9,7 +9,12 @@ from test_tui_widgets import WidgetHost, set_up_room
 
 from reciprocity.engine import OpenLevel, Seat
 from reciprocity.game.pacing import notice_line, set_line
-from reciprocity.protocol import SeatView, SetTime
+from reciprocity.pacing_wire import (
+    SetTime,
+)
+from reciprocity.protocol import (
+    SeatView,
+)
 from reciprocity.tui.widgets.set_clock import SetClock
 
 

@@ -6,7 +6,10 @@ The clock itself is the relay's (`reciprocity_server.clock`); this only says wha
 
 from __future__ import annotations
 
-from reciprocity.protocol import ClockStatus, SetTime
+from reciprocity.pacing_wire import (
+    ClockStatus,
+    SetTime,
+)
 
 #: Seconds left in a set when the players get a calm notice.
 NOTICE_SECONDS = 120

@@ -27,17 +27,20 @@ from reciprocity.engine import FacilitatorCommand, Seat
 from reciprocity.net.checking import JoinerCheck
 from reciprocity.net.codes import new_words
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.pacing_wire import (
+    AddRooms,
+    ClockStatus,
+    Pace,
+)
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
-    AddRooms,
     Announce,
     ClientMessage,
-    ClockStatus,
     Error,
     FacilitatorLogin,
+    FreeSeat,
     Hello,
     KeyExchange,
-    Pace,
     PartnerKey,
     RoomsAdded,
     RoomStatus,
@@ -88,6 +91,11 @@ class FacilitatorCore(Core[SessionUpdate]):
     def ask(self, request: Pace | AddRooms) -> None:
         """Queue a word to the session's clock, or a request for more rooms."""
         self._outbox.append(request)
+
+    def free_seat(self, number: int, seat: Seat) -> None:
+        """Queue freeing a seat whose player is gone: the pair's code takes it back, checked
+        by the partner's screen."""
+        self._outbox.append(FreeSeat(number=number, seat=seat))
 
     def _hello(self) -> ClientMessage:
         return Hello(version=PROTOCOL_VERSION, facilitate=FacilitatorLogin(token=self._token))

@@ -21,7 +21,14 @@ from textual.widgets import Static
 
 from reciprocity.net.connection import StatusChanged
 from reciprocity.net.facilitator import RoomsMade, SessionUpdate
-from reciprocity.protocol import ClockStatus, Error, RoomStatus, SessionStatus
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
+from reciprocity.protocol import (
+    Error,
+    RoomStatus,
+    SessionStatus,
+)
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
@@ -137,6 +144,9 @@ class FacilitatorApp(App[int]):
                 "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
             )
             yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+            yield SystemCommand(
+                "Free a seat", "Of the selected pair, whose player is gone", board.action_free_seat
+            )
             yield SystemCommand(
                 "End the session", "Every game, after a question", board.action_end_session
             )

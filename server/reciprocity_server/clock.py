@@ -17,7 +17,11 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from reciprocity.protocol import ClockState, ClockStatus, SetTime
+from reciprocity.pacing_wire import (
+    ClockState,
+    ClockStatus,
+    SetTime,
+)
 
 #: What a tick asks of the session: open the next level, end the session, or nothing.
 Step = Literal["open", "end"] | None

@@ -41,16 +41,20 @@ from reciprocity.engine import (
     TurnEnded,
 )
 from reciprocity.game.facilitation import MAX_PAIRS
+from reciprocity.pacing_wire import (
+    AddRooms,
+    Pace,
+    PaceAction,
+    SetTime,
+)
 from reciprocity.protocol import (
     Announcement,
     Error,
     FacilitatorLogin,
-    PaceAction,
     RoomsAdded,
     RoomState,
     RoomStatus,
     SessionStatus,
-    SetTime,
     TurnPlayed,
 )
 from reciprocity.records.store import StoreError
@@ -215,7 +219,13 @@ class Facilitation:
         log.info("session: %s in %d room(s)", command.type, count)
         return outputs
 
-    # --- the clock --------------------------------------------------------------------------
+    # --- the clock, and more rooms -----------------------------------------------------------
+
+    def ask(self, conn: int, request: Pace | AddRooms, changed: Changed) -> list[Output]:
+        """The dashboard on `conn` asks something of the session: see `pace` and `add`."""
+        if isinstance(request, Pace):
+            return self.pace(request.action, changed)
+        return self.add(conn, request.count)
 
     def pace(self, action: PaceAction, changed: Changed) -> list[Output]:
         """The facilitator's word to the clock: start, hold, go on, or the next level now."""
@@ -289,8 +299,6 @@ class Facilitation:
     def _everyone_seated(self) -> bool:
         rooms = self.session_rooms()
         return bool(rooms) and all(len(live.tokens) == 2 for live in rooms)
-
-    # --- more rooms ---------------------------------------------------------------------
 
     def add(self, conn: int, count: int) -> list[Output]:
         """`count` more rooms, for pairs who came late, at the level the clock has reached;

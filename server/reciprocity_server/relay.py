@@ -29,20 +29,23 @@ from reciprocity.deck import Deck
 from reciprocity.engine import End, Event, GameFinished, IllegalMove, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
+from reciprocity.pacing_wire import (
+    AddRooms,
+    Pace,
+)
 from reciprocity.protocol import (
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
     Ack,
-    AddRooms,
     Announce,
     CodeChecked,
     CommandMessage,
     CreateRoom,
     Error,
+    FreeSeat,
     Hello,
     KeyExchange,
     LoggedEvent,
-    Pace,
     Record,
     Resume,
     Say,
@@ -67,6 +70,7 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
+from reciprocity_server.reclaim import SEAT_MOVED, away_end
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 
@@ -156,6 +160,7 @@ class Relay:
                     live.remember(seat, command_id, seq)
             live.tried |= stored.tried
             self.rooms[stored.number] = live
+        self.admission.mover.restore(self.rooms.values())
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
         self.facilitation.restore()
@@ -170,7 +175,7 @@ class Relay:
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
-            for hashed in live.tokens.values():
+            for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]
             try:
@@ -268,11 +273,12 @@ class Relay:
                     return self.facilitation.steer(message.command, self._changed)
                 case Announce() if peer.facilitator:
                     return self.facilitation.announce(message.text)
-                case Pace() if peer.facilitator:
-                    return self.facilitation.pace(message.action, self._changed)
-                case AddRooms() if peer.facilitator:
-                    return self.facilitation.add(conn, message.count)
-                case Steer() | Announce() | Pace() | AddRooms():
+                case Pace() | AddRooms() if peer.facilitator:
+                    return self.facilitation.ask(conn, message, self._changed)
+                case FreeSeat() if peer.facilitator:
+                    live = self.facilitation.room(message.number)
+                    return self.admission.mover.free(live, message.seat)
+                case Steer() | Announce() | Pace() | AddRooms() | FreeSeat():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(bug).__name__)
@@ -348,6 +354,8 @@ class Relay:
         if found is None:
             return self.limits.failed(conn, peer, BAD_TOKEN)
         live, seat = found
+        if token_hash(resume.token) in live.moved:  # taken back with the code, or freed
+            return self.limits.refuse(conn, peer, SEAT_MOVED)
         outputs: list[Output] = []
         old = live.conns.get(seat)
         if old is not None:
@@ -366,7 +374,8 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        outputs += self.admission.waiting_keys(conn, live)  # for this screen to check
+        outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
+        outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -387,6 +396,8 @@ class Relay:
         before = room.seq
         if before >= MAX_EVENTS + CLOSING_EVENTS:
             return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
+        if (here := away_end(live, seat, message.command)) is not None:
+            return self.limits.refuse(conn, peer, here.model_copy(update={"id": message.id}))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)

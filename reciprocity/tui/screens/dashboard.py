@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.console import JustifyMethod
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -27,13 +27,20 @@ from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import join_line
 from reciprocity.game.pacing import pacing_line
 from reciprocity.game.session_export import SessionExport
-from reciprocity.protocol import AddRooms, ClockStatus, Pace
+from reciprocity.pacing_wire import (
+    AddRooms,
+    ClockStatus,
+    Pace,
+)
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.net.facilitator import RoomsMade
-    from reciprocity.protocol import RoomStatus, SessionStatus
+    from reciprocity.protocol import (
+        RoomStatus,
+        SessionStatus,
+    )
 
 #: The table's columns: key and heading. The code, the pair and the state are left-aligned,
 #: the rest are counts, right-aligned under their headings. Cells have no padding: one space
@@ -89,6 +96,7 @@ class DashboardScreen(Screen[None]):
         Binding("a", "add_room", "Add room"),
         Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
+        Binding("f", "free_seat", "Free a seat", show=False),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
@@ -343,6 +351,14 @@ class DashboardScreen(Screen[None]):
         if text:
             self.connection.announce(text)
             self.notify("Sent to every player.", markup=False)
+
+    @work(group="free-seat")
+    async def action_free_seat(self) -> None:
+        """Free a seat of the selected pair whose player is gone (`reciprocity.tui.free_seat`)."""
+        from reciprocity.tui.free_seat import free_a_seat
+
+        room = list(self.rows.values())[self.table.cursor_row]
+        await free_a_seat(self.app, self.connection, room, self.code(room.number))
 
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
