@@ -369,7 +369,7 @@ def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
         "2",
         "3",
     )
-    assert total["support_rate"] == "0.90" and plain[2]["support_rate"] == "0.00"
+    assert total["support_rate"] == "0.90" and plain[2]["support_rate"] == ""
     assert "partner_a" not in plain[0] and "Sam" not in totals_csv(rows, depth=3, started=0.0)
     named_csv = totals_csv(rows, depth=3, started=0.0, include_names=True)
     named = list(csv.DictReader(io.StringIO(named_csv)))

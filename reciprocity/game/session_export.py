@@ -96,7 +96,7 @@ def totals_csv(
         line["open_level"] = "" if row.open_level is None else row.open_level
         line |= {name: getattr(row, name) for name in _COUNTS}
         line |= _levels(row.turns_by_level, depth)
-        line["support_rate"] = f"{row.support_rate:.2f}"
+        line["support_rate"] = f"{row.support_rate:.2f}" if row.turns else ""
         line |= {name: _blank(score) for name, score in zip(_CLOSENESS, _scores(row), strict=True)}
         if include_names:
             line["partner_a"], line["partner_b"] = (name or "" for name in row.names)
@@ -114,8 +114,8 @@ def _total(rows: Sequence[RoomStatus], depth: int, session: dict[str, str]) -> d
     total["open_level"] = max((row.open_level or 0 for row in rows), default="") or ""
     by_level = [sum(_level(row.turns_by_level, level) for row in rows) for level in range(depth)]
     total |= _levels(tuple(by_level), depth)
-    rate = sums["supported"] / sums["turns"] if sums["turns"] else 0.0
-    total["support_rate"] = f"{rate:.2f}"
+    rate = sums["supported"] / sums["turns"] if sums["turns"] else None
+    total["support_rate"] = "" if rate is None else f"{rate:.2f}"
     for index, name in enumerate(_CLOSENESS):
         scores = [score for row in rows if (score := _scores(row)[index]) is not None]
         total[name] = f"{mean(scores):.2f}" if scores else ""
