@@ -1,4 +1,5 @@
-"""The event log: a SQLite database of games and their events.
+"""The event log: a SQLite database of games and their events (`Store`), and what a room needs
+of any event log (`EventLog`).
 
 Only events are kept: who shared which card at which level and how it ended. The words partners
 type are never passed to the store, so they can never be written. When a game finishes, the
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reciprocity import ReciprocityError
 from reciprocity.engine.messages import Event, LimitSet
@@ -39,7 +40,7 @@ def event_adapter() -> TypeAdapter[Event]:
 
 
 @functools.lru_cache(maxsize=64)
-def _stored_deck(deck_json: str) -> Deck:
+def stored_deck(deck_json: str) -> Deck:
     """A deck as a game stored it, read once for every game that plays the same one: rooms
     brought back after a relay restart share it, as new rooms share theirs."""
     from reciprocity.deck import Deck
@@ -136,13 +137,35 @@ def _blank_limits(db: sqlite3.Connection, game_id: str) -> None:
         (game_id, BLANK_LIMIT.type),
     ).fetchall()
     for seq, body in rows:
-        event = event_adapter().validate_json(body)
-        assert isinstance(event, LimitSet)
-        blanked = replace(event, limit=BLANK_LIMIT.limit, lines=BLANK_LIMIT.lines)
         db.execute(
             "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
-            (json.dumps(event_adapter().dump_python(blanked, mode="json")), game_id, seq),
+            (blank_limit(body), game_id, seq),
         )
+
+
+def blank_limit(body: str) -> str:
+    """A logged `LimitSet` (as JSON) with its limit and lines taken out."""
+    event = event_adapter().validate_json(body)
+    assert isinstance(event, LimitSet)
+    blanked = replace(event, limit=BLANK_LIMIT.limit, lines=BLANK_LIMIT.lines)
+    return json.dumps(event_adapter().dump_python(blanked, mode="json"))
+
+
+class EventLog(Protocol):
+    """What a `Room` needs of the records: a game's log, written and read back. `Store` is
+    one; the relay's records (SQLite or PostgreSQL) are others."""
+
+    def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
+        """Start a game's log."""
+
+    def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
+        """Commit events numbered from `first_seq`. Returns only once they are committed."""
+
+    def finish(self, game_id: str) -> None:
+        """Mark a game finished and blank the private values its log held."""
+
+    def load(self, game_id: str) -> StoredGame:
+        """A game's deck, settings and events; KeyError if there is no such game."""
 
 
 def default_path() -> Path:
@@ -253,7 +276,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise KeyError(game_id)
-        return StoredGame(game_id, _stored_deck(row[0]), row[1], bool(row[2]), self.events(game_id))
+        return StoredGame(game_id, stored_deck(row[0]), row[1], bool(row[2]), self.events(game_id))
 
     def events(self, game_id: str, after: int = 0) -> list[tuple[int, float, Event]]:
         """A game's events after a sequence number, oldest first, as (seq, time, event)."""

@@ -7,7 +7,7 @@ row (outcomes and counts only) whenever the room changes, and the key steps of e
 first joiner: the facilitator's program knows every code, so it checks a first joiner as a
 seated screen checks a second. `steer` and `announce` from any other connection are refused.
 
-The session is kept in the relay's records (`RelayStore.keep_session`), so a relay restarted
+The session is kept in the relay's records (`RelayRecords.keep_session`), so a relay restarted
 on them (`reciprocity facilitate --resume`) brings it back with its rooms: the facilitator's
 program logs in again with the token it kept.
 """
@@ -32,8 +32,8 @@ from reciprocity.protocol import (
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits
 from reciprocity_server.outputs import Output, Send, error
-from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, token_hash
 
 log = logging.getLogger("reciprocity_server")
 
@@ -60,7 +60,7 @@ class Facilitation:
     """The session this relay runs, if any, and the dashboards watching it. It reads the
     core's `rooms` by number."""
 
-    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits, store: RelayStore) -> None:
+    def __init__(self, rooms: Mapping[int, RelayRoom], limits: Limits, store: RelayRecords) -> None:
         self.rooms = rooms
         self.limits = limits
         self.store = store

@@ -1,6 +1,6 @@
-"""The relay's records: the game event log, plus what it takes to route and resume rooms.
+"""The relay's records in one SQLite file, for a relay on one machine (`storage.RelayRecords`).
 
-`RelayStore` is the project's `Store` with three more tables in the same SQLite file:
+`RelayStore` is the project's `Store` with more tables in the same SQLite file:
 
 - `relay_rooms`: each live room's number and last activity (the `code` column holds the
   number too: since protocol 2 the relay never learns a code's words);
@@ -17,16 +17,13 @@ on disk or neither is. The words partners type never reach this module.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import Store, StoreError
+from reciprocity_server.storage import StoredRoom, StoredSession, Tagging
 
 _RELAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS relay_rooms (
@@ -62,40 +59,7 @@ CREATE TABLE IF NOT EXISTS relay_session (
 """
 
 
-def token_hash(token: str) -> str:
-    """What the relay keeps of a resume token: its SHA-256, in hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def pake_hash(message: str) -> str:
-    """What the relay keeps of a joiner's SPAKE2 message, so it never takes a seat twice:
-    its SHA-256, in hex."""
-    return hashlib.sha256(message.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRoom:
-    """A live room as the records hold it, to bring it back after a restart."""
-
-    game_id: str
-    number: int
-    last_active: float
-    tokens: dict[Seat, str] = field(default_factory=dict)
-    commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
-    #: The hashes of the SPAKE2 messages joiners have tried since the room last seated one.
-    tried: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSession:
-    """A facilitated session as the records hold it: its token's hash, and its rooms' numbers
-    with their games, in the order they were made."""
-
-    token_hash: str
-    rooms: tuple[tuple[int, str], ...]
-
-
-class RelayStore(Store):
+class RelayStore(Tagging, Store):
     """The event log with the relay's rooms, token hashes and command ids beside it.
 
     Use it from one thread at a time: the relay makes all its calls on its event loop.
@@ -109,20 +73,11 @@ class RelayStore(Store):
 
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path)
-        self._tag: tuple[Seat, str] | None = None
+        self.where = str(self.path)
         try:
             self._db.executescript(_RELAY_SCHEMA)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the records at {self.path}: {error}") from None
-
-    @contextmanager
-    def tagged(self, seat: Seat, command_id: str) -> Iterator[None]:
-        """Within this block, events appended are recorded as caused by this seat's command."""
-        self._tag = (seat, command_id)
-        try:
-            yield
-        finally:
-            self._tag = None
 
     def _commit_with(self, db: sqlite3.Connection, game_id: str, last_seq: int, at: float) -> None:
         """With the events: the command id that caused them (if tagged) and the room's activity."""

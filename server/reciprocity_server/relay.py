@@ -66,8 +66,8 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
-from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, token_hash
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
@@ -103,7 +103,7 @@ class Relay:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: RelayRecords,
         decks: Callable[[str], Deck | None] = lambda deck_id: None,
         *,
         idle_hours: float = 24.0,
@@ -150,7 +150,7 @@ class Relay:
             live.tried |= stored.tried
             self.rooms[stored.number] = live
         if self.rooms:
-            log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
+            log.info("restored %d room(s) from %s", len(self.rooms), self.store.where)
         pairs = self.facilitation.restore()
         if pairs:
             self._welcome_session(pairs)

@@ -49,6 +49,7 @@ from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 from reciprocity_server.sending import Outbox
+from reciprocity_server.storage import RelayRecords
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -63,6 +64,7 @@ SWEEP_SECONDS = 60.0
 #: is one whose WebSocket handshake takes longer.
 HELLO_SECONDS = 5.0
 TOO_MANY = "too many connections from your address"
+_IN_USE = "another relay is using {where}; stop it first, or give this one another --db"
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
 #: middle ones. Under load this cut the p99 of a command's round trip from 25 to 10 ms
@@ -85,9 +87,10 @@ class RelayServer:
     `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
     """
 
-    def __init__(self, relay: Relay, db_lock: int | None = None) -> None:
+    def __init__(self, relay: Relay, release: Callable[[], None], db: Path | None = None) -> None:
         self._relay = relay
-        self._db_lock = db_lock
+        self._release = release
+        self.db = db
         self._peers: dict[int, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
@@ -102,11 +105,6 @@ class RelayServer:
         """The relay's address for a client on this machine."""
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
         return f"ws://[{host}]:{self.port}" if ":" in host else f"ws://{host}:{self.port}"
-
-    @property
-    def db(self) -> Path:
-        """The relay's database file."""
-        return self._relay.store.path
 
     async def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
         """Start a facilitated session of `pairs` rooms with `deck`; returns the facilitator's
@@ -127,8 +125,7 @@ class RelayServer:
         if not self._closed:
             self._closed = True
             self._relay.store.close()
-            if self._db_lock is not None:
-                os.close(self._db_lock)
+            self._release()
 
     async def __aenter__(self) -> RelayServer:
         return self
@@ -225,20 +222,21 @@ async def start_relay(
     """Start a relay in this process and return it once it listens.
 
     `port=0` picks a free port (read it from `.port`). `db` is its SQLite file (default: the
-    data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume, unless
-    `restore` is False: then rooms left in it are forgotten (their games stay in the records).
+    data folder's `relay.sqlite3`) or a `postgresql://` URL; live rooms in it come back, so
+    clients can resume, unless `restore` is False: then rooms left in it are forgotten (their
+    games stay in the records).
     `decks` are offered by id besides the shipped decks and the data folder's. With `tls`
     (see `tls_context`) it serves `wss://`. Raises `ListenError` (port in use) or
     `StoreError` (database) with one clear line.
     """
-    path = Path(db) if db is not None else default_db()
-    lock = _lock_db(path)  # before anything touches the records
+    records, release, path = _records(db)
     try:
-        relay = _open(path, decks, idle_hours, restore, quotas)
+        relay = _open(records, decks, idle_hours, restore, quotas)
     except BaseException:
-        os.close(lock)
+        records.close()
+        release()
         raise
-    server = RelayServer(relay, lock)
+    server = RelayServer(relay, release, path)
     try:
         await server._listen(host, port, tls)
     except OSError as error:
@@ -249,7 +247,7 @@ async def start_relay(
             ) from None
         reason = error.strerror or str(error)
         raise ListenError(f"cannot listen on {host} port {port}: {reason}") from None
-    log.info("relay listening on %s:%d (records in %s)", host, server.port, path)
+    log.info("relay listening on %s:%d (records in %s)", host, server.port, records.where)
     return server
 
 
@@ -270,6 +268,34 @@ def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
     return context
 
 
+def _records(db: Path | str | None) -> tuple[RelayRecords, Callable[[], None], Path | None]:
+    """The records `db` names, held for this relay alone, with what lets go of them; and the
+    SQLite file, if that is where they are."""
+    if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
+        try:
+            from reciprocity_server.records_postgres import PostgresRelayStore, hold_alone, shown
+        except ImportError:
+            raise ListenError(
+                "keeping the records in PostgreSQL needs psycopg: "
+                "pip install 'reciprocity[postgres]'"
+            ) from None
+        held = hold_alone(db)  # before anything touches the records
+        if held is None:
+            raise ListenError(_IN_USE.format(where=shown(db)))
+        try:
+            return PostgresRelayStore(db), held.close, None
+        except BaseException:
+            held.close()
+            raise
+    path = Path(db) if db is not None else default_db()
+    lock = _lock_db(path)  # before anything touches the records
+    try:
+        return RelayStore(path), lambda: os.close(lock), path
+    except BaseException:
+        os.close(lock)
+        raise
+
+
 def _lock_db(path: Path) -> int:
     """Hold the database for this relay alone (a lock beside it), so a second relay on the same
     records never forgets or blanks the first one's rooms; raises `ListenError` if one runs."""
@@ -282,16 +308,18 @@ def _lock_db(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise ListenError(
-            f"another relay is using {path}; stop it first, or give this one another --db"
-        ) from None
+        raise ListenError(_IN_USE.format(where=path)) from None
     return fd
 
 
 def _open(
-    path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool, quotas: Quotas
+    records: RelayRecords,
+    decks: Mapping[str, Deck] | None,
+    idle_hours: float,
+    restore: bool,
+    quotas: Quotas,
 ) -> Relay:
-    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
+    relay = Relay(records, DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
     if restore:
         relay.restore()
     else:

@@ -1,0 +1,341 @@
+"""The relay's records in PostgreSQL (`storage.RelayRecords`), through psycopg 3.
+
+The same tables as the SQLite file (`records.py`), so both keep the same things and pass the
+same tests: `games` and `events` (the log), `relay_rooms`, `relay_seats`, `relay_commands`,
+`relay_tried` and `relay_session`. Every call is one transaction, committed before it returns;
+a command's id is written in the same transaction as its events. A lost connection costs one
+`StoreError` (the call that met it), and the next call connects again.
+
+The words partners type never reach this module.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from reciprocity.deck import Deck
+from reciprocity.engine.messages import Event
+from reciprocity.engine.state import Seat
+from reciprocity.records.store import (
+    BLANK_LIMIT,
+    StoredGame,
+    StoreError,
+    blank_limit,
+    event_adapter,
+    stored_deck,
+)
+from reciprocity_server.storage import StoredRoom, StoredSession, Tagging
+
+#: Taken while the schema is made, so relays starting together do not race to make it.
+_SCHEMA_LOCK = 0x5265_6369
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS games (
+    id TEXT PRIMARY KEY,
+    deck_id TEXT NOT NULL,
+    deck_title TEXT NOT NULL,
+    deck_json TEXT NOT NULL,
+    seed BIGINT NOT NULL,
+    checkin BOOLEAN NOT NULL,
+    mode TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    finished_at DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS events (
+    game_id TEXT NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (game_id, seq)
+);
+CREATE TABLE IF NOT EXISTS relay_rooms (
+    game_id TEXT PRIMARY KEY REFERENCES games(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL UNIQUE,
+    created_at DOUBLE PRECISION NOT NULL,
+    last_active DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relay_seats (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (game_id, seat)
+);
+CREATE TABLE IF NOT EXISTS relay_commands (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (game_id, seat, command_id)
+);
+CREATE TABLE IF NOT EXISTS relay_tried (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    pake_hash TEXT NOT NULL,
+    PRIMARY KEY (game_id, pake_hash)
+);
+CREATE TABLE IF NOT EXISTS relay_session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token_hash TEXT NOT NULL,
+    rooms TEXT NOT NULL
+);
+"""
+
+#: Unfinished games whose room is gone (expired or forgotten) can never resume.
+_ABANDONED = (
+    "SELECT id FROM games WHERE finished_at IS NULL AND id NOT IN (SELECT game_id FROM relay_rooms)"
+)
+
+
+def shown(url: str) -> str:
+    """A database URL fit for a log line: without its password."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+
+
+def _line(error: psycopg.Error) -> str:
+    """A database error in one line."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+#: Held, for as long as a relay runs, by the one relay using a database.
+_ALONE_LOCK = 0x5265_6370
+
+
+def hold_alone(url: str) -> psycopg.Connection[TupleRow] | None:
+    """A connection holding the database for one relay alone (an advisory lock, let go when
+    the connection closes, even by a crash), so a second relay on the same records never
+    forgets or blanks the first one's rooms; None if another relay holds it."""
+    try:
+        held = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as error:
+        raise StoreError(f"cannot open the records at {shown(url)}: {_line(error)}") from None
+    row = held.execute("SELECT pg_try_advisory_lock(%s)", (_ALONE_LOCK,)).fetchone()
+    if row is None or not row[0]:
+        held.close()
+        return None
+    return held
+
+
+class PostgresRelayStore(Tagging):
+    """The relay's records in a PostgreSQL database, named by a `postgresql://` URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = shown(url)
+        self._db: psycopg.Connection[TupleRow] | None = None
+        try:
+            with self._transaction() as db:
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except StoreError as error:
+            raise StoreError(str(error).replace("write", "open", 1)) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _connection(self) -> psycopg.Connection[TupleRow]:
+        """The connection, made again if the last one was lost."""
+        if self._db is None or self._db.closed or self._db.broken:
+            self._db = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        return self._db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        try:
+            db = self._connection()
+            with db.transaction():
+                yield db
+        except psycopg.Error as error:
+            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+
+    def _rows(self, query: str, params: Sequence[object] = ()) -> list[TupleRow]:
+        try:
+            return self._connection().execute(query, params).fetchall()
+        except psycopg.Error as error:
+            raise StoreError(f"cannot read the records at {self.where}: {_line(error)}") from None
+
+    # --- the event log -------------------------------------------------------------------
+
+    def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
+        """Start a game's log."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO games (id, deck_id, deck_title, deck_json, seed, checkin, mode,"
+                " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    game_id,
+                    deck.id,
+                    deck.title,
+                    deck.model_dump_json(),
+                    seed,
+                    checkin,
+                    mode,
+                    time.time(),
+                ),
+            )
+
+    def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
+        """Commit events numbered from `first_seq`, with the command that caused them."""
+        rows = [
+            (game_id, first_seq + i, at, event_adapter().dump_json(event).decode())
+            for i, event in enumerate(events)
+        ]
+        with self._transaction() as db, db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO events (game_id, seq, at, body) VALUES (%s, %s, %s, %s)", rows
+            )
+            if self._tag is not None:
+                seat, command_id = self._tag
+                cursor.execute(
+                    "INSERT INTO relay_commands (game_id, seat, command_id, seq)"
+                    " VALUES (%s, %s, %s, %s)",
+                    (game_id, seat.value, command_id, first_seq + len(events) - 1),
+                )
+            cursor.execute(
+                "UPDATE relay_rooms SET last_active = %s WHERE game_id = %s", (at, game_id)
+            )
+
+    def finish(self, game_id: str) -> None:
+        """Mark a game finished and blank the private values its log held."""
+        with self._transaction() as db:
+            db.execute("UPDATE games SET finished_at = %s WHERE id = %s", (time.time(), game_id))
+            self._blank_limits(db, game_id)
+
+    def blank_abandoned(self, game_id: str | None = None) -> None:
+        """Blank the limits and lines of every unfinished game whose room is gone (or of
+        `game_id` only, if it is one), as if it had finished."""
+        with self._transaction() as db:
+            if game_id is None:
+                games = db.execute(_ABANDONED).fetchall()
+            else:
+                games = db.execute(f"{_ABANDONED} AND id = %s", (game_id,)).fetchall()
+            for (found,) in games:
+                self._blank_limits(db, found)
+
+    @staticmethod
+    def _blank_limits(db: psycopg.Connection[TupleRow], game_id: str) -> None:
+        """As the SQLite records do: found by the `LimitSet` type tag, never by text."""
+        rows = db.execute(
+            "SELECT seq, body FROM events WHERE game_id = %s AND body::jsonb ->> 'type' = %s",
+            (game_id, BLANK_LIMIT.type),
+        ).fetchall()
+        with db.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE events SET body = %s WHERE game_id = %s AND seq = %s",
+                [(blank_limit(body), game_id, seq) for seq, body in rows],
+            )
+
+    def load(self, game_id: str) -> StoredGame:
+        """A game's deck, settings and events; KeyError if there is no such game."""
+        found = self._rows("SELECT deck_json, seed, checkin FROM games WHERE id = %s", (game_id,))
+        if not found:
+            raise KeyError(game_id)
+        deck_json, seed, checkin = found[0]
+        events = self._rows(
+            "SELECT seq, at, body FROM events WHERE game_id = %s ORDER BY seq", (game_id,)
+        )
+        return StoredGame(
+            game_id,
+            stored_deck(deck_json),
+            seed,
+            checkin,
+            [(seq, at, event_adapter().validate_json(body)) for seq, at, body in events],
+        )
+
+    # --- rooms ---------------------------------------------------------------------------
+
+    def add_room(self, game_id: str, number: int, at: float) -> None:
+        """Record a new room's number for a game already created."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO relay_rooms (game_id, number, created_at, last_active)"
+                " VALUES (%s, %s, %s, %s)",
+                (game_id, number, at, at),
+            )
+
+    def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
+        """Record the hash of a seat's resume token."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO relay_seats (game_id, seat, token_hash) VALUES (%s, %s, %s)",
+                (game_id, seat.value, token_hash),
+            )
+            db.execute("UPDATE relay_rooms SET last_active = %s WHERE game_id = %s", (at, game_id))
+
+    def forget_rooms(self) -> None:
+        """Forget every room's number, token hashes and command ids, and the session."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM relay_rooms")
+            db.execute("DELETE FROM relay_session")
+
+    def remove_room(self, game_id: str) -> None:
+        """Forget a room's number, token hashes and command ids; blank its log if unfinished."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM relay_rooms WHERE game_id = %s", (game_id,))
+        self.blank_abandoned(game_id)
+
+    def rooms(self) -> list[StoredRoom]:
+        """Every live room, oldest first."""
+        rooms = [
+            StoredRoom(game_id, number, last_active)
+            for game_id, number, last_active in self._rows(
+                "SELECT game_id, number, last_active FROM relay_rooms ORDER BY created_at"
+            )
+        ]
+        by_id = {room.game_id: room for room in rooms}
+        for game_id, seat, hashed in self._rows(
+            "SELECT game_id, seat, token_hash FROM relay_seats"
+        ):
+            by_id[game_id].tokens[Seat(seat)] = hashed
+        for game_id, seat, command_id, seq in self._rows(
+            "SELECT game_id, seat, command_id, seq FROM relay_commands ORDER BY seq"
+        ):
+            by_id[game_id].commands.setdefault(Seat(seat), []).append((command_id, seq))
+        for game_id, hashed in self._rows("SELECT game_id, pake_hash FROM relay_tried"):
+            by_id[game_id].tried.add(hashed)
+        return rooms
+
+    def keep_tried(self, game_id: str, hashed: str | None) -> None:
+        """Record the hash of a SPAKE2 message a joiner tried; with None, forget the room's."""
+        with self._transaction() as db:
+            if hashed is None:
+                db.execute("DELETE FROM relay_tried WHERE game_id = %s", (game_id,))
+            else:
+                db.execute(
+                    "INSERT INTO relay_tried (game_id, pake_hash) VALUES (%s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (game_id, hashed),
+                )
+
+    def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
+        """Record the facilitated session (there is one at most)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO relay_session (id, token_hash, rooms) VALUES (1, %s, %s)"
+                " ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash,"
+                " rooms = EXCLUDED.rooms",
+                (token_hash, json.dumps(rooms)),
+            )
+
+    def session(self) -> StoredSession | None:
+        """The facilitated session recorded, if any."""
+        found = self._rows("SELECT token_hash, rooms FROM relay_session")
+        if not found:
+            return None
+        hashed, rooms = found[0]
+        kept = json.loads(rooms)
+        return StoredSession(hashed, tuple((number, game) for number, game in kept))

@@ -1,0 +1,129 @@
+"""What the relay keeps, as one interface with two homes: a SQLite file (`records.py`) for one
+machine, PostgreSQL (`records_postgres.py`) for several relays sharing one log.
+
+The relay's core calls only `RelayRecords`; the shell picks the implementation from `--db`
+(`open_records`, in `serve.py`). Both keep the same things:
+
+- the games and their events, an event committed before it is acknowledged;
+- each live room's number and last activity;
+- a SHA-256 hash of each seat's resume token (never the token itself);
+- the command ids each seat has used, with the `seq` they were acknowledged with, written in
+  the same transaction as the events they caused, so a retried command has no second effect,
+  even after a restart;
+- the hashes of the SPAKE2 messages joiners tried in each room;
+- the facilitated session, if any: its token's hash and its rooms.
+
+The words partners type never reach this interface. Nothing here imports a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reciprocity.engine.messages import Event
+from reciprocity.engine.state import Seat
+from reciprocity.records.store import EventLog
+
+
+def token_hash(token: str) -> str:
+    """What the relay keeps of a resume token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pake_hash(message: str) -> str:
+    """What the relay keeps of a joiner's SPAKE2 message, so it never takes a seat twice:
+    its SHA-256, in hex."""
+    return hashlib.sha256(message.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """A live room as the records hold it, to bring it back after a restart."""
+
+    game_id: str
+    number: int
+    last_active: float
+    tokens: dict[Seat, str] = field(default_factory=dict)
+    commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
+    #: The hashes of the SPAKE2 messages joiners have tried since the room last seated one.
+    tried: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A facilitated session as the records hold it: its token's hash, and its rooms' numbers
+    with their games, in the order they were made."""
+
+    token_hash: str
+    rooms: tuple[tuple[int, str], ...]
+
+
+class RelayRecords(EventLog, Protocol):
+    """The event log with the relay's rooms, token hashes and command ids beside it.
+
+    Every method commits before it returns, and raises `StoreError` with one line if it
+    cannot. Use it from one thread at a time: the relay makes all its calls on its event loop.
+    """
+
+    #: Where the records are, for log lines: a file's path, or a database without its password.
+    where: str
+
+    def close(self) -> None:
+        """Let go of the database."""
+
+    def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
+        """Commit events numbered from `first_seq`, with the command id `tagged` gives."""
+
+    def tagged(self, seat: Seat, command_id: str) -> AbstractContextManager[None]:
+        """Within this block, events appended are recorded as caused by this seat's command."""
+
+    def blank_abandoned(self, game_id: str | None = None) -> None:
+        """Blank the limits and lines of every unfinished game whose room is gone (or of
+        `game_id` only, if it is one), as if it had finished."""
+
+    def add_room(self, game_id: str, number: int, at: float) -> None:
+        """Record a new room's number for a game already created."""
+
+    def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
+        """Record the hash of a seat's resume token."""
+
+    def forget_rooms(self) -> None:
+        """Forget every room's number, token hashes and command ids, and the session. Their
+        event logs stay (`blank_abandoned` then blanks their limits and lines)."""
+
+    def remove_room(self, game_id: str) -> None:
+        """Forget a room's number, token hashes and command ids. Its event log stays, with its
+        limits and lines blanked unless the game had finished (then they were already)."""
+
+    def rooms(self) -> list[StoredRoom]:
+        """Every live room, oldest first."""
+
+    def keep_tried(self, game_id: str, hashed: str | None) -> None:
+        """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
+        room's (a joiner took the seat, so the seated side's next message is a fresh one)."""
+
+    def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
+        """Record the facilitated session (there is one at most): its token's hash, and each
+        room's number with its game."""
+
+    def session(self) -> StoredSession | None:
+        """The facilitated session recorded, if any."""
+
+
+class Tagging:
+    """`RelayRecords.tagged`, as both implementations keep it: the command being committed."""
+
+    _tag: tuple[Seat, str] | None = None
+
+    @contextmanager
+    def tagged(self, seat: Seat, command_id: str) -> Iterator[None]:
+        """Within this block, events appended are recorded as caused by this seat's command."""
+        self._tag = (seat, command_id)
+        try:
+            yield
+        finally:
+            self._tag = None
