@@ -189,6 +189,7 @@ class Store:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the records at {self.path}: {error}") from None
+        self._grouped = self._began = False
 
     def close(self) -> None:
         """Close the database."""
@@ -196,6 +197,10 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write: its own transaction, or within a `group` a savepoint in the group's."""
+        if self._grouped:
+            yield from self._savepoint()
+            return
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -205,6 +210,49 @@ class Store:
                 raise
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
+            raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        try:
+            if not self._began:  # the group's first write begins it
+                self._db.execute("BEGIN IMMEDIATE")
+                self._began = True
+            self._db.execute("SAVEPOINT write")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO write")
+                self._db.execute("RELEASE write")
+                raise
+            self._db.execute("RELEASE write")
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Group commit: every write in this block goes into one transaction, committed when
+        the block ends. Each write is a savepoint, so one that fails is undone alone (and
+        raises `StoreError` as ever). If the commit fails, nothing written in the block is
+        kept, and `StoreError` is raised when the block ends."""
+        if self._grouped:
+            yield
+            return
+        self._grouped, self._began = True, False
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._grouped = False
+        if not self._began:
+            return  # nothing was written
+        try:
+            self._db.execute("COMMIT")  # fails too if SQLite had to roll the group back
+        except sqlite3.Error as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise StoreError(f"cannot write the records at {self.path}: {error}") from None
 
     def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:

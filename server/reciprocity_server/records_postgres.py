@@ -15,7 +15,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -132,6 +132,8 @@ class PostgresRelayStore(Tagging):
         self.url = url
         self.where = shown(url)
         self._db: psycopg.Connection[TupleRow] | None = None
+        self._group: ExitStack | None = None
+        self._began = False
         try:
             with self._transaction() as db:
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
@@ -155,12 +157,34 @@ class PostgresRelayStore(Tagging):
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        """One write: its own transaction, or within a `group` a savepoint in the group's."""
         try:
-            db = self._connection()
+            # Within a begun group, never a new connection: it would commit on its own.
+            db = self._db if self._began and self._db is not None else self._connection()
+            if self._group is not None and not self._began:  # the group's first write
+                self._group.enter_context(db.transaction())
+                self._began = True
             with db.transaction():
                 yield db
         except psycopg.Error as error:
             raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Group commit: every write in this block goes into one transaction, committed when
+        the block ends; each write a savepoint, so one that fails is undone alone. If the
+        commit fails, nothing written in the block is kept, and `StoreError` is raised."""
+        if self._group is not None:
+            yield
+            return
+        self._group, self._began = ExitStack(), False
+        try:
+            with self._group:  # commits the transaction the first write began, if any
+                yield
+        except psycopg.Error as error:
+            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+        finally:
+            self._group, self._began = None, False
 
     def _rows(self, query: str, params: Sequence[object] = ()) -> list[TupleRow]:
         try:

@@ -1,9 +1,14 @@
 """The relay's shell: a websockets server around the sans-I/O core in `relay.py`.
 
 - It reads the deck files (`decks.DeckShelf`) and hands the core a lookup by id.
-- Every call into the core (and so every SQLite write) runs on the event loop, in the order
-  the frames arrived. A command costs the core a fraction of a millisecond, most of it the
-  commit; a worker thread would only add a hand-off per frame and GIL contention.
+- Every call into the core (and so every write to the records) runs on the event loop, in
+  the order the frames arrived. A worker thread would only add a hand-off per frame and GIL
+  contention.
+- Group commit: the calls queued in one turn of the event loop (the frames that arrived
+  together, across rooms) run one after another in one transaction of the records, and what
+  they return is sent only once it is committed, so no ack or view leaves before its events
+  are kept. If that commit fails, nothing it held was sent: every connection is closed
+  (1011) and the core is rebuilt from the records, as after a crash, and players resume.
 - Each connection has its own outbox and sender task (`sending.py`), so a slow client never
   holds up another. A client that has stopped reading is dropped, and may resume.
 - `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
@@ -42,6 +47,7 @@ from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
 from reciprocity.paths import data_dir, why
 from reciprocity.protocol import MAX_FRAME, RoomStatus
+from reciprocity.records.store import StoreError
 from reciprocity_server.decks import DeckShelf
 from reciprocity_server.limits import counted
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
@@ -64,6 +70,8 @@ SWEEP_SECONDS = 60.0
 #: is one whose WebSocket handshake takes longer.
 HELLO_SECONDS = 5.0
 TOO_MANY = "too many connections from your address"
+#: The close code when a group commit failed: the server could not go on with the room.
+CLOSE_UNSAVED = 1011
 _IN_USE = "another relay is using {where}; stop it first, or give this one another --db"
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
@@ -87,10 +95,18 @@ class RelayServer:
     `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
     """
 
-    def __init__(self, relay: Relay, release: Callable[[], None], db: Path | None = None) -> None:
+    def __init__(
+        self,
+        relay: Relay,
+        release: Callable[[], None],
+        rebuild: Callable[[], Relay],
+        db: Path | None = None,
+    ) -> None:
         self._relay = relay
         self._release = release
+        self._rebuild = rebuild
         self.db = db
+        self._queued: list[tuple[Callable[..., list[Output] | None], tuple[object, ...]]] = []
         self._peers: dict[int, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
@@ -124,6 +140,7 @@ class RelayServer:
             self._sweeper = None
         if not self._closed:
             self._closed = True
+            self._flush()  # what the last connections' closing asked of the core
             self._relay.store.close()
             self._release()
 
@@ -190,14 +207,53 @@ class RelayServer:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            try:
-                self._run(self._relay.expire)
-            except Exception as error:  # one bad sweep must not end the sweeping
-                log.error("sweeping idle rooms failed (%s)", type(error).__name__)
+            self._run(self._expire)
+
+    def _expire(self) -> list[Output]:
+        try:
+            return self._relay.expire()
+        except Exception as error:  # one bad sweep must not end the sweeping
+            log.error("sweeping idle rooms failed (%s)", type(error).__name__)
+            return []
 
     def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
-        """Call the core, and queue what it returns to each connection, in the core's order."""
-        for out in call(*args) or []:
+        """Queue a call into the core, to run with the others queued in this turn of the
+        event loop (`_flush`)."""
+        self._queued.append((call, args))
+        if len(self._queued) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Run the queued calls in order, their writes in one transaction (group commit), and
+        once it is committed send what they returned."""
+        calls, self._queued = self._queued, []
+        if not calls:
+            return
+        done: list[list[Output]] = []
+        try:
+            with self._relay.store.group():
+                done = [_call(call, args) for call, args in calls]
+        except StoreError as failure:
+            self._lost(failure)
+            return
+        for outputs in done:
+            self._send(outputs)
+
+    def _lost(self, failure: StoreError) -> None:
+        """The group's commit failed, so the core holds events the records do not: send none
+        of what it returned, close every connection, and rebuild the core from the records
+        (as a restart would), where the players resume."""
+        log.error("%s: closing every connection, rooms come back from the records", failure)
+        for conn, outbox in self._peers.items():
+            outbox.put(Close(conn, CLOSE_UNSAVED, "the relay could not save; please resume"))
+        try:
+            self._relay = self._rebuild()
+        except StoreError as again:
+            log.error("%s: the rooms come back when the relay is restarted", again)
+
+    def _send(self, outputs: list[Output]) -> None:
+        """Queue what the core returned to each connection, in the core's order."""
+        for out in outputs:
             peer = self._peers.get(out.conn)
             if peer is None:
                 continue
@@ -236,7 +292,9 @@ async def start_relay(
         records.close()
         release()
         raise
-    server = RelayServer(relay, release, path)
+    server = RelayServer(
+        relay, release, lambda: _open(records, decks, idle_hours, True, quotas), path
+    )
     try:
         await server._listen(host, port, tls)
     except OSError as error:
@@ -326,6 +384,15 @@ def _open(
         relay.store.forget_rooms()
     relay.store.blank_abandoned()  # games whose rooms went while the relay was down
     return relay
+
+
+def _call(call: Callable[..., list[Output] | None], args: tuple[object, ...]) -> list[Output]:
+    """One call into the core; a bug costs that call alone, never its group's commit."""
+    try:
+        return call(*args) or []
+    except Exception as bug:
+        log.error("internal error in %s (%s)", call.__name__, type(bug).__name__)
+        return []
 
 
 def _health(connection: ServerConnection, request: Request) -> Response | None:

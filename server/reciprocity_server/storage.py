@@ -13,6 +13,9 @@ The relay's core calls only `RelayRecords`; the shell picks the implementation f
 - the hashes of the SPAKE2 messages joiners tried in each room;
 - the facilitated session, if any: its token's hash and its rooms.
 
+`group()` lets the shell commit every write of the frames that arrived together in one
+transaction (group commit), and send nothing they caused before that commit.
+
 The words partners type never reach this interface. Nothing here imports a database.
 """
 
@@ -77,6 +80,11 @@ class RelayRecords(EventLog, Protocol):
 
     def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
         """Commit events numbered from `first_seq`, with the command id `tagged` gives."""
+
+    def group(self) -> AbstractContextManager[None]:
+        """Group commit: every write in this block goes into one transaction, committed when
+        the block ends. A write that fails is undone alone and raises `StoreError` as ever; if
+        the commit fails, nothing written in the block is kept and `StoreError` is raised."""
 
     def tagged(self, seat: Seat, command_id: str) -> AbstractContextManager[None]:
         """Within this block, events appended are recorded as caused by this seat's command."""
