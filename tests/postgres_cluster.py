@@ -36,7 +36,8 @@ def _free_port() -> int:
 class Cluster:
     """A PostgreSQL server in a temporary folder, listening on 127.0.0.1 only."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable` keeps fsync on, as a real server would (for a benchmark)."""
         self.folder = Path(tempfile.mkdtemp(prefix="reciprocity-pg-"))
         self.data = self.folder / "data"
         self.port = _free_port()
@@ -58,9 +59,9 @@ class Cluster:
             "--no-sync",
             "--no-instructions",
         )
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=200"
-        )
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off"
         self._run(
             "pg_ctl",
             "-D",

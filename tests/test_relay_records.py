@@ -32,13 +32,17 @@ def records(relay_db: str) -> Iterator[RelayRecords]:
     opened.close()
 
 
-def _room(records: RelayRecords, game_id: str = "g1", number: int = 7) -> None:
+def _room(records: RelayRecords, game_id: str = "g1") -> int:
+    """A new game with a room, under a number reserved for it; returns the number."""
     records.create_game(game_id, make_deck(), 42, True, "relay")
+    number = records.reserve_number(100.0)
+    assert number is not None
     records.add_room(game_id, number, 100.0)
+    return number
 
 
 def test_a_room_its_seats_and_its_commands_come_back(records: RelayRecords) -> None:
-    _room(records)
+    number = _room(records)
     records.add_seat("g1", Seat.A, token_hash("sam"), 101.0)
     records.add_seat("g1", Seat.B, token_hash("ben"), 102.0)
     with records.tagged(Seat.A, "c1"):
@@ -49,7 +53,7 @@ def test_a_room_its_seats_and_its_commands_come_back(records: RelayRecords) -> N
     records.keep_tried("g1", "h2")
 
     [room] = records.rooms()
-    assert (room.game_id, room.number, room.last_active) == ("g1", 7, 104.0)
+    assert (room.game_id, room.number, room.last_active) == ("g1", number, 104.0)
     assert room.tokens == {Seat.A: token_hash("sam"), Seat.B: token_hash("ben")}
     assert room.commands == {Seat.A: [("c1", 2)]}
     assert room.tried == {"h1", "h2"}
@@ -77,9 +81,9 @@ def test_a_command_id_used_twice_commits_nothing_the_second_time(records: RelayR
 def test_finishing_or_abandoning_a_game_blanks_its_limits_and_nothing_else(
     records: RelayRecords,
 ) -> None:
-    _room(records, "done", 1)
-    _room(records, "gone", 2)
-    _room(records, "live", 3)
+    _room(records, "done")
+    _room(records, "gone")
+    _room(records, "live")
     for game in ("done", "gone", "live"):
         records.append(game, 1, [Joined(seat=Seat.A, name="limit_set"), LIMIT], 1.0)
     records.finish("done")

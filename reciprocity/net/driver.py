@@ -13,16 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidURI
 from websockets.uri import parse_uri
 
 from reciprocity import ReciprocityError
@@ -37,6 +35,7 @@ from reciprocity.kept import (
 from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.dialing import ask_number, dial, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
 from reciprocity.paths import data_dir
@@ -141,19 +140,23 @@ class Driver(Generic[CoreT, OutT]):
 
     async def _connect(self) -> None:
         """Dial, say the core's hello and hand it the answer; raises `RelayError`."""
-        socket = await dial(self.url, self.timeout)
+        socket = await dial(self.url, self.timeout, await self._room())
         try:
             await socket.send(self.core.hello())
             self.core.receive(await asyncio.wait_for(socket.recv(), self.timeout))
         except (OSError, TimeoutError, ConnectionClosed) as error:
             await socket.close()
-            raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+            raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
         except BaseException:
             await socket.close()
             raise
         self._socket = socket
         self._opened = True
         self._flush()
+
+    async def _room(self) -> int | None:
+        """The room whose address to dial (`dialing`): none here; a player's, below."""
+        return None
 
     async def _back_off(self, delay: float) -> float:
         """Wait about `delay` seconds (or until closed); return the next, longer delay."""
@@ -257,6 +260,8 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         #: The port of the relay this program started for the game, if it did (a host's):
         #: kept with the session, so that coming back starts that relay again.
         self.hosted = hosted
+        #: The number the relay gave this host for its room, before the room exists.
+        self._reserved: int | None = None
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -316,6 +321,15 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         """The room's number, once known."""
         return self.core.number
 
+    async def _room(self) -> int | None:
+        """The room whose address to dial (`dialing`); a host asks the relay for a number."""
+        core = self.core
+        number = core.number or (int(core.code.split("-")[0]) if core.code else None)
+        if not number and core.token is None and isinstance(core.opening, CreateRoom):
+            self._reserved = self._reserved or await ask_number(self.url, self.timeout)
+            return self._reserved
+        return number
+
     async def open(self) -> None:
         """Connect and take a seat; raises `RelayUnreachable` or `RelayRefused`.
 
@@ -350,7 +364,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 if self.core.sealed:  # admitted just now, most likely: `run` resumes
                     self._socket = None
                     return
-                raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+                raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
             self.core.receive(frame)
             self._flush()
 
@@ -401,7 +415,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         except (OSError, ReciprocityError) as error:
             with contextlib.suppress(OSError):
                 self._forget()
-            self.core.unkept(_reason(error))
+            self.core.unkept(reason(error))
             for output in self.core.outputs():
                 self._output(output)
 
@@ -449,23 +463,6 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
         self._flush()
 
 
-async def dial(url: str, timeout: float) -> ClientConnection:
-    """Open a websocket to the relay at `url`; raises `RelayError` with the reason."""
-    try:
-        return await connect(
-            url, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
-        )
-    except InvalidURI:
-        raise RelayError(
-            f"{url} is not a relay address; one looks like ws://192.168.1.20:8765"
-        ) from None
-    except InvalidStatus as error:
-        status = error.response.status_code
-        raise RelayUnreachable(f"{url} answered, but not as a relay (HTTP {status})") from None
-    except (OSError, TimeoutError, WebSocketException) as error:
-        raise RelayUnreachable(f"cannot reach the relay at {url}: {_reason(error)}") from None
-
-
 def _first_line(error: BaseException) -> str:
     """An error's message, first line only (pydantic's run to several)."""
     if isinstance(error, ValidationError):
@@ -473,21 +470,3 @@ def _first_line(error: BaseException) -> str:
         where = ".".join(str(part) for part in problem["loc"])
         return f"{where}: {problem['msg'].lower()}"
     return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _reason(error: BaseException) -> str:
-    """A few words on why a socket failed, such as "connection refused"."""
-    if isinstance(error, ssl.SSLCertVerificationError):
-        why = (error.verify_message or "not trusted").lower()
-        return f"its certificate is not trusted here ({why}); see SSL_CERT_FILE in docs/playing.md"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, TimeoutError):
-        return "no answer in time"
-    if isinstance(error, socket.gaierror):
-        return "no such host"
-    if isinstance(error, ConnectionClosed):
-        return "the connection closed"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__

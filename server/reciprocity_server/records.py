@@ -7,6 +7,7 @@
 - `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
   with, so that a retried command has no second effect, even after a restart;
+- `relay_numbers`: the numbers hosts have reserved and rooms hold, so no two rooms share one;
 - `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
   that `reciprocity facilitate --resume` finds it again (its open level and hold are in the
   rooms' own event logs).
@@ -23,7 +24,13 @@ from pathlib import Path
 
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import Store, StoreError
-from reciprocity_server.storage import StoredRoom, StoredSession, Tagging
+from reciprocity_server.storage import (
+    RESERVED_SECONDS,
+    StoredRoom,
+    StoredSession,
+    Tagging,
+    number_candidates,
+)
 
 _RELAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS relay_rooms (
@@ -50,6 +57,11 @@ CREATE TABLE IF NOT EXISTS relay_tried (
     game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
     pake_hash TEXT NOT NULL,
     PRIMARY KEY (game_id, pake_hash)
+);
+CREATE TABLE IF NOT EXISTS relay_numbers (
+    number INTEGER PRIMARY KEY,
+    reserved_at REAL NOT NULL,
+    game_id TEXT UNIQUE REFERENCES relay_rooms(game_id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -89,14 +101,37 @@ class RelayStore(Tagging, Store):
             )
         db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
 
+    def reserve_number(self, at: float) -> int | None:
+        """A room number no room has and no other host holds, held for this one."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM relay_numbers WHERE game_id IS NULL AND reserved_at < ?",
+                (at - RESERVED_SECONDS,),
+            )
+            for number in number_candidates(lambda: _taken(db)):
+                held = db.execute(
+                    "INSERT INTO relay_numbers (number, reserved_at) SELECT ?, ?"
+                    " WHERE ? NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
+                    (number, at, number),
+                )
+                if held.rowcount == 1:
+                    return number
+        return None
+
     def add_room(self, game_id: str, number: int, at: float) -> None:
-        """Record a new room's number for a game already created."""
+        """Record a new room's number, reserved already, for a game already created."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO relay_rooms (game_id, code, number, created_at, last_active)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (game_id, str(number), number, at, at),
             )
+            held = db.execute(
+                "UPDATE relay_numbers SET game_id = ? WHERE number = ? AND game_id IS NULL",
+                (game_id, number),
+            )
+            if held.rowcount != 1:
+                raise StoreError(f"room {number} was not reserved, or is taken")
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
         """Record the hash of a seat's resume token."""
@@ -112,6 +147,7 @@ class RelayStore(Tagging, Store):
         (`blank_abandoned` then blanks their limits and lines)."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
+            db.execute("DELETE FROM relay_numbers")
             db.execute("DELETE FROM relay_session")
 
     def remove_room(self, game_id: str) -> None:
@@ -176,3 +212,9 @@ class RelayStore(Tagging, Store):
             return None
         hashed, rooms = row
         return StoredSession(hashed, tuple((number, game) for number, game in json.loads(rooms)))
+
+
+def _taken(db: sqlite3.Connection) -> set[int]:
+    """Every number a room has or a host holds."""
+    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
+    return {number for (number,) in rows}

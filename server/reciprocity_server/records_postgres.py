@@ -2,8 +2,9 @@
 
 The same tables as the SQLite file (`records.py`), so both keep the same things and pass the
 same tests: `games` and `events` (the log), `relay_rooms`, `relay_seats`, `relay_commands`,
-`relay_tried` and `relay_session`. Every call is one transaction, committed before it returns;
-a command's id is written in the same transaction as its events. A lost connection costs one
+`relay_tried`, `relay_numbers` and `relay_session`. Every call is one transaction (or, in a
+`group`, a savepoint in the group's), committed before it returns or the group ends; a
+command's id is written in the same transaction as its events. A lost connection costs one
 `StoreError` (the call that met it), and the next call connects again.
 
 The words partners type never reach this module.
@@ -31,7 +32,13 @@ from reciprocity.records.store import (
     event_adapter,
     stored_deck,
 )
-from reciprocity_server.storage import StoredRoom, StoredSession, Tagging
+from reciprocity_server.storage import (
+    RESERVED_SECONDS,
+    StoredRoom,
+    StoredSession,
+    Tagging,
+    number_candidates,
+)
 
 #: Taken while the schema is made, so relays starting together do not race to make it.
 _SCHEMA_LOCK = 0x5265_6369
@@ -56,7 +63,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS relay_rooms (
     game_id TEXT PRIMARY KEY REFERENCES games(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL UNIQUE,
+    number INTEGER NOT NULL,
     created_at DOUBLE PRECISION NOT NULL,
     last_active DOUBLE PRECISION NOT NULL
 );
@@ -77,6 +84,11 @@ CREATE TABLE IF NOT EXISTS relay_tried (
     game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
     pake_hash TEXT NOT NULL,
     PRIMARY KEY (game_id, pake_hash)
+);
+CREATE TABLE IF NOT EXISTS relay_numbers (
+    number INTEGER PRIMARY KEY,
+    reserved_at DOUBLE PRECISION NOT NULL,
+    game_id TEXT UNIQUE REFERENCES relay_rooms(game_id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -282,14 +294,37 @@ class PostgresRelayStore(Tagging):
 
     # --- rooms ---------------------------------------------------------------------------
 
+    def reserve_number(self, at: float) -> int | None:
+        """A room number no room has and no host holds, across every relay on the database."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM relay_numbers WHERE game_id IS NULL AND reserved_at < %s",
+                (at - RESERVED_SECONDS,),
+            )
+            for number in number_candidates(lambda: _taken(db)):
+                held = db.execute(
+                    "INSERT INTO relay_numbers (number, reserved_at) SELECT %s, %s"
+                    " WHERE %s NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
+                    (number, at, number),
+                )
+                if held.rowcount == 1:
+                    return number
+        return None
+
     def add_room(self, game_id: str, number: int, at: float) -> None:
-        """Record a new room's number for a game already created."""
+        """Record a new room's number, reserved already, for a game already created."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO relay_rooms (game_id, number, created_at, last_active)"
                 " VALUES (%s, %s, %s, %s)",
                 (game_id, number, at, at),
             )
+            held = db.execute(
+                "UPDATE relay_numbers SET game_id = %s WHERE number = %s AND game_id IS NULL",
+                (game_id, number),
+            )
+            if held.rowcount != 1:
+                raise StoreError(f"room {number} was not reserved, or is taken")
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
         """Record the hash of a seat's resume token."""
@@ -304,6 +339,7 @@ class PostgresRelayStore(Tagging):
         """Forget every room's number, token hashes and command ids, and the session."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
+            db.execute("DELETE FROM relay_numbers")
             db.execute("DELETE FROM relay_session")
 
     def remove_room(self, game_id: str) -> None:
@@ -363,3 +399,9 @@ class PostgresRelayStore(Tagging):
         hashed, rooms = found[0]
         kept = json.loads(rooms)
         return StoredSession(hashed, tuple((number, game) for number, game in kept))
+
+
+def _taken(db: psycopg.Connection[TupleRow]) -> set[int]:
+    """Every number a room has or a host holds."""
+    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
+    return {number for (number,) in rows}

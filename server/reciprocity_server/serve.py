@@ -11,8 +11,10 @@
   (1011) and the core is rebuilt from the records, as after a crash, and players resume.
 - Each connection has its own outbox and sender task (`sending.py`), so a slow client never
   holds up another. A client that has stopped reading is dropped, and may resume.
-- `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
-  with 1001 (going away).
+- `GET /healthz` answers 200 over plain HTTP; `GET /number` gives a host a room number.
+- Routing: a client names its room in the URL (`/room/7`), so a stock proxy in front of
+  several relays sends both partners to the same one; a host asks `GET /number` first.
+- Closing the server closes every connection with 1001 (going away).
 - Alone (`reciprocity serve`), the relay collects garbage less often (`tune_collector`): with
   thousands of rooms a full collection walks every object, and stopped the relay for tens
   of milliseconds every few seconds.
@@ -55,7 +57,7 @@ from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 from reciprocity_server.sending import Outbox
-from reciprocity_server.storage import RelayRecords
+from reciprocity_server.storage import MAX_NUMBER, RelayRecords
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -166,7 +168,7 @@ class RelayServer:
             open_timeout=HELLO_SECONDS,
             ping_interval=20,
             ping_timeout=20,
-            process_request=_health,
+            process_request=self._http,
             logger=wire_log,
             server_header=None,
             ssl=tls,
@@ -174,8 +176,21 @@ class RelayServer:
         self.host, self.port = host, self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
 
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Plain HTTP beside the WebSocket: `GET /healthz` answers 200, and `GET /number`
+        gives a host a room number to create its room with (at `/room/NUMBER`, where a
+        proxy routes by it). Anything else goes on to websockets."""
+        if request.path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "ok\n")
+        if request.path == "/number":
+            number = self._relay.reserve(_address(connection, request))
+            if number is None:
+                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "no number now\n")
+            return connection.respond(HTTPStatus.OK, f"{number}\n")
+        return None
+
     async def _handle(self, ws: ServerConnection) -> None:
-        address = _address(ws)
+        address = _address(ws, ws.request)
         where = counted(address)
         if self._per_address[where] >= self._relay.limits.quotas.connections:
             await ws.close(CLOSE_POLICY, TOO_MANY)
@@ -188,7 +203,7 @@ class RelayServer:
             HELLO_SECONDS, self._run, self._relay.hello_due, conn
         )
         try:
-            self._run(self._relay.connect, conn, address)
+            self._run(self._relay.connect, conn, address, _route(ws.request))
             async for frame in ws:
                 self._run(self._relay.receive, conn, frame)
         except ConnectionClosed:
@@ -395,18 +410,20 @@ def _call(call: Callable[..., list[Output] | None], args: tuple[object, ...]) ->
         return []
 
 
-def _health(connection: ServerConnection, request: Request) -> Response | None:
-    """Answer `GET /healthz` with 200 over plain HTTP; anything else goes on to websockets."""
-    if request.path == "/healthz":
-        return connection.respond(HTTPStatus.OK, "ok\n")
-    return None
+def _route(request: Request | None) -> int | None:
+    """The room number a WebSocket URL names (`/room/7`), if it names one."""
+    path = request.path.partition("?")[0] if request is not None else ""
+    prefix, _, number = path.rpartition("/room/")
+    if prefix or not number.isdecimal() or not 1 <= int(number) <= MAX_NUMBER:
+        return None
+    return int(number)
 
 
-def _address(ws: ServerConnection) -> str:
+def _address(ws: ServerConnection, request: Request | None) -> str:
     """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
     peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
     # Several headers are one list, in order: the last value is the proxy's own.
-    values = ws.request.headers.get_all("X-Forwarded-For") if ws.request else []
+    values = request.headers.get_all("X-Forwarded-For") if request else []
     forwarded = ",".join(values)
     try:
         local = ipaddress.ip_address(peer).is_loopback

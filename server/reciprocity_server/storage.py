@@ -5,7 +5,8 @@ The relay's core calls only `RelayRecords`; the shell picks the implementation f
 (`open_records`, in `serve.py`). Both keep the same things:
 
 - the games and their events, an event committed before it is acknowledged;
-- each live room's number and last activity;
+- each live room's number and last activity, and the numbers hosts have reserved (so that
+  numbers are unique across every relay sharing the records);
 - a SHA-256 hash of each seat's resume token (never the token itself);
 - the command ids each seat has used, with the `seq` they were acknowledged with, written in
   the same transaction as the events they caused, so a retried command has no second effect,
@@ -22,7 +23,8 @@ The words partners type never reach this interface. Nothing here imports a datab
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -30,6 +32,13 @@ from typing import Protocol
 from reciprocity.engine.messages import Event
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import EventLog
+
+#: Room numbers run from 1 to this: short enough to read out, as the first part of a code.
+MAX_NUMBER = 9999
+#: A number a host asked for and has not made a room with is free again after this long.
+RESERVED_SECONDS = 600.0
+#: How many random numbers `reserve_number` tries before it looks for the free ones.
+RANDOM_TRIES = 32
 
 
 def token_hash(token: str) -> str:
@@ -41,6 +50,16 @@ def pake_hash(message: str) -> str:
     """What the relay keeps of a joiner's SPAKE2 message, so it never takes a seat twice:
     its SHA-256, in hex."""
     return hashlib.sha256(message.encode()).hexdigest()
+
+
+def number_candidates(taken: Callable[[], set[int]]) -> Iterator[int]:
+    """Room numbers to try, in order: a few at random, then (should they all be taken) every
+    number `taken` does not list, shuffled."""
+    for _ in range(RANDOM_TRIES):
+        yield secrets.randbelow(MAX_NUMBER) + 1
+    free = sorted(set(range(1, MAX_NUMBER + 1)) - taken())
+    secrets.SystemRandom().shuffle(free)
+    yield from free
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +112,14 @@ class RelayRecords(EventLog, Protocol):
         """Blank the limits and lines of every unfinished game whose room is gone (or of
         `game_id` only, if it is one), as if it had finished."""
 
+    def reserve_number(self, at: float) -> int | None:
+        """A room number from 1 to `MAX_NUMBER` that no room has and no other host holds,
+        held for this one for `RESERVED_SECONDS` (across every relay on these records);
+        None if every number is taken."""
+
     def add_room(self, game_id: str, number: int, at: float) -> None:
-        """Record a new room's number for a game already created."""
+        """Record a new room's number for a game already created: a number reserved with
+        `reserve_number` that no room has yet, else `StoreError`."""
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
         """Record the hash of a seat's resume token."""
