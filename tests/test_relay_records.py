@@ -93,7 +93,7 @@ def test_finishing_or_abandoning_a_game_blanks_its_limits_and_nothing_else(
     named = Joined(seat=Seat.A, name="limit_set")  # a name that reads like the tag is kept
     for game, limit in (("done", blank), ("gone", blank), ("live", LIMIT)):
         assert [event for _, _, event in records.load(game).events] == [named, limit]
-    assert [room.game_id for room in records.rooms()] == ["done", "live"]
+    assert sorted(room.game_id for room in records.rooms()) == ["done", "live"]
 
     records.forget_rooms()
     records.blank_abandoned()
@@ -126,22 +126,28 @@ def test_rooms_come_back_in_a_relay_started_again(relay_db: str) -> None:
     relay.store.close()
 
     again = Relay(open_records(relay_db))
-    assert again.restore() == 1
-    [live] = again.rooms.values()
-    assert live.room.seq == 2 and live.room.state.a.limit == 2
+    # A file's relay brings its rooms back at start (as `start_relay` does); relays sharing
+    # PostgreSQL take a room when one of its players comes back.
+    if not again.store.shared:
+        assert again.restore() == 1
     again.connect(7, "192.0.2.1")
     resume = {"token": welcome.message.token, "last_seq": 2}
     again.receive(7, json.dumps({"type": "hello", "version": PROTOCOL_VERSION, "resume": resume}))
+    [live] = again.rooms.values()
+    assert live.room.seq == 2 and live.room.state.a.limit == 2
     assert again.receive(7, json.dumps(command)) == [Send(7, Ack(id="k", seq=2))]  # no twice
-    assert len(again.store.load(live.room.id).events) == 2
+    lines = {"type": "command", "id": "m", "command": {"type": "set_limit", "limit": 3}}
+    assert again.receive(7, json.dumps(lines))[0] == Send(7, Ack(id="m", seq=3))
+    assert len(again.store.load(live.room.id).events) == 3
     again.store.close()
 
 
 async def test_a_whole_game_through_a_relay_on_either_records(relay_db: str) -> None:
     server = await start_relay(port=0, db=relay_db, decks={"test-deck": make_deck()})
     try:
-        with pytest.raises(ListenError, match="another relay is using"):
-            await start_relay(port=0, db=relay_db)
+        if not server._relay.store.shared:  # a file is one relay's alone
+            with pytest.raises(ListenError, match="another relay is using"):
+                await start_relay(port=0, db=relay_db)
         sam, ben = await pair(server.url)
         await start(sam, ben)
         await turn(sam, ben, {"type": "mark_supported", "felt": ["understood"]})

@@ -86,6 +86,7 @@ class RelayStore(Tagging, Store):
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path)
         self.where = str(self.path)
+        self.shared = False
         try:
             self._db.executescript(_RELAY_SCHEMA)
         except sqlite3.Error as error:
@@ -180,6 +181,16 @@ class RelayStore(Tagging, Store):
         except sqlite3.Error as error:
             raise StoreError(f"cannot read the records at {self.path}: {error}") from None
         return rooms
+
+    def take_room(
+        self, *, number: int | None = None, token_hash: str | None = None
+    ) -> StoredRoom | None:
+        """One relay uses the file alone and holds every room: there is none to take."""
+        return None
+
+    def held(self) -> set[str]:
+        """Every live room's game: one relay uses the file alone."""
+        return {game_id for (game_id,) in self._db.execute("SELECT game_id FROM relay_rooms")}
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the

@@ -13,6 +13,7 @@ The words partners type never reach this module.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ from reciprocity.records.store import (
 )
 from reciprocity_server.storage import (
     RESERVED_SECONDS,
+    LeaseLost,
     StoredRoom,
     StoredSession,
     Tagging,
@@ -65,7 +67,9 @@ CREATE TABLE IF NOT EXISTS relay_rooms (
     game_id TEXT PRIMARY KEY REFERENCES games(id) ON DELETE CASCADE,
     number INTEGER NOT NULL,
     created_at DOUBLE PRECISION NOT NULL,
-    last_active DOUBLE PRECISION NOT NULL
+    last_active DOUBLE PRECISION NOT NULL,
+    owner TEXT NOT NULL,
+    epoch BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS relay_seats (
     game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
@@ -118,25 +122,6 @@ def _line(error: psycopg.Error) -> str:
     return text[0] if text else type(error).__name__
 
 
-#: Held, for as long as a relay runs, by the one relay using a database.
-_ALONE_LOCK = 0x5265_6370
-
-
-def hold_alone(url: str) -> psycopg.Connection[TupleRow] | None:
-    """A connection holding the database for one relay alone (an advisory lock, let go when
-    the connection closes, even by a crash), so a second relay on the same records never
-    forgets or blanks the first one's rooms; None if another relay holds it."""
-    try:
-        held = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as error:
-        raise StoreError(f"cannot open the records at {shown(url)}: {_line(error)}") from None
-    row = held.execute("SELECT pg_try_advisory_lock(%s)", (_ALONE_LOCK,)).fetchone()
-    if row is None or not row[0]:
-        held.close()
-        return None
-    return held
-
-
 class PostgresRelayStore(Tagging):
     """The relay's records in a PostgreSQL database, named by a `postgresql://` URL."""
 
@@ -146,6 +131,10 @@ class PostgresRelayStore(Tagging):
         self._db: psycopg.Connection[TupleRow] | None = None
         self._group: ExitStack | None = None
         self._began = False
+        self.shared = True
+        #: This relay's name in the leases, and the epoch of each room's lease it holds.
+        self.owner = secrets.token_hex(8)
+        self._epochs: dict[str, int] = {}
         try:
             with self._transaction() as db:
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
@@ -231,6 +220,7 @@ class PostgresRelayStore(Tagging):
             for i, event in enumerate(events)
         ]
         with self._transaction() as db, db.cursor() as cursor:
+            self._fence(db, game_id, at)
             cursor.executemany(
                 "INSERT INTO events (game_id, seq, at, body) VALUES (%s, %s, %s, %s)", rows
             )
@@ -241,13 +231,11 @@ class PostgresRelayStore(Tagging):
                     " VALUES (%s, %s, %s, %s)",
                     (game_id, seat.value, command_id, first_seq + len(events) - 1),
                 )
-            cursor.execute(
-                "UPDATE relay_rooms SET last_active = %s WHERE game_id = %s", (at, game_id)
-            )
 
     def finish(self, game_id: str) -> None:
         """Mark a game finished and blank the private values its log held."""
         with self._transaction() as db:
+            self._fence(db, game_id, None)
             db.execute("UPDATE games SET finished_at = %s WHERE id = %s", (time.time(), game_id))
             self._blank_limits(db, game_id)
 
@@ -315,9 +303,9 @@ class PostgresRelayStore(Tagging):
         """Record a new room's number, reserved already, for a game already created."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO relay_rooms (game_id, number, created_at, last_active)"
-                " VALUES (%s, %s, %s, %s)",
-                (game_id, number, at, at),
+                "INSERT INTO relay_rooms (game_id, number, created_at, last_active, owner, epoch)"
+                " VALUES (%s, %s, %s, %s, %s, 1)",
+                (game_id, number, at, at, self.owner),
             )
             held = db.execute(
                 "UPDATE relay_numbers SET game_id = %s WHERE number = %s AND game_id IS NULL",
@@ -325,15 +313,16 @@ class PostgresRelayStore(Tagging):
             )
             if held.rowcount != 1:
                 raise StoreError(f"room {number} was not reserved, or is taken")
+        self._epochs[game_id] = 1
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
         """Record the hash of a seat's resume token."""
         with self._transaction() as db:
+            self._fence(db, game_id, at)
             db.execute(
                 "INSERT INTO relay_seats (game_id, seat, token_hash) VALUES (%s, %s, %s)",
                 (game_id, seat.value, token_hash),
             )
-            db.execute("UPDATE relay_rooms SET last_active = %s WHERE game_id = %s", (at, game_id))
 
     def forget_rooms(self) -> None:
         """Forget every room's number, token hashes and command ids, and the session."""
@@ -345,33 +334,91 @@ class PostgresRelayStore(Tagging):
     def remove_room(self, game_id: str) -> None:
         """Forget a room's number, token hashes and command ids; blank its log if unfinished."""
         with self._transaction() as db:
-            db.execute("DELETE FROM relay_rooms WHERE game_id = %s", (game_id,))
-        self.blank_abandoned(game_id)
+            gone = db.execute(
+                "DELETE FROM relay_rooms WHERE game_id = %s AND owner = %s AND epoch = %s",
+                (game_id, self.owner, self._epochs.pop(game_id, None)),
+            )
+        if gone.rowcount:  # else another relay holds it now, and keeps it
+            self.blank_abandoned(game_id)
 
     def rooms(self) -> list[StoredRoom]:
         """Every live room, oldest first."""
+        return self._rooms("", ())
+
+    def _rooms(self, where: str, params: Sequence[object]) -> list[StoredRoom]:
+        """The live rooms whose game `where` picks (an `AND game_id …` clause), oldest first."""
         rooms = [
             StoredRoom(game_id, number, last_active)
             for game_id, number, last_active in self._rows(
-                "SELECT game_id, number, last_active FROM relay_rooms ORDER BY created_at"
+                f"SELECT game_id, number, last_active FROM relay_rooms WHERE TRUE {where}"
+                " ORDER BY created_at",
+                params,
             )
         ]
         by_id = {room.game_id: room for room in rooms}
         for game_id, seat, hashed in self._rows(
-            "SELECT game_id, seat, token_hash FROM relay_seats"
+            f"SELECT game_id, seat, token_hash FROM relay_seats WHERE TRUE {where}", params
         ):
             by_id[game_id].tokens[Seat(seat)] = hashed
         for game_id, seat, command_id, seq in self._rows(
-            "SELECT game_id, seat, command_id, seq FROM relay_commands ORDER BY seq"
+            "SELECT game_id, seat, command_id, seq FROM relay_commands"
+            f" WHERE TRUE {where} ORDER BY seq",
+            params,
         ):
             by_id[game_id].commands.setdefault(Seat(seat), []).append((command_id, seq))
-        for game_id, hashed in self._rows("SELECT game_id, pake_hash FROM relay_tried"):
+        for game_id, hashed in self._rows(
+            f"SELECT game_id, pake_hash FROM relay_tried WHERE TRUE {where}", params
+        ):
             by_id[game_id].tried.add(hashed)
         return rooms
+
+    # --- leases --------------------------------------------------------------------------
+
+    def take_room(
+        self, *, number: int | None = None, token_hash: str | None = None
+    ) -> StoredRoom | None:
+        """Take the lease of the room with this number (or this seat's token hash), raising
+        its epoch, and return it; None if there is no such room."""
+        which = "game_id = (SELECT game_id FROM relay_seats WHERE token_hash = %s)"
+        key: int | str | None = token_hash
+        if number is not None:
+            which, key = "number = %s", number
+        with self._transaction() as db:
+            row = db.execute(
+                f"UPDATE relay_rooms SET owner = %s, epoch = epoch + 1 WHERE {which}"
+                " RETURNING game_id, epoch",
+                (self.owner, key),
+            ).fetchone()
+        if row is None:
+            return None
+        game_id, self._epochs[row[0]] = row
+        found = self._rooms("AND game_id = %s", (game_id,))
+        return found[0] if found else None
+
+    def held(self) -> set[str]:
+        """The games of the rooms whose lease this relay holds."""
+        rows = self._rows("SELECT game_id, epoch FROM relay_rooms WHERE owner = %s", (self.owner,))
+        held = {game_id for game_id, epoch in rows if self._epochs.get(game_id) == epoch}
+        self._epochs = {game_id: self._epochs[game_id] for game_id in held}
+        return held
+
+    def _fence(self, db: psycopg.Connection[TupleRow], game_id: str, at: float | None) -> None:
+        """Before a write to a room: check this relay still holds its lease, at the epoch it
+        took, and lock the room's row till the write commits (so a relay taking the lease
+        waits for it, then rebuilds the room with it); raise `LeaseLost` if not."""
+        epoch = self._epochs.get(game_id)
+        fenced = db.execute(
+            "UPDATE relay_rooms SET last_active = COALESCE(%s, last_active)"
+            " WHERE game_id = %s AND owner = %s AND epoch = %s",
+            (at, game_id, self.owner, epoch),
+        )
+        if fenced.rowcount != 1:
+            raise LeaseLost(f"another relay holds the room of game {game_id} now")
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried; with None, forget the room's."""
         with self._transaction() as db:
+            self._fence(db, game_id, None)
             if hashed is None:
                 db.execute("DELETE FROM relay_tried WHERE game_id = %s", (game_id,))
             else:

@@ -53,6 +53,7 @@ from reciprocity.records.store import StoreError
 from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
+from reciprocity_server.leases import Leases
 from reciprocity_server.limits import RATE_LIMITED, TOO_FAST, TOO_MANY_GAMES, Limits
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
@@ -117,6 +118,7 @@ class Relay:
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
         self.facilitation = Facilitation(self.rooms, self.limits, store)
+        self.leases = Leases(store, self.rooms, self._tokens, self._peers)
         self.admission = Admission(
             store,
             self.limits,
@@ -131,22 +133,7 @@ class Relay:
     def restore(self) -> int:
         """Bring back the live rooms from the records, as after a restart; returns how many."""
         for stored in self.store.rooms():
-            try:
-                room = Room.resume(self.store, stored.game_id)
-            except (KeyError, ValueError, StoreError) as failure:
-                log.warning(
-                    "room %d: cannot be restored (%s)", stored.number, type(failure).__name__
-                )
-                continue
-            live = RelayRoom(stored.number, room, stored.last_active)
-            for seat, hashed in stored.tokens.items():
-                live.tokens[seat] = hashed
-                self._tokens[hashed] = (live, seat)
-            for seat, used in stored.commands.items():
-                for command_id, seq in used:
-                    live.remember(seat, command_id, seq)
-            live.tried |= stored.tried
-            self.rooms[stored.number] = live
+            self.leases.bring_back(stored)
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.where)
         pairs = self.facilitation.restore()
@@ -286,6 +273,10 @@ class Relay:
             return self.limits.refuse(conn, peer, wire.version_error(hello.version))
         if hello.create is not None:
             return self._create(conn, peer, hello.create)
+        if hello.resume is not None and token_hash(hello.resume.token) not in self._tokens:
+            self.leases.take(token=token_hash(hello.resume.token))
+        if hello.join is not None and hello.join.number not in self.rooms:
+            self.leases.take(number=hello.join.number)
         if hello.resume is not None and token_hash(hello.resume.token) in self._tokens:
             return self._resume(conn, peer, hello.resume)  # a seat's own token is never limited
         if self.limits.blocked(peer.address):

@@ -68,13 +68,14 @@ wire_log.setLevel(logging.WARNING)
 DEFAULT_PORT = 8765
 #: How often idle rooms are looked for, in seconds.
 SWEEP_SECONDS = 60.0
+#: How often a relay on shared records looks for rooms another relay has taken, in seconds.
+LEASE_SECONDS = 1.0
 #: A connection that has not said a well-formed hello this long after opening is closed; so
 #: is one whose WebSocket handshake takes longer.
 HELLO_SECONDS = 5.0
 TOO_MANY = "too many connections from your address"
 #: The close code when a group commit failed: the server could not go on with the room.
 CLOSE_UNSAVED = 1011
-_IN_USE = "another relay is using {where}; stop it first, or give this one another --db"
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
 #: middle ones. Under load this cut the p99 of a command's round trip from 25 to 10 ms
@@ -114,6 +115,7 @@ class RelayServer:
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         self.host = ""
         self.port = 0
@@ -135,11 +137,12 @@ class RelayServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._watcher = None
         if not self._closed:
             self._closed = True
             self._flush()  # what the last connections' closing asked of the core
@@ -175,6 +178,8 @@ class RelayServer:
         )
         self.host, self.port = host, self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
+        if self._relay.store.shared:
+            self._watcher = asyncio.create_task(self._watch_leases())
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         """Plain HTTP beside the WebSocket: `GET /healthz` answers 200, and `GET /number`
@@ -223,6 +228,19 @@ class RelayServer:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             self._run(self._expire)
+
+    async def _watch_leases(self) -> None:
+        """On shared records, let go of the rooms another relay has taken (`leases.py`)."""
+        while True:
+            await asyncio.sleep(LEASE_SECONDS)
+            self._run(self._let_go)
+
+    def _let_go(self) -> list[Output]:
+        try:
+            return self._relay.leases.let_go(self._relay.store.held())
+        except StoreError as failure:
+            log.error("checking the leases: %s", failure)
+            return []
 
     def _expire(self) -> list[Output]:
         try:
@@ -346,20 +364,13 @@ def _records(db: Path | str | None) -> tuple[RelayRecords, Callable[[], None], P
     SQLite file, if that is where they are."""
     if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
         try:
-            from reciprocity_server.records_postgres import PostgresRelayStore, hold_alone, shown
+            from reciprocity_server.records_postgres import PostgresRelayStore
         except ImportError:
             raise ListenError(
                 "keeping the records in PostgreSQL needs psycopg: "
                 "pip install 'reciprocity[postgres]'"
             ) from None
-        held = hold_alone(db)  # before anything touches the records
-        if held is None:
-            raise ListenError(_IN_USE.format(where=shown(db)))
-        try:
-            return PostgresRelayStore(db), held.close, None
-        except BaseException:
-            held.close()
-            raise
+        return PostgresRelayStore(db), lambda: None, None  # shared: no relay holds it alone
     path = Path(db) if db is not None else default_db()
     lock = _lock_db(path)  # before anything touches the records
     try:
@@ -381,7 +392,9 @@ def _lock_db(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise ListenError(_IN_USE.format(where=path)) from None
+        raise ListenError(
+            f"another relay is using {path}; stop it first, or give this one another --db"
+        ) from None
     return fd
 
 
@@ -393,7 +406,9 @@ def _open(
     quotas: Quotas,
 ) -> Relay:
     relay = Relay(records, DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
-    if restore:
+    if records.shared:  # other relays hold rooms in them: each is taken when asked for
+        log.info("records shared with other relays: rooms are taken over when asked for")
+    elif restore:
         relay.restore()
     else:
         relay.store.forget_rooms()

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from reciprocity.engine.messages import Event
 from reciprocity.engine.state import Seat
-from reciprocity.records.store import EventLog
+from reciprocity.records.store import EventLog, StoreError
 
 #: Room numbers run from 1 to this: short enough to read out, as the first part of a code.
 MAX_NUMBER = 9999
@@ -93,6 +93,10 @@ class RelayRecords(EventLog, Protocol):
 
     #: Where the records are, for log lines: a file's path, or a database without its password.
     where: str
+    #: True where several relays may share the records (PostgreSQL): each holds the rooms
+    #: whose lease it took (`take_room`, `held`), and a write to a room it no longer holds
+    #: raises `LeaseLost`. False for a file one relay uses alone, which holds every room.
+    shared: bool
 
     def close(self) -> None:
         """Let go of the database."""
@@ -135,6 +139,16 @@ class RelayRecords(EventLog, Protocol):
     def rooms(self) -> list[StoredRoom]:
         """Every live room, oldest first."""
 
+    def take_room(
+        self, *, number: int | None = None, token_hash: str | None = None
+    ) -> StoredRoom | None:
+        """On shared records: take the lease of the room with this number (or this seat's
+        token hash), raising its fencing epoch, and return it to be rebuilt; None if there is
+        no such room. The relay that held it can no longer write to it."""
+
+    def held(self) -> set[str]:
+        """The games of the rooms this relay holds the lease of."""
+
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
         room's (a joiner took the seat, so the seated side's next message is a fresh one)."""
@@ -145,6 +159,10 @@ class RelayRecords(EventLog, Protocol):
 
     def session(self) -> StoredSession | None:
         """The facilitated session recorded, if any."""
+
+
+class LeaseLost(StoreError):
+    """Another relay has taken the room's lease (a higher epoch): this one may not write."""
 
 
 class Tagging:
