@@ -368,7 +368,7 @@ def _records(db: Path | str | None) -> tuple[RelayRecords, Callable[[], None], P
         except ImportError:
             raise ListenError(
                 "keeping the records in PostgreSQL needs psycopg: "
-                "pip install 'reciprocity[postgres]'"
+                "pip install 'reciprocity[scale]'"
             ) from None
         return PostgresRelayStore(db), lambda: None, None  # shared: no relay holds it alone
     path = Path(db) if db is not None else default_db()
