@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"connections one address may hold open at once (default: {CONNECTIONS})",
     )
     serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run N relays on this machine behind Caddy, sharing a postgresql:// --db",
+    )
+    serve.add_argument(
         "--commands-per-second",
         type=_positive_int,
         default=COMMANDS,

@@ -13,6 +13,8 @@ The words partners type never reach this module.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import secrets
 import time
 import urllib.parse
@@ -41,6 +43,8 @@ from reciprocity_server.storage import (
     Tagging,
     number_candidates,
 )
+
+log = logging.getLogger("reciprocity_server")
 
 #: Taken while the schema is made, so relays starting together do not race to make it.
 _SCHEMA_LOCK = 0x5265_6369
@@ -135,6 +139,7 @@ class PostgresRelayStore(Tagging):
         #: This relay's name in the leases, and the epoch of each room's lease it holds.
         self.owner = secrets.token_hex(8)
         self._epochs: dict[str, int] = {}
+        log.info("relay %s (process %d) on the records at %s", self.owner, os.getpid(), self.where)
         try:
             with self._transaction() as db:
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))

@@ -367,8 +367,7 @@ def _records(db: Path | str | None) -> tuple[RelayRecords, Callable[[], None], P
             from reciprocity_server.records_postgres import PostgresRelayStore
         except ImportError:
             raise ListenError(
-                "keeping the records in PostgreSQL needs psycopg: "
-                "pip install 'reciprocity[scale]'"
+                "keeping the records in PostgreSQL needs psycopg: pip install 'reciprocity[scale]'"
             ) from None
         return PostgresRelayStore(db), lambda: None, None  # shared: no relay holds it alone
     path = Path(db) if db is not None else default_db()
