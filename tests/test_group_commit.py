@@ -3,6 +3,7 @@ nothing they cause leaves the relay before that commit. Against both kinds of re
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,22 +23,30 @@ pytestmark = pytest.mark.timeout(60)
 
 def test_a_groups_writes_are_kept_together_or_not_at_all(relay_db: str) -> None:
     records, reader = open_records(relay_db), open_records(relay_db)
-    for game in ("g1", "g2"):
+    for game in ("g1", "g2", "g3"):
         records.create_game(game, make_deck(), 1, False, "relay")
-        records.add_room(game, records.reserve_number(1.0) or 0, 1.0)
+    numbers = [records.reserve_number(1.0) or 0 for _ in range(2)]
+    for game, number in zip(("g1", "g2"), numbers, strict=True):
+        records.add_room(game, number, 1.0)
+    never = next(n for n in range(1, 4) if n not in numbers)  # a number nobody reserved
     with records.group():
         with records.tagged(Seat.A, "c1"):
             records.append("g1", 1, [Joined(seat=Seat.A, name="Sam")], 2.0)
-        with pytest.raises(StoreError), records.tagged(Seat.A, "c1"):  # undone alone
-            records.append("g1", 2, [Joined(seat=Seat.B, name="Ben")], 2.0)
+        with pytest.raises(StoreError, match="not reserved"):  # refused, and alone
+            records.add_room("g3", never, 2.0)
         records.append("g2", 1, [Joined(seat=Seat.A, name="Ada")], 2.0)
         assert reader.load("g1").events == []  # nothing is kept before the group ends
     assert [len(reader.load(game).events) for game in ("g1", "g2")] == [1, 1]
 
+    limit = LimitSet(seat=Seat.A, limit=1, lines=frozenset())
+    with pytest.raises(StoreError), records.group():  # a statement fails: the whole group
+        records.append("g2", 2, [limit], 3.0)
+        with contextlib.suppress(StoreError), records.tagged(Seat.A, "c1"):  # used already
+            records.append("g1", 2, [limit], 3.0)
     with pytest.raises(RuntimeError), records.group():
-        records.append("g1", 2, [LimitSet(seat=Seat.A, limit=1, lines=frozenset())], 3.0)
+        records.append("g1", 2, [limit], 3.0)
         raise RuntimeError("the block failed")
-    assert len(reader.load("g1").events) == 1
+    assert [len(reader.load(game).events) for game in ("g1", "g2")] == [1, 1]
     records.close()
     reader.close()
 

@@ -189,7 +189,7 @@ class Store:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the records at {self.path}: {error}") from None
-        self._grouped = self._began = False
+        self._grouped = self._began = self._failed = False
 
     def close(self) -> None:
         """Close the database."""
@@ -226,20 +226,23 @@ class Store:
                 raise
             self._db.execute("RELEASE write")
         except sqlite3.Error as error:
+            self._failed = True  # as in PostgreSQL, a failed statement fails the group
             raise StoreError(f"cannot write the records at {self.path}: {error}") from None
 
     @contextmanager
     def group(self) -> Iterator[None]:
         """Group commit: every write in this block goes into one transaction, committed when
-        the block ends. Each write is a savepoint, so one that fails is undone alone (and
-        raises `StoreError` as ever). If the commit fails, nothing written in the block is
-        kept, and `StoreError` is raised when the block ends."""
+        the block ends. A write refused by a check (it raises `StoreError` itself) is undone
+        alone; if a statement fails in the database or the commit does, nothing written in
+        the block is kept, and `StoreError` is raised when the block ends."""
         if self._grouped:
             yield
             return
-        self._grouped, self._began = True, False
+        self._grouped, self._began, self._failed = True, False, False
         try:
             yield
+            if self._failed:
+                raise StoreError(f"cannot write the records at {self.path}: a write failed")
         except BaseException:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
