@@ -159,7 +159,8 @@ async def run(args: argparse.Namespace) -> None:
     system = f"{platform.system()} {platform.release()}"
     print(f"machine          {os.cpu_count()} cores, {system}, Python {platform.python_version()}")
     print(f"load average     {', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
-    cluster = Cluster(durable=True)
+    cluster = Cluster(durable=not args.no_fsync)
+    print(f"PostgreSQL       fsync {'off (a diagnosis, not a setting)' if args.no_fsync else 'on'}")
     try:
         with tempfile.TemporaryDirectory(prefix="reciprocity-bench-") as folder:
             bench = Bench(Path(folder), args.clients)
@@ -181,6 +182,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds each load (10)")
     parser.add_argument("--failover-rooms", type=int, default=200, help="rooms (200)")
     parser.add_argument("--clients", type=int, default=2, help="load client processes (2)")
+    parser.add_argument(
+        "--no-fsync", action="store_true", help="PostgreSQL without fsync: what commits cost"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
