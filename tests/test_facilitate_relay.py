@@ -13,6 +13,7 @@ from conftest import make_deck
 from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act
 
+from reciprocity.engine import Outcome, Seat
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announcement,
@@ -22,6 +23,7 @@ from reciprocity.protocol import (
     RoomStatus,
     SeatView,
     SessionStatus,
+    TurnPlayed,
     Welcome,
     Words,
 )
@@ -180,8 +182,16 @@ async def play_a_turn(facilitator: Client, number: int, sam: Client, ben: Client
         await act(sam, ben, step)
     await act(ben, sam, {"type": "respond"})
     await act(sam, ben, {"type": "mark_supported"})
-    # One row per committed command: eight of them.
+    # One row per committed command: eight of them; the last turn's facts after its row.
     rows = [await row(facilitator, number) for _ in range(8)]
+    played = await facilitator.expect(TurnPlayed)
+    assert (played.number, played.index, played.seat, played.outcome) == (
+        number,
+        1,
+        Seat.A,
+        Outcome.SUPPORTED,
+    )
+    assert played.card and played.level == 1 and played.felt == ()
     return rows[-1]
 
 
@@ -205,9 +215,13 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
         1.0,
     )
     assert status.last_active is not None
-    # A row has no field for words, limits or lines, and its frame carries none of them.
-    forbidden = {"limit", "limits", "lines", "words", "payload", "ceiling", "card", "me"}
+    # A row, or a turn's facts, has no field for words, limits or lines, and its frame
+    # carries none of them.
+    forbidden = {"limit", "limits", "lines", "words", "payload", "ceiling", "me", "text"}
     assert forbidden.isdisjoint(RoomStatus.model_fields)
+    assert forbidden.isdisjoint(TurnPlayed.model_fields)
+    assert (status.deepest_level, status.turns_by_level) == (1, (1, 0, 0))
+    assert (status.ios_before, status.ios_after) == ((4, 4), (None, None))
     frame = status.model_dump_json()
     assert SECRET not in frame and "limit" not in frame and "lines" not in frame
     await ben.close()

@@ -211,6 +211,8 @@ async def test_resume_when_the_relay_forgot_the_session_is_one_line(
         (["--deck", "fast-friends", "--port", "9000"], "leave out --deck, --port"),
         (["--host", "127.0.0.1", "--pace", "15"], "leave out --host, --pace"),
         (["--totals-out", "t.csv"], "leave out --totals-out"),
+        (["--handouts", "s.html", "--aloud"], "leave out --handouts, --aloud"),
+        (["--events-out", "e.csv", "--with-names"], "leave out --events-out, --with-names"),
     ],
 )
 def test_resume_with_settings_of_its_own_is_one_line(options: list[str], named: str) -> None:

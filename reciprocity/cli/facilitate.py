@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +24,9 @@ from reciprocity_server.serve import RelayServer, start_relay
 
 from reciprocity import ReciprocityError
 from reciprocity.deck_files import find_deck
-from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, Pacer, write_totals
+from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, Pacer
+from reciprocity.game.handouts import slips, write_handouts
+from reciprocity.game.session_export import SessionExport, output_path
 from reciprocity.kept import load_session, save_session, write_private
 from reciprocity.net.codes import new_words
 from reciprocity.net.core import RelayRefused
@@ -38,7 +41,10 @@ NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --
 #: Where a session listens when the command line does not say.
 DEFAULT_HOST, DEFAULT_PORT = "0.0.0.0", 8765
 #: What a session keeps from the command line, so `--resume` takes none of them.
-_KEPT_OPTIONS = ("deck", "pairs", "host", "port", "pace", "codes_out", "totals_out")
+_KEPT_OPTIONS = (
+    *("deck", "pairs", "host", "port", "pace", "codes_out", "totals_out"),
+    *("events_out", "handouts", "aloud", "with_names"),
+)
 
 
 def facilitate_command(args: argparse.Namespace) -> int:
@@ -63,8 +69,7 @@ def facilitate_command(args: argparse.Namespace) -> int:
 async def _facilitate(args: argparse.Namespace) -> int:
     async with facilitation(args) as app:
         await app.run_async()
-        if app.dashboard.totals_out is not None:
-            write_totals(app.dashboard.totals_out, app.rows)
+        app.dashboard.export.at_quit(app.rows, app.connection.core.played.values())
     return app.return_code or 0
 
 
@@ -97,17 +102,22 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
                 "the relay no longer knows the session kept here; start a new one"
             ) from None
         host = lan_address() if kept["host"] in ("0.0.0.0", "") else kept["host"]
-        totals = kept["totals_out"]
+        relay = f"ws://{host}:{server.port}"
+        if kept["handouts"] is not None:  # again on resuming, with the address as it is now
+            pairs = slips(codes, relay, aloud=kept["aloud"])
+            title = session.deck_title
+            write_handouts(Path(kept["handouts"]), pairs, title=title, aloud=kept["aloud"])
         pacing = kept.get("pacing")
         app = FacilitatorApp(
             connection,
             session,
             codes,
-            relay=f"ws://{host}:{server.port}",
+            relay=relay,
+            aloud=kept["aloud"],
             pace=kept["pace"],
             countdown=not pacing["held"] if pacing else kept["countdown"],
             left=pacing["left"] if pacing else None,
-            totals_out=Path(totals) if totals else None,
+            export=_export(kept, session.depth),
             keep=lambda pacer: _keep_pacing(kept, pacer),
         )
         yield app
@@ -120,12 +130,13 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """What a new session keeps besides its codes and token, from the command line."""
     deck = find_deck(args.deck)
-    codes_out = Path(args.codes_out).expanduser() if args.codes_out else None
-    if codes_out is not None and not codes_out.parent.is_dir():
-        raise FacilitateError(f"cannot write the codes to {codes_out}: no such folder")
-    totals_out = Path(args.totals_out).expanduser() if args.totals_out else None
-    if totals_out is not None and not totals_out.parent.is_dir():  # now, not at the end
-        raise FacilitateError(f"cannot write the totals to {totals_out}: no such folder")
+    # Every file is checked now, not when it is written.
+    codes_out = output_path(args.codes_out, "the codes")
+    files = {
+        "totals_out": output_path(args.totals_out, "the totals"),
+        "events_out": output_path(args.events_out, "the events"),
+        "handouts": output_path(args.handouts, "the slips"),
+    }
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
@@ -134,7 +145,9 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "pace": args.pace if args.pace is not None else deck.pace_minutes,
         "countdown": args.pace is not None,
         "codes_out": codes_out,
-        "totals_out": str(totals_out) if totals_out is not None else None,
+        **{name: str(path) if path is not None else None for name, path in files.items()},
+        "aloud": args.aloud,
+        "with_names": args.with_names,
     }
 
 
@@ -148,6 +161,7 @@ async def _fresh(args: argparse.Namespace, db: Path, kept: dict[str, Any]) -> Re
     )
     try:
         token, numbers = await server.start_session(deck, args.pairs)
+        kept["started"] = time.time()  # the turns' seconds count from here
         # The words of each code are made here, as a host's screen makes its own: the relay
         # routes by the number and never learns them.
         codes = {number: f"{number}-{new_words()}" for number in numbers}
@@ -177,10 +191,23 @@ def _kept() -> dict[str, Any]:
         kept = load_session(path)
     except ReciprocityError:
         raise FacilitateError(f"cannot read the session kept in {path}") from None
-    needed = {"token", "codes", "host", "port", "pace", "countdown", "totals_out"}
+    needed = {"token", "codes", "host", "port", "pace", "countdown", "started"}
+    needed |= {"totals_out", "events_out", "handouts", "aloud", "with_names"}
     if not needed <= kept.keys():
         raise FacilitateError(f"cannot read the session kept in {path}")
     return kept
+
+
+def _export(kept: dict[str, Any], depth: int) -> SessionExport:
+    """The session's exports, as kept: when it started, and the files it writes."""
+    totals, events = kept["totals_out"], kept["events_out"]
+    return SessionExport(
+        started=kept["started"],
+        depth=depth,
+        totals_out=Path(totals) if totals else None,
+        events_out=Path(events) if events else None,
+        with_names=kept["with_names"],
+    )
 
 
 def _keep_pacing(kept: dict[str, Any], pacer: Pacer) -> None:

@@ -144,8 +144,11 @@ class Ready:
 
 @_frozen
 class End:
-    """End the game, at any moment, with no questions."""
+    """End the game, at any moment, with no questions. `partner_away`: the partner has been
+    gone too long to wait for, so the closing does not wait for their check-in (allowed in
+    the closing too, for a partner who left before their last check-in)."""
 
+    partner_away: bool = False
     type: Literal["end"] = "end"
 
 
@@ -347,9 +350,11 @@ class Resumed:
 
 @_frozen
 class GameEnded:
-    """A partner ended the game (None: ended from outside, such as by a facilitator)."""
+    """A partner ended the game (None: ended from outside, such as by a facilitator);
+    `partner_away`: while the other partner was gone, so only the one here closes."""
 
     seat: Seat | None
+    partner_away: bool = False
     type: Literal["game_ended"] = "game_ended"
 
 

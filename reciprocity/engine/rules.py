@@ -62,7 +62,7 @@ from reciprocity.engine.messages import (
 )
 from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
 from reciprocity.engine.names import NameProblem, clean_name
-from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
+from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
@@ -158,9 +158,9 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
         case Pause() | Ready():
             events = _pause(state, seat, command)
         case End():
-            if state.phase is Phase.CLOSING:
+            if state.phase is Phase.CLOSING and (state.ended_away or not command.partner_away):
                 raise IllegalMove("The game has already ended.")
-            events = [GameEnded(seat=seat)]
+            events = [GameEnded(seat=seat, partner_away=command.partner_away)]
         case _:
             if state.held and state.phase in IN_PLAY:
                 raise IllegalMove(HELD)
@@ -230,10 +230,11 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, held=True)
         case Released():
             return replace(state, held=False)
-        case GameEnded(seat=seat):
+        case GameEnded(seat=seat, partner_away=away):
             return replace(
                 state,
                 phase=phase,
+                ended_away=away and seat is not None,
                 paused=False,
                 held=False,
                 ready=frozenset(),
@@ -353,8 +354,11 @@ def _settle(state: GameState) -> list[Event]:
 
 
 def _closing_done(state: GameState) -> bool:
-    """Both checked out; or there is no check-out to do, as when none was done at the start."""
-    partners = (state.a, state.b)
+    """Both checked out (only the one who ended it, with the other away); or there is no
+    check-out to do, as when none was done at the start."""
+    partners: tuple[Partner, ...] = (state.a, state.b)
+    if state.ended_away and state.ended_by is not None:
+        partners = (state.partner(state.ended_by),)
     checked_in = state.checkin and all(p.checked_in for p in partners)
     return not checked_in or all(p.checked_out for p in partners)
 
@@ -400,7 +404,9 @@ def _not_yours(state: GameState, actor: Actor) -> str:
 
 def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
     """The conditions `decide` puts on a command beyond its row of the table and its arguments."""
-    if command is SetLimit or command is End:
+    if command is End:  # in the closing, only without a partner who is away
+        return state.phase is not Phase.CLOSING or not state.ended_away
+    if command is SetLimit:
         return state.phase is not Phase.CLOSING
     if command is Pause:
         return state.phase is not Phase.CLOSING and not state.paused

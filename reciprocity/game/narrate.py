@@ -61,6 +61,9 @@ def notice(
                 lines.append(f"{after.name(seat)} asked for a pause.")
             case Resumed():
                 lines.append("Welcome back.")
+            case GameEnded(seat=seat, partner_away=True) if seat is not None:
+                away = after.name(seat.other)
+                lines.append(f"{after.name(seat)} closed the game while {away} was away.")
             case GameEnded(seat=seat) if seat is not None:
                 lines.append(f"{after.name(seat)} ended the game. Thank you both.")
             case GameEnded():
@@ -121,6 +124,8 @@ def log_lines(events: Iterable[Event]) -> list[str]:
                 lines.append("paused")
             case Resumed():
                 lines.append("play resumed")
+            case GameEnded(partner_away=True):
+                lines.append("game ended with the partner away")
             case GameEnded():
                 lines.append("game ended")
             case GameFinished():

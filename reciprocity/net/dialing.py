@@ -1,4 +1,5 @@
-"""How a player's screen reaches the relay: dialing, and the room's own address.
+"""How a player's screen reaches the relay: dialing, the room's own address, and saying in a
+few words why a socket failed or a kept file is damaged.
 
 A player connects to its room's address at the relay (`/room/7`), so that a stock proxy in
 front of several relays (hashing the path) sends both partners of a room to the same relay.
@@ -15,6 +16,7 @@ import ssl
 import urllib.error
 import urllib.request
 
+from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
 
@@ -60,6 +62,15 @@ async def dial(url: str, timeout: float, room: int | None = None) -> ClientConne
         raise RelayUnreachable(f"{url} answered, but not as a relay (HTTP {status})") from None
     except (OSError, TimeoutError, WebSocketException) as error:
         raise RelayUnreachable(f"cannot reach the relay at {url}: {reason(error)}") from None
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message, first line only (pydantic's run to several)."""
+    if isinstance(error, ValidationError):
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        return f"{where}: {problem['msg'].lower()}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def reason(error: BaseException) -> str:

@@ -2,7 +2,8 @@
 
 The dashboard talks to the relay over the same protocol as the players, with a hello that
 carries the session's secret token. The relay sends each room's row (outcomes and counts
-only, never words, limits or lines); after a reconnect, the whole session again.
+only, never words, limits or lines) and each turn as it ends, which the core keeps for the
+export (`played`); after a reconnect, the whole session and every turn again.
 
 The facilitator's program made every code, so the dashboard checks each room's first joiner
 as a seated screen checks a second (`reciprocity.net.client`): it offers a SPAKE2 message
@@ -25,6 +26,7 @@ from reciprocity.protocol import (
     ClientMessage,
     Error,
     FacilitatorLogin,
+    FreeSeat,
     Hello,
     KeyExchange,
     PartnerKey,
@@ -32,6 +34,7 @@ from reciprocity.protocol import (
     ServerMessage,
     SessionStatus,
     Steer,
+    TurnPlayed,
 )
 
 SessionUpdate = SessionStatus | RoomStatus | Error
@@ -51,6 +54,9 @@ class FacilitatorCore(Core[SessionUpdate]):
         }
         #: The session as the relay last told it whole.
         self.session: SessionStatus | None = None
+        #: Every turn played in the session's rooms, by room number and turn index, for the
+        #: export; after a reconnect the relay tells them all again, and they replace these.
+        self.played: dict[tuple[int, int], TurnPlayed] = {}
 
     def steer(self, command: FacilitatorCommand) -> None:
         """Queue a command for every room of the session."""
@@ -59,6 +65,11 @@ class FacilitatorCore(Core[SessionUpdate]):
     def announce(self, text: str) -> None:
         """Queue one line for every player's screen."""
         self._outbox.append(Announce(text=text))
+
+    def free_seat(self, number: int, seat: Seat) -> None:
+        """Queue freeing a seat whose player is gone: the pair's code takes it back, checked
+        by the partner's screen."""
+        self._outbox.append(FreeSeat(number=number, seat=seat))
 
     def _hello(self) -> ClientMessage:
         return Hello(version=PROTOCOL_VERSION, facilitate=FacilitatorLogin(token=self._token))
@@ -91,5 +102,7 @@ class FacilitatorCore(Core[SessionUpdate]):
             check = self._checks.get(message.number) if message.number is not None else None
             if check is not None:
                 self._outbox.extend(check.take(message.step, message.payload).send)
+        elif isinstance(message, TurnPlayed):
+            self.played[message.number, message.index] = message
         elif isinstance(message, SessionStatus | RoomStatus | Error):
             self._outputs.append(message)

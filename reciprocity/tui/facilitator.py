@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -27,6 +26,7 @@ from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
     from reciprocity.game.facilitation import Pacer
+    from reciprocity.game.session_export import SessionExport
     from reciprocity.net.driver import FacilitatorConnection
 
 
@@ -54,14 +54,16 @@ class FacilitatorApp(App[int]):
         pace: float | None = None,
         countdown: bool = True,
         left: float | None = None,
-        totals_out: Path | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
         keep: Callable[[Pacer], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
         `codes` (each room's number, with the words this program made for it). A `pace` (in
         minutes) runs from the start (with `left` seconds, when a session resumes), or waits
-        for the facilitator if not `countdown`; `keep` keeps the pacing for `--resume`. `clock`
+        for the facilitator if not `countdown`; `keep` keeps the pacing for `--resume`. With
+        `aloud`, the join line says pairs talk aloud; `export` writes the files. `clock`
         tells the time for the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
@@ -74,7 +76,8 @@ class FacilitatorApp(App[int]):
             clock,
             countdown=countdown,
             left=left,
-            totals_out=totals_out,
+            aloud=aloud,
+            export=export,
             keep=keep,
         )
 
@@ -133,6 +136,9 @@ class FacilitatorApp(App[int]):
                 "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
             )
             yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+            yield SystemCommand(
+                "Free a seat", "Of the selected pair, whose player is gone", board.action_free_seat
+            )
             yield SystemCommand(
                 "End the session", "Every game, after a question", board.action_end_session
             )

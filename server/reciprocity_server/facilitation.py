@@ -3,7 +3,8 @@
 A session's rooms are made by the relay (`Relay.start_session`), each with level 1 open. The
 facilitator's process holds the session's secret token; the relay keeps only its hash. A
 connection whose hello carries the token becomes a dashboard, sent each room's `RoomStatus`
-row (outcomes and counts only) whenever the room changes, and the key steps of each room's
+row (outcomes and counts only) whenever the room changes, each turn as it ends (`TurnPlayed`:
+card ids and outcomes, for the facilitator's export), and the key steps of each room's
 first joiner: the facilitator's program knows every code, so it checks a first joiner as a
 seated screen checks a second. `steer` and `announce` from any other connection are refused.
 
@@ -21,13 +22,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from reciprocity.deck import Deck
-from reciprocity.engine import Event, FacilitatorCommand, IllegalMove, Phase
+from reciprocity.engine import (
+    CardPassed,
+    Event,
+    FacilitatorCommand,
+    IllegalMove,
+    Outcome,
+    Phase,
+    TurnEnded,
+)
 from reciprocity.protocol import (
     Announcement,
     FacilitatorLogin,
     RoomState,
     RoomStatus,
     SessionStatus,
+    TurnPlayed,
 )
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits
@@ -111,7 +121,8 @@ class Facilitation:
             depth=session.deck.depth,
             rooms=tuple(room_status(live) for live in self.session_rooms()),
         )
-        return [Send(conn, status)]
+        played = [turn for live in self.session_rooms() for turn in turns_played(live)]
+        return [Send(conn, status), *(Send(conn, turn) for turn in played)]
 
     def leave(self, conn: int) -> None:
         """A connection closed: if it was a dashboard, it is sent no more rows."""
@@ -155,6 +166,15 @@ class Facilitation:
         status = room_status(live)
         return [Send(conn, status) for conn in self.dashboards]
 
+    def turns(self, live: RelayRoom, events: list[Event]) -> list[Output]:
+        """The turns that `events` ended in a session's room, for each dashboard."""
+        ended = sum(isinstance(event, TurnEnded | CardPassed) for event in events)
+        if not ended or not self.dashboards or self.session is None or not self.session.holds(live):
+            return []
+        return [
+            Send(conn, turn) for turn in turns_played(live)[-ended:] for conn in self.dashboards
+        ]
+
     def room(self, number: int | None) -> RelayRoom | None:
         """The session's room with this number, if it is one of the session's."""
         live = self.rooms.get(number) if number is not None else None
@@ -178,9 +198,11 @@ class Facilitation:
 
 
 def room_status(live: RelayRoom) -> RoomStatus:
-    """A room's row on the dashboard: outcomes and counts only."""
+    """A room's row: outcomes and counts, and the check-ins for the export; never words,
+    limits or lines."""
     game = live.room.state
     summary = live.room.summary()
+    timeline = summary.timeline
     return RoomStatus(
         number=live.number,
         names=(game.a.name, game.b.name),
@@ -194,7 +216,41 @@ def room_status(live: RelayRoom) -> RoomStatus:
         unrepaired=summary.unrepaired,
         passes=summary.passes,
         last_active=live.room.last_played,
+        deepest_level=summary.deepest_level,
+        turns_by_level=tuple(
+            sum(point.level == level and point.outcome is not Outcome.PASSED for point in timeline)
+            for level in range(1, game.deck.depth + 1)
+        ),
+        ios_before=(summary.a.ios_before, summary.b.ios_before),
+        ios_after=(summary.a.ios_after, summary.b.ios_after),
     )
+
+
+def turns_played(live: RelayRoom) -> list[TurnPlayed]:
+    """Every turn of a room so far, in order: cards, outcomes and ticks; never words."""
+    played: list[TurnPlayed] = []
+    for at, event in live.room.log:
+        match event:
+            case TurnEnded(sharer=seat, card=card, level=level, outcome=outcome, felt=felt):
+                ticks = tuple(sorted(felt))
+            case CardPassed(seat=seat, card=card, level=level):
+                outcome, ticks = Outcome.PASSED, ()
+            case _:
+                continue
+        index = len(played) + 1
+        played.append(
+            TurnPlayed(
+                number=live.number,
+                index=index,
+                seat=seat,
+                level=level,
+                card=card,
+                outcome=outcome,
+                felt=ticks,
+                at=at,
+            )
+        )
+    return played
 
 
 def room_state(live: RelayRoom) -> RoomState:

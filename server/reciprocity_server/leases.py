@@ -15,7 +15,7 @@ takes or lets go of one. Part of the relay's core: no I/O but its records.
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 
 from reciprocity.engine import Seat
 from reciprocity.game.room import Room
@@ -41,11 +41,14 @@ class Leases:
         rooms: MutableMapping[int, RelayRoom],
         tokens: MutableMapping[str, tuple[RelayRoom, Seat]],
         peers: MutableMapping[int, Peer],
+        moved: Callable[[Iterable[RelayRoom]], None],
     ) -> None:
         self.store = store
         self.rooms = rooms
         self._tokens = tokens
         self._peers = peers
+        #: Brings back the moved tokens of rooms taken over (`SeatMover.restore`).
+        self._moved = moved
 
     def bring_back(self, stored: StoredRoom) -> RelayRoom | None:
         """A room rebuilt from the records: its log, tokens, command ids and tried messages."""
@@ -76,8 +79,10 @@ class Leases:
         except StoreError as failure:
             log.error("taking a room: %s", failure)
             return
-        if stored is not None and self.bring_back(stored) is not None:
-            log.info("room %d: taken over from the records", stored.number)
+        live = self.bring_back(stored) if stored is not None else None
+        if live is not None:
+            self._moved([live])
+            log.info("room %d: taken over from the records", live.number)
 
     def let_go(self, held: set[str]) -> list[Output]:
         """Forget the rooms whose lease another relay has taken (not in `held`), closing
@@ -88,7 +93,7 @@ class Leases:
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
                 outputs.append(Close(conn, CLOSE_MOVED, "this game has moved; please resume"))
-            for hashed in live.tokens.values():
+            for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]
             log.info("room %d: another relay took it over", live.number)

@@ -8,6 +8,8 @@
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
   with, so that a retried command has no second effect, even after a restart;
 - `relay_numbers`: the numbers hosts have reserved and rooms hold, so no two rooms share one;
+- `relay_moved`: the hashes of tokens whose seat another screen took with the code (or the
+  facilitator freed), so that their old screen is told the seat moved, even after a restart;
 - `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
   that `reciprocity facilitate --resume` finds it again (its open level and hold are in the
   rooms' own event logs).
@@ -62,6 +64,11 @@ CREATE TABLE IF NOT EXISTS relay_numbers (
     number INTEGER PRIMARY KEY,
     reserved_at REAL NOT NULL,
     game_id TEXT UNIQUE REFERENCES relay_rooms(game_id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS relay_moved (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    token_hash TEXT PRIMARY KEY
 );
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -203,6 +210,26 @@ class RelayStore(Tagging, Store):
                     "INSERT OR IGNORE INTO relay_tried (game_id, pake_hash) VALUES (?, ?)",
                     (game_id, hashed),
                 )
+
+    def move_seat(self, game_id: str, seat: Seat, new_hash: str, old_hash: str) -> None:
+        """Give a seat a new token's hash, and remember the old one as moved."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE relay_seats SET token_hash = ? WHERE game_id = ? AND seat = ?",
+                (new_hash, game_id, seat.value),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO relay_moved (game_id, seat, token_hash) VALUES (?, ?, ?)",
+                (game_id, seat.value, old_hash),
+            )
+
+    def moved_tokens(self) -> list[tuple[str, Seat, str]]:
+        """Every live room's moved tokens, as (game id, seat, token hash)."""
+        try:
+            rows = self._db.execute("SELECT game_id, seat, token_hash FROM relay_moved")
+            return [(game_id, Seat(seat), hashed) for game_id, seat, hashed in rows]
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
 
     def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
         """Record the facilitated session (there is one at most): its token's hash, and each

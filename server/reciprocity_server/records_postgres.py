@@ -1,11 +1,12 @@
 """The relay's records in PostgreSQL (`storage.RelayRecords`), through psycopg 3.
 
 The same tables as the SQLite file (`records.py`), so both keep the same things and pass the
-same tests: `games` and `events` (the log), `relay_rooms`, `relay_seats`, `relay_commands`,
-`relay_tried`, `relay_numbers` and `relay_session`. Every call is one transaction (or, in a
-`group`, a savepoint in the group's), committed before it returns or the group ends; a
-command's id is written in the same transaction as its events. A lost connection costs one
-`StoreError` (the call that met it), and the next call connects again.
+same tests: `games` and `events` (the log), `relay_rooms` (with each room's lease: its
+relay and epoch), `relay_seats`, `relay_commands`, `relay_tried`, `relay_numbers`,
+`relay_moved` and `relay_session`. Every call is one transaction (or part of a `group`'s),
+committed before it returns or the group ends; a command's events, its id and its lease
+check are one statement. A lost connection costs one `StoreError` (the call that met it),
+and the next call connects again.
 
 The words partners type never reach this module.
 """
@@ -97,6 +98,11 @@ CREATE TABLE IF NOT EXISTS relay_numbers (
     number INTEGER PRIMARY KEY,
     reserved_at DOUBLE PRECISION NOT NULL,
     game_id TEXT UNIQUE REFERENCES relay_rooms(game_id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS relay_moved (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    token_hash TEXT PRIMARY KEY
 );
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -469,6 +475,25 @@ class PostgresRelayStore(Tagging):
                     " ON CONFLICT DO NOTHING",
                     (game_id, hashed),
                 )
+
+    def move_seat(self, game_id: str, seat: Seat, new_hash: str, old_hash: str) -> None:
+        """Give a seat a new token's hash, and remember the old one as moved."""
+        with self._transaction() as db:
+            self._fence(db, game_id, None)
+            db.execute(
+                "UPDATE relay_seats SET token_hash = %s WHERE game_id = %s AND seat = %s",
+                (new_hash, game_id, seat.value),
+            )
+            db.execute(
+                "INSERT INTO relay_moved (game_id, seat, token_hash) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (game_id, seat.value, old_hash),
+            )
+
+    def moved_tokens(self) -> list[tuple[str, Seat, str]]:
+        """Every live room's moved tokens, as (game id, seat, token hash)."""
+        rows = self._rows("SELECT game_id, seat, token_hash FROM relay_moved")
+        return [(game_id, Seat(seat), hashed) for game_id, seat, hashed in rows]
 
     def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
         """Record the facilitated session (there is one at most)."""

@@ -38,6 +38,7 @@ from reciprocity.protocol import (
     CommandMessage,
     CreateRoom,
     Error,
+    FreeSeat,
     Hello,
     KeyExchange,
     LoggedEvent,
@@ -66,6 +67,7 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
+from reciprocity_server.reclaim import SEAT_MOVED, away_end
 from reciprocity_server.rooms import Peer, RelayRoom
 from reciprocity_server.storage import RelayRecords, token_hash
 
@@ -118,7 +120,6 @@ class Relay:
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
         self.facilitation = Facilitation(self.rooms, self.limits, store)
-        self.leases = Leases(store, self.rooms, self._tokens, self._peers)
         self.admission = Admission(
             store,
             self.limits,
@@ -127,6 +128,9 @@ class Relay:
             self._views,
             self.facilitation.checkers,
         )
+        self.leases = Leases(
+            store, self.rooms, self._tokens, self._peers, self.admission.mover.restore
+        )
 
     # --- life of the relay ---------------------------------------------------------------
 
@@ -134,6 +138,7 @@ class Relay:
         """Bring back the live rooms from the records, as after a restart; returns how many."""
         for stored in self.store.rooms():
             self.leases.bring_back(stored)
+        self.admission.mover.restore(self.rooms.values())
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.where)
         pairs = self.facilitation.restore()
@@ -150,7 +155,7 @@ class Relay:
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
-            for hashed in live.tokens.values():
+            for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]
             try:
@@ -257,7 +262,10 @@ class Relay:
                     return self.facilitation.steer(message.command, self._changed)
                 case Announce() if peer.facilitator:
                     return self.facilitation.announce(message.text)
-                case Steer() | Announce():
+                case FreeSeat() if peer.facilitator:
+                    live = self.facilitation.room(message.number)
+                    return self.admission.mover.free(live, message.seat)
+                case Steer() | Announce() | FreeSeat():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(bug).__name__)
@@ -354,6 +362,8 @@ class Relay:
         if found is None:
             return self.limits.failed(conn, peer, BAD_TOKEN)
         live, seat = found
+        if token_hash(resume.token) in live.moved:  # taken back with the code, or freed
+            return self.limits.refuse(conn, peer, SEAT_MOVED)
         outputs: list[Output] = []
         old = live.conns.get(seat)
         if old is not None:
@@ -372,7 +382,8 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        outputs += self.admission.waiting_keys(conn, live)  # for this screen to check
+        outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
+        outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -393,6 +404,8 @@ class Relay:
         before = room.seq
         if before >= MAX_EVENTS + CLOSING_EVENTS:
             return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
+        if (here := away_end(live, seat, message.command)) is not None:
+            return self.limits.refuse(conn, peer, here.model_copy(update={"id": message.id}))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)
@@ -441,7 +454,7 @@ class Relay:
         round, and the record for each player once the game has finished."""
         for line in log_lines(events):
             log.info("room %d: %s", live.number, line)
-        outputs = self._views(live)
+        outputs = self._views(live) + self.facilitation.turns(live, events)
         if any(isinstance(event, GameFinished) for event in events):
             outputs += self._records(live, live.conns.values())
         return outputs

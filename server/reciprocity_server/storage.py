@@ -11,7 +11,8 @@ The relay's core calls only `RelayRecords`; the shell picks the implementation f
 - the command ids each seat has used, with the `seq` they were acknowledged with, written in
   the same transaction as the events they caused, so a retried command has no second effect,
   even after a restart;
-- the hashes of the SPAKE2 messages joiners tried in each room;
+- the hashes of the SPAKE2 messages joiners tried in each room, and of the tokens whose seat
+  another screen took (so their old screen is told the seat moved);
 - the facilitated session, if any: its token's hash and its rooms.
 
 `group()` lets the shell commit every write of the frames that arrived together in one
@@ -152,6 +153,13 @@ class RelayRecords(EventLog, Protocol):
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
         room's (a joiner took the seat, so the seated side's next message is a fresh one)."""
+
+    def move_seat(self, game_id: str, seat: Seat, new_hash: str, old_hash: str) -> None:
+        """Give a seat a new token's hash (another screen took it with the code, or the
+        facilitator freed it), and remember the old one as moved."""
+
+    def moved_tokens(self) -> list[tuple[str, Seat, str]]:
+        """Every live room's moved tokens, as (game id, seat, token hash)."""
 
     def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
         """Record the facilitated session (there is one at most): its token's hash, and each

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.console import JustifyMethod
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -23,11 +23,10 @@ from reciprocity import ReciprocityError
 from reciprocity.engine import EndSession, Hold, OpenLevel, Release
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import Pacer, join_line
+from reciprocity.game.session_export import SessionExport
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from reciprocity.net.driver import FacilitatorConnection
     from reciprocity.protocol import RoomStatus, SessionStatus
 
@@ -76,6 +75,7 @@ class DashboardScreen(Screen[None]):
         Binding("h", "hold", "Hold"),
         Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
+        Binding("f", "free_seat", "Free a seat", show=False),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
@@ -92,16 +92,19 @@ class DashboardScreen(Screen[None]):
         *,
         countdown: bool = True,
         left: float | None = None,
-        totals_out: Path | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
         keep: Callable[[Pacer], None] | None = None,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes`: each room's number, with the words this program made for it. `totals_out` is
-        where the totals are exported unless the facilitator says otherwise. `left` is the
+        `codes`: each room's number, with the words this program made for it; with `aloud`,
+        the join line says the pairs talk aloud. `export` writes the session's files (where
+        the totals go unless the facilitator says otherwise, and the turns). `left` is the
         countdown's seconds left, when a session resumes; `keep` keeps the pacing for that,
         when it changes, every little while, and on quitting."""
         super().__init__()
-        self.totals_out = totals_out
+        self.aloud = aloud
+        self.export = export or SessionExport(started=clock(), depth=session.depth)
         self.connection = connection
         self.session = session
         self.codes = dict(codes)
@@ -132,7 +135,9 @@ class DashboardScreen(Screen[None]):
             markup=False,
         )
         yield Static(
-            f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join", markup=False
+            f"Pairs join with:  {join_line(self.relay, aloud=self.aloud)}",
+            id="dashboard-join",
+            markup=False,
         )
         yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
@@ -297,31 +302,39 @@ class DashboardScreen(Screen[None]):
             self.connection.announce(text)
             self.notify("Sent to every player.", markup=False)
 
+    @work(group="free-seat")
+    async def action_free_seat(self) -> None:
+        """Free a seat of the selected pair whose player is gone (`reciprocity.tui.free_seat`)."""
+        from reciprocity.tui.free_seat import free_a_seat
+
+        room = list(self.rows.values())[self.table.cursor_row]
+        await free_a_seat(self.app, self.connection, room, self.code(room.number))
+
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
         from reciprocity.tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.export_path()), self._export)
+        screen = ExportScreen(self.export_path(), names=self.export.with_names)
+        self.app.push_screen(screen, self._export)
 
     def export_path(self) -> str:
         """Where the totals go: `--totals-out`, or a file named for today in this folder."""
-        chosen = self.totals_out
+        chosen = self.export.totals_out
         return str(chosen) if chosen else time.strftime("reciprocity-totals-%Y-%m-%d-%H%M.csv")
 
     def _export(self, choice: tuple[str, bool] | None) -> None:
         from pathlib import Path
 
-        from reciprocity.game.facilitation import FacilitateError, write_totals
-
         if choice is None:
             return
         path, names = choice
+        turns = self.connection.core.played.values()
         try:
-            write_totals(Path(path), list(self.rows.values()), include_names=names)
-        except FacilitateError as error:
+            done = self.export.export(Path(path), list(self.rows.values()), turns, names=names)
+        except ReciprocityError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Totals written to {path}.", markup=False)
+        self.notify(done, markup=False)
 
     def action_end_session(self) -> None:
         """End every pair's game, after a confirmation."""

@@ -459,13 +459,15 @@ class TableScreen(Screen[None]):
         view = self.view
         if view is None:
             return
-        ended = await self.app.push_screen_wait(
-            ConfirmScreen("End the game here? No penalty, no questions.", yes="End", no="Stay")
-        )
+        away = view.away if len(self.seats) == 1 else None
+        question = "End the game here? No penalty, no questions."
+        if away is not None:
+            question = f"{away} is away. Close the game calmly, without waiting for {away}?"
+        ended = await self.app.push_screen_wait(ConfirmScreen(question, yes="End", no="Stay"))
         if ended and self.seats:
             actor = turn_actor(view.phase, view.sharer)
             seat = actor if actor in self.seats else self.seats[0]
-            self.post_message(self.Act(seat, End()))
+            self.post_message(self.Act(seat, End(partner_away=away is not None)))
 
     def _show_pause(self) -> None:
         from reciprocity.tui.screens.pause import PauseScreen
