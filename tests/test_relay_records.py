@@ -169,3 +169,14 @@ def test_an_unreachable_database_is_one_clear_line(postgres: Cluster) -> None:
         PostgresRelayStore(url)
     assert str(failure.value).startswith(f"cannot open the records at {url}: ")
     assert "\n" not in str(failure.value)
+
+
+def test_a_seat_taken_back_keeps_its_old_token_as_moved(records: RelayRecords) -> None:
+    _room(records)
+    records.add_seat("g1", Seat.A, token_hash("old"), 1.0)
+    for _ in range(2):  # the same move twice is kept once
+        records.move_seat("g1", Seat.A, token_hash("new"), token_hash("old"))
+    assert records.rooms()[0].tokens == {Seat.A: token_hash("new")}
+    assert records.moved_tokens() == [("g1", Seat.A, token_hash("old"))]
+    records.remove_room("g1")
+    assert records.moved_tokens() == []

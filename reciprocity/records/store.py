@@ -9,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import secrets
@@ -244,8 +245,7 @@ class Store:
             if self._failed:
                 raise StoreError(f"cannot write the records at {self.path}: a write failed")
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._roll_back()
             raise
         finally:
             self._grouped = False
@@ -254,9 +254,15 @@ class Store:
         try:
             self._db.execute("COMMIT")  # fails too if SQLite had to roll the group back
         except sqlite3.Error as error:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._roll_back()
             raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    def _roll_back(self) -> None:
+        """Undo the group's transaction, if SQLite has not already (a rollback that fails,
+        as when the process is out of descriptors, leaves SQLite to undo it)."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
     def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
         """Start a game's log."""

@@ -267,12 +267,15 @@ class RelayServer:
             with self._relay.store.group():
                 done = [_call(call, args) for call, args in calls]
         except StoreError as failure:
-            self._lost(failure)
+            self._lost(str(failure))
+            return
+        except Exception as bug:  # kept or not, what it held must not be sent
+            self._lost(f"the group commit failed ({type(bug).__name__})")
             return
         for outputs in done:
             self._send(outputs)
 
-    def _lost(self, failure: StoreError) -> None:
+    def _lost(self, failure: str) -> None:
         """The group's commit failed, so the core holds events the records do not: send none
         of what it returned, close every connection, and rebuild the core from the records
         (as a restart would), where the players resume."""
