@@ -43,6 +43,8 @@ from relay_client import act, start  # noqa: E402
 from test_failover import Game, open_game, resume  # noqa: E402
 
 DECK = "first-steps"
+#: Every relay and Caddy started, to end any still running if the bench fails half-way.
+STARTED: list[Process] = []
 
 
 async def start_relay(bench: Bench, db: str, name: str) -> tuple[Process, int]:
@@ -57,8 +59,9 @@ async def start_relay(bench: Bench, db: str, name: str) -> tuple[Process, int]:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=(bench.folder / f"{name}.log").open("ab"),
     )
+    STARTED.append(Process(name, proc))
     await _wait_listening(port)
-    return Process(name, proc), port
+    return STARTED[-1], port
 
 
 async def start_caddy(bench: Bench, ports: list[int]) -> tuple[Process, str]:
@@ -77,9 +80,10 @@ async def start_caddy(bench: Bench, ports: list[int]) -> tuple[Process, str]:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+    STARTED.append(Process("caddy", proc))
     await _wait_listening(port)
     await asyncio.sleep(1.0)  # its first health checks
-    return Process("caddy", proc), f"ws://127.0.0.1:{port}"
+    return STARTED[-1], f"ws://127.0.0.1:{port}"
 
 
 async def saturation(bench: Bench, cluster: Cluster, count: int, args: argparse.Namespace) -> float:
@@ -173,6 +177,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"   1 against the bare forwarder  {one / bare:.2f}")
             await failover(bench, cluster, args.failover_rooms)
     finally:
+        for process in STARTED:
+            if process.proc.returncode is None:
+                process.proc.kill()
+                await process.proc.wait()
         cluster.stop()
 
 
