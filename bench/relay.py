@@ -37,13 +37,16 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
+from reciprocity.net.dialing import ask_number, room_url
 from reciprocity.protocol import PROTOCOL_VERSION
 
 #: The deck every room plays.
@@ -135,13 +138,15 @@ class Table:
     async def open(self) -> None:
         """Seat A creates the room and seat B joins it by number; A's screen admits B (with a
         stand-in key exchange: the relay only forwards it). Both have their views."""
-        a = await _connect(self.url)
+        number = await ask_number(self.url, TIMEOUT)  # the room's address, for a proxy
+        where = room_url(self.url, number) if number is not None else self.url
+        a = await _connect(where)
         await a.send(_hello(create={"deck": DECK, "name": "Sam", "checkin": True}))
         welcome = json.loads(await a.recv())
         if welcome["type"] != "welcome":
             raise CommandFailed(f"create refused: {welcome}")
         await a.recv()  # the view, seq 1
-        b = await _connect(self.url)
+        b = await _connect(where)
         await b.send(_hello(join={"number": welcome["number"], "name": "Ben"}))
         if json.loads(await b.recv())["type"] != "welcome":
             raise CommandFailed("join refused")
@@ -386,7 +391,11 @@ async def forwarder(port: int) -> None:
         async for message in ws:
             await partner[ws].send(message)
 
-    async with serve(handle, "127.0.0.1", port, compression=None):
+    def health(ws: ServerConnection, request: Request) -> Response | None:
+        """`GET /healthz`, as a relay answers it, for a proxy in front (`bench/scale.py`)."""
+        return ws.respond(HTTPStatus.OK, "ok\n") if request.path == "/healthz" else None
+
+    async with serve(handle, "127.0.0.1", port, compression=None, process_request=health):
         await asyncio.Future()
 
 
@@ -406,6 +415,8 @@ def relay(port: int, db: str, profile: str | None) -> int:
         creates_per_address=1_000_000,
         connections_per_address=1_000_000,
         commands_per_second=1_000_000,
+        certfile=None,
+        keyfile=None,
     )
     if profile is None:
         return serve_command(args)

@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres_cluster import Cluster
+from reciprocity_server.records import RelayStore
+from reciprocity_server.records_postgres import PostgresRelayStore
+from reciprocity_server.storage import RelayRecords
 
 from reciprocity.deck import Card, CardKind, Deck, Level
 
@@ -47,3 +51,29 @@ def make_deck(levels: int = 3, cards: int = 6, advance_after: int = 2) -> Deck:
 def deck() -> Deck:
     """A three-level test deck with six cards a level."""
     return make_deck()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run, started by the first test that
+    asks for it."""
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def relay_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The relay's records, once as a SQLite file and once as a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "relay.sqlite3")
+    cluster: Cluster = request.getfixturevalue("postgres")
+    return cluster.fresh()
+
+
+def open_records(db: str) -> RelayRecords:
+    """The relay's records `db` names (a file or a `postgresql://` URL), as its shell opens
+    them."""
+    if db.startswith("postgresql://"):
+        return PostgresRelayStore(db)
+    return RelayStore(Path(db))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
-from reciprocity_server.records import RelayStore, token_hash
+from reciprocity_server.records import RelayStore
 from reciprocity_server.serve import start_relay
+from reciprocity_server.storage import token_hash
 from relay_client import Client
 from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row

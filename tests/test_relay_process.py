@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import open_records
 from relay_client import Client, act, pair, start, turn
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.game.history import past_games
 from reciprocity.protocol import Ack, SeatView
-from reciprocity.records.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -34,7 +33,7 @@ def free_port() -> int:
 class Relay:
     """A `reciprocity serve` process."""
 
-    def __init__(self, port: int, db: Path) -> None:
+    def __init__(self, port: int, db: Path | str) -> None:
         self.port, self.db = port, db
         self.url = f"ws://127.0.0.1:{port}"
         self.process = subprocess.Popen(
@@ -92,9 +91,9 @@ def relays(tmp_path: Path) -> Iterator[list[Relay]]:
 
 
 async def test_killed_mid_game_then_restarted_both_resume_with_nothing_lost(
-    relays: list[Relay], tmp_path: Path
+    relays: list[Relay], relay_db: str
 ) -> None:
-    port, db = free_port(), tmp_path / "relay.sqlite3"
+    port, db = free_port(), relay_db
     relays.append(first := Relay(port, db))
     await first.healthy()
     sam, ben = await pair(first.url, "first-steps")
@@ -143,10 +142,10 @@ async def test_killed_mid_game_then_restarted_both_resume_with_nothing_lost(
         with pytest.raises(ConnectionClosed):
             await client.recv()
         assert client.ws.close_code == 1001
-    store = Store(db)
-    game = past_games(store)[0]
-    assert [seq for seq, _, _ in store.events(game.id)] == list(range(1, view.seq + 1))
-    store.close()
+    records = open_records(db)
+    [room] = records.rooms()
+    assert [seq for seq, _, _ in records.load(room.game_id).events] == list(range(1, view.seq + 1))
+    records.close()
 
 
 async def test_a_port_in_use_is_one_line_and_exit_1(relays: list[Relay], tmp_path: Path) -> None:

@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_port, default=8765, help="port to listen on")
-    serve.add_argument("--db", metavar="PATH", help="the relay's database (default: data folder)")
+    serve.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="the relay's SQLite file (default: data folder), or a postgresql:// URL",
+    )
     serve.add_argument(
         "--certfile",
         metavar="PEM",
@@ -85,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=CONNECTIONS,
         metavar="N",
         help=f"connections one address may hold open at once (default: {CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run N relays on this machine behind Caddy, sharing a postgresql:// --db",
     )
     serve.add_argument(
         "--commands-per-second",

@@ -29,8 +29,49 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     if (args.certfile is None) != (args.keyfile is None):
         raise CommandError("give both --certfile and --keyfile to serve wss://, or neither")
+    if args.workers > 1:
+        return asyncio.run(_serve_workers(args))
     tls = tls_context(args.certfile, args.keyfile) if args.certfile else None
     return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas, tls))
+
+
+async def _serve_workers(args: argparse.Namespace) -> int:
+    """`--workers N`: N relays sharing PostgreSQL, behind Caddy (`reciprocity_server.workers`)."""
+    from reciprocity_server.workers import Workers
+
+    if not (args.db or "").startswith(("postgresql://", "postgres://")):
+        raise CommandError("--workers needs --db postgresql://…: the workers share the rooms there")
+    if args.certfile:
+        raise CommandError("--workers serves plain ws://; put TLS in front (see server/README.md)")
+    options = {
+        "--db": args.db,
+        "--idle-hours": args.idle_hours,
+        "--creates-per-address": args.creates_per_address,
+        "--connections-per-address": args.connections_per_address,
+        "--commands-per-second": args.commands_per_second,
+    }
+    stop = _stopping()
+    workers = Workers(
+        args.workers, args.host, args.port, [str(x) for o in options.items() for x in o]
+    )
+    try:
+        await workers.start()
+        await workers.watch(stop)
+    finally:
+        log.info("relay stopping: closing every worker")
+        await workers.stop()
+    log.info("relay stopped")
+    return 0
+
+
+def _stopping() -> asyncio.Event:
+    """Set on SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
+            loop.add_signal_handler(signum, stop.set)
+    return stop
 
 
 async def _serve(
@@ -41,12 +82,8 @@ async def _serve(
     quotas: Quotas,
     tls: ssl.SSLContext | None,
 ) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
-            loop.add_signal_handler(signum, stop.set)
-    quiet_accept_errors(loop, raise_limit())
+    stop = _stopping()
+    quiet_accept_errors(asyncio.get_running_loop(), raise_limit())
     server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas, tls=tls)
     tune_collector()
     await stop.wait()

@@ -34,7 +34,7 @@ from reciprocity.engine.rules import FACILITATOR_EVENTS
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.game.narrate import notice
 from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
-from reciprocity.records.store import Store
+from reciprocity.records.store import EventLog
 
 
 class Room:
@@ -44,7 +44,7 @@ class Room:
         self,
         game_id: str,
         state: GameState,
-        store: Store | None,
+        store: EventLog | None,
         log: Sequence[tuple[float, Event]] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -60,7 +60,7 @@ class Room:
     def create(
         cls,
         deck: Deck,
-        store: Store | None,
+        store: EventLog | None,
         *,
         checkin: bool = True,
         mode: str = "local",
@@ -75,7 +75,7 @@ class Room:
         return cls(game_id, new_game(deck, seed, checkin=checkin), store, clock=clock)
 
     @classmethod
-    def resume(cls, store: Store, game_id: str) -> Room:
+    def resume(cls, store: EventLog, game_id: str) -> Room:
         """A game brought back from its logged events."""
         stored = store.load(game_id)
         log = [(at, event) for _, at, event in stored.events]

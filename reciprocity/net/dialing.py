@@ -1,9 +1,20 @@
-"""Dialing a relay, and saying in a few words why a socket failed or a kept file is damaged."""
+"""How a player's screen reaches the relay: dialing, the room's own address, and saying in a
+few words why a socket failed or a kept file is damaged.
+
+A player connects to its room's address at the relay (`/room/7`), so that a stock proxy in
+front of several relays (hashing the path) sends both partners of a room to the same relay.
+A host has no number before its room exists: it asks any relay for one (`GET /number`), and
+creates its room at that number's address. A relay that gives no number (an older one, or
+one that says not now) is dialed at its own address, and numbers the room itself.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
+import urllib.error
+import urllib.request
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
@@ -12,11 +23,35 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, W
 from reciprocity.net.core import RelayError, RelayUnreachable
 
 
-async def dial(url: str, timeout: float) -> ClientConnection:
-    """Open a websocket to the relay at `url`; raises `RelayError` with the reason."""
+def room_url(relay: str, number: int) -> str:
+    """The address of room `number` at the relay `relay`."""
+    return f"{relay.rstrip('/')}/room/{number}"
+
+
+async def ask_number(relay: str, timeout: float) -> int | None:
+    """A room number for a new room, from the relay at `relay` (`GET /number`); None if it
+    gives none."""
+    http = relay.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # as `dial`: none
+
+    def get() -> int | None:
+        try:
+            with opener.open(f"{http.rstrip('/')}/number", timeout=timeout) as answer:
+                text = answer.read(16).decode("ascii", "replace").strip()
+        except (OSError, ValueError):  # HTTPError and URLError are OSErrors
+            return None
+        return int(text) if text.isdecimal() else None
+
+    return await asyncio.to_thread(get)
+
+
+async def dial(url: str, timeout: float, room: int | None = None) -> ClientConnection:
+    """Open a websocket to the relay at `url`, at `room`'s address if given; raises
+    `RelayError` with the reason, naming the relay."""
+    address = url if room is None else room_url(url, room)
     try:
         return await connect(
-            url, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
+            address, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
         )
     except InvalidURI:
         raise RelayError(

@@ -35,7 +35,7 @@ from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Out
 from reciprocity.net.codes import check_code
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
-from reciprocity.net.dialing import dial, first_line, reason
+from reciprocity.net.dialing import ask_number, dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
 from reciprocity.net.refusals import SEAT_MOVED
@@ -159,7 +159,7 @@ class Driver(Generic[CoreT, OutT]):
 
     async def _connect(self) -> None:
         """Dial, say the core's hello and hand it the answer; raises `RelayError`."""
-        socket = await dial(self.url, self.timeout)
+        socket = await dial(self.url, self.timeout, await self._room())
         try:
             await socket.send(self.core.hello())
             self.core.receive(await asyncio.wait_for(socket.recv(), self.timeout))
@@ -172,6 +172,10 @@ class Driver(Generic[CoreT, OutT]):
         self._socket = socket
         self._opened = True
         self._flush()
+
+    async def _room(self) -> int | None:
+        """The room whose address to dial (`dialing`): none here; a player's, below."""
+        return None
 
     async def _back_off(self, delay: float) -> float:
         """Wait about `delay` seconds (or until closed); return the next, longer delay."""
@@ -275,6 +279,8 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
         #: The port of the relay this program started for the game, if it did (a host's):
         #: kept with the session, so that coming back starts that relay again.
         self.hosted = hosted
+        #: The number the relay gave this host for its room, before the room exists.
+        self._reserved: int | None = None
 
     @classmethod
     def saved(cls, path: Path, **options: Any) -> WebSocketConnection:
@@ -339,6 +345,15 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
     def number(self) -> int:
         """The room's number, once known."""
         return self.core.number
+
+    async def _room(self) -> int | None:
+        """The room whose address to dial (`dialing`); a host asks the relay for a number."""
+        core = self.core
+        number = core.number or (int(core.code.split("-")[0]) if core.code else None)
+        if not number and core.token is None and isinstance(core.opening, CreateRoom):
+            self._reserved = self._reserved or await ask_number(self.url, self.timeout)
+            return self._reserved
+        return number
 
     async def open(self) -> None:
         """Connect and take a seat; raises `RelayUnreachable` or `RelayRefused`.

@@ -1,4 +1,5 @@
-"""The event log: a SQLite database of games and their events.
+"""The event log: a SQLite database of games and their events (`Store`), and what a room needs
+of any event log (`EventLog`).
 
 Only events are kept: who shared which card at which level and how it ended. The words partners
 type are never passed to the store, so they can never be written. When a game finishes, the
@@ -8,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import secrets
@@ -17,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reciprocity import ReciprocityError
 from reciprocity.engine.messages import Event, LimitSet
@@ -39,7 +41,7 @@ def event_adapter() -> TypeAdapter[Event]:
 
 
 @functools.lru_cache(maxsize=64)
-def _stored_deck(deck_json: str) -> Deck:
+def stored_deck(deck_json: str) -> Deck:
     """A deck as a game stored it, read once for every game that plays the same one: rooms
     brought back after a relay restart share it, as new rooms share theirs."""
     from reciprocity.deck import Deck
@@ -136,13 +138,35 @@ def _blank_limits(db: sqlite3.Connection, game_id: str) -> None:
         (game_id, BLANK_LIMIT.type),
     ).fetchall()
     for seq, body in rows:
-        event = event_adapter().validate_json(body)
-        assert isinstance(event, LimitSet)
-        blanked = replace(event, limit=BLANK_LIMIT.limit, lines=BLANK_LIMIT.lines)
         db.execute(
             "UPDATE events SET body = ? WHERE game_id = ? AND seq = ?",
-            (json.dumps(event_adapter().dump_python(blanked, mode="json")), game_id, seq),
+            (blank_limit(body), game_id, seq),
         )
+
+
+def blank_limit(body: str) -> str:
+    """A logged `LimitSet` (as JSON) with its limit and lines taken out."""
+    event = event_adapter().validate_json(body)
+    assert isinstance(event, LimitSet)
+    blanked = replace(event, limit=BLANK_LIMIT.limit, lines=BLANK_LIMIT.lines)
+    return json.dumps(event_adapter().dump_python(blanked, mode="json"))
+
+
+class EventLog(Protocol):
+    """What a `Room` needs of the records: a game's log, written and read back. `Store` is
+    one; the relay's records (SQLite or PostgreSQL) are others."""
+
+    def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
+        """Start a game's log."""
+
+    def append(self, game_id: str, first_seq: int, events: Sequence[Event], at: float) -> None:
+        """Commit events numbered from `first_seq`. Returns only once they are committed."""
+
+    def finish(self, game_id: str) -> None:
+        """Mark a game finished and blank the private values its log held."""
+
+    def load(self, game_id: str) -> StoredGame:
+        """A game's deck, settings and events; KeyError if there is no such game."""
 
 
 def default_path() -> Path:
@@ -166,6 +190,7 @@ class Store:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the records at {self.path}: {error}") from None
+        self._grouped = self._began = self._failed = False
 
     def close(self) -> None:
         """Close the database."""
@@ -173,6 +198,10 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write: its own transaction, or within a `group` a savepoint in the group's."""
+        if self._grouped:
+            yield from self._savepoint()
+            return
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -183,6 +212,57 @@ class Store:
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
             raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        try:
+            if not self._began:  # the group's first write begins it
+                self._db.execute("BEGIN IMMEDIATE")
+                self._began = True
+            self._db.execute("SAVEPOINT write")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO write")
+                self._db.execute("RELEASE write")
+                raise
+            self._db.execute("RELEASE write")
+        except sqlite3.Error as error:
+            self._failed = True  # as in PostgreSQL, a failed statement fails the group
+            raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Group commit: every write in this block goes into one transaction, committed when
+        the block ends. A write refused by a check (it raises `StoreError` itself) is undone
+        alone; if a statement fails in the database or the commit does, nothing written in
+        the block is kept, and `StoreError` is raised when the block ends."""
+        if self._grouped:
+            yield
+            return
+        self._grouped, self._began, self._failed = True, False, False
+        try:
+            yield
+            if self._failed:
+                raise StoreError(f"cannot write the records at {self.path}: a write failed")
+        except BaseException:
+            self._roll_back()
+            raise
+        finally:
+            self._grouped = False
+        if not self._began:
+            return  # nothing was written
+        try:
+            self._db.execute("COMMIT")  # fails too if SQLite had to roll the group back
+        except sqlite3.Error as error:
+            self._roll_back()
+            raise StoreError(f"cannot write the records at {self.path}: {error}") from None
+
+    def _roll_back(self) -> None:
+        """Undo the group's transaction, if SQLite has not already (a rollback that fails,
+        as when the process is out of descriptors, leaves SQLite to undo it)."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
     def create_game(self, game_id: str, deck: Deck, seed: int, checkin: bool, mode: str) -> None:
         """Start a game's log."""
@@ -253,7 +333,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise KeyError(game_id)
-        return StoredGame(game_id, _stored_deck(row[0]), row[1], bool(row[2]), self.events(game_id))
+        return StoredGame(game_id, stored_deck(row[0]), row[1], bool(row[2]), self.events(game_id))
 
     def events(self, game_id: str, after: int = 0) -> list[tuple[int, float, Event]]:
         """A game's events after a sequence number, oldest first, as (seq, time, event)."""

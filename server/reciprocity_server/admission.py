@@ -26,8 +26,8 @@ from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits, counted
 from reciprocity_server.outputs import HELLO_FIRST, NOT_SAVED, Output, Send, error
 from reciprocity_server.reclaim import ROOM_FULL, SeatMover, seat_to_reclaim
-from reciprocity_server.records import RelayStore, pake_hash, token_hash
 from reciprocity_server.rooms import Joiner, Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, pake_hash, token_hash
 
 log = logging.getLogger("reciprocity_server")
 
@@ -54,7 +54,7 @@ class Admission:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: RelayRecords,
         limits: Limits,
         peers: dict[int, Peer],
         tokens: dict[str, tuple[RelayRoom, Seat]],

@@ -8,12 +8,12 @@ card ids and outcomes, for the facilitator's export), and the key steps of each 
 first joiner: the facilitator's program knows every code, so it checks a first joiner as a
 seated screen checks a second. `steer` and `announce` from any other connection are refused.
 
-The session is kept in the relay's records (`RelayStore.keep_session`), so a relay restarted
+The session is kept in the relay's records (`RelayRecords.keep_session`), so a relay restarted
 on them (`reciprocity facilitate --resume`) brings it back with its rooms: the facilitator's
 program logs in again with the token it kept.
 
 The session's clock (`clock.SessionClock`) is the relay's too, kept beside the session
-(`RelayStore.keep_clock`): `pace` starts, holds and steps it, the shell's `tick` moves it on,
+(`RelayRecords.keep_clock`): `pace` starts, holds and steps it, the shell's `tick` moves it on,
 and every change goes to the dashboards (`clock`) and to each player's view (`SetTime`).
 `add` makes more rooms during the session, for pairs who came late.
 """
@@ -61,8 +61,8 @@ from reciprocity.records.store import StoreError
 from reciprocity_server.clock import SessionClock
 from reciprocity_server.limits import Limits
 from reciprocity_server.outputs import NOT_SAVED, Output, Send, error
-from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, token_hash
 
 log = logging.getLogger("reciprocity_server")
 
@@ -98,7 +98,7 @@ class Facilitation:
         self,
         rooms: Mapping[int, RelayRoom],
         limits: Limits,
-        store: RelayStore,
+        store: RelayRecords,
         clock: Callable[[], float],
         new_room: Callable[[Deck], RelayRoom | Error],
     ) -> None:

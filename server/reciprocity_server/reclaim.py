@@ -25,8 +25,8 @@ from reciprocity.engine import Command, End, Phase, Seat
 from reciprocity.protocol import CLOSE_MOVED, Error, PartnerKey, SeatMoved
 from reciprocity.records.store import StoreError
 from reciprocity_server.outputs import NOT_SAVED, Close, Output, Send, error
-from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Joiner, Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, token_hash
 
 log = logging.getLogger("reciprocity_server")
 
@@ -67,7 +67,7 @@ class SeatMover:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: RelayRecords,
         peers: dict[int, Peer],
         tokens: dict[str, tuple[RelayRoom, Seat]],
         views: Callable[[RelayRoom], list[Output]],

@@ -1,12 +1,13 @@
-"""The relay's records: the game event log, plus what it takes to route and resume rooms.
+"""The relay's records in one SQLite file, for a relay on one machine (`storage.RelayRecords`).
 
-`RelayStore` is the project's `Store` with three more tables in the same SQLite file:
+`RelayStore` is the project's `Store` with more tables in the same SQLite file:
 
 - `relay_rooms`: each live room's number and last activity (the `code` column holds the
   number too: since protocol 2 the relay never learns a code's words);
 - `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
   with, so that a retried command has no second effect, even after a restart;
+- `relay_numbers`: the numbers hosts have reserved and rooms hold, so no two rooms share one;
 - `relay_moved`: the hashes of tokens whose seat another screen took with the code (or the
   facilitator freed), so that their old screen is told the seat moved, even after a restart;
 - `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
@@ -21,16 +22,19 @@ on disk or neither is. The words partners type never reach this module.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import Store, StoreError
+from reciprocity_server.storage import (
+    RESERVED_SECONDS,
+    StoredRoom,
+    StoredSession,
+    Tagging,
+    number_candidates,
+)
 
 _RELAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS relay_rooms (
@@ -58,6 +62,11 @@ CREATE TABLE IF NOT EXISTS relay_tried (
     pake_hash TEXT NOT NULL,
     PRIMARY KEY (game_id, pake_hash)
 );
+CREATE TABLE IF NOT EXISTS relay_numbers (
+    number INTEGER PRIMARY KEY,
+    reserved_at REAL NOT NULL,
+    game_id TEXT UNIQUE REFERENCES relay_rooms(game_id) ON DELETE CASCADE
+);
 CREATE TABLE IF NOT EXISTS relay_moved (
     game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
     seat TEXT NOT NULL,
@@ -75,40 +84,7 @@ CREATE TABLE IF NOT EXISTS relay_clock (
 """
 
 
-def token_hash(token: str) -> str:
-    """What the relay keeps of a resume token: its SHA-256, in hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def pake_hash(message: str) -> str:
-    """What the relay keeps of a joiner's SPAKE2 message, so it never takes a seat twice:
-    its SHA-256, in hex."""
-    return hashlib.sha256(message.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRoom:
-    """A live room as the records hold it, to bring it back after a restart."""
-
-    game_id: str
-    number: int
-    last_active: float
-    tokens: dict[Seat, str] = field(default_factory=dict)
-    commands: dict[Seat, list[tuple[str, int]]] = field(default_factory=dict)
-    #: The hashes of the SPAKE2 messages joiners have tried since the room last seated one.
-    tried: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSession:
-    """A facilitated session as the records hold it: its token's hash, and its rooms' numbers
-    with their games, in the order they were made."""
-
-    token_hash: str
-    rooms: tuple[tuple[int, str], ...]
-
-
-class RelayStore(Store):
+class RelayStore(Tagging, Store):
     """The event log with the relay's rooms, token hashes and command ids beside it.
 
     Use it from one thread at a time: the relay makes all its calls on its event loop.
@@ -122,20 +98,12 @@ class RelayStore(Store):
 
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path)
-        self._tag: tuple[Seat, str] | None = None
+        self.where = str(self.path)
+        self.shared = False
         try:
             self._db.executescript(_RELAY_SCHEMA)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the records at {self.path}: {error}") from None
-
-    @contextmanager
-    def tagged(self, seat: Seat, command_id: str) -> Iterator[None]:
-        """Within this block, events appended are recorded as caused by this seat's command."""
-        self._tag = (seat, command_id)
-        try:
-            yield
-        finally:
-            self._tag = None
 
     def _commit_with(self, db: sqlite3.Connection, game_id: str, last_seq: int, at: float) -> None:
         """With the events: the command id that caused them (if tagged) and the room's activity."""
@@ -147,14 +115,37 @@ class RelayStore(Store):
             )
         db.execute("UPDATE relay_rooms SET last_active = ? WHERE game_id = ?", (at, game_id))
 
+    def reserve_number(self, at: float) -> int | None:
+        """A room number no room has and no other host holds, held for this one."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM relay_numbers WHERE game_id IS NULL AND reserved_at < ?",
+                (at - RESERVED_SECONDS,),
+            )
+            for number in number_candidates(lambda: _taken(db)):
+                held = db.execute(
+                    "INSERT INTO relay_numbers (number, reserved_at) SELECT ?, ?"
+                    " WHERE ? NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
+                    (number, at, number),
+                )
+                if held.rowcount == 1:
+                    return number
+        return None
+
     def add_room(self, game_id: str, number: int, at: float) -> None:
-        """Record a new room's number for a game already created."""
+        """Record a new room's number, reserved already, for a game already created."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO relay_rooms (game_id, code, number, created_at, last_active)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (game_id, str(number), number, at, at),
             )
+            held = db.execute(
+                "UPDATE relay_numbers SET game_id = ? WHERE number = ? AND game_id IS NULL",
+                (game_id, number),
+            )
+            if held.rowcount != 1:
+                raise StoreError(f"room {number} was not reserved, or is taken")
 
     def add_seat(self, game_id: str, seat: Seat, token_hash: str, at: float) -> None:
         """Record the hash of a seat's resume token."""
@@ -170,6 +161,7 @@ class RelayStore(Store):
         (`blank_abandoned` then blanks their limits and lines)."""
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
+            db.execute("DELETE FROM relay_numbers")
             db.execute("DELETE FROM relay_session")
             db.execute("DELETE FROM relay_clock")
 
@@ -203,6 +195,16 @@ class RelayStore(Store):
         except sqlite3.Error as error:
             raise StoreError(f"cannot read the records at {self.path}: {error}") from None
         return rooms
+
+    def take_room(
+        self, *, number: int | None = None, token_hash: str | None = None
+    ) -> StoredRoom | None:
+        """One relay uses the file alone and holds every room: there is none to take."""
+        return None
+
+    def held(self) -> set[str]:
+        """Every live room's game: one relay uses the file alone."""
+        return {game_id for (game_id,) in self._db.execute("SELECT game_id FROM relay_rooms")}
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
@@ -268,3 +270,9 @@ class RelayStore(Store):
         except sqlite3.Error as error:
             raise StoreError(f"cannot read the records at {self.path}: {error}") from None
         return None if row is None else str(row[0])
+
+
+def _taken(db: sqlite3.Connection) -> set[int]:
+    """Every number a room has or a host holds."""
+    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
+    return {number for (number,) in rows}

@@ -21,7 +21,6 @@ connection.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 
@@ -29,10 +28,7 @@ from reciprocity.deck import Deck
 from reciprocity.engine import End, Event, GameFinished, IllegalMove, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
-from reciprocity.pacing_wire import (
-    AddRooms,
-    Pace,
-)
+from reciprocity.pacing_wire import AddRooms, Pace
 from reciprocity.protocol import (
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
@@ -58,6 +54,7 @@ from reciprocity.records.store import StoreError
 from reciprocity_server import wire
 from reciprocity_server.admission import Admission
 from reciprocity_server.facilitation import NOT_FACILITATOR, Facilitation
+from reciprocity_server.leases import Leases
 from reciprocity_server.limits import RATE_LIMITED, TOO_FAST, TOO_MANY_GAMES, Limits
 from reciprocity_server.outputs import (
     CLOSE_EXPIRED,
@@ -71,15 +68,13 @@ from reciprocity_server.outputs import (
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.reclaim import SEAT_MOVED, away_end
-from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
+from reciprocity_server.storage import RelayRecords, token_hash
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
 log.addHandler(logging.NullHandler())
 
-#: Room numbers run from 1 to this.
-MAX_NUMBER = 9999
 #: A room nobody joined is forgotten after this many minutes without activity.
 UNJOINED_MINUTES = 20.0
 #: A game this many events long is ended by the relay (an evening's game has a few hundred).
@@ -95,6 +90,7 @@ TOO_LONG = "This game is as long as a game may be: it has ended."
 BAD_TOKEN = error(
     "bad_token", "That game is not known here any more (it may have expired). Join with the code."
 )
+NUMBER_TAKEN = error("server", "That room number is taken. Please start the game again.")
 SEATED = error("bad_message", "This connection already has a seat. Open another for a new game.")
 
 
@@ -108,7 +104,7 @@ class Relay:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: RelayRecords,
         decks: Callable[[str], Deck | None] = lambda deck_id: None,
         *,
         idle_hours: float = 24.0,
@@ -138,31 +134,19 @@ class Relay:
             self._views,
             self.facilitation.checkers,
         )
+        self.leases = Leases(
+            store, self.rooms, self._tokens, self._peers, self.admission.mover.restore
+        )
 
     # --- life of the relay ---------------------------------------------------------------
 
     def restore(self) -> int:
         """Bring back the live rooms from the records, as after a restart; returns how many."""
         for stored in self.store.rooms():
-            try:
-                room = Room.resume(self.store, stored.game_id)
-            except (KeyError, ValueError, StoreError) as failure:
-                log.warning(
-                    "room %d: cannot be restored (%s)", stored.number, type(failure).__name__
-                )
-                continue
-            live = RelayRoom(stored.number, room, stored.last_active)
-            for seat, hashed in stored.tokens.items():
-                live.tokens[seat] = hashed
-                self._tokens[hashed] = (live, seat)
-            for seat, used in stored.commands.items():
-                for command_id, seq in used:
-                    live.remember(seat, command_id, seq)
-            live.tried |= stored.tried
-            self.rooms[stored.number] = live
+            self.leases.bring_back(stored)
         self.admission.mover.restore(self.rooms.values())
         if self.rooms:
-            log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
+            log.info("restored %d room(s) from %s", len(self.rooms), self.store.where)
         self.facilitation.restore()
         return len(self.rooms)
 
@@ -210,9 +194,10 @@ class Relay:
 
     # --- connections ---------------------------------------------------------------------
 
-    def connect(self, conn: int, address: str) -> None:
-        """A connection opened from an address."""
-        self._peers[conn] = Peer(address)
+    def connect(self, conn: int, address: str, route: int | None = None) -> None:
+        """A connection opened from an address; `route` is the room number its URL names
+        (`/room/7`), which a host's `create` makes its room with."""
+        self._peers[conn] = Peer(address, route=route)
         log.info("connection %d: opened from %s", conn, address)
 
     def hello_due(self, conn: int) -> list[Output]:
@@ -294,6 +279,10 @@ class Relay:
             return self.limits.refuse(conn, peer, wire.version_error(hello.version))
         if hello.create is not None:
             return self._create(conn, peer, hello.create)
+        if hello.resume is not None and token_hash(hello.resume.token) not in self._tokens:
+            self.leases.take(token=token_hash(hello.resume.token))
+        if hello.join is not None and hello.join.number not in self.rooms:
+            self.leases.take(number=hello.join.number)
         if hello.resume is not None and token_hash(hello.resume.token) in self._tokens:
             return self._resume(conn, peer, hello.resume)  # a seat's own token is never limited
         if self.limits.blocked(peer.address):
@@ -314,8 +303,20 @@ class Relay:
         assert hello.resume is not None  # a hello carries exactly one part
         return self._resume(conn, peer, hello.resume)
 
+    def reserve(self, address: str) -> int | None:
+        """A room number for a host about to create its room at `/room/NUMBER`, counted as
+        a new game from its address; None if it may not have one now."""
+        if not self.limits.may_create(address):
+            return None
+        try:
+            return self.store.reserve_number(self.clock())
+        except StoreError as failure:
+            log.error("reserving a number: %s", failure)
+            return None
+
     def _create(self, conn: int, peer: Peer, create: CreateRoom) -> list[Output]:
-        if not self.limits.may_create(peer.address):
+        # A host at `/room/NUMBER` was counted when it reserved the number (`reserve`).
+        if peer.route is None and not self.limits.may_create(peer.address):
             log.info("connection %d: too many new games from its address", conn)
             return self.limits.refuse(conn, peer, TOO_MANY_GAMES)
         deck = self.decks(create.deck)
@@ -327,23 +328,28 @@ class Relay:
             Room.check_first_join(deck, create.name)
         except IllegalMove as illegal:
             return self.limits.refuse(conn, peer, error("illegal", str(illegal)))
-        live = self._new_room(deck, checkin=create.checkin, mode="relay")
+        live = self._new_room(deck, checkin=create.checkin, mode="relay", number=peer.route)
         if isinstance(live, Error):
             return [Send(conn, live)]
         log.info("room %d: created with deck %s by connection %d", live.number, deck.id, conn)
         return self.admission.seat_first(conn, peer, live, create.name)
 
-    def _new_room(self, deck: Deck, *, checkin: bool, mode: str) -> RelayRoom | Error:
-        """A new room with a fresh number, recorded; the one place rooms are numbered."""
-        number = self._free_number()
-        if number is None:
-            return error("server", "This relay is full. Please try again later.")
+    def _new_room(
+        self, deck: Deck, *, checkin: bool, mode: str, number: int | None = None
+    ) -> RelayRoom | Error:
+        """A new room, recorded, with the `number` its host reserved or else a fresh one from
+        the records (unique across every relay on them); the one place rooms are numbered."""
         now = self.clock()
+        if number in self.rooms:
+            return NUMBER_TAKEN
         try:
+            number = number or self.store.reserve_number(now)
+            if number is None:
+                return error("server", "This relay is full. Please try again later.")
             room = Room.create(deck, self.store, checkin=checkin, mode=mode)
             self.store.add_room(room.id, number, now)
         except StoreError as failure:
-            log.error("room %d: %s", number, failure)
+            log.error("a new room: %s", failure)
             return error("server", NOT_SAVED)
         live = RelayRoom(number, room, now)
         self.rooms[number] = live
@@ -490,11 +496,3 @@ class Relay:
             log.error("room %d: the record is too large to send (%d bytes)", live.number, size)
             return []
         return [Send(conn, record) for conn in conns]
-
-    def _free_number(self) -> int | None:
-        for _ in range(32):
-            number = secrets.randbelow(MAX_NUMBER) + 1
-            if number not in self.rooms:
-                return number
-        free = [n for n in range(1, MAX_NUMBER + 1) if n not in self.rooms]
-        return secrets.choice(free) if free else None

@@ -91,3 +91,5 @@ class Peer:
     room: RelayRoom | None = None
     seat: Seat = Seat.A
     facilitator: bool = False
+    #: The room number the connection's URL names (`/room/7`), if it names one.
+    route: int | None = None

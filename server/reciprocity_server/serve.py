@@ -1,13 +1,20 @@
 """The relay's shell: a websockets server around the sans-I/O core in `relay.py`.
 
 - It reads the deck files (`decks.DeckShelf`) and hands the core a lookup by id.
-- Every call into the core (and so every SQLite write) runs on the event loop, in the order
-  the frames arrived. A command costs the core a fraction of a millisecond, most of it the
-  commit; a worker thread would only add a hand-off per frame and GIL contention.
+- Every call into the core (and so every write to the records) runs on the event loop, in
+  the order the frames arrived. A worker thread would only add a hand-off per frame and GIL
+  contention.
+- Group commit: the calls queued in one turn of the event loop (the frames that arrived
+  together, across rooms) run one after another in one transaction of the records, and what
+  they return is sent only once it is committed, so no ack or view leaves before its events
+  are kept. If that commit fails, nothing it held was sent: every connection is closed
+  (1011) and the core is rebuilt from the records, as after a crash, and players resume.
 - Each connection has its own outbox and sender task (`sending.py`), so a slow client never
   holds up another. A client that has stopped reading is dropped, and may resume.
-- `GET /healthz` answers 200 over plain HTTP. Closing the server closes every connection
-  with 1001 (going away).
+- `GET /healthz` answers 200 over plain HTTP; `GET /number` gives a host a room number.
+- Routing: a client names its room in the URL (`/room/7`), so a stock proxy in front of
+  several relays sends both partners to the same one; a host asks `GET /number` first.
+- Closing the server closes every connection with 1001 (going away).
 - Alone (`reciprocity serve`), the relay collects garbage less often (`tune_collector`): with
   thousands of rooms a full collection walks every object, and stopped the relay for tens
   of milliseconds every few seconds.
@@ -42,6 +49,7 @@ from reciprocity import ReciprocityError
 from reciprocity.deck import Deck
 from reciprocity.paths import data_dir, why
 from reciprocity.protocol import MAX_FRAME, RoomStatus
+from reciprocity.records.store import StoreError
 from reciprocity_server.decks import DeckShelf
 from reciprocity_server.limits import counted
 from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
@@ -49,6 +57,7 @@ from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 from reciprocity_server.sending import Outbox
+from reciprocity_server.storage import MAX_NUMBER, RelayRecords
 
 log = logging.getLogger("reciprocity_server")
 #: The websockets library logs here. Never below WARNING: at DEBUG it would log frames,
@@ -61,10 +70,14 @@ DEFAULT_PORT = 8765
 SWEEP_SECONDS = 60.0
 #: How often a facilitated session's clock is ticked, in seconds.
 TICK_SECONDS = 1.0
+#: How often a relay on shared records looks for rooms another relay has taken, in seconds.
+LEASE_SECONDS = 1.0
 #: A connection that has not said a well-formed hello this long after opening is closed; so
 #: is one whose WebSocket handshake takes longer.
 HELLO_SECONDS = 5.0
 TOO_MANY = "too many connections from your address"
+#: The close code when a group commit failed: the server could not go on with the room.
+CLOSE_UNSAVED = 1011
 #: The collector's thresholds for a relay on its own (Python's are 700, 10, 10): the
 #: youngest objects are collected after 50,000 new ones, and a full collection waits for 100
 #: middle ones. Under load this cut the p99 of a command's round trip from 25 to 10 ms
@@ -87,15 +100,25 @@ class RelayServer:
     `url` is where a client on this machine reaches it, such as `ws://127.0.0.1:8765`.
     """
 
-    def __init__(self, relay: Relay, db_lock: int | None = None) -> None:
+    def __init__(
+        self,
+        relay: Relay,
+        release: Callable[[], None],
+        rebuild: Callable[[], Relay],
+        db: Path | None = None,
+    ) -> None:
         self._relay = relay
-        self._db_lock = db_lock
+        self._release = release
+        self._rebuild = rebuild
+        self.db = db
+        self._queued: list[tuple[Callable[..., list[Output] | None], tuple[object, ...]]] = []
         self._peers: dict[int, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         self.host = ""
         self.port = 0
@@ -105,11 +128,6 @@ class RelayServer:
         """The relay's address for a client on this machine."""
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
         return f"ws://[{host}]:{self.port}" if ":" in host else f"ws://{host}:{self.port}"
-
-    @property
-    def db(self) -> Path:
-        """The relay's database file."""
-        return self._relay.store.path
 
     async def start_session(
         self, deck: Deck, pairs: int, seconds: float | None = None, *, auto_start: bool = False
@@ -125,17 +143,17 @@ class RelayServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        for task in (self._sweeper, self._ticker):
+        for task in (self._sweeper, self._ticker, self._watcher):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._sweeper = self._ticker = None
+        self._sweeper = self._ticker = self._watcher = None
         if not self._closed:
             self._closed = True
+            self._flush()  # what the last connections' closing asked of the core
             self._relay.store.close()
-            if self._db_lock is not None:
-                os.close(self._db_lock)
+            self._release()
 
     async def __aenter__(self) -> RelayServer:
         return self
@@ -159,7 +177,7 @@ class RelayServer:
             open_timeout=HELLO_SECONDS,
             ping_interval=20,
             ping_timeout=20,
-            process_request=_health,
+            process_request=self._http,
             logger=wire_log,
             server_header=None,
             ssl=tls,
@@ -167,9 +185,24 @@ class RelayServer:
         self.host, self.port = host, self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
         self._ticker = asyncio.create_task(self._tick())
+        if self._relay.store.shared:
+            self._watcher = asyncio.create_task(self._watch_leases())
+
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Plain HTTP beside the WebSocket: `GET /healthz` answers 200, and `GET /number`
+        gives a host a room number to create its room with (at `/room/NUMBER`, where a
+        proxy routes by it). Anything else goes on to websockets."""
+        if request.path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "ok\n")
+        if request.path == "/number":
+            number = self._relay.reserve(_address(connection, request))
+            if number is None:
+                return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "no number now\n")
+            return connection.respond(HTTPStatus.OK, f"{number}\n")
+        return None
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = _address(ws)
+        address = _address(ws, ws.request)
         where = counted(address)
         if self._per_address[where] >= self._relay.limits.quotas.connections:
             await ws.close(CLOSE_POLICY, TOO_MANY)
@@ -182,7 +215,7 @@ class RelayServer:
             HELLO_SECONDS, self._run, self._relay.hello_due, conn
         )
         try:
-            self._run(self._relay.connect, conn, address)
+            self._run(self._relay.connect, conn, address, _route(ws.request))
             async for frame in ws:
                 self._run(self._relay.receive, conn, frame)
         except ConnectionClosed:
@@ -201,22 +234,81 @@ class RelayServer:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            try:
-                self._run(self._relay.expire)
-            except Exception as error:  # one bad sweep must not end the sweeping
-                log.error("sweeping idle rooms failed (%s)", type(error).__name__)
+            self._run(self._expire)
+
+    async def _watch_leases(self) -> None:
+        """On shared records, let go of the rooms another relay has taken (`leases.py`)."""
+        while True:
+            await asyncio.sleep(LEASE_SECONDS)
+            self._run(self._let_go)
+
+    def _let_go(self) -> list[Output]:
+        try:
+            return self._relay.leases.let_go(self._relay.store.held())
+        except StoreError as failure:
+            log.error("checking the leases: %s", failure)
+            return []
+
+    def _expire(self) -> list[Output]:
+        try:
+            return self._relay.expire()
+        except Exception as error:  # one bad sweep must not end the sweeping
+            log.error("sweeping idle rooms failed (%s)", type(error).__name__)
+            return []
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            try:
-                self._run(self._relay.tick)
-            except Exception as error:  # one bad tick must not stop the clock
-                log.error("ticking the session's clock failed (%s)", type(error).__name__)
+            self._run(self._tick_clock)
+
+    def _tick_clock(self) -> list[Output]:
+        try:
+            return self._relay.tick()
+        except Exception as error:  # one bad tick must not stop the clock
+            log.error("ticking the session's clock failed (%s)", type(error).__name__)
+            return []
 
     def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
-        """Call the core, and queue what it returns to each connection, in the core's order."""
-        for out in call(*args) or []:
+        """Queue a call into the core, to run with the others queued in this turn of the
+        event loop (`_flush`)."""
+        self._queued.append((call, args))
+        if len(self._queued) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Run the queued calls in order, their writes in one transaction (group commit), and
+        once it is committed send what they returned."""
+        calls, self._queued = self._queued, []
+        if not calls:
+            return
+        done: list[list[Output]] = []
+        try:
+            with self._relay.store.group():
+                done = [_call(call, args) for call, args in calls]
+        except StoreError as failure:
+            self._lost(str(failure))
+            return
+        except Exception as bug:  # kept or not, what it held must not be sent
+            self._lost(f"the group commit failed ({type(bug).__name__})")
+            return
+        for outputs in done:
+            self._send(outputs)
+
+    def _lost(self, failure: str) -> None:
+        """The group's commit failed, so the core holds events the records do not: send none
+        of what it returned, close every connection, and rebuild the core from the records
+        (as a restart would), where the players resume."""
+        log.error("%s: closing every connection, rooms come back from the records", failure)
+        for conn, outbox in self._peers.items():
+            outbox.put(Close(conn, CLOSE_UNSAVED, "the relay could not save; please resume"))
+        try:
+            self._relay = self._rebuild()
+        except StoreError as again:
+            log.error("%s: the rooms come back when the relay is restarted", again)
+
+    def _send(self, outputs: list[Output]) -> None:
+        """Queue what the core returned to each connection, in the core's order."""
+        for out in outputs:
             peer = self._peers.get(out.conn)
             if peer is None:
                 continue
@@ -241,20 +333,23 @@ async def start_relay(
     """Start a relay in this process and return it once it listens.
 
     `port=0` picks a free port (read it from `.port`). `db` is its SQLite file (default: the
-    data folder's `relay.sqlite3`); live rooms in it come back, so clients can resume, unless
-    `restore` is False: then rooms left in it are forgotten (their games stay in the records).
+    data folder's `relay.sqlite3`) or a `postgresql://` URL; live rooms in it come back, so
+    clients can resume, unless `restore` is False: then rooms left in it are forgotten (their
+    games stay in the records).
     `decks` are offered by id besides the shipped decks and the data folder's. With `tls`
     (see `tls_context`) it serves `wss://`. Raises `ListenError` (port in use) or
     `StoreError` (database) with one clear line.
     """
-    path = Path(db) if db is not None else default_db()
-    lock = _lock_db(path)  # before anything touches the records
+    records, release, path = _records(db)
     try:
-        relay = _open(path, decks, idle_hours, restore, quotas)
+        relay = _open(records, decks, idle_hours, restore, quotas)
     except BaseException:
-        os.close(lock)
+        records.close()
+        release()
         raise
-    server = RelayServer(relay, lock)
+    server = RelayServer(
+        relay, release, lambda: _open(records, decks, idle_hours, True, quotas), path
+    )
     try:
         await server._listen(host, port, tls)
     except OSError as error:
@@ -265,7 +360,7 @@ async def start_relay(
             ) from None
         reason = error.strerror or str(error)
         raise ListenError(f"cannot listen on {host} port {port}: {reason}") from None
-    log.info("relay listening on %s:%d (records in %s)", host, server.port, path)
+    log.info("relay listening on %s:%d (records in %s)", host, server.port, records.where)
     return server
 
 
@@ -284,6 +379,26 @@ def tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
             f"cannot use the certificate {certfile} with the key {keyfile}: {str(reason).lower()}"
         ) from None
     return context
+
+
+def _records(db: Path | str | None) -> tuple[RelayRecords, Callable[[], None], Path | None]:
+    """The records `db` names, held for this relay alone, with what lets go of them; and the
+    SQLite file, if that is where they are."""
+    if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
+        try:
+            from reciprocity_server.records_postgres import PostgresRelayStore
+        except ImportError:
+            raise ListenError(
+                "keeping the records in PostgreSQL needs psycopg: pip install 'reciprocity[scale]'"
+            ) from None
+        return PostgresRelayStore(db), lambda: None, None  # shared: no relay holds it alone
+    path = Path(db) if db is not None else default_db()
+    lock = _lock_db(path)  # before anything touches the records
+    try:
+        return RelayStore(path), lambda: os.close(lock), path
+    except BaseException:
+        os.close(lock)
+        raise
 
 
 def _lock_db(path: Path) -> int:
@@ -305,10 +420,16 @@ def _lock_db(path: Path) -> int:
 
 
 def _open(
-    path: Path, decks: Mapping[str, Deck] | None, idle_hours: float, restore: bool, quotas: Quotas
+    records: RelayRecords,
+    decks: Mapping[str, Deck] | None,
+    idle_hours: float,
+    restore: bool,
+    quotas: Quotas,
 ) -> Relay:
-    relay = Relay(RelayStore(path), DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
-    if restore:
+    relay = Relay(records, DeckShelf(decks), idle_hours=idle_hours, quotas=quotas)
+    if records.shared:  # other relays hold rooms in them: each is taken when asked for
+        log.info("records shared with other relays: rooms are taken over when asked for")
+    elif restore:
         relay.restore()
     else:
         relay.store.forget_rooms()
@@ -316,18 +437,29 @@ def _open(
     return relay
 
 
-def _health(connection: ServerConnection, request: Request) -> Response | None:
-    """Answer `GET /healthz` with 200 over plain HTTP; anything else goes on to websockets."""
-    if request.path == "/healthz":
-        return connection.respond(HTTPStatus.OK, "ok\n")
-    return None
+def _call(call: Callable[..., list[Output] | None], args: tuple[object, ...]) -> list[Output]:
+    """One call into the core; a bug costs that call alone, never its group's commit."""
+    try:
+        return call(*args) or []
+    except Exception as bug:
+        log.error("internal error in %s (%s)", call.__name__, type(bug).__name__)
+        return []
 
 
-def _address(ws: ServerConnection) -> str:
+def _route(request: Request | None) -> int | None:
+    """The room number a WebSocket URL names (`/room/7`), if it names one."""
+    path = request.path.partition("?")[0] if request is not None else ""
+    prefix, _, number = path.rpartition("/room/")
+    if prefix or not number.isdecimal() or not 1 <= int(number) <= MAX_NUMBER:
+        return None
+    return int(number)
+
+
+def _address(ws: ServerConnection, request: Request | None) -> str:
     """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
     peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
     # Several headers are one list, in order: the last value is the proxy's own.
-    values = ws.request.headers.get_all("X-Forwarded-For") if ws.request else []
+    values = request.headers.get_all("X-Forwarded-For") if request else []
     forwarded = ",".join(values)
     try:
         local = ipaddress.ip_address(peer).is_loopback
