@@ -406,6 +406,8 @@ def relay(port: int, db: str, profile: str | None) -> int:
         creates_per_address=1_000_000,
         connections_per_address=1_000_000,
         commands_per_second=1_000_000,
+        certfile=None,
+        keyfile=None,
     )
     if profile is None:
         return serve_command(args)

@@ -7,7 +7,7 @@ Models are frozen and forbid unknown fields. There is one discriminated union pe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -108,7 +108,7 @@ class SeatView(_Frozen):
 #: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
 #: the joiner proves the code first, once per join, and the keys are bound to the version;
 #: version 6: a sealed message is words or a receipt for words opened, so that typed words
-#: arrive exactly once.
+#: arrive exactly once; a view carries only what changed, and the ack rides in the sender's.
 PROTOCOL_VERSION = 6
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
@@ -252,8 +252,15 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class ViewPlease(_Frozen):
+    """Ask for this seat's whole view again: a client sends it when a `delta` does not follow
+    on from the view it has."""
+
+    type: Literal["view_please"] = "view_please"
+
+
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce | ViewPlease,
     Field(discriminator="type"),
 ]
 
@@ -294,11 +301,27 @@ class PartnerKey(_Frozen):
 
 
 class Ack(_Frozen):
-    """A command was committed (or had been already: ids are idempotent)."""
+    """A command sent again whose id was committed already (ids are idempotent), with the
+    `seq` it was committed at. A fresh command's ack rides in its sender's `ViewDelta`."""
 
     type: Literal["ack"] = "ack"
     id: str
     seq: int
+
+
+class ViewDelta(_Frozen):
+    """What changed in a seat's view since the last view or delta sent on this connection.
+
+    `since` is the `seq` of that earlier one; `changes` holds each top-level field of the view
+    that changed, whole, with its new value. `ack` is the id of the sender's command that
+    these changes commit (a command costs its sender this one frame, not an ack and a view).
+    """
+
+    type: Literal["delta"] = "delta"
+    seq: int
+    since: int
+    ack: str | None = None
+    changes: dict[str, Any]
 
 
 class LoggedEvent(_Frozen):
@@ -404,6 +427,7 @@ class Announcement(_Frozen):
 ServerMessage = Annotated[
     Welcome
     | SeatView
+    | ViewDelta
     | Words
     | PartnerKey
     | Ack

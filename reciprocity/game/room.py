@@ -9,6 +9,9 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic_core import to_jsonable_python
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (
@@ -32,7 +35,7 @@ from reciprocity.engine import (
 from reciprocity.engine.rules import FACILITATOR_EVENTS
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.game.narrate import notice
-from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
+from reciprocity.protocol import SeatView
 from reciprocity.records.store import Store
 
 
@@ -54,6 +57,7 @@ class Room:
         self.clock = clock
         self.notice: str | None = None
         self.last_outcome: Outcome | None = None
+        self._deck_part: dict[str, Any] | None = None
 
     @classmethod
     def create(
@@ -135,49 +139,71 @@ class Room:
 
     def view(self, seat: Seat) -> SeatView:
         """What one seat may see now."""
+        return SeatView.model_validate({**self.table(), **self.own(seat)})
+
+    def table(self) -> dict[str, Any]:
+        """The part of a view that is the same for both seats, as JSON values (each partner's
+        `connected` is left for the relay to say)."""
         state = self.state
-        me = state.partner(seat)
         card = None
         if state.card is not None and state.card_level is not None:
             found = state.deck.card(state.card)
-            card = CardView(id=found.id, text=found.text, kind=found.kind, level=state.card_level)
+            card = {
+                "id": found.id,
+                "text": found.text,
+                "kind": found.kind,
+                "level": state.card_level,
+            }
+        if self._deck_part is None:
+            deck = state.deck
+            self._deck_part = {
+                "deck_id": deck.id,
+                "deck_title": deck.title,
+                "level_names": [level.name for level in deck.levels],
+                "tags": deck.tags(),
+                "advance_after": deck.advance_after,
+            }
         ended = state.phase in (Phase.CLOSING, Phase.FINISHED)
-        return SeatView(
-            seq=self.seq,
-            seat=seat,
-            phase=state.phase,
-            deck_id=state.deck.id,
-            deck_title=state.deck.title,
-            level_names=tuple(level.name for level in state.deck.levels),
-            tags=tuple(state.deck.tags()),
-            level=state.level,
-            ceiling=state.ceiling,
-            ceiling_text=ceiling_text(state),
-            advance_after=state.deck.advance_after,
-            sharer=state.sharer,
-            a=_partner_view(state, Seat.A),
-            b=_partner_view(state, Seat.B),
-            card=card,
-            drawable=tuple(drawable_levels(state)),
-            legal=tuple(sorted(legal_commands(state, seat))),
-            passed_this_turn=state.passed_this_turn,
-            paused=state.paused,
-            held=state.held,
-            open_level=state.open_level,
-            ready=tuple(sorted(state.ready)),
-            checkin=state.checkin,
-            turns=state.turns,
-            ended_by=state.ended_by,
-            notice=self.notice,
-            last_outcome=self.last_outcome,
-            me=PrivateView(
-                limit=me.limit,
-                lines=tuple(sorted(me.lines)),
-                ios_before=me.ios_before,
-                ios_after=me.ios_after,
-            ),
-            summary=self.summary() if ended else None,
-        )
+        return {
+            "type": "view",
+            "seq": self.seq,
+            "phase": state.phase,
+            **self._deck_part,
+            "level": state.level,
+            "ceiling": state.ceiling,
+            "ceiling_text": ceiling_text(state),
+            "sharer": state.sharer,
+            "a": _partner_view(state, Seat.A),
+            "b": _partner_view(state, Seat.B),
+            "card": card,
+            "drawable": drawable_levels(state),
+            "passed_this_turn": state.passed_this_turn,
+            "paused": state.paused,
+            "held": state.held,
+            "open_level": state.open_level,
+            "ready": sorted(state.ready),
+            "checkin": state.checkin,
+            "turns": state.turns,
+            "ended_by": state.ended_by,
+            "notice": self.notice,
+            "last_outcome": self.last_outcome,
+            "summary": to_jsonable_python(self.summary()) if ended else None,
+        }
+
+    def own(self, seat: Seat) -> dict[str, Any]:
+        """The part of a view that is one seat's own, as JSON values: its seat, the commands
+        it may send, and its private choices."""
+        me = self.state.partner(seat)
+        return {
+            "seat": seat,
+            "legal": sorted(legal_commands(self.state, seat)),
+            "me": {
+                "limit": me.limit,
+                "lines": sorted(me.lines),
+                "ios_before": me.ios_before,
+                "ios_after": me.ios_after,
+            },
+        }
 
 
 def ceiling_text(state: GameState) -> str:
@@ -190,12 +216,13 @@ def ceiling_text(state: GameState) -> str:
     return f"you are playing up to level {state.ceiling}"
 
 
-def _partner_view(state: GameState, seat: Seat) -> PartnerView:
+def _partner_view(state: GameState, seat: Seat) -> dict[str, Any]:
     partner = state.partner(seat)
-    return PartnerView(
-        name=partner.name,
-        limit_set=partner.limit is not None,
-        checked_in=partner.checked_in,
-        checked_out=partner.checked_out,
-        progress=partner.progress,
-    )
+    return {
+        "name": partner.name,
+        "limit_set": partner.limit is not None,
+        "checked_in": partner.checked_in,
+        "checked_out": partner.checked_out,
+        "progress": partner.progress,
+        "connected": True,
+    }

@@ -33,7 +33,6 @@ It owns everything between the screen and the wire:
 from __future__ import annotations
 
 import itertools
-import re
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from reciprocity.net.connection import (
     fit_words,
 )
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.net.deltas import FollowedView
 from reciprocity.net.e2e import (
     CODE_MISMATCH,
     Channel,
@@ -80,6 +80,8 @@ from reciprocity.protocol import (
     Say,
     SeatView,
     ServerMessage,
+    ViewDelta,
+    ViewPlease,
     Welcome,
     Words,
 )
@@ -146,6 +148,7 @@ class PlayerCore(Core[Output]):
         self.admitted = False
         self._words = new_words()
         self._pending: dict[str, CommandMessage] = {}
+        self._view = FollowedView()
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
         #: A joiner's own side of the key exchange with the seated side (or the facilitator).
         self._handshake: Handshake | None = None
@@ -199,6 +202,15 @@ class PlayerCore(Core[Output]):
         return Hello(version=PROTOCOL_VERSION, join=join)
 
     def _take(self, message: ServerMessage) -> None:
+        if isinstance(message, ViewDelta):
+            self._pending.pop(message.ack or "", None)  # the ack rides in the sender's delta
+        if isinstance(message, SeatView | ViewDelta):
+            followed = self._view.follow(message)
+            if isinstance(followed, ViewPlease):  # a gap: ask for the whole view, and wait
+                self._outbox.append(followed)
+            if not isinstance(followed, SeatView):
+                return
+            message = followed
         if self.admitted:
             self._receive(message)
         else:
@@ -333,22 +345,6 @@ class PlayerCore(Core[Output]):
             case "bad_token":
                 return "the relay no longer knows this game, so it cannot go on"
         return f"the relay said: {error.message}"
-
-    def _other_version(self, message: str) -> str:
-        """A relay that speaks another protocol, in words that say which side to upgrade."""
-        found = re.search(r"protocol version (\d+)", message)
-        if found is None:
-            return f"the relay at {self.relay} runs another version: {message}"
-        theirs = int(found.group(1))
-        if theirs < PROTOCOL_VERSION:
-            return (
-                f"the relay at {self.relay} runs an older Reciprocity (protocol {theirs}, this "
-                f"one speaks {PROTOCOL_VERSION}); ask whoever runs it to upgrade"
-            )
-        return (
-            f"the relay at {self.relay} needs a newer Reciprocity (protocol {theirs}, this one "
-            f"speaks {PROTOCOL_VERSION}); please upgrade Reciprocity"
-        )
 
     # --- playing -------------------------------------------------------------------------
 

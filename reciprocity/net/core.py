@@ -8,6 +8,7 @@ none), and `outputs()` hands over what happened for the screen and the shell.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections import deque
 from typing import Generic, TypeVar
@@ -15,7 +16,13 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 
 from reciprocity import ReciprocityError
-from reciprocity.protocol import CLIENT, SERVER, ClientMessage, ServerMessage
+from reciprocity.protocol import (
+    CLIENT,
+    PROTOCOL_VERSION,
+    SERVER,
+    ClientMessage,
+    ServerMessage,
+)
 
 OutputT = TypeVar("OutputT")
 
@@ -90,3 +97,19 @@ class Core(ABC, Generic[OutputT]):
     @abstractmethod
     def _take(self, message: ServerMessage) -> None:
         """Any later message from the relay."""
+
+    def _other_version(self, message: str) -> str:
+        """A relay that speaks another protocol, in words that say which side to upgrade."""
+        found = re.search(r"protocol version (\d+)", message)
+        if found is None:
+            return f"the relay at {self.relay} runs another version: {message}"
+        theirs = int(found.group(1))
+        if theirs < PROTOCOL_VERSION:
+            return (
+                f"the relay at {self.relay} runs an older Reciprocity (protocol {theirs}, this "
+                f"one speaks {PROTOCOL_VERSION}); ask whoever runs it to upgrade"
+            )
+        return (
+            f"the relay at {self.relay} needs a newer Reciprocity (protocol {theirs}, this one "
+            f"speaks {PROTOCOL_VERSION}); please upgrade Reciprocity"
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from reciprocity.engine import Seat
 from reciprocity.game.room import Room
+from reciprocity_server.views import Shown
 
 #: How many command ids per seat are remembered, to answer a retry with the same ack.
 RECENT_IDS = 256
@@ -45,7 +46,8 @@ class RelayRoom:
     joiner; the first joiner to answer it uses it up. `tried` holds the hashes of the SPAKE2
     messages joiners have sent (kept in the records too, for after a restart), none of which
     may come again, until a joiner is admitted. `moves` holds
-    when each seat's recent commands came, for its rate limit.
+    when each seat's recent commands came, for its rate limit; `shown`, what each seat's view
+    was last sent as (`views.py`).
     """
 
     number: int
@@ -60,6 +62,7 @@ class RelayRoom:
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
     moves: dict[Seat, deque[float]] = field(default_factory=lambda: {s: deque() for s in Seat})
+    shown: Shown = field(default_factory=Shown)
 
     def remember(self, seat: Seat, command_id: str, seq: int) -> None:
         """Keep a command's id and the seq it was acknowledged with (the recent ones only)."""
