@@ -6,7 +6,8 @@ Prints figures; not a test. Everything runs in separate processes on loopback: t
 1. Connections held: rooms are opened (a create, a join and an admission each) and held; the
    relay's RSS before and after, over the connections, is the memory each one costs.
 2. Command round trips under load: rooms play their games at a fixed total rate of commands;
-   a round trip runs from sending a command to its ack, and on to both seats' new views.
+   a round trip runs from sending a command to its ack (in the sender's new view), and on to
+   both seats' new views.
 3. Throughput at saturation: rooms send each command as soon as the last one's views are in.
    The baseline, measured in the same run, is a bare websockets server that forwards each
    message to the other connection of its pair, with the same clients ping-ponging.
@@ -140,7 +141,7 @@ class Table:
         welcome = json.loads(await a.recv())
         if welcome["type"] != "welcome":
             raise CommandFailed(f"create refused: {welcome}")
-        await a.recv()  # the view, seq 1
+        seated = json.loads(await a.recv())  # the view, seq 1
         b = await _connect(self.url)
         await b.send(_hello(join={"number": welcome["number"], "name": "Ben"}))
         if json.loads(await b.recv())["type"] != "welcome":
@@ -152,11 +153,13 @@ class Table:
         await a.send(json.dumps(admit))
         await b.recv()  # the seated screen's proof
         self.view = json.loads(await b.recv())
-        await a.recv()  # the view showing Ben
+        showing_ben = json.loads(await a.recv())  # what changed: Ben is in
+        seated = {**seated, **showing_ben["changes"], "seq": showing_ben["seq"]}
         self.ws = {"a": a, "b": b}
         self.seqs = {"a": self.view["seq"], "b": self.view["seq"]}
         self.pauses = set()
-        self.readers = [asyncio.create_task(self._read(seat)) for seat in ("a", "b")]
+        views = {"a": seated, "b": self.view}
+        self.readers = [asyncio.create_task(self._read(seat, views[seat])) for seat in views]
 
     async def close(self) -> None:
         """Close both connections."""
@@ -189,20 +192,30 @@ class Table:
         await asyncio.wait_for(self._views, TIMEOUT)
         return acked - began, time.perf_counter() - began
 
-    async def _read(self, seat: str) -> None:
+    async def _read(self, seat: str, view: Json) -> None:
+        """Follow a seat's view: whole views, and deltas applied to the last one; a delta
+        may carry the ack of this seat's command."""
         try:
             async for frame in self.ws[seat]:
                 message = json.loads(frame)
                 kind = message["type"]
-                if kind == "view" and message["seq"] > self.seqs[seat]:
-                    self.seqs[seat] = message["seq"]
-                    if message["seq"] >= self.view["seq"]:
-                        self.view = message
-                    self._check_views()
+                if kind == "delta":
+                    if message["since"] != view["seq"]:
+                        raise CommandFailed(f"a gap: {message['since']} after {view['seq']}")
+                    view = {**view, **message["changes"], "seq": message["seq"]}
+                    if message["ack"] is not None and self._ack and not self._ack.done():
+                        self._ack.set_result(message["seq"])
+                elif kind == "view":
+                    view = message
                 elif kind == "ack" and self._ack is not None and not self._ack.done():
                     self._ack.set_result(message["seq"])
                 elif kind == "error":
                     self._fail(CommandFailed(f"{message['code']}: {message['message']}"))
+                if kind in ("view", "delta") and view["seq"] > self.seqs[seat]:
+                    self.seqs[seat] = view["seq"]
+                    if view["seq"] >= self.view["seq"]:
+                        self.view = view
+                    self._check_views()
         except Exception as error:
             self._fail(CommandFailed(f"connection lost: {error!r}"))
         else:
@@ -674,7 +687,7 @@ async def saturation(bench: Bench, rooms: int, seconds: float, profile: str | No
     print(f"\n3. Throughput at saturation: {rooms:,} rooms (or pairs), {seconds:.0f} s")
     print("   each room (pair) has one command (message) in flight at a time")
     print(f"   relay           {relay_rate:8,.0f} game commands a second (errors {len(errors)})")
-    print("                   each: 1 command in; an ack and 2 views (about 2 KiB) out")
+    print("                   each: 1 command in; 2 views out (what changed; the ack in one)")
     print(f"   {_cpu_line(relay_cpu)}")
     print(f"   forwarder       {forward_rate:8,.0f} messages a second")
     print(f"   {_cpu_line(forward_cpu)}")

@@ -89,7 +89,6 @@ from reciprocity.protocol import (
     KeyExchange,
     PartnerKey,
     Say,
-    SeatView,
     Words,
 )
 from reciprocity.tui.app import ReciprocityApp

@@ -19,6 +19,8 @@ class FollowedView:
     """The latest whole view of a seat, as deltas bring it up to date."""
 
     def __init__(self) -> None:
+        #: The latest whole view, once one came.
+        self.view: SeatView | None = None
         self._data: dict[str, Any] | None = None
         self._asked = False
 
@@ -27,6 +29,7 @@ class FollowedView:
         was sent already and no whole view has come since)."""
         if isinstance(message, SeatView):
             self._data, self._asked = message.model_dump(mode="json"), False
+            self.view = message
             return message
         data = self._data
         if data is not None and message.since == data["seq"]:
@@ -36,7 +39,7 @@ class FollowedView:
             except ValidationError:
                 pass
             else:
-                self._data = merged
+                self._data, self.view = merged, view
                 return view
         if self._asked:
             return None
