@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from reciprocity.net.deltas import FollowedView
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     SERVER,
@@ -21,7 +22,6 @@ from reciprocity.protocol import (
     ViewDelta,
     Welcome,
 )
-from reciprocity.net.deltas import FollowedView
 
 #: No single reply should take longer than this.
 TIMEOUT = 5.0
