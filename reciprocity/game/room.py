@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,7 +58,6 @@ class Room:
         self.clock = clock
         self.notice: str | None = None
         self.last_outcome: Outcome | None = None
-        self._deck_part: dict[str, Any] | None = None
 
     @classmethod
     def create(
@@ -154,21 +154,12 @@ class Room:
                 "kind": found.kind,
                 "level": state.card_level,
             }
-        if self._deck_part is None:
-            deck = state.deck
-            self._deck_part = {
-                "deck_id": deck.id,
-                "deck_title": deck.title,
-                "level_names": [level.name for level in deck.levels],
-                "tags": deck.tags(),
-                "advance_after": deck.advance_after,
-            }
         ended = state.phase in (Phase.CLOSING, Phase.FINISHED)
         return {
             "type": "view",
             "seq": self.seq,
             "phase": state.phase,
-            **self._deck_part,
+            **_deck_part(state.deck),
             "level": state.level,
             "ceiling": state.ceiling,
             "ceiling_text": ceiling_text(state),
@@ -204,6 +195,27 @@ class Room:
                 "ios_after": me.ios_after,
             },
         }
+
+
+#: Each deck's part of a view, made once and shared by every room with that deck, by the
+#: deck's identity (a deck's own hash reads every card); an entry goes with its deck.
+_DECK_PARTS: dict[int, tuple[weakref.ref[Deck], dict[str, Any]]] = {}
+
+
+def _deck_part(deck: Deck) -> dict[str, Any]:
+    key = id(deck)
+    found = _DECK_PARTS.get(key)
+    if found is not None and found[0]() is deck:
+        return found[1]
+    part = {
+        "deck_id": deck.id,
+        "deck_title": deck.title,
+        "level_names": [level.name for level in deck.levels],
+        "tags": deck.tags(),
+        "advance_after": deck.advance_after,
+    }
+    _DECK_PARTS[key] = (weakref.ref(deck, lambda _: _DECK_PARTS.pop(key, None)), part)
+    return part
 
 
 def ceiling_text(state: GameState) -> str:

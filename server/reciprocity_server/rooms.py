@@ -7,7 +7,7 @@ who holds each seat (token hashes) and is connected, the key exchange in progres
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from reciprocity.engine import Seat
@@ -61,7 +61,7 @@ class RelayRoom:
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
-    moves: dict[Seat, deque[float]] = field(default_factory=lambda: {s: deque() for s in Seat})
+    moves: dict[Seat, list[float]] = field(default_factory=lambda: {s: [] for s in Seat})
     shown: Shown = field(default_factory=Shown)
 
     def remember(self, seat: Seat, command_id: str, seq: int) -> None:
@@ -86,7 +86,7 @@ class Peer:
 
     address: str
     greeted: bool = False
-    errors: deque[float] = field(default_factory=deque)
+    errors: list[float] = field(default_factory=list)
     room: RelayRoom | None = None
     seat: Seat = Seat.A
     facilitator: bool = False

@@ -23,11 +23,12 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 @dataclass(eq=False, slots=True)
 class Shown:
     """What a room's seats were last sent: the table, its `seq`, and each seat's own part with
-    the connection it went to."""
+    the connection it went to. Parts are kept flat (`_flat`: only their values, in order, as
+    tuples), as the relay holds one for every room."""
 
     seq: int = 0
-    table: dict[str, Any] | None = None
-    own: dict[Seat, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    table: tuple[Any, ...] | None = None
+    own: dict[Seat, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
 
     def forget(self, seat: Seat) -> None:
         """The seat's next frame is a whole view (its screen asked for one)."""
@@ -48,12 +49,14 @@ def view_frames(
     """
     seq = table.pop("seq")
     before = shown.table
+    flat = _flat(table)
     shared: str | None = None
     whole: str | None = None
     sends: list[Send] = []
     for seat, conn in conns.items():
         mine = own[seat]
         last = shown.own.get(seat)
+        mine_flat = _flat(mine)
         acked = ack is not None and ack[0] == conn
         if before is None or last is None or last[0] != conn:
             if whole is None:
@@ -61,8 +64,8 @@ def view_frames(
             text = f'{{"type":"view","seq":{seq},{whole},{_encode(mine)[1:-1]}}}'
         else:
             if shared is None:
-                shared = _encode({k: v for k, v in table.items() if before.get(k) != v})[1:-1]
-            changes = _encode({k: v for k, v in mine.items() if last[1].get(k) != v})[1:-1]
+                shared = _encode(_changed(table, flat, before))[1:-1]
+            changes = _encode(_changed(mine, mine_flat, last[1]))[1:-1]
             if not shared and not changes and not acked and seq == shown.seq:
                 continue
             body = f"{shared},{changes}" if shared and changes else shared or changes
@@ -72,6 +75,27 @@ def view_frames(
                 f'"changes":{{{body}}}}}'
             )
         sends.append(Send(conn, Encoded(text)))
-    shown.seq, shown.table = seq, table
-    shown.own = {seat: (conn, own[seat]) for seat, conn in conns.items()}
+        shown.own[seat] = (conn, mine_flat)
+    shown.seq, shown.table = seq, flat
+    for seat in [seat for seat in shown.own if seat not in conns]:
+        del shown.own[seat]
     return sends
+
+
+def _flat(part: dict[str, Any]) -> tuple[Any, ...]:
+    """A part's values in order, each JSON object in it as a tuple: what it is compared by
+    (arrays stay lists: the deck's are shared by every room)."""
+    return tuple(_frozen(value) for value in part.values())
+
+
+def _frozen(value: Any) -> Any:
+    return _flat(value) if isinstance(value, dict) else value
+
+
+def _changed(
+    part: dict[str, Any], flat: tuple[Any, ...], before: tuple[Any, ...]
+) -> dict[str, Any]:
+    """The fields of `part` whose flat values differ from `before`'s."""
+    return {
+        key: part[key] for key, now, then in zip(part, flat, before, strict=True) if now != then
+    }
