@@ -85,11 +85,7 @@ def view_frames(
 def _flat(part: dict[str, Any]) -> tuple[Any, ...]:
     """A part's values in order, each JSON object in it as a tuple: what it is compared by
     (arrays stay lists: the deck's are shared by every room)."""
-    return tuple(_frozen(value) for value in part.values())
-
-
-def _frozen(value: Any) -> Any:
-    return _flat(value) if isinstance(value, dict) else value
+    return tuple([_flat(value) if type(value) is dict else value for value in part.values()])
 
 
 def _changed(
