@@ -871,6 +871,8 @@ def test_the_protocol_schema_is_one_standard_document_that_checks_real_frames() 
         {"type": "command", "id": "c-1", "command": {"type": "draw", "level": None}},
         json.loads(SERVER.dump_json(room.view(Seat.A))),
         {"type": "ack", "id": "c-1", "seq": 5},
+        {"type": "delta", "seq": 6, "since": 5, "ack": "c-2", "changes": {"phase": "respond"}},
+        {"type": "view_please"},
     ]
     for frame in frames:
         validator.validate(frame)  # every $ref resolves from the file alone

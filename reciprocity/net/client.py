@@ -18,7 +18,8 @@ It owns everything between the screen and the wire:
   dashboard checks the first joiner the same way; once seated, that joiner checks the next.
   After `MAX_WRONG_GUESSES` wrong codes the code gets new words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
-  same ids, after a reconnect, and the relay counts each id once.
+  same ids, after a reconnect, and the relay counts each id once. The ack rides in the new
+  view, which comes as what changed (`reciprocity.net.deltas` follows it).
 - **Words, exactly once.** Typed words are sealed here and opened here; words that do not
   open become a calm notice, never an exception. The partner's screen answers each message
   it opens with a sealed receipt. Until then the words stay in memory (never on disk) and go
