@@ -25,9 +25,9 @@ from reciprocity.engine import (
     Phase,
     Seat,
     TurnEnded,
-    apply,
     decide,
     decide_for_facilitator,
+    decided,
     drawable_levels,
     legal_commands,
     new_game,
@@ -92,7 +92,8 @@ class Room:
 
     def submit(self, seat: Seat, command: Command) -> list[Event]:
         """Decide, commit, then apply: an event counts only once it is in the store."""
-        return self._commit(decide(self.state, seat, command), command)
+        events, after = decided(self.state, seat, command)
+        return self._commit(events, command, after)
 
     def check_join(self, seat: Seat, name: str) -> None:
         """Raise IllegalMove, as `submit` would, if `seat` cannot join as `name` now."""
@@ -118,14 +119,19 @@ class Room:
         played = (at for at, event in reversed(self.log) if type(event) not in FACILITATOR_EVENTS)
         return next(played, None)
 
-    def _commit(self, events: list[Event], command: Command | FacilitatorCommand) -> list[Event]:
+    def _commit(
+        self,
+        events: list[Event],
+        command: Command | FacilitatorCommand,
+        after: GameState | None = None,
+    ) -> list[Event]:
+        """Store the events, then apply them (`after`: the state they lead to, if known)."""
         at = self.clock()
         if self.store is not None:
             self.store.append(self.id, self.seq + 1, events, at)
         before = self.state
-        for event in events:
-            self.state = apply(self.state, event)
-            self.log.append((at, event))
+        self.state = after if after is not None else replay(before, events)
+        self.log.extend((at, event) for event in events)
         self.notice = notice(before, self.state, command, events)
         ended = [event.outcome for event in events if isinstance(event, TurnEnded)]
         self.last_outcome = ended[-1] if ended else None
