@@ -36,15 +36,8 @@ from reciprocity.deck import Card, Deck, Level
 from reciprocity.engine import Seat
 from reciprocity.net.codes import new_words
 from reciprocity.net.e2e import Handshake
-from reciprocity.protocol import (
-    PROTOCOL_VERSION,
-    SERVER,
-    Ack,
-    Error,
-    PartnerKey,
-    RoomStatus,
-    SeatView,
-)
+from reciprocity.protocol import PROTOCOL_VERSION, SERVER, Ack, Error, PartnerKey, RoomStatus
+from reciprocity.seat_view import SeatView
 
 # --- the players (the second process) ------------------------------------------------------
 

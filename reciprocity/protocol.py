@@ -7,110 +7,19 @@ Models are frozen and forbid unknown fields. There is one discriminated union pe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from reciprocity.deck import CardKind, Deck
-from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
+from reciprocity.deck import Deck
+from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Seat
 from reciprocity.engine.rules import MAX_NAME
-from reciprocity.engine.summary import Summary
-from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace, SetTime
+from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace
+from reciprocity.seat_view import SeatView
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class CardView(_Frozen):
-    """The card on the table."""
-
-    id: str
-    text: str
-    kind: CardKind
-    level: int
-
-
-class PartnerView(_Frozen):
-    """What everyone may know about a partner: never their limit or lines."""
-
-    name: str | None
-    limit_set: bool
-    checked_in: bool
-    checked_out: bool
-    progress: int
-    connected: bool = True
-
-
-class PrivateView(_Frozen):
-    """A seat's own private choices, shown only to that seat."""
-
-    limit: int | None
-    lines: tuple[str, ...]
-    ios_before: int | None
-    ios_after: int | None
-
-
-class SeatView(_Frozen):
-    """Everything one seat's screen shows, numbered with the room's `seq`."""
-
-    type: Literal["view"] = "view"
-    seq: int
-    seat: Seat
-    phase: Phase
-    deck_id: str
-    deck_title: str
-    level_names: tuple[str, ...]
-    #: The deck's topic tags, so that a partner without the deck can still draw their lines.
-    tags: tuple[str, ...] = ()
-    level: int
-    ceiling: int
-    ceiling_text: str
-    advance_after: int
-    sharer: Seat
-    a: PartnerView
-    b: PartnerView
-    card: CardView | None
-    drawable: tuple[int, ...]
-    #: The `type` tags of the commands this seat may send now, sorted (the engine's
-    #: `legal_commands`): a screen offers these and restates no rule.
-    legal: tuple[str, ...]
-    passed_this_turn: bool
-    paused: bool
-    held: bool
-    open_level: int | None
-    ready: tuple[Seat, ...]
-    checkin: bool
-    turns: int
-    ended_by: Seat | None
-    notice: str | None
-    last_outcome: Outcome | None
-    me: PrivateView
-    summary: Summary | None
-    #: In a facilitated session whose clock has started: the time left in the set.
-    clock: SetTime | None = None
-
-    def partner(self, seat: Seat) -> PartnerView:
-        """The public view of a seat's partner."""
-        return self.a if seat is Seat.A else self.b
-
-    def name(self, seat: Seat) -> str:
-        """A seat's display name."""
-        return self.partner(seat).name or f"Partner {seat.value.upper()}"
-
-    @property
-    def away(self) -> str | None:
-        """The partner's name while they are away from a game not yet finished (over the
-        network: their screen dropped, quit, or died), else None."""
-        partner = self.partner(self.seat.other)
-        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
-            return partner.name
-        return None
-
-    @property
-    def depth(self) -> int:
-        """The deck's deepest level."""
-        return len(self.level_names)
 
 
 # --- The wire: what clients and the relay send each other ------------------------------
@@ -120,8 +29,9 @@ class SeatView(_Frozen):
 #: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
 #: the joiner proves the code first, once per join, and the keys are bound to the version;
 #: version 6: a sealed message is words or a receipt for words opened, so that typed words
-#: arrive exactly once; version 7: a facilitated session's clock runs at the relay, and rooms
-#: can be added to a session.
+#: arrive exactly once; version 7: a view carries only what changed, and the ack rides in
+#: the sender's; a facilitated session's clock runs at the relay, rooms can be added to a
+#: session, and an away seat can be taken back with the code.
 PROTOCOL_VERSION = 7
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
@@ -268,6 +178,13 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class ViewPlease(_Frozen):
+    """Ask for this seat's whole view again: a client sends it when a `delta` does not follow
+    on from the view it has."""
+
+    type: Literal["view_please"] = "view_please"
+
+
 class FreeSeat(_Frozen):
     """The facilitator frees a seat of a session's room whose player is gone: another screen
     may take it with the pair's code, checked by the partner's screen."""
@@ -280,7 +197,7 @@ class FreeSeat(_Frozen):
 #: What only the facilitator's dashboard sends.
 DashboardMessage = Steer | Announce | FreeSeat | Pace | AddRooms
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | DashboardMessage,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | ViewPlease | DashboardMessage,
     Field(discriminator="type"),
 ]
 
@@ -330,11 +247,27 @@ class SeatMoved(_Frozen):
 
 
 class Ack(_Frozen):
-    """A command was committed (or had been already: ids are idempotent)."""
+    """A command sent again whose id was committed already (ids are idempotent), with the
+    `seq` it was committed at. A fresh command's ack rides in its sender's `ViewDelta`."""
 
     type: Literal["ack"] = "ack"
     id: str
     seq: int
+
+
+class ViewDelta(_Frozen):
+    """What changed in a seat's view since the last view or delta sent on this connection.
+
+    `since` is the `seq` of that earlier one; `changes` holds each top-level field of the view
+    that changed, whole, with its new value. `ack` is the id of the sender's command that
+    these changes commit (a command costs its sender this one frame, not an ack and a view).
+    """
+
+    type: Literal["delta"] = "delta"
+    seq: int
+    since: int
+    ack: str | None = None
+    changes: dict[str, Any]
 
 
 class LoggedEvent(_Frozen):
@@ -478,6 +411,7 @@ class Announcement(_Frozen):
 ServerMessage = Annotated[
     Welcome
     | SeatView
+    | ViewDelta
     | Words
     | PartnerKey
     | Ack

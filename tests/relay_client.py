@@ -10,16 +10,18 @@ from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from reciprocity.net.deltas import FollowedView
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     SERVER,
     Ack,
     Error,
     PartnerKey,
-    SeatView,
     ServerMessage,
+    ViewDelta,
     Welcome,
 )
+from reciprocity.seat_view import SeatView
 
 #: No single reply should take longer than this.
 TIMEOUT = 5.0
@@ -37,6 +39,9 @@ class Client:
         self.ws = ws
         self.welcome: Welcome | None = None
         self.view: SeatView | None = None
+        self.followed = FollowedView()
+        #: The ack folded into the latest delta, if any.
+        self.acked: Ack | None = None
 
     @classmethod
     async def open(cls, url: str) -> Client:
@@ -52,11 +57,17 @@ class Client:
         await self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
 
     async def recv(self) -> ServerMessage:
-        """The next message from the relay, checked against the protocol."""
+        """The next message from the relay, checked against the protocol. A delta is applied
+        to the view held, and returned as the whole view it makes (its ack, if any, is kept
+        in `acked`)."""
         frame = await asyncio.wait_for(self.ws.recv(), TIMEOUT)
         message = SERVER.validate_json(frame)
-        if isinstance(message, SeatView):
-            self.view = message
+        if isinstance(message, ViewDelta):
+            self.acked = Ack(id=message.ack, seq=message.seq) if message.ack else None
+        if isinstance(message, SeatView | ViewDelta):
+            followed = self.followed.follow(message)
+            assert isinstance(followed, SeatView), f"a delta that does not follow: {message!r}"
+            message = self.view = followed
         if isinstance(message, Welcome):
             self.welcome = message
         return message
@@ -94,10 +105,16 @@ class Client:
         await self.expect(SeatView)
 
     async def command(self, command: dict[str, Any], command_id: str | None = None) -> Ack:
-        """Send a command and expect its ack."""
+        """Send a command and expect its ack: in the sender's new view (then in `seat_view`),
+        or alone for an id already committed."""
         command_id = command_id or f"c{next(_ids)}"
         await self.send({"type": "command", "id": command_id, "command": command})
-        return await self.expect(Ack)
+        reply = await self.recv()
+        if isinstance(reply, Ack):
+            return reply
+        assert isinstance(reply, SeatView), f"expected a view with the ack, got {reply!r}"
+        assert self.acked is not None and self.acked.id == command_id, self.acked
+        return self.acked
 
     @property
     def seat_view(self) -> SeatView:
@@ -119,9 +136,10 @@ async def pair(
 
 
 async def act(actor: Client, other: Client | None, command: dict[str, Any]) -> SeatView:
-    """A legal command: the actor gets its ack and view, the other (if connected) its view."""
+    """A legal command: the actor gets its view with the ack, the other (if connected) its
+    view."""
     ack = await actor.command(command)
-    view = await actor.expect(SeatView)
+    view = actor.seat_view
     assert view.seq == ack.seq
     if other is not None:
         assert (await other.expect(SeatView)).seq == ack.seq

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_deck
 from reciprocity_server.outputs import Close, Output, Send
+from reciprocity_server.outputs import frame as frame_of
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 
@@ -49,10 +50,10 @@ from reciprocity.protocol import (
     Hello,
     PartnerKey,
     RoomStatus,
-    SeatView,
     SessionStatus,
     Words,
 )
+from reciprocity.seat_view import SeatView
 
 RELAY = "ws://relay.test"
 
@@ -111,7 +112,7 @@ class Wire:
                 continue
             assert isinstance(output, Send)
             try:
-                core.receive(SERVER.dump_json(output.message).decode())
+                core.receive(frame_of(output.message))
             except RelayRefused as refused:
                 self.refused[output.conn] = refused
                 self.drop(output.conn)
@@ -485,7 +486,7 @@ def test_words_whose_receipt_was_lost_go_again_and_show_once(wire: Wire) -> None
     wire.relay.receive(sam_conn, frame)  # delivered to Ben's connection below
     for output in wire.relay.receive(sam_conn, frame):  # and the same frame twice on the way
         assert isinstance(output, Send)
-        ben.receive(SERVER.dump_json(output.message).decode())
+        ben.receive(frame_of(output.message))
     wire.drop(sam_conn)  # Sam never hears Ben's receipts
     wire.connect(sam)  # so "one" goes again
     assert said(updates(ben), Seat.A) == ["one"]

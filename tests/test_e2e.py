@@ -23,6 +23,7 @@ import pytest
 from conftest import make_deck
 from reciprocity_server.admission import Admission
 from reciprocity_server.outputs import Close, Output, Send
+from reciprocity_server.outputs import frame as frame_of
 from reciprocity_server.relay import Relay
 from reciprocity_server.rooms import Peer
 from reciprocity_server.serve import RelayServer, start_relay
@@ -88,7 +89,6 @@ from reciprocity.protocol import (
     KeyExchange,
     PartnerKey,
     Say,
-    SeatView,
     Words,
 )
 from reciprocity.tui.app import ReciprocityApp
@@ -230,7 +230,7 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def recording(self: Relay, conn: int, frame: str | bytes) -> list[Output]:
         seen.append(frame if isinstance(frame, str) else frame.decode(errors="replace"))
         outputs = receive(self, conn, frame)
-        seen.extend(o.message.model_dump_json() for o in outputs if isinstance(o, Send))
+        seen.extend(frame_of(o.message) for o in outputs if isinstance(o, Send))
         return outputs
 
     monkeypatch.setattr(Relay, "receive", recording)
@@ -451,7 +451,7 @@ async def test_a_seat_taken_up_in_another_window_stops_here_for_good(
     await eventually(lambda: ben.status == REPLACED, what="Ben's screen to stop")
     await asyncio.sleep(0.5)  # ten times Ben's first back-off: he would have come back by now
     await other.command({"type": "set_limit", "limit": 2})  # still the seat's one connection
-    assert (await other.expect(SeatView)).me.limit == 2
+    assert other.seat_view.me.limit == 2
     await other.close()
     await sam.stop()
     await ben.stop()

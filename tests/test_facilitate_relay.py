@@ -24,12 +24,12 @@ from reciprocity.protocol import (
     PartnerKey,
     Record,
     RoomStatus,
-    SeatView,
     SessionStatus,
     TurnPlayed,
     Welcome,
     Words,
 )
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -21,7 +21,7 @@ from reciprocity.cli.facilitate import facilitate_command, facilitation
 from reciprocity.cli.parser import build_parser
 from reciprocity.game.facilitation import FacilitateError
 from reciprocity.net.connection import ViewChanged
-from reciprocity.protocol import SeatView
+from reciprocity.seat_view import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.dashboard import DashboardScreen
 

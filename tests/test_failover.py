@@ -24,7 +24,8 @@ from test_relay_process import free_port
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.net.dialing import ask_number, room_url
-from reciprocity.protocol import Ack, SeatView
+from reciprocity.protocol import Ack
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -15,8 +15,9 @@ from relay_client import Client, pair, start
 from websockets.exceptions import ConnectionClosed
 
 from reciprocity.engine import Joined, LimitSet, Seat
-from reciprocity.protocol import Ack, SeatView
+from reciprocity.protocol import Ack
 from reciprocity.records.store import StoreError
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(60)
 

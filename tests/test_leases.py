@@ -14,7 +14,7 @@ from reciprocity_server.storage import LeaseLost, token_hash
 from relay_client import Client, act, pair, start
 
 from reciprocity.engine import Joined, LimitSet, Seat
-from reciprocity.protocol import SeatView
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -18,7 +18,8 @@ from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act, pair, start
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.protocol import MAX_FRAME, PROTOCOL_VERSION, Error, SeatView
+from reciprocity.protocol import MAX_FRAME, PROTOCOL_VERSION, Error
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -16,7 +16,8 @@ from relay_client import TIMEOUT, Client, pair
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from reciprocity.protocol import PROTOCOL_VERSION, RoomStatus, SeatView, SessionStatus, Words
+from reciprocity.protocol import PROTOCOL_VERSION, RoomStatus, SessionStatus, Words
+from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(30)
 

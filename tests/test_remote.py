@@ -56,8 +56,9 @@ from reciprocity.net.connection import (
 from reciprocity.net.core import RelayRefused, RelayUnreachable
 from reciprocity.net.driver import RECONNECTING, WebSocketConnection
 from reciprocity.net.hosting import LocalRelay, lan_address
-from reciprocity.protocol import CreateRoom, SeatView
+from reciprocity.protocol import CreateRoom
 from reciprocity.records.store import Store
+from reciprocity.seat_view import SeatView
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.home import HomeScreen

@@ -12,9 +12,7 @@ from reciprocity.game.pacing import notice_line, set_line
 from reciprocity.pacing_wire import (
     SetTime,
 )
-from reciprocity.protocol import (
-    SeatView,
-)
+from reciprocity.seat_view import SeatView
 from reciprocity.tui.widgets.set_clock import SetClock
 
 

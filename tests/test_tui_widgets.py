@@ -44,7 +44,7 @@ from reciprocity.engine import (
 from reciprocity.engine.summary import TurnPoint
 from reciprocity.game.room import Room
 from reciprocity.kept import save_note
-from reciprocity.protocol import SeatView
+from reciprocity.seat_view import SeatView
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
 from reciprocity.tui.screens.notes import NotesScreen, WrittenNotes

@@ -149,6 +149,12 @@ def replay(state: GameState, events: Iterable[Event]) -> GameState:
 
 def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
     """The events that a seat's command causes, or IllegalMove (and nothing changes)."""
+    return decided(state, seat, command)[0]
+
+
+def decided(state: GameState, seat: Seat, command: Command) -> tuple[list[Event], GameState]:
+    """`decide`, with the state after its events: deciding folds them already, so a caller
+    that applies them need not fold them again."""
     if state.phase is Phase.FINISHED:
         raise IllegalMove("This game has finished.")
     match command:
@@ -168,7 +174,9 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
             if state.paused:
                 raise IllegalMove("The game is paused. Press ready when you are.")
             events = _step(state, seat, command)
-    return events + _settle(replay(state, events))
+    after = replay(state, events)
+    settled = _settle(after)
+    return events + settled, replay(after, settled)
 
 
 def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> list[Event]:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic_core import to_jsonable_python
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (
@@ -22,9 +26,9 @@ from reciprocity.engine import (
     Phase,
     Seat,
     TurnEnded,
-    apply,
     decide,
     decide_for_facilitator,
+    decided,
     drawable_levels,
     legal_commands,
     new_game,
@@ -33,8 +37,8 @@ from reciprocity.engine import (
 from reciprocity.engine.rules import FACILITATOR_EVENTS
 from reciprocity.engine.summary import Summary, summarize
 from reciprocity.game.narrate import notice
-from reciprocity.protocol import CardView, PartnerView, PrivateView, SeatView
 from reciprocity.records.store import EventLog
+from reciprocity.seat_view import SeatView
 
 
 class Room:
@@ -89,7 +93,8 @@ class Room:
 
     def submit(self, seat: Seat, command: Command) -> list[Event]:
         """Decide, commit, then apply: an event counts only once it is in the store."""
-        return self._commit(decide(self.state, seat, command), command)
+        events, after = decided(self.state, seat, command)
+        return self._commit(events, command, after)
 
     def check_join(self, seat: Seat, name: str) -> None:
         """Raise IllegalMove, as `submit` would, if `seat` cannot join as `name` now."""
@@ -116,14 +121,19 @@ class Room:
         played = (at for at, event in reversed(self.log) if _played(event))
         return next(played, None)
 
-    def _commit(self, events: list[Event], command: Command | FacilitatorCommand) -> list[Event]:
+    def _commit(
+        self,
+        events: list[Event],
+        command: Command | FacilitatorCommand,
+        after: GameState | None = None,
+    ) -> list[Event]:
+        """Store the events, then apply them (`after`: the state they lead to, if known)."""
         at = self.clock()
         if self.store is not None:
             self.store.append(self.id, self.seq + 1, events, at)
         before = self.state
-        for event in events:
-            self.state = apply(self.state, event)
-            self.log.append((at, event))
+        self.state = after if after is not None else replay(before, events)
+        self.log.extend((at, event) for event in events)
         self.notice = notice(before, self.state, command, events)
         ended = [event.outcome for event in events if isinstance(event, TurnEnded)]
         self.last_outcome = ended[-1] if ended else None
@@ -137,49 +147,83 @@ class Room:
 
     def view(self, seat: Seat) -> SeatView:
         """What one seat may see now."""
+        return SeatView.model_validate({**self.table(), **self.own(seat)})
+
+    def table(self) -> dict[str, Any]:
+        """The part of a view that is the same for both seats, as JSON values (each partner's
+        `connected` is left for the relay to say)."""
         state = self.state
-        me = state.partner(seat)
         card = None
         if state.card is not None and state.card_level is not None:
             found = state.deck.card(state.card)
-            card = CardView(id=found.id, text=found.text, kind=found.kind, level=state.card_level)
+            card = {
+                "id": found.id,
+                "text": found.text,
+                "kind": found.kind,
+                "level": state.card_level,
+            }
         ended = state.phase in (Phase.CLOSING, Phase.FINISHED)
-        return SeatView(
-            seq=self.seq,
-            seat=seat,
-            phase=state.phase,
-            deck_id=state.deck.id,
-            deck_title=state.deck.title,
-            level_names=tuple(level.name for level in state.deck.levels),
-            tags=tuple(state.deck.tags()),
-            level=state.level,
-            ceiling=state.ceiling,
-            ceiling_text=ceiling_text(state),
-            advance_after=state.deck.advance_after,
-            sharer=state.sharer,
-            a=_partner_view(state, Seat.A),
-            b=_partner_view(state, Seat.B),
-            card=card,
-            drawable=tuple(drawable_levels(state)),
-            legal=tuple(sorted(legal_commands(state, seat))),
-            passed_this_turn=state.passed_this_turn,
-            paused=state.paused,
-            held=state.held,
-            open_level=state.open_level,
-            ready=tuple(sorted(state.ready)),
-            checkin=state.checkin,
-            turns=state.turns,
-            ended_by=state.ended_by,
-            notice=self.notice,
-            last_outcome=self.last_outcome,
-            me=PrivateView(
-                limit=me.limit,
-                lines=tuple(sorted(me.lines)),
-                ios_before=me.ios_before,
-                ios_after=me.ios_after,
-            ),
-            summary=self.summary() if ended else None,
-        )
+        return {
+            "type": "view",
+            "seq": self.seq,
+            "phase": state.phase,
+            **_deck_part(state.deck),
+            "level": state.level,
+            "ceiling": state.ceiling,
+            "ceiling_text": ceiling_text(state),
+            "sharer": state.sharer,
+            "a": _partner_view(state, Seat.A),
+            "b": _partner_view(state, Seat.B),
+            "card": card,
+            "drawable": drawable_levels(state),
+            "passed_this_turn": state.passed_this_turn,
+            "paused": state.paused,
+            "held": state.held,
+            "open_level": state.open_level,
+            "ready": sorted(state.ready),
+            "checkin": state.checkin,
+            "turns": state.turns,
+            "ended_by": state.ended_by,
+            "notice": self.notice,
+            "last_outcome": self.last_outcome,
+            "summary": to_jsonable_python(self.summary()) if ended else None,
+        }
+
+    def own(self, seat: Seat) -> dict[str, Any]:
+        """The part of a view that is one seat's own, as JSON values: its seat, the commands
+        it may send, and its private choices."""
+        me = self.state.partner(seat)
+        return {
+            "seat": seat,
+            "legal": sorted(legal_commands(self.state, seat)),
+            "me": {
+                "limit": me.limit,
+                "lines": sorted(me.lines),
+                "ios_before": me.ios_before,
+                "ios_after": me.ios_after,
+            },
+        }
+
+
+#: Each deck's part of a view, made once and shared by every room with that deck, by the
+#: deck's identity (a deck's own hash reads every card); an entry goes with its deck.
+_DECK_PARTS: dict[int, tuple[weakref.ref[Deck], dict[str, Any]]] = {}
+
+
+def _deck_part(deck: Deck) -> dict[str, Any]:
+    key = id(deck)
+    found = _DECK_PARTS.get(key)
+    if found is not None and found[0]() is deck:
+        return found[1]
+    part = {
+        "deck_id": deck.id,
+        "deck_title": deck.title,
+        "level_names": [level.name for level in deck.levels],
+        "tags": deck.tags(),
+        "advance_after": deck.advance_after,
+    }
+    _DECK_PARTS[key] = (weakref.ref(deck, lambda _: _DECK_PARTS.pop(key, None)), part)
+    return part
 
 
 def ceiling_text(state: GameState) -> str:
@@ -192,15 +236,16 @@ def ceiling_text(state: GameState) -> str:
     return f"you are playing up to level {state.ceiling}"
 
 
-def _partner_view(state: GameState, seat: Seat) -> PartnerView:
+def _partner_view(state: GameState, seat: Seat) -> dict[str, Any]:
     partner = state.partner(seat)
-    return PartnerView(
-        name=partner.name,
-        limit_set=partner.limit is not None,
-        checked_in=partner.checked_in,
-        checked_out=partner.checked_out,
-        progress=partner.progress,
-    )
+    return {
+        "name": partner.name,
+        "limit_set": partner.limit is not None,
+        "checked_in": partner.checked_in,
+        "checked_out": partner.checked_out,
+        "progress": partner.progress,
+        "connected": True,
+    }
 
 
 def _played(event: Event) -> bool:

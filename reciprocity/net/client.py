@@ -15,7 +15,8 @@ driver (`reciprocity.net.driver`) runs it; tests feed it frames directly. It own
   comes to take their seat back with the code (`reclaim`). After `MAX_WRONG_GUESSES` wrong
   codes the code gets new words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
-  same ids, after a reconnect, and the relay counts each id once.
+  same ids, after a reconnect, and the relay counts each id once. The ack rides in the new
+  view, which comes as what changed (`reciprocity.net.deltas` follows it).
 - **Words, exactly once.** Sealed and opened here; words that do not open become a calm
   notice. The partner's screen answers each message with a sealed receipt; until then the
   words stay in memory (never on disk) and go again whenever the connection or the partner
@@ -47,6 +48,7 @@ from reciprocity.net.connection import (
     fit_words,
 )
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
+from reciprocity.net.deltas import FollowedView
 from reciprocity.net.e2e import (
     CODE_MISMATCH,
     Channel,
@@ -75,11 +77,13 @@ from reciprocity.protocol import (
     Resume,
     Say,
     SeatMoved,
-    SeatView,
     ServerMessage,
+    ViewDelta,
+    ViewPlease,
     Welcome,
     Words,
 )
+from reciprocity.seat_view import SeatView
 
 #: What the host's screen says when a joiner's code did not match.
 WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
@@ -144,6 +148,7 @@ class PlayerCore(Core[Output]):
         self.admitted = False
         self._words = new_words()
         self._pending: dict[str, CommandMessage] = {}
+        self._view = FollowedView()
         self._ids = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
         #: A joiner's own side of the key exchange with the seated side (or the facilitator).
         self._handshake: Handshake | None = None
@@ -208,6 +213,15 @@ class PlayerCore(Core[Output]):
         return Hello(version=PROTOCOL_VERSION, join=join)
 
     def _take(self, message: ServerMessage) -> None:
+        if isinstance(message, ViewDelta):
+            self._pending.pop(message.ack or "", None)  # the ack rides in the sender's delta
+        if isinstance(message, SeatView | ViewDelta):
+            followed = self._view.follow(message)
+            if isinstance(followed, ViewPlease):  # a gap: ask for the whole view, and wait
+                self._outbox.append(followed)
+            if not isinstance(followed, SeatView):
+                return
+            message = followed
         if self.admitted:
             self._receive(message)
         else:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from reciprocity.engine import Command, Seat
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import Record, SeatView
-
+    from reciprocity.protocol import Record
+    from reciprocity.seat_view import SeatView
 
 #: The most characters of typed words in one message, on one screen or over the network:
 #: even at four bytes a character they seal well under the protocol's frame limit.

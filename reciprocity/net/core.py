@@ -15,7 +15,12 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 
 from reciprocity import ReciprocityError
-from reciprocity.protocol import CLIENT, SERVER, ClientMessage, ServerMessage
+from reciprocity.protocol import (
+    CLIENT,
+    SERVER,
+    ClientMessage,
+    ServerMessage,
+)
 
 OutputT = TypeVar("OutputT")
 

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from reciprocity.game.room import Room
     from reciprocity.net.choices import HostChoice, JoinChoice
     from reciprocity.net.hosting import LocalRelay, NetworkGame
-    from reciprocity.protocol import Record, SeatView
+    from reciprocity.protocol import Record
+    from reciprocity.seat_view import SeatView
 
 
 @dataclass

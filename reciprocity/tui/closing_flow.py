@@ -18,8 +18,9 @@ from reciprocity.tui.screens.waiting import WaitingScreen
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reciprocity.protocol import Record, SeatView
+    from reciprocity.protocol import Record
     from reciprocity.records.store import Store
+    from reciprocity.seat_view import SeatView
     from reciprocity.tui.setup_flow import SetUpFlow
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from reciprocity.deck import Deck
     from reciprocity.net.connection import Connection
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
     from reciprocity.tui.screens.limits import LimitChoice
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reciprocity.protocol import Error, ErrorCode, ServerMessage
+from reciprocity.protocol import SERVER, Error, ErrorCode, ServerMessage
 
 #: Close codes: a policy violation, an expired room (and `CLOSE_REPLACED`, in the protocol).
 CLOSE_POLICY = 1008
@@ -17,11 +17,23 @@ NOT_SAVED = "The relay could not save that. Please try again."
 
 
 @dataclass(frozen=True, slots=True)
+class Encoded:
+    """A message already encoded as its frame's text: views, whose shared part is encoded once
+    for both seats (`views.py`)."""
+
+    text: str
+
+    def decoded(self) -> ServerMessage:
+        """The message the text carries."""
+        return SERVER.validate_json(self.text)
+
+
+@dataclass(frozen=True, slots=True)
 class Send:
     """Send a message to a connection."""
 
     conn: int
-    message: ServerMessage
+    message: ServerMessage | Encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,11 @@ class Close:
 
 
 Output = Send | Close
+
+
+def frame(message: ServerMessage | Encoded) -> str:
+    """The text of the frame that carries a message."""
+    return message.text if isinstance(message, Encoded) else message.model_dump_json()
 
 
 def error(code: ErrorCode, message: str, command_id: str | None = None) -> Error:

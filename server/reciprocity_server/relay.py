@@ -45,8 +45,8 @@ from reciprocity.protocol import (
     Record,
     Resume,
     Say,
-    SeatView,
     Steer,
+    ViewPlease,
     Welcome,
     Words,
 )
@@ -70,6 +70,7 @@ from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.reclaim import SEAT_MOVED, away_end
 from reciprocity_server.rooms import Peer, RelayRoom
 from reciprocity_server.storage import RelayRecords, token_hash
+from reciprocity_server.views import view_frames
 
 log = logging.getLogger("reciprocity_server")
 # Quiet unless the program configures logging (`reciprocity serve` does; a screen does not).
@@ -263,6 +264,8 @@ class Relay:
                 case FreeSeat() if peer.facilitator:
                     live = self.facilitation.room(message.number)
                     return self.admission.mover.free(live, message.seat)
+                case ViewPlease():
+                    return self._view_please(conn, peer)
                 case Steer() | Announce() | Pace() | AddRooms() | FreeSeat():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
@@ -415,8 +418,7 @@ class Relay:
                 return [Send(conn, error("server", NOT_SAVED, message.id))]
             events = [event for _, event in room.log[before:]]
         live.remember(seat, message.id, room.seq)
-        ack = Send(conn, Ack(id=message.id, seq=room.seq))
-        return [ack, *self._changed(live, events + self._end_if_long(live, seat))]
+        return self._changed(live, events + self._end_if_long(live, seat), (conn, message.id))
 
     def _end_if_long(self, live: RelayRoom, seat: Seat) -> list[Event]:
         """End a game that has reached `MAX_EVENTS`, as if the seat that moved had ended it."""
@@ -445,36 +447,43 @@ class Relay:
             return []  # the partner's view shows them as away; words are never kept for later
         return [Send(partner, Words(seat=seat, payload=say.payload))]
 
+    def _view_please(self, conn: int, peer: Peer) -> list[Output]:
+        live, seat = peer.room, peer.seat
+        if live is None:
+            return self.limits.refuse(conn, peer, HELLO_FIRST)
+        if live.conns.get(seat) != conn:
+            return self.limits.refuse(conn, peer, NOT_ADMITTED)
+        live.shown.forget(seat)
+        return self._views(live)
+
     # --- helpers -------------------------------------------------------------------------
 
-    def _changed(self, live: RelayRoom, events: list[Event]) -> list[Output]:
+    def _changed(
+        self, live: RelayRoom, events: list[Event], ack: tuple[int, str] | None = None
+    ) -> list[Output]:
         """After a room's events are committed: a line in the log for each outcome, views all
-        round, and the record for each player once the game has finished."""
+        round (`ack`: the connection whose command it was, and the command's id), and the
+        record for each player once the game has finished."""
         for line in log_lines(events):
             log.info("room %d: %s", live.number, line)
-        outputs = self._views(live) + self.facilitation.turns(live, events)
+        outputs = self._views(live, ack) + self.facilitation.turns(live, events)
         if any(isinstance(event, GameFinished) for event in events):
             outputs += self._records(live, live.conns.values())
         return outputs
 
-    def _views(self, live: RelayRoom) -> list[Output]:
-        """Each connected seat's own view, showing who is connected; and the room's row for
-        the facilitator's dashboards, when it is one of the session's."""
-        outputs: list[Output] = [
-            Send(conn, self._view(live, seat)) for seat, conn in live.conns.items()
-        ]
+    def _views(self, live: RelayRoom, ack: tuple[int, str] | None = None) -> list[Output]:
+        """Each connected seat's own view (or what changed in it), showing who is connected;
+        and the room's row for the facilitator's dashboards, when it is one of the session's."""
+        room = live.room
+        table = room.table()
+        table["a"]["connected"] = Seat.A in live.conns
+        table["b"]["connected"] = Seat.B in live.conns
+        clock = self.facilitation.set_time(live)
+        table["clock"] = None if clock is None else clock.model_dump(mode="json")
+        own = {seat: room.own(seat) for seat in live.conns}
+        outputs: list[Output] = []
+        outputs += view_frames(live.shown, table, own, live.conns, ack)
         return outputs + self.facilitation.rows(live)
-
-    def _view(self, live: RelayRoom, seat: Seat) -> SeatView:
-        """A seat's view of a room, with each partner's `connected` set."""
-        view = live.room.view(seat)
-        return view.model_copy(
-            update={
-                "a": view.a.model_copy(update={"connected": Seat.A in live.conns}),
-                "b": view.b.model_copy(update={"connected": Seat.B in live.conns}),
-                "clock": self.facilitation.set_time(live),
-            }
-        )
 
     def _records(self, live: RelayRoom, conns: Iterable[int]) -> list[Output]:
         """The finished game's log, as the records keep it, for each player's own history."""

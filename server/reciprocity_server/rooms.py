@@ -7,11 +7,12 @@ who holds each seat (token hashes) and is connected, the key exchange in progres
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from reciprocity.engine import Seat
 from reciprocity.game.room import Room
+from reciprocity_server.views import Shown
 
 #: How many command ids per seat are remembered, to answer a retry with the same ack.
 RECENT_IDS = 256
@@ -47,8 +48,8 @@ class RelayRoom:
     `pake` is the seated side's latest SPAKE2 message (no secret), kept in memory for the next
     joiner; the first joiner to answer it uses it up. `tried` holds the hashes of the SPAKE2
     messages joiners have sent (kept in the records too, for after a restart), none of which
-    may come again, until a joiner is admitted. `moves` holds
-    when each seat's recent commands came, for its rate limit.
+    may come again, until a joiner is admitted. `moves` holds when each seat's recent commands
+    came, for its rate limit; `shown`, what each seat's view was last sent as (`views.py`).
 
     `moved` holds the hashes of tokens whose seat another screen took with the code (or the
     facilitator freed); `freed` the seats the facilitator freed; `moved_to` the SPAKE2 message
@@ -66,10 +67,11 @@ class RelayRoom:
     commands: dict[Seat, OrderedDict[str, int]] = field(
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
-    moves: dict[Seat, deque[float]] = field(default_factory=lambda: {s: deque() for s in Seat})
+    moves: dict[Seat, list[float]] = field(default_factory=lambda: {s: [] for s in Seat})
     moved: set[str] = field(default_factory=set)
     freed: set[Seat] = field(default_factory=set)
     moved_to: dict[Seat, str] = field(default_factory=dict)
+    shown: Shown = field(default_factory=Shown)
 
     def remember(self, seat: Seat, command_id: str, seq: int) -> None:
         """Keep a command's id and the seq it was acknowledged with (the recent ones only)."""
@@ -87,7 +89,7 @@ class Peer:
 
     address: str
     greeted: bool = False
-    errors: deque[float] = field(default_factory=deque)
+    errors: list[float] = field(default_factory=list)
     room: RelayRoom | None = None
     seat: Seat = Seat.A
     facilitator: bool = False

@@ -52,7 +52,7 @@ from reciprocity.protocol import MAX_FRAME, RoomStatus
 from reciprocity.records.store import StoreError
 from reciprocity_server.decks import DeckShelf
 from reciprocity_server.limits import counted
-from reciprocity_server.outputs import CLOSE_POLICY, Close, Output
+from reciprocity_server.outputs import CLOSE_POLICY, Close, Output, frame
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
@@ -307,16 +307,21 @@ class RelayServer:
             log.error("%s: the rooms come back when the relay is restarted", again)
 
     def _send(self, outputs: list[Output]) -> None:
-        """Queue what the core returned to each connection, in the core's order."""
+        """Queue what the core returned to each connection, in the core's order. A message
+        sent to several connections (a record, a row, an announcement) is encoded once."""
+        encoded: dict[int, str] = {}
         for out in outputs:
             peer = self._peers.get(out.conn)
             if peer is None:
                 continue
             if isinstance(out, Close):
                 peer.put(out)
-            else:
-                row = out.message.number if isinstance(out.message, RoomStatus) else None
-                peer.put(out.message.model_dump_json(), row)
+                continue
+            message = out.message
+            text = encoded.get(id(message))
+            if text is None:
+                text = encoded[id(message)] = frame(message)
+            peer.put(text, message.number if isinstance(message, RoomStatus) else None)
 
 
 async def start_relay(

@@ -20,7 +20,7 @@ from reciprocity.text import plural
 from reciprocity.tui.widgets.timeline import TimelineChart
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 BAR = 10

@@ -87,11 +87,12 @@ class NewGameScreen(Screen[GameChoice | None]):
 
     def on_mount(self) -> None:
         """Start on the deck list (the names are asked only when not given), and find the
-        decks without holding up the screen."""
+        decks once the screen is up, so that reading them (and importing pydantic, in a
+        thread) never holds up its first paint."""
         self.query_one("#new-game-names").display = not self.named
         self.query_one("#deck-list", OptionList).focus()
         self.query_one(DeckPreview).deck = self.chosen
-        self._find_decks()
+        self.call_after_refresh(self._find_decks)
 
     def _problem(self, text: str) -> None:
         error = self.query_one("#new-game-error", Label)

@@ -20,7 +20,7 @@ from reciprocity.engine import Ready, Seat
 from reciprocity.tui.widgets.breathing import BreathingGuide
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 TAKE_YOUR_TIME = "Take all the time you need. Play goes on when you are both ready."

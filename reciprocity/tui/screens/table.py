@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RichLog, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from reciprocity.engine import (
     IN_PLAY,
@@ -43,7 +43,7 @@ from reciprocity.tui.widgets.set_clock import SetClock
 from reciprocity.tui.widgets.standing import Standing
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 #: Each step of a turn: its action, and the command it sends.
@@ -143,6 +143,10 @@ class TableScreen(Screen[None]):
         self._earlier = earlier
         # Kept here rather than queried: under load, a container's children can mount after
         # the screen's own Mount, and the words must never wait on that.
+        # Imported here: `RichLog` brings `rich.pretty` and `attrs` (about 50 ms), which the
+        # first screen does not show, and the app imports this module to route its messages.
+        from textual.widgets import RichLog
+
         self.words = RichLog(id="words", wrap=True, markup=False, max_lines=200)
         self.say = SayInput(placeholder="", id="say", max_length=MAX_WORDS)
         self.words.display = self.say.display = False

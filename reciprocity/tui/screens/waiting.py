@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 class WaitingScreen(Screen[bool]):

@@ -18,7 +18,7 @@ OPENERS = (
 )
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 class CardPanel(Widget):

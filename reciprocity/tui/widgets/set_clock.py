@@ -15,7 +15,7 @@ from textual.widgets import Static
 from reciprocity.game.pacing import NOTICE_SECONDS, notice_line, set_line
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 class SetClock(Static):

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from reciprocity.engine import Seat
 
 if TYPE_CHECKING:
-    from reciprocity.protocol import SeatView
+    from reciprocity.seat_view import SeatView
 
 
 #: At the ceiling: true for both partners, whichever limit is the lower, and saying neither.
