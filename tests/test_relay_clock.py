@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from conftest import make_deck
-from reciprocity_server.outputs import Output, Send
+from reciprocity_server.outputs import Output, Send, frame
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 
@@ -85,13 +85,18 @@ def test_the_clock_waits_until_the_facilitator_starts_it(tmp_path: Path) -> None
     session.seat_everyone()
     assert session.later(5 * MINUTE) == []  # not at launch, nor once everyone is seated
     assert session.levels() == [1, 1]
+    live = session.relay.rooms[session.numbers[0]]
+    live.conns[Seat.A] = 7  # Ana's screen is connected
     started = session.pace("start")
     [status] = clocks(started)
     assert (status.state, status.left, status.moves) == ("running", MINUTE, True)
-    # Every player's view now carries the time left in the set.
-    live = session.relay.rooms[session.numbers[0]]
-    shown = session.relay._view(live, Seat.A).clock
-    assert shown is not None and (shown.left, shown.running, shown.last) == (MINUTE, True, False)
+    # Every connected player's view now carries the time left in the set.
+    [shown] = [
+        json.loads(frame(o.message))["clock"]
+        for o in started
+        if isinstance(o, Send) and o.conn == 7 and "clock" in json.loads(frame(o.message))
+    ]
+    assert (shown["left"], shown["running"], shown["last"]) == (MINUTE, True, False)
     session.later(MINUTE - 1)
     assert session.levels() == [1, 1]
     opened = session.later(1)
