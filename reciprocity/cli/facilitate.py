@@ -17,11 +17,12 @@ import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reciprocity_server.serve import RelayServer, start_relay
 
 from reciprocity import ReciprocityError
+from reciprocity.cli.web import code_link, print_link, relay_here, start_web
 from reciprocity.deck_files import find_deck
 from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError, Pacer, write_totals
 from reciprocity.kept import load_session, save_session, write_private
@@ -31,6 +32,9 @@ from reciprocity.net.driver import FacilitatorConnection
 from reciprocity.net.hosting import lan_address
 from reciprocity.paths import data_dir, why
 from reciprocity.tui.facilitator import FacilitatorApp
+
+if TYPE_CHECKING:
+    from reciprocity.web.server import WebServer
 
 NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --deck and --pairs"
 
@@ -86,7 +90,11 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
         kept = _settings(args)
         server = await _fresh(args, db, kept)
     connection: FacilitatorConnection | None = None
+    web: WebServer | None = None
     try:
+        # The web page listens where --host says, and on this computer only without it.
+        web_host = kept["host"] if kept["host"] != DEFAULT_HOST else "127.0.0.1"
+        web = await start_web(args, web_host, relay_here(kept["host"], server.port))
         codes = {int(number): code for number, code in kept["codes"].items()}
         # It checks each room's first joiner with the room's code.
         connection = FacilitatorConnection(server.url, kept["token"], codes)
@@ -110,8 +118,13 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
             totals_out=Path(totals) if totals else None,
             keep=lambda pacer: _keep_pacing(kept, pacer),
         )
+        if web is not None:
+            app.dashboard.web = web.url
+            print_link(code_link(web), "Pairs can join from a browser at")
         yield app
     finally:
+        if web is not None:
+            await web.close()
         if connection is not None:
             await connection.aclose()
         await server.close()

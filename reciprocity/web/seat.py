@@ -1,0 +1,63 @@
+"""One browser tab's player: the program the web server runs for each tab, in a data folder
+of that browser's own (`RECIPROCITY_DATA_DIR`), with textual-serve's web driver.
+
+It comes back to the seat kept in that folder if there is one, as `join --resume` does;
+otherwise it opens the join screen, with the link's code filled in. Closing the tab keeps
+the seat for next time; leaving the game on purpose (ctrl+q) leaves it, as in a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from reciprocity import ReciprocityError
+from reciprocity.net.choices import JoinChoice
+from reciprocity.net.hosting import resume_game
+from reciprocity.paths import data_dir
+from reciprocity.tui.app import ReciprocityApp
+
+
+class BrowserApp(ReciprocityApp):
+    """The same app; it only notes whether the person left on purpose, since a tab that
+    closes ends it too (textual-serve asks the driver to quit, which never calls `exit`)."""
+
+    left = False
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Leave on purpose."""
+        self.left = True
+        super().exit(*args, **kwargs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one tab's player: `--relay URL [--code CODE]`."""
+    parser = argparse.ArgumentParser(prog="reciprocity.web.seat")
+    parser.add_argument("--relay", required=True)
+    parser.add_argument("--code")
+    args = parser.parse_args(argv)
+    return asyncio.run(_seat(args.relay, args.code))
+
+
+async def _seat(relay: str, code: str | None) -> int:
+    app: BrowserApp | None = None
+    if any((data_dir() / "sessions").glob("*.json")):
+        try:
+            app = BrowserApp(network=await resume_game())
+        except ReciprocityError:
+            app = None  # the kept seat cannot come back: join afresh
+    if app is None:
+        app = BrowserApp(network_form=JoinChoice(code or "", "", relay, aloud=False))
+    crashed = True
+    try:
+        await app.run_async()
+        crashed = bool(app.return_code) or not app.left
+    finally:
+        await app.leave_network(crashed=crashed)
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
