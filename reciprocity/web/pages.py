@@ -42,6 +42,7 @@ def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )
@@ -75,14 +76,15 @@ def play_page(websocket: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Reciprocity</title>
+<link rel="icon" href="data:,"><title>Reciprocity</title>
 <link rel="stylesheet" href="/static/css/xterm.css">
 <script src="/static/js/textual.js"></script>
 <style>{_STYLE}
-#privacy-line {{ font-size: 12px; padding: 4px 8px; background: #182a33; color: #a9b8bf;
-  height: 18px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }}
-#terminal {{ position: absolute; top: 26px; left: 0; right: 0; bottom: 0; }}
-#ended {{ display: none; position: absolute; inset: 26px 0 0 0; background: #0f1a20; }}
+body {{ display: flex; flex-direction: column; overflow: hidden; }}
+#privacy-line {{ flex: none; font-size: 12px; padding: 4px 8px; background: #182a33;
+  color: #a9b8bf; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }}
+#terminal {{ flex: 1 1 0; min-height: 0; overflow: hidden; }}
+#ended {{ display: none; position: absolute; inset: 0; background: #0f1a20; }}
 body.-closed #ended {{ display: block; }}
 </style></head>
 <body>

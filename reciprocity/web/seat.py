@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from reciprocity import ReciprocityError
 from reciprocity.net.choices import JoinChoice
 from reciprocity.net.hosting import resume_game
 from reciprocity.paths import data_dir
+from reciprocity.tui import app as app_module
 from reciprocity.tui.app import ReciprocityApp
 
 
@@ -24,6 +26,8 @@ class BrowserApp(ReciprocityApp):
     """The same app; it only notes whether the person left on purpose, since a tab that
     closes ends it too (textual-serve asks the driver to quit, which never calls `exit`)."""
 
+    #: The app's own stylesheet: Textual looks for it beside this module otherwise.
+    CSS_PATH = str(Path(app_module.__file__).with_name(ReciprocityApp.CSS_PATH))
     left = False
 
     def exit(self, *args: Any, **kwargs: Any) -> None:

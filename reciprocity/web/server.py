@@ -75,6 +75,9 @@ class WebServer:
         self.players = players
         #: The data folders of the tabs playing now.
         self.busy: set[Path] = set()
+        #: Those whose tab has closed, while their game's process keeps its seat; each is set
+        #: once the folder is free again.
+        self._leaving: dict[Path, asyncio.Event] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -156,7 +159,7 @@ class WebServer:
             raise web.HTTPBadRequest(text="Open the game's link first: it starts here.")
         if len(self.busy) >= self.players:
             return _html(full_page(self.players), request, status=503)
-        folder = self._free_folder(browser, code)
+        folder = await self._free_folder(browser, code)
         self.busy.add(folder)
         socket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
         try:
@@ -166,12 +169,21 @@ class WebServer:
         finally:
             self._sockets.discard(socket)
             self.busy.discard(folder)
+            left = self._leaving.pop(folder, None)
+            if left is not None:
+                left.set()
         return socket
 
-    def _free_folder(self, browser: str, code: str | None) -> Path:
-        """The first of this browser's folders for this link that no tab uses now."""
+    async def _free_folder(self, browser: str, code: str | None) -> Path:
+        """The first of this browser's folders for this link that no tab uses now; a tab of
+        the same link that has just closed is waited for (a little), so that its seat, kept
+        as its process stops, is the one found."""
         mine = self.folder / _digest(browser, 16)
         link = _digest(code or "home", 12)
+        for folder, left in list(self._leaving.items()):
+            if folder.parent == mine and folder.name.startswith(f"{link}-"):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(left.wait(), timeout=15)
         number = 0
         while (mine / f"{link}-{number}") in self.busy:
             number += 1
@@ -203,6 +215,7 @@ class WebServer:
         try:
             await _relay_keys(socket, seat)
         finally:
+            self._leaving[folder] = asyncio.Event()
             await _stop(seat)
             log.info("a browser player left (%d of %d)", len(self.busy) - 1, self.players)
 
@@ -291,11 +304,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def _plain_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Links in capitals (as QR codes carry them) lead to the same page; every refusal and
+    """Join links in capitals (as QR codes carry them) lead to the same page; every refusal and
     failure is a plain page with one line, never a traceback."""
-    if request.path != request.path.lower() and request.method == "GET":
-        raise web.HTTPFound(request.path.lower())
     try:
+        lower = request.path.lower()
+        if lower.startswith("/join/") and request.path != lower and request.method == "GET":
+            raise web.HTTPFound(request.rel_url.with_path(lower))
         return await handler(request)
     except web.HTTPRedirection:
         raise
@@ -317,6 +331,7 @@ async def _plain_pages(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 _REASONS = {
+    403: "There is nothing to see here. Open the link you were given.",
     404: "There is no such page here. Open the link you were given, or ask for it again.",
     405: "This page only opens in a browser.",
 }
