@@ -43,6 +43,8 @@ log = logging.getLogger("reciprocity.web")
 #: The cookie that tells one browser from another; its value is random and means nothing else.
 COOKIE = "reciprocity_browser"
 _BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+#: Brackets a browser's message may hold; textual.js sends `["resize", {...}]` at most.
+_NESTING = 8
 #: The terminal's size a browser may ask for, in cells.
 _COLUMNS, _ROWS = (20, 400), (10, 200)
 
@@ -131,6 +133,9 @@ class WebServer:
         """Close every tab's connection (their processes stop, their seats kept) and stop."""
         for socket in list(self._sockets):
             await socket.close()
+        deadline = asyncio.get_running_loop().time() + 10
+        while self.busy and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)  # each tab's process keeps its seat as it stops
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -225,9 +230,14 @@ async def _relay_keys(socket: web.WebSocketResponse, seat: AppService) -> None:
     async for message in socket:
         if message.type != WSMsgType.TEXT:
             continue
+        text = message.data
+        # A real envelope nests twice at most; deeper nesting is refused before parsing, as
+        # a RecursionError in the parser can upset the interpreter for later.
+        if text.count("[") + text.count("{") > _NESTING:
+            continue
         try:
-            envelope = json.loads(message.data)
-        except (ValueError, RecursionError):
+            envelope = json.loads(text)
+        except ValueError:
             continue
         if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
             continue
@@ -247,15 +257,19 @@ async def _relay_keys(socket: web.WebSocketResponse, seat: AppService) -> None:
 
 
 async def _stop(seat: AppService) -> None:
-    """Ask the game's process to quit (its seat is kept), and end it if it does not."""
-    try:
+    """Ask the game's process to quit (its seat is kept), end it if it does not, and wait
+    for it to be gone."""
+    with contextlib.suppress(Exception):  # a process that will not stop, a browser gone
         await asyncio.wait_for(seat.stop(), timeout=5)
-    except Exception:  # a process that will not stop, or a browser gone mid-write
-        process = seat._process
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+    process = seat._process
+    if process is None:
+        return
+    try:
+        await asyncio.wait_for(process.wait(), timeout=5)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
 
 
 class _NoDownloads:
