@@ -86,6 +86,8 @@ body {{ display: flex; flex-direction: column; overflow: hidden; }}
 #terminal {{ flex: 1 1 0; min-height: 0; overflow: hidden; }}
 #ended {{ display: none; position: absolute; inset: 0; background: #0f1a20; }}
 body.-closed #ended {{ display: block; }}
+/* A phone zooms in on a text box whose font is under 16px: the terminal's hidden one. */
+.xterm-helper-textarea {{ font-size: 16px !important; }}
 </style></head>
 <body>
 <div id="privacy-line">Words you type are sealed on the computer serving this page, which
