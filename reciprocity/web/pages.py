@@ -14,8 +14,9 @@ from html import escape
 PRIVACY = (
     "You play in this browser, but the game itself runs on the computer that serves this page. "
     "The words you type are sealed there, not in your browser, so that computer could read "
-    "them. The relay between you and your partner still cannot. Nothing you type is written "
-    "down, there or here."
+    "them. The relay between you and your partner still cannot. What you type to your partner "
+    "is never written down; a private note you choose to keep at the end is saved on that "
+    "computer, not on yours."
 )
 #: The page and what you type travel unencrypted between the browser and that computer.
 PLAIN_HTTP = (
@@ -30,7 +31,8 @@ html, body { margin: 0; height: 100%; background: #0f1a20; color: #eef2f3;
   font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
 main { max-width: 34rem; margin: 0 auto; padding: 2rem 1.25rem; line-height: 1.5; }
 h1 { font-size: 1.6rem; margin: 0 0 1rem; }
-.code { font-family: "Roboto Mono", monospace; font-size: 1.4rem; color: #ffd27f; }
+.code { font-family: "Roboto Mono", monospace; font-size: 1.4rem; color: #ffd27f;
+  white-space: nowrap; }
 .note { background: #182a33; border-left: 4px solid #ffd27f; padding: 0.75rem 1rem; }
 .muted { color: #a9b8bf; font-size: 0.95rem; }
 a.go { display: inline-block; margin-top: 1.25rem; padding: 0.8rem 1.4rem; border-radius: 6px;
