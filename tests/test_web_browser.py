@@ -224,8 +224,10 @@ async def test_a_browser_joins_a_hosted_game_by_its_link_and_plays_a_turn(
     again = await browser.open()
     await again.goto(f"http://127.0.0.1:{web_port}/join/{code}")
     await again.click("#open")
-    await browser.shows("Ben, press d to draw a card", since=browser.mark())
+    resumed = browser.mark()
+    await browser.shows("Ben, press d to draw a card", since=resumed)
     await sam.shows(r"Waiting for Ben to draw a card(?![\s\S]*reconnecting)")
     await again.click("#terminal")
+    await browser.shows("Draw a card", since=resumed)  # the footer's keys
     await browser.keys("d")
     await sam.shows("Ben has drawn|Ben is sharing|Ben shares")

@@ -82,23 +82,29 @@ class WaitingScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         """The banner, then the message in a panel in the middle."""
         yield Static("", id="banner", markup=False)
-        ways = "-web" if self._link(self.code) else ""
-        with Middle(), Center(), Vertical(id="waiting", classes=ways):
+        link = self._link(self.code)
+        with Middle(), Center(), Vertical(id="waiting", classes="-web" if link else ""):
             yield Label(self.heading, classes="title", markup=False)
-            with Horizontal(id="waiting-ways"):
-                with Vertical(id="waiting-text"):
-                    if self.code is not None:
-                        yield Static(self.code, id="waiting-code", markup=False)
-                    if self.invite is not None:
-                        yield Static("They type:", classes="muted", markup=False)
-                        yield Static(self.invite, id="waiting-invite", markup=False)
-                    if link := self._link(self.code):
-                        yield Static("Or open in a browser:", classes="muted", markup=False)
-                        yield Static(link, id="waiting-url", markup=False)
-                if link := self._link(self.code):
+            if link is None:
+                yield from self._ways(None)
+            else:  # the QR code beside the ways in
+                with Horizontal(id="waiting-ways"):
+                    with Vertical(id="waiting-text"):
+                        yield from self._ways(link)
                     yield QRCode(link, id="waiting-qr")
             yield Static(self.body, id="waiting-body", markup=False)
         yield Footer()
+
+    def _ways(self, link: str | None) -> ComposeResult:
+        """The code, the command that joins it, and the link that joins it from a browser."""
+        if self.code is not None:
+            yield Static(self.code, id="waiting-code", markup=False)
+        if self.invite is not None:
+            yield Static("They type:", classes="muted", markup=False)
+            yield Static(self.invite, id="waiting-invite", markup=False)
+        if link is not None:
+            yield Static("Or open in a browser:", classes="muted", markup=False)
+            yield Static(link, id="waiting-url", markup=False)
 
     def on_mount(self) -> None:
         """Show the banner, and close at once if the wait is over already."""

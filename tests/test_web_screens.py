@@ -1,0 +1,74 @@
+"""The browser's way in on the terminal's screens: the host's code screen shows the link and
+its QR code beside the code, within 80x24, and a pair's link opens in a dialog."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import Footer, Static
+
+from reciprocity.net.codes import join_url
+from reciprocity.qr import qr_lines
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.waiting import WaitingScreen
+from reciprocity.tui.screens.web_link import WebLinkScreen
+from reciprocity.tui.widgets.qr import QRCode
+
+#: A long address, as a home network may give: its link needs a version-3 QR code.
+WEB = "http://192.168.100.200:8080"
+CODE = "4469-toffee-glimmer"
+INVITE = f"reciprocity join {CODE} --relay ws://192.168.1.20:8765"
+
+
+def text_of(screen: object, selector: str) -> str:
+    assert isinstance(screen, WaitingScreen | WebLinkScreen)
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_the_code_screen_shows_the_link_and_its_qr_code_within_80_by_24() -> None:
+    app = ReciprocityApp()  # its stylesheet
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = WaitingScreen("Your game is ready.", "Waiting…", code=CODE, invite=INVITE, web=WEB)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert text_of(screen, "#waiting-url") == join_url(WEB, CODE)
+        qr = screen.query_one("#waiting-qr", QRCode)
+        assert qr.url == join_url(WEB, CODE)
+        assert str(qr.render()).splitlines() == qr_lines(join_url(WEB, CODE), capitals=True)
+        for widget in (qr, *screen.query(Static)):
+            region = widget.region
+            assert region.right <= 80 and region.bottom <= 24, widget
+        # The panel, with the banner line above it, clears the footer.
+        assert screen.query_one("#waiting").region.bottom + 1 <= screen.query_one(Footer).region.y
+        assert qr.region.x >= screen.query_one("#waiting-code").region.right  # beside the code
+
+        # Five wrong codes give new words: the link and its QR code follow.
+        new = "4469-amber-harbor"
+        screen.show_code(new, INVITE.replace(CODE, new))
+        assert text_of(screen, "#waiting-url") == join_url(WEB, new)
+        assert qr.url == join_url(WEB, new)
+
+
+async def test_without_a_web_page_or_a_whole_code_the_screen_offers_no_link() -> None:
+    app: App[None] = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for screen in (
+            WaitingScreen("Ready.", "Waiting…", code=CODE, invite=INVITE),
+            WaitingScreen("Ready.", "Waiting…", code="4469", invite=INVITE, web=WEB),  # resumed
+        ):
+            await app.push_screen(screen)
+            await pilot.pause()
+            assert not screen.query("#waiting-url") and not screen.query(QRCode)
+
+
+async def test_a_pairs_link_opens_in_a_dialog_with_its_qr_code() -> None:
+    app: App[None] = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        link = join_url(WEB, "57-willow-beacon")
+        dialog = WebLinkScreen("Pair 57-willow-beacon", link)
+        await app.push_screen(dialog)
+        await pilot.pause()
+        assert text_of(dialog, "#web-link-url") == link
+        assert dialog.query_one(QRCode).region.bottom <= 24
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not dialog
