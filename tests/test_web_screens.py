@@ -4,14 +4,18 @@ its QR code beside the code, within 80x24, and a pair's link opens in a dialog."
 from __future__ import annotations
 
 from textual.app import App
+from textual.messages import ExitApp
 from textual.widgets import Footer, Static
 
 from reciprocity.net.codes import join_url
 from reciprocity.qr import qr_lines
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.tui.screens.web_link import WebLinkScreen
 from reciprocity.tui.widgets.qr import QRCode
+from reciprocity.web.seat import NO_HOSTING, BrowserApp
 
 #: A long address, as a home network may give: its link needs a version-3 QR code.
 WEB = "http://192.168.100.200:8080"
@@ -72,3 +76,30 @@ async def test_a_pairs_link_opens_in_a_dialog_with_its_qr_code() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not dialog
+
+
+async def test_in_a_browser_the_home_screen_offers_no_hosting() -> None:
+    app = BrowserApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        app.screen.post_message(HomeScreen.Chosen("host"))
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert [n.message for n in app._notifications] == [NO_HOSTING]
+        app.screen.post_message(HomeScreen.Chosen("join"))
+        await pilot.pause()
+        assert isinstance(app.screen, JoinScreen)
+
+
+async def test_a_tab_that_closes_keeps_the_seat_and_ctrl_q_leaves_it() -> None:
+    closed = BrowserApp()
+    async with closed.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        closed.post_message(ExitApp())  # what textual-serve's "quit" does
+        await pilot.pause()
+    assert not closed.left
+    left = BrowserApp()
+    async with left.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+    assert left.left

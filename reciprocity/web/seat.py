@@ -14,12 +14,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from textual import on
+
 from reciprocity import ReciprocityError
 from reciprocity.net.choices import JoinChoice
 from reciprocity.net.hosting import resume_game
 from reciprocity.paths import data_dir
 from reciprocity.tui import app as app_module
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.home import HomeScreen
+
+#: What the home screen says when hosting is chosen in a browser.
+NO_HOSTING = (
+    "Hosting needs Reciprocity on your own computer. From a browser, join with your partner's code."
+)
 
 
 class BrowserApp(ReciprocityApp):
@@ -34,6 +42,14 @@ class BrowserApp(ReciprocityApp):
         """Leave on purpose."""
         self.left = True
         super().exit(*args, **kwargs)
+
+    @on(HomeScreen.Chosen)
+    def _not_hosting_here(self, message: HomeScreen.Chosen) -> None:
+        """Hosting would start a relay on the computer serving the page, for anyone who
+        opens it: from a browser, one joins (or plays here, on one screen)."""
+        if message.option == "host":
+            message.prevent_default()
+            self.notify(NO_HOSTING, severity="warning", markup=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
