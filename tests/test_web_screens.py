@@ -3,10 +3,17 @@ its QR code beside the code, within 80x24, and a pair's link opens in a dialog."
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
 from textual.app import App
 from textual.messages import ExitApp
 from textual.widgets import Footer, Static
 
+from reciprocity.cli.facilitate import facilitation
+from reciprocity.cli.parser import build_parser
 from reciprocity.net.codes import join_url
 from reciprocity.qr import qr_lines
 from reciprocity.tui.app import ReciprocityApp
@@ -103,3 +110,29 @@ async def test_a_tab_that_closes_keeps_the_seat_and_ctrl_q_leaves_it() -> None:
     async with left.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+q")
     assert left.left
+
+
+async def test_facilitate_web_gives_each_pair_its_own_link_on_the_dashboard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        web_port = probe.getsockname()[1]
+    pairs = ["--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1"]
+    args = build_parser().parse_args(["facilitate", *pairs, "--web", str(web_port)])
+    args.port = 0
+    async with facilitation(args) as app, app.run_test(size=(80, 24)) as pilot:
+        web = f"http://127.0.0.1:{web_port}"
+        assert join_url(web) in capsys.readouterr().out  # printed, with its QR code
+        board = app.dashboard
+        assert board.web == web
+        assert join_url(web) in str(board.query_one("#dashboard-web", Static).render())
+        first = board.code(min(board.codes))
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, WebLinkScreen)
+        assert text_of(dialog, "#web-link-url") == join_url(web, first)
+        async with aiohttp.ClientSession() as client, client.get(join_url(web, first)) as page:
+            assert page.status == 200 and first in await page.text()
+        await pilot.press("escape")
