@@ -10,10 +10,11 @@ import aiohttp
 import pytest
 from textual.app import App
 from textual.messages import ExitApp
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from reciprocity.cli.facilitate import facilitation
 from reciprocity.cli.parser import build_parser
+from reciprocity.net.choices import JoinChoice
 from reciprocity.net.codes import join_url
 from reciprocity.qr import qr_lines
 from reciprocity.tui.app import ReciprocityApp
@@ -22,7 +23,7 @@ from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.tui.screens.web_link import WebLinkScreen
 from reciprocity.tui.widgets.qr import QRCode
-from reciprocity.web.seat import NO_HOSTING, BrowserApp
+from reciprocity.web.seat import NO_HOSTING, OTHER_RELAY, BrowserApp
 
 #: A long address, as a home network may give: its link needs a version-3 QR code.
 WEB = "http://192.168.100.200:8080"
@@ -31,7 +32,7 @@ INVITE = f"reciprocity join {CODE} --relay ws://192.168.1.20:8765"
 
 
 def text_of(screen: object, selector: str) -> str:
-    assert isinstance(screen, WaitingScreen | WebLinkScreen)
+    assert isinstance(screen, WaitingScreen | WebLinkScreen | JoinScreen)
     return str(screen.query_one(selector, Static).render())
 
 
@@ -136,3 +137,18 @@ async def test_facilitate_web_gives_each_pair_its_own_link_on_the_dashboard(
         async with aiohttp.ClientSession() as client, client.get(join_url(web, first)) as page:
             assert page.status == 200 and first in await page.text()
         await pilot.press("escape")
+
+
+async def test_a_browser_joins_through_the_pages_relay_and_no_other() -> None:
+    here = "ws://127.0.0.1:9"
+    app = BrowserApp(network_form=JoinChoice(CODE, "", here, aloud=False))
+    app.relay_here = here
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, JoinScreen)
+        form.query_one("#join-relay", Input).value = "ws://10.0.0.5:22"
+        await pilot.press(*"Ben", "ctrl+s")
+        await pilot.pause()
+        assert text_of(form, "#join-status") == f"{OTHER_RELAY} {here}."
+        assert app.network is None

@@ -23,7 +23,10 @@ from reciprocity.paths import data_dir
 from reciprocity.tui import app as app_module
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.join import JoinScreen
 
+#: What the join screen says when a browser names another relay.
+OTHER_RELAY = "From a browser, games go through this page's relay:"
 #: What the home screen says when hosting is chosen in a browser.
 NO_HOSTING = (
     "Hosting needs Reciprocity on your own computer. From a browser, join with your partner's code."
@@ -42,6 +45,17 @@ class BrowserApp(ReciprocityApp):
         """Leave on purpose."""
         self.left = True
         super().exit(*args, **kwargs)
+
+    #: The relay this page's games go through; None before it is known.
+    relay_here: str | None = None
+
+    @on(JoinScreen.Submitted)
+    def _only_this_relay(self, message: JoinScreen.Submitted) -> None:
+        """A tab joins through the relay the page was started for, and no other: the
+        computer serving it opens no connection a browser chose."""
+        if self.relay_here is not None and message.choice.relay != self.relay_here:
+            message.prevent_default()
+            message.form.show_status(f"{OTHER_RELAY} {self.relay_here}.", error=True)
 
     @on(HomeScreen.Chosen)
     def _not_hosting_here(self, message: HomeScreen.Chosen) -> None:
@@ -70,6 +84,7 @@ async def _seat(relay: str, code: str | None) -> int:
             app = None  # the kept seat cannot come back: join afresh
     if app is None:
         app = BrowserApp(network_form=JoinChoice(code or "", "", relay, aloud=False))
+    app.relay_here = relay
     crashed = True
     try:
         await app.run_async()
