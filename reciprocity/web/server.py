@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import textual_serve
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 
@@ -93,9 +94,7 @@ class WebServer:
         _quiet_logs()
         server = cls(relay, folder, players)
         app = web.Application(middlewares=[_plain_pages], client_max_size=16 * 1024)
-        import textual_serve
-
-        static = Path(textual_serve.__file__).parent / "static"
+        static = Path(textual_serve.__file__).parent / "static"  # its terminal's script
         app.add_routes(
             [
                 web.get("/", server._welcome),
@@ -118,7 +117,7 @@ class WebServer:
             raise WebError(f"cannot serve the web page on {host}:{port}: {reason}") from None
         server._runner = runner
         server.host = host
-        server.port = _bound_port(runner, port)
+        server.port = int(runner.addresses[0][1])  # the port asked for, or the one given
         return server
 
     @property
@@ -363,15 +362,6 @@ def _within(value: object, bounds: tuple[int, int], default: int) -> int:
 def _digest(text: str, length: int) -> str:
     """A folder name for `text` that does not show it (a code's words are a pair's password)."""
     return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def _bound_port(runner: web.AppRunner, asked: int) -> int:
-    """The port the server listens on (the one asked for, or the free one it was given)."""
-    for site in runner.sites:
-        server = getattr(site, "_server", None)
-        for sock in getattr(server, "sockets", None) or ():
-            return int(sock.getsockname()[1])
-    return asked
 
 
 def _quiet_logs() -> None:
