@@ -31,6 +31,12 @@ CODE = "4469-toffee-glimmer"
 INVITE = f"reciprocity join {CODE} --relay ws://192.168.1.20:8765"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def text_of(screen: object, selector: str) -> str:
     assert isinstance(screen, WaitingScreen | WebLinkScreen | JoinScreen)
     return str(screen.query_one(selector, Static).render())
@@ -116,19 +122,19 @@ async def test_a_tab_that_closes_keeps_the_seat_and_ctrl_q_leaves_it() -> None:
 async def test_facilitate_web_gives_each_pair_its_own_link_on_the_dashboard(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        web_port = probe.getsockname()[1]
+    relay_port, web_port = free_port(), free_port()
     pairs = ["--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1"]
-    args = build_parser().parse_args(["facilitate", *pairs, "--web", str(web_port)])
-    args.port = 0
+    ports = ["--port", str(relay_port), "--web", str(web_port)]
+    args = build_parser().parse_args(["facilitate", *pairs, *ports])
     async with facilitation(args) as app, app.run_test(size=(80, 24)) as pilot:
         web = f"http://127.0.0.1:{web_port}"
         assert join_url(web) in capsys.readouterr().out  # printed, with its QR code
         board = app.dashboard
         assert board.web == web
         assert join_url(web) in str(board.query_one("#dashboard-web", Static).render())
-        first = board.code(min(board.codes))
+        cursor = board.table.cursor_coordinate  # the pair the facilitator is on
+        first = str(board.table.coordinate_to_cell_key(cursor).row_key.value)
+        assert first in board.codes.values()
         await pilot.press("w")
         await pilot.pause()
         dialog = app.screen
