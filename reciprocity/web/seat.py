@@ -3,7 +3,8 @@ of that browser's own (`RECIPROCITY_DATA_DIR`), with textual-serve's web driver.
 
 It comes back to the seat kept in that folder if there is one, as `join --resume` does;
 otherwise it opens the join screen, with the link's code filled in. Closing the tab keeps
-the seat for next time; leaving the game on purpose (ctrl+q) leaves it, as in a terminal.
+the seat for next time; leaving on purpose (ctrl+q, or quitting from the palette) leaves it,
+as in a terminal.
 """
 
 from __future__ import annotations
