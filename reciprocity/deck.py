@@ -104,6 +104,12 @@ class Deck(_Model):
     pace_minutes: int | None = Field(
         default=None, ge=1, le=240, description="Optional facilitator pacing: minutes per level."
     )
+    move_on_clock: bool = Field(
+        default=False,
+        strict=True,
+        description="In a facilitated session, every pair moves to each level the clock opens "
+        "(never past their own limits). Needs `pace_minutes`.",
+    )
     content_notes: tuple[str, ...] = Field(
         default=(), description="Shown before play, such as `infidelity`."
     )
@@ -120,6 +126,14 @@ class Deck(_Model):
                         f"{seen[card.id]}; give each card its own id"
                     )
                 seen[card.id] = number
+        return self
+
+    @model_validator(mode="after")
+    def _clock_has_pace(self) -> Deck:
+        if self.move_on_clock and self.pace_minutes is None:
+            raise ValueError(
+                "`move_on_clock = true` needs `pace_minutes`, the minutes each level lasts"
+            )
         return self
 
     @property
@@ -281,6 +295,8 @@ def _friendly(item: Any, field: str) -> str:
         return f"`{field}` must be a whole number from {low} to {high}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return f"`{field}` must be a whole number, not {item['input']!r}"
+    if kind == "bool_type":
+        return f"`{field}` must be true or false, not {item['input']!r}"
     if kind in {"string_type"}:
         return f'`{field}` must be text in quotes, like `{name} = "..."`'
     if kind == "too_short" and name in {"cards", "levels"}:

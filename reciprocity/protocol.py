@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import CardKind, Deck
-from reciprocity.engine import Command, Event, FacilitatorCommand, Outcome, Phase, Seat
+from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Phase, Seat
 from reciprocity.engine.rules import MAX_NAME
 from reciprocity.engine.summary import Summary
+from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace, SetTime
 
 
 class _Frozen(BaseModel):
@@ -86,6 +87,8 @@ class SeatView(_Frozen):
     last_outcome: Outcome | None
     me: PrivateView
     summary: Summary | None
+    #: In a facilitated session whose clock has started: the time left in the set.
+    clock: SetTime | None = None
 
     def partner(self, seat: Seat) -> PartnerView:
         """The public view of a seat's partner."""
@@ -94,6 +97,15 @@ class SeatView(_Frozen):
     def name(self, seat: Seat) -> str:
         """A seat's display name."""
         return self.partner(seat).name or f"Partner {seat.value.upper()}"
+
+    @property
+    def away(self) -> str | None:
+        """The partner's name while they are away from a game not yet finished (over the
+        network: their screen dropped, quit, or died), else None."""
+        partner = self.partner(self.seat.other)
+        if partner.name and not partner.connected and self.phase is not Phase.FINISHED:
+            return partner.name
+        return None
 
     @property
     def depth(self) -> int:
@@ -108,8 +120,9 @@ class SeatView(_Frozen):
 #: words travel sealed (end-to-end encryption); version 4: facilitated sessions; version 5:
 #: the joiner proves the code first, once per join, and the keys are bound to the version;
 #: version 6: a sealed message is words or a receipt for words opened, so that typed words
-#: arrive exactly once.
-PROTOCOL_VERSION = 6
+#: arrive exactly once; version 7: a facilitated session's clock runs at the relay, and rooms
+#: can be added to a session.
+PROTOCOL_VERSION = 7
 #: No frame may be larger than this, in bytes.
 MAX_FRAME = 16 * 1024
 #: The longest sealed payload, in characters. It is opaque to the relay.
@@ -121,6 +134,9 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
+#: The close code of a connection whose seat was taken by another screen with the code (or
+#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+CLOSE_MOVED = 4002
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -252,8 +268,19 @@ class Announce(_Frozen):
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
+class FreeSeat(_Frozen):
+    """The facilitator frees a seat of a session's room whose player is gone: another screen
+    may take it with the pair's code, checked by the partner's screen."""
+
+    type: Literal["free_seat"] = "free_seat"
+    number: Number
+    seat: Seat
+
+
+#: What only the facilitator's dashboard sends.
+DashboardMessage = Steer | Announce | FreeSeat | Pace | AddRooms
 ClientMessage = Annotated[
-    Hello | CommandMessage | Say | KeyExchange | CodeChecked | Steer | Announce,
+    Hello | CommandMessage | Say | KeyExchange | CodeChecked | DashboardMessage,
     Field(discriminator="type"),
 ]
 
@@ -291,6 +318,15 @@ class PartnerKey(_Frozen):
     step: KeyStep
     payload: str
     number: int | None = None
+
+
+class SeatMoved(_Frozen):
+    """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
+    message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
+
+    type: Literal["seat_moved"] = "seat_moved"
+    seat: Seat
+    pake: str
 
 
 class Ack(_Frozen):
@@ -339,6 +375,7 @@ ErrorCode = Literal[
     "server",
     "not_facilitator",
     "join_again",
+    "seat_moved",
 ]
 
 
@@ -355,7 +392,8 @@ RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
 
 
 class RoomStatus(_Frozen):
-    """One room of a facilitated session, as the dashboard shows it: outcomes and counts only.
+    """One room of a facilitated session: outcomes and counts, as the dashboard shows them,
+    and the closeness check-ins, for the facilitator's export (the dashboard never shows them).
 
     It carries no words, no limits and no lines: nothing a pair keeps to themselves."""
 
@@ -375,6 +413,13 @@ class RoomStatus(_Frozen):
     #: When the pair last did something themselves (not the facilitator), in seconds since
     #: the epoch by the relay's clock.
     last_active: float | None
+    #: The deepest level the pair has reached.
+    deepest_level: int = 1
+    #: Completed shares (passes apart) at each level, level 1 first.
+    turns_by_level: tuple[int, ...] = ()
+    #: Each seat's closeness check-in (1 to 7) before and after play, seat A first.
+    ios_before: tuple[int | None, int | None] = (None, None)
+    ios_after: tuple[int | None, int | None] = (None, None)
 
     @property
     def support_rate(self) -> float:
@@ -383,15 +428,44 @@ class RoomStatus(_Frozen):
 
 
 class SessionStatus(_Frozen):
-    """The answer to the facilitator's hello: every room of the session, in the order made.
+    """The answer to the facilitator's hello: every room of the session, in the order made,
+    and the clock.
 
-    After it, each change in a room comes as that room's `RoomStatus`."""
+    After it, each change in a room comes as that room's `RoomStatus`, and each change of the
+    clock as a `ClockStatus`."""
 
     type: Literal["session"] = "session"
     deck_id: str
     deck_title: str
     depth: int
     rooms: tuple[RoomStatus, ...]
+    clock: ClockStatus
+
+
+class RoomsAdded(_Frozen):
+    """The rooms made for the dashboard's `add_rooms`, each as its first row."""
+
+    type: Literal["rooms_added"] = "rooms_added"
+    rooms: tuple[RoomStatus, ...]
+
+
+class TurnPlayed(_Frozen):
+    """One turn of a session's room, for the facilitator's research export: who shared at
+    which level, the card's id, how it ended and what the sharer ticked. Never words.
+
+    Sent to each dashboard when a turn ends, and every turn of every room after `session`."""
+
+    type: Literal["turn_played"] = "turn_played"
+    number: Number
+    #: The turn's place in its room's game, from 1; a pass is a turn of its own.
+    index: int = Field(ge=1)
+    seat: Seat
+    level: int
+    card: str
+    outcome: Outcome
+    felt: tuple[Felt, ...] = ()
+    #: When it ended, in seconds since the epoch by the relay's clock.
+    at: float
 
 
 class Announcement(_Frozen):
@@ -411,7 +485,11 @@ ServerMessage = Annotated[
     | Record
     | RoomStatus
     | SessionStatus
-    | Announcement,
+    | ClockStatus
+    | RoomsAdded
+    | TurnPlayed
+    | Announcement
+    | SeatMoved,
     Field(discriminator="type"),
 ]
 

@@ -1,5 +1,5 @@
-"""QR codes for the game's web links, drawn with segno: as text for a terminal, or as segno's
-own object for anything else (SVG, PNG).
+"""QR codes for the game's links, drawn with segno: as inline SVG for a page a phone reads
+(the facilitator's slips), and as lines of text for a terminal (the web page's link).
 
 A terminal draws two rows of modules in each line of text with half blocks, so a version-2
 code (25 modules, with a quiet zone of 2) takes 15 lines and 29 columns.
@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import segno
 
-#: The quiet zone around the code, in modules: scanners want some; a terminal has few lines.
+#: The quiet zone around a terminal's code, in modules: scanners want some; a terminal has
+#: few lines.
 BORDER = 2
 
 _BLOCKS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
+
+
+def qr_svg(payload: str) -> str:
+    """`payload` as a QR code (medium error correction), an `<svg>` element that scales to
+    the size its page gives it."""
+    return str(segno.make_qr(payload, error="m").svg_inline(omitsize=True, svgclass="qr"))
 
 
 def qr_code(text: str, *, capitals: bool = False) -> segno.QRCode:

@@ -29,13 +29,17 @@ from reciprocity.net.codes import new_words
 from reciprocity.net.connection import (
     CodeChanged,
     Rejected,
-    Update,
     ViewChanged,
     WordsArrived,
 )
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
 from reciprocity.net.e2e import CODE_MISMATCH
-from reciprocity.net.facilitator import FacilitatorCore
+from reciprocity.net.facilitator import FacilitatorCore, RoomsMade
+from reciprocity.pacing_wire import (
+    AddRooms,
+    ClockStatus,
+    Pace,
+)
 from reciprocity.protocol import (
     CLIENT,
     SERVER,
@@ -315,13 +319,34 @@ def test_the_facilitator_core_follows_its_session_and_steers_it(wire: Wire) -> N
     assert board.outputs() == []  # the first session is `open()`'s answer
     board.steer(OpenLevel(level=2))
     wire.pump()
-    rows: list[Update | RoomStatus | object] = list(board.outputs())
+    clock, *rows = board.outputs()
+    assert isinstance(clock, ClockStatus) and clock.open_level == 2  # the clock follows
     assert rows and all(isinstance(row, RoomStatus) for row in rows)
     assert {row.open_level for row in rows if isinstance(row, RoomStatus)} == {2}
+    board.ask(Pace(action="next"))
+    wire.pump()
+    clock, *rows = board.outputs()
+    assert isinstance(clock, ClockStatus) and clock.open_level == 3
     wire.drop(conn)
     wire.connect(board)
     [again] = board.outputs()
     assert isinstance(again, SessionStatus)  # after a reconnect, the whole session again
+
+
+def test_rooms_added_get_codes_made_here_and_their_first_joiner_is_checked(
+    wire: Wire,
+) -> None:
+    board, _, codes = a_session(wire)
+    board.ask(AddRooms(count=2))
+    wire.pump()
+    [made] = board.outputs()
+    assert isinstance(made, RoomsMade) and len(made.codes) == 2
+    assert all(code.startswith(f"{number}-") for number, code in made.codes.items())
+    assert not set(made.codes) & set(codes)
+    assert [row.number for row in made.rooms] == list(made.codes)
+    # The dashboard checks each new room's first joiner, as for the rooms made at the start.
+    lou, _ = join(wire, next(iter(made.codes.values())), "Lou")
+    assert lou.admitted and lou.seat is Seat.A
 
 
 def test_a_wrong_token_is_refused(wire: Wire) -> None:
@@ -396,7 +421,10 @@ def test_a_first_joiner_waits_while_the_dashboard_is_away_and_is_checked_when_it
 def test_a_check_meets_each_joiner_with_a_fresh_message_once() -> None:
     from reciprocity.net.checking import JoinerCheck
     from reciprocity.net.e2e import Handshake
-    from reciprocity.protocol import CodeChecked, KeyExchange
+    from reciprocity.protocol import (
+        CodeChecked,
+        KeyExchange,
+    )
 
     check = JoinerCheck("57-amber-harbor", 57, Seat.B, numbered=True)  # as the facilitator's
     offered = check.offer()

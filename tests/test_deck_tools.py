@@ -285,6 +285,16 @@ BROKEN = [
         "level 2, card `x`: `colour` is not a deck field; remove it or check its spelling",
         id="unknown-field",
     ),
+    pytest.param(
+        GOOD.replace('title = "A', 'pace_minutes = 15\nmove_on_clock = "yes"\ntitle = "A'),
+        "`move_on_clock` must be true or false, not 'yes'",
+        id="move-on-clock-not-a-bool",
+    ),
+    pytest.param(
+        GOOD.replace('title = "A', 'move_on_clock = true\ntitle = "A'),
+        "`move_on_clock = true` needs `pace_minutes`, the minutes each level lasts",
+        id="move-on-clock-without-pace",
+    ),
 ]
 
 

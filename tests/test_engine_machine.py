@@ -120,12 +120,13 @@ any_command: st.SearchStrategy[Command] = st.one_of(
             Pause(),
             Ready(),
             End(),
+            End(partner_away=True),
         ]
     ),
 )
 
 facilitator_commands: st.SearchStrategy[FacilitatorCommand] = st.one_of(
-    st.builds(OpenLevel, level=st.integers(-1, 6)),
+    st.builds(OpenLevel, level=st.integers(-1, 6), moves=st.booleans()),
     st.sampled_from([Hold(), Release(), EndSession()]),
 )
 
@@ -312,8 +313,12 @@ class EngineMachine(RuleBasedStateMachine):
             for happened in self.log[logged:]
             if isinstance(happened, LevelChanged) and happened.level > before.level
         ]
-        assert all(rise.reason == "deeper" for rise in rises), "the facilitator pushed a pair"
-        assert self.state.level <= before.level + 1
+        if isinstance(command, OpenLevel) and command.moves:  # levels that move on the clock
+            assert all(rise.reason in ("deeper", "clock") for rise in rises)
+            assert self.state.level <= max(before.level, min(command.level, self.state.reach))
+        else:
+            assert all(rise.reason == "deeper" for rise in rises), "the facilitator pushed a pair"
+            assert self.state.level <= before.level + 1
         assert self.state.sharer is before.sharer and self.state.turns == before.turns
 
     def _do(
@@ -383,6 +388,10 @@ class EngineMachine(RuleBasedStateMachine):
                     assert level == state.level + 1 <= state.reach
                 elif reason == "unrepaired":
                     assert level == max(1, state.level - 1)
+                elif reason == "clock":  # between turns, unpaused, within the reach
+                    assert state.moving_to is not None and state.phase is Phase.DRAW
+                    assert not (state.paused or state.held or state.passed_this_turn)
+                    assert level == min(state.moving_to, state.reach) > state.level
                 else:
                     assert level == state.reach < state.level
                 assert (after.a.progress, after.b.progress) == (0, 0)
@@ -539,7 +548,7 @@ def _representatives(level: int | None) -> list[Command]:
         NotYet(),
         Pause(),
         Ready(),
-        End(),
+        End(partner_away=True),  # in the closing too, for a partner who left before it
     ]
 
 

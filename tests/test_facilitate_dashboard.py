@@ -15,6 +15,7 @@ import pytest
 from conftest import make_deck
 from reciprocity_server.serve import RelayServer, start_relay
 from test_remote import Player, eventually
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static
 
@@ -30,13 +31,20 @@ from reciprocity.engine import (
     SetLimit,
     Share,
 )
-from reciprocity.game.facilitation import Pacer, totals_csv
+from reciprocity.game.pacing import pacing_line
+from reciprocity.game.session_export import totals_csv
 from reciprocity.net.client import JoinCode
 from reciprocity.net.codes import WORDS, new_words
 from reciprocity.net.connection import Announced, StatusChanged
 from reciprocity.net.driver import RECONNECTING, FacilitatorConnection, WebSocketConnection
 from reciprocity.net.facilitator import SessionUpdate
-from reciprocity.protocol import RoomStatus, SessionStatus
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
+from reciprocity.protocol import (
+    RoomStatus,
+    SessionStatus,
+)
 from reciprocity.tui.facilitator import FacilitatorApp
 from reciprocity.tui.screens.announce import AnnounceScreen
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -165,44 +173,88 @@ async def test_rows_follow_pairs_playing_through_the_relay(session: Session) -> 
         await ben.stop()
 
 
-async def test_pacing_opens_and_holds_levels_for_everyone(session: Session) -> None:
-    app = await session.app(pace=10)
-    async with app.run_test(size=SIZE) as pilot:
-        pairs = [
-            await join_pair(session.relay.url, code, names)
-            for code, names in zip(session.codes[:2], (("Sam", "Ben"), ("Ada", "Kit")), strict=True)
-        ]
-        sam, ben = pairs[0]
-        await earn_level_two(sam, ben)
-        assert sam.view.level == 1
-        pacing = pilot.app.screen.query_one("#dashboard-pacing", Static)
-        assert "Level 2 opens in 10:00" in str(pacing.render()) or "9:5" in str(pacing.render())
+async def test_the_clock_waits_for_s_opens_by_hand_holds_and_moves_on_by_itself(
+    tmp_path: Path,
+) -> None:
+    """The relay's clock, from the dashboard: a deck whose levels move, two seconds a level."""
+    deck = make_deck(levels=3, cards=12).model_copy(
+        update={"pace_minutes": 15, "move_on_clock": True}
+    )
+    relay = await start_relay(port=0, db=tmp_path / "relay.sqlite3")
+    token, numbers = await relay.start_session(deck, 3, 2.0)
+    session = Session(relay, token, numbers)
+    app = await session.app()
+    try:
+        async with app.run_test(size=NARROW) as pilot:
+            pairs = [
+                await join_pair(relay.url, code, names)
+                for code, names in zip(
+                    session.codes[:2], (("Sam", "Ben"), ("Ada", "Kit")), strict=True
+                )
+            ]
+            sam, ada = pairs[0][0], pairs[1][0]
+            pacing = pilot.app.screen.query_one("#dashboard-pacing", Static)
+            # Not at launch: the clock waits for the facilitator (or, with --pace, for every
+            # pair to be seated).
+            assert "The 2-second clock starts with s." in str(pacing.render())
+            footer = {b.action for (_, b, _, _) in pilot.app.screen.active_bindings.values()}
+            assert "start_clock" in footer and "hold" not in footer
+            assert sam.view.clock is None
 
-        # The facilitator opens level 2 by hand: the pair who earned it goes there.
-        await pilot.press("n")
-        await sam.until(lambda view: view.open_level == 2 and view.level == 2, "level 2")
-        ada, _ = pairs[1]
-        await ada.until(lambda view: view.open_level == 2 and view.level == 1, "level 2 open")
-        await until_cell(pilot, session.codes[0], "level", "2/2")
-        await until_cell(pilot, session.codes[2], "level", "1/2")
+            # Opened by hand, a level of a deck that moves takes every pair along.
+            await pilot.press("n")
+            await sam.until(lambda view: view.level == 2, "the pair to move to level 2")
+            await ada.until(lambda view: view.level == 2, "the other pair to move too")
+            await until_cell(pilot, session.codes[0], "level", "2/2")
 
-        # Holding stops the countdown: time passes and nothing opens.
-        board = app.dashboard
-        await pilot.press("h")
-        now = board.pacer.clock()
-        board.pacer.clock = lambda: now + 3600
-        board._tick()
-        await pilot.pause(0.2)
-        assert board.pacer.open_level == 2 and "held: h runs" in str(pacing.render())
-        assert sam.view.open_level == 2
-        # Going on starts the countdown afresh; when it runs out, level 3 opens by itself.
-        await pilot.press("h")
-        board.pacer.clock = lambda: now + 2 * 3600 + 1
-        board._tick()
-        await sam.until(lambda view: view.open_level == 3, "level 3 to open on its own")
-        assert "all levels are open" in str(pacing.render())
-        for player in (p for pair in pairs for p in pair):
-            await player.stop()
+            # Started, it counts down; held, it stands still.
+            await pilot.press("s")
+            await sam.until(lambda view: view.clock is not None and view.clock.running)
+            await pilot.press("h")
+            await sam.until(lambda view: view.clock is not None and not view.clock.running)
+            await until_text(pilot, pacing, "Held: level 3 opens")
+            await asyncio.sleep(2.5)
+            assert sam.view.level == 2
+            # Going on, level 3 opens by itself, and after its time the session ends.
+            await pilot.press("h")
+            await sam.until(lambda view: view.level == 3, "level 3 on the clock")
+            assert sam.view.clock is not None and sam.view.clock.last
+            await sam.until(lambda view: view.phase is Phase.CLOSING, "the end on the clock")
+            await until_text(pilot, pacing, "The session has ended")
+            assert app.dashboard.ended
+            for player in (p for pair in pairs for p in pair):
+                await player.stop()
+    finally:
+        await session.connection.aclose()
+        await relay.close()
+
+
+async def test_a_room_added_during_the_session_shows_its_code_and_is_checked(
+    session: Session,
+) -> None:
+    kept: list[dict[int, str]] = []
+    app = await session.app(keep_codes=lambda codes: kept.append(dict(codes)))
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("a")
+        await eventually(lambda: bool(kept), what="the new room's code")
+        [(number, code)] = kept[0].items()
+        assert number not in session.by_number and code.startswith(f"{number}-")
+        await until_cell(pilot, code, "state", "waiting")
+        table = pilot.app.screen.query_one("#dashboard-rooms", DataTable)
+        assert table.row_count == 4 and fits(table)
+        # The facilitator's program checks its first joiner as for any room of the session.
+        late, partner = await join_pair(session.relay.url, code, ("Lou", "Max"))
+        await until_cell(pilot, code, "names", "Lou & Max")
+        await late.stop()
+        await partner.stop()
+
+
+async def until_text(pilot: Pilot[Any], widget: Static, text: str) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while text not in str(widget.render()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"expected {text!r}, found {str(widget.render())!r}")
+        await pilot.pause(0.05)
 
 
 async def test_broadcast_pause_and_end_reach_the_players(session: Session) -> None:
@@ -247,7 +299,8 @@ async def test_broadcast_pause_and_end_reach_the_players(session: Session) -> No
         pacing = str(board.query_one("#dashboard-pacing", Static).render())
         assert pacing == "The session has ended: x exports the totals, q quits."
         footer = {b.action for (_, b, enabled, _) in board.active_bindings.values() if enabled}
-        assert {"open_next", "hold", "pause_all", "broadcast", "end_session"}.isdisjoint(footer)
+        ended = {"open_next", "start_clock", "hold", "add_room", "pause_all", "broadcast"}
+        assert (ended | {"end_session"}).isdisjoint(footer)
         assert {"export", "quit_session"} <= footer
         palette = {c.title for c in app.get_system_commands(board)}
         assert "Open the next level" not in palette and "Export the totals" in palette
@@ -272,11 +325,11 @@ async def test_the_totals_export_with_and_without_names(session: Session, tmp_pa
             await eventually(path.exists, what="the CSV")
         plain = list(csv.DictReader(io.StringIO((tmp_path / "plain.csv").read_text())))
         # Rooms by number: the words of a code stay off the file.
-        assert [row["room"] for row in plain] == [*map(str, session.numbers), "total"]
+        assert [row["pair"] for row in plain] == [*map(str, session.numbers), "total"]
         assert "partner_a" not in plain[0] and "Sam" not in (tmp_path / "plain.csv").read_text()
         played = plain[1]
         assert (played["turns"], played["supported"], played["support_rate"]) == ("1", "1", "1.00")
-        assert (plain[-1]["turns"], plain[-1]["state"]) == ("1", "3 rooms")
+        assert (plain[-1]["turns"], plain[-1]["state"]) == ("1", "3 pairs")
         named = list(csv.DictReader(io.StringIO((tmp_path / "named.csv").read_text())))
         assert (named[1]["partner_a"], named[1]["partner_b"]) == ("Sam", "Ben")
         await sam.stop()
@@ -307,9 +360,9 @@ def status(n: int, **changes: Any) -> RoomStatus:
 def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
     rows = [status(1), status(2, turns=6, supported=6, unrepaired=2, level=3), status(3, turns=0)]
     rows[2] = status(3, turns=0, supported=0, repairs=0, passes=0, names=(None, None))
-    plain = list(csv.DictReader(io.StringIO(totals_csv(rows))))
+    plain = list(csv.DictReader(io.StringIO(totals_csv(rows, depth=3, started=0.0))))
     total = plain[-1]
-    assert (total["room"], total["turns"], total["supported"]) == ("total", "10", "9")
+    assert (total["pair"], total["turns"], total["supported"]) == ("total", "10", "9")
     assert (total["unrepaired"], total["repairs"], total["passes"], total["level"]) == (
         "2",
         "2",
@@ -317,67 +370,45 @@ def test_the_totals_add_up_and_leave_names_out_unless_asked() -> None:
         "3",
     )
     assert total["support_rate"] == "0.90" and plain[2]["support_rate"] == "0.00"
-    assert set(plain[0]) == {
-        "room",
-        "state",
-        "level",
-        "open_level",
-        "turns",
-        "supported",
-        "repairs",
-        "unrepaired",
-        "passes",
-        "support_rate",
-    }
-    named = list(csv.DictReader(io.StringIO(totals_csv(rows, include_names=True))))
+    assert "partner_a" not in plain[0] and "Sam" not in totals_csv(rows, depth=3, started=0.0)
+    named_csv = totals_csv(rows, depth=3, started=0.0, include_names=True)
+    named = list(csv.DictReader(io.StringIO(named_csv)))
     assert (named[0]["partner_a"], named[2]["partner_b"]) == ("Sam", "")
 
 
-def test_the_pacer_counts_down_holds_and_stops_at_the_deepest_level() -> None:
-    now = [0.0]
-    pacer = Pacer(depth=3, open_level=1, minutes=15, clock=lambda: now[0])
-    assert pacer.remaining == 900 and "Level 2 opens in 15:00" in pacer.describe()
-    now[0] = 899.5
-    assert not pacer.due()
-    now[0] = 900
-    assert pacer.due() and pacer.open_next() == 2 and pacer.remaining == 900
-    assert pacer.toggle_hold() and pacer.remaining is None and not pacer.due()
-    now[0] = 99999
-    assert not pacer.due() and "held: h runs the 15-minute countdown" in pacer.describe()
-    assert not pacer.toggle_hold() and pacer.remaining == 900
-    assert pacer.open_next() == 3 and pacer.remaining is None
-    assert pacer.open_next() is None and "all levels are open" in pacer.describe()
-    by_hand = Pacer(depth=3, open_level=1)
-    assert by_hand.remaining is None and "when you press n" in by_hand.describe()
+def clock(state: str = "waiting", **changes: Any) -> ClockStatus:
+    fields: dict[str, Any] = {
+        "state": state,
+        "open_level": 1,
+        "depth": 3,
+        "seconds": 900.0,
+        "left": None if state == "waiting" else 897.0,
+        "moves": True,
+        "auto_start": True,
+    }
+    return ClockStatus(**(fields | changes))
 
 
-def test_a_decks_suggested_pace_waits_for_the_facilitator() -> None:
-    now = [0.0]
-    suggested = Pacer(depth=3, open_level=1, minutes=15, clock=lambda: now[0], held=True)
-    now[0] = 99999
-    assert suggested.remaining is None and not suggested.due()
-    assert suggested.describe() == (
-        "Level 1 of 3 open to everyone, held: h runs the 15-minute countdown, n opens the next."
+def test_the_pacing_line_says_what_the_clock_does_next() -> None:
+    assert pacing_line(clock(), None) == (
+        "Level 1 of 3 open to everyone. "
+        "The 15-minute clock starts with s or once every pair is seated."
     )
-    assert not suggested.toggle_hold() and suggested.remaining == 900
-
-
-def test_the_countdown_stands_still_while_everyone_is_paused() -> None:
-    now = [0.0]
-    pacer = Pacer(depth=3, open_level=1, minutes=10, clock=lambda: now[0])
-    now[0] = 100
-    pacer.set_paused(True)
-    now[0] = 5000
-    assert not pacer.due() and pacer.remaining == 500
-    assert "Level 2 opens 8:20 after the pause" in pacer.describe()
-    pacer.set_paused(False)
-    assert pacer.remaining == 500 and "opens in 8:20" in pacer.describe()
-    now[0] = 5500
-    assert pacer.due()
-    pacer.set_paused(True)
-    assert pacer.open_next() == 2 and pacer.remaining == 600 and not pacer.due()
-    pacer.set_paused(False)
-    assert pacer.remaining == 600
+    running = pacing_line(clock("running"), 897.0)
+    assert (
+        running == "Level 1 of 3 open to everyone. In 14:57, level 2 opens and every pair moves on."
+    )
+    last = pacing_line(clock("running", open_level=3), 59.2)
+    assert last == "Level 3 of 3 open to everyone. In 1:00, the session ends."
+    held = pacing_line(clock("held", open_level=2), 300.0)
+    assert held == "Level 2 of 3 open to everyone. Held: level 3 opens 5:00 after h."
+    paused = pacing_line(clock("paused"), 62.0)
+    assert paused.endswith("While all are paused, the clock stands at 1:02.")
+    by_hand = pacing_line(clock("none", seconds=None, left=None), None)
+    assert by_hand == "Level 1 of 3 open to everyone. n opens the next."
+    assert pacing_line(clock("waiting", seconds=20.0, auto_start=False), None).endswith(
+        "The 20-second clock starts with s."
+    )
 
 
 class StillConnection(FacilitatorConnection):
@@ -390,14 +421,21 @@ class StillConnection(FacilitatorConnection):
         await asyncio.Event().wait()
 
 
-def fifty_rooms(first: int = 1, words: str = "amber-harbor") -> FacilitatorApp:
-    """Rooms `first` to `first + 49`, each with the code `<number>-<words>`."""
+def fifty_rooms(
+    first: int = 1, words: str = "amber-harbor", *, held: bool = False
+) -> FacilitatorApp:
+    """Rooms `first` to `first + 49`, each with the code `<number>-<words>`, and a clock that
+    waits to start (or, `held`, everyone paused by the facilitator)."""
     deck: Deck = make_deck()
     numbers = range(first, first + 50)
     rooms = tuple(
-        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n) for n in numbers
+        status(n, turns=n % 7, supported=min(n % 5, n % 7), last_active=1000.0 - n, held=held)
+        for n in numbers
     )
-    session = SessionStatus(deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms)
+    timer = clock("paused", left=754.0) if held else clock()
+    session = SessionStatus(
+        deck_id=deck.id, deck_title=deck.title, depth=3, rooms=rooms, clock=timer
+    )
     codes = {n: f"{n}-{words}" for n in numbers}
     return FacilitatorApp(StillConnection(), session, codes, relay=RELAY_LINE, clock=lambda: 1060.0)
 
@@ -474,7 +512,35 @@ def test_fifty_rooms_snapshot(snap_compare: Callable[..., bool]) -> None:
 
 
 def test_fifty_rooms_at_80x24_snapshot(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(fifty_rooms(), terminal_size=NARROW)
+    assert snap_compare(fifty_rooms(held=True), terminal_size=NARROW)
+
+
+def shown(widget: Static) -> str:
+    """What a widget shows on the screen, its lines joined: only what fits is there."""
+    region = Region(0, 0, widget.region.width, widget.region.height)
+    return " ".join(" ".join(strip.text.split()) for strip in widget.render_lines(region))
+
+
+@pytest.mark.parametrize("held", [False, True])
+async def test_at_80x24_the_pacing_line_and_everyone_paused_are_never_cut(held: bool) -> None:
+    app = fifty_rooms(held=held)
+    async with app.run_test(size=NARROW) as pilot:
+        pacing = pilot.app.screen.query_one("#dashboard-pacing", Static)
+        for timer, left in [
+            (clock(), None),
+            (clock("held", open_level=2, left=300.0), 300.0),
+            (clock("running", open_level=1, left=597.0), None),
+            (clock("paused", open_level=2, left=62.0), 62.0),
+        ]:
+            app.dashboard.show_clock(timer)
+            await pilot.pause()
+            whole = pacing_line(timer, left if left is not None else app.dashboard.left())
+            if held:
+                whole += " Everyone is paused (p resumes)."
+            assert shown(pacing) == whole
+            assert pacing.region.right <= NARROW[0]
+        table = pilot.app.screen.query_one("#dashboard-rooms", DataTable)
+        assert fits(table) and table.size.height >= 12
 
 
 async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broadcast(
@@ -555,6 +621,11 @@ async def test_a_player_waits_for_their_partner_then_sees_the_hold_and_the_broad
             ["--deck", "fast-friends", "--pairs", "2", "--totals-out", "/no/such/folder/t.csv"],
             "cannot write the totals to /no/such/folder/t.csv: no such folder",
         ),
+        (
+            ["--deck", "fast-friends", "--pairs", "2", "--pace-seconds", "nan"],
+            "--pace-seconds must be a number of seconds, at least 1",
+        ),
+        (["--resume", "--pace-seconds", "5"], "leave out --host, --pace-seconds"),
     ],
 )
 def test_facilitate_mistakes_are_one_line(args: list[str], expected: str) -> None:
@@ -598,11 +669,17 @@ async def test_every_action_has_a_footer_key_and_a_palette_entry() -> None:
         screen = pilot.app.screen
         keys = {binding.action: binding.key for binding in DashboardScreen.BINDINGS}  # type: ignore[union-attr]
         actions = {"open_next", "hold", "pause_all", "broadcast", "export", "end_session"}
+        actions |= {"start_clock", "add_room"}
         assert actions | {"quit_session"} <= set(keys)
         palette = {command.callback.__name__ for command in app.get_system_commands(screen)}
         assert {f"action_{action}" for action in actions} <= palette
         footer = {binding.action for (_, binding, enabled, _) in screen.active_bindings.values()}
-        assert actions <= footer
+        # The clock waits: s starts it, and h shows once it runs.
+        assert actions - {"hold"} <= footer and "hold" not in footer
+        app.dashboard.show_clock(clock("running"))
+        await pilot.pause()
+        footer = {binding.action for (_, binding, enabled, _) in screen.active_bindings.values()}
+        assert actions - {"start_clock"} <= footer and "start_clock" not in footer
 
 
 async def test_the_dashboard_connection_comes_back_after_a_drop(session: Session) -> None:

@@ -19,7 +19,10 @@ from test_facilitate_dashboard import join_pair, supported_turn
 from test_facilitate_resume import relay_log
 from test_remote import ROOT, Player, eventually, free_port
 
+from reciprocity.engine import CheckIn, Phase, SetLimit
+from reciprocity.net.client import JoinCode
 from reciprocity.net.connection import ViewChanged
+from reciprocity.net.driver import WebSocketConnection
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -90,3 +93,55 @@ async def test_three_pairs_play_on_across_a_sigkill_and_resume(tmp_path: Path) -
     assert sorted(len(seqs) for seqs in logs.values()) == last
     for seqs in logs.values():  # the relay's log: every event once, no gap
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def join_with_limits(
+    url: str, code: str, names: tuple[str, str], limits: tuple[int, int]
+) -> tuple[Player, Player]:
+    """Two partners join a code and set up with their own limits; the game starts."""
+    first = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[0]))).start()
+    second = await Player(WebSocketConnection(url, JoinCode(code=code, name=names[1]))).start()
+    for player, limit in zip((first, second), limits, strict=True):
+        player.connection.send(player.connection.seat, SetLimit(limit=limit))
+        player.connection.send(player.connection.seat, CheckIn(score=4))
+    await first.until(lambda view: view.phase is Phase.DRAW, "the game to start")
+    return first, second
+
+
+async def test_fast_friends_moves_on_the_clock_within_each_limit_and_ends_by_itself(
+    tmp_path: Path,
+) -> None:
+    """Three pairs, a few seconds a set: the clock starts once every pair is seated, moves
+    each pair to sets 2 and 3 as far as its own lower limit allows, goes on through a crash
+    of the facilitator's program and its `--resume`, and ends the session after set 3."""
+    kept = tmp_path / "facilitating.json"
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}"
+    start = ("--deck", "fast-friends", "--pairs", "3", "--host", "127.0.0.1", "--port", str(port))
+    limits = ((3, 3), (2, 3), (3, 1))
+    with facilitating(tmp_path, *start, "--pace-seconds", "6"):
+        await eventually(kept.exists, timeout=30, what="the session to be kept")
+        codes = list(json.loads(kept.read_text())["codes"].values())
+        pairs = [
+            await join_with_limits(url, code, (f"Sam{i}", f"Ben{i}"), limit)
+            for i, (code, limit) in enumerate(zip(codes, limits, strict=True))
+        ]
+        first, _ = pairs[0]
+        # Every pair is seated: the clock starts, and every player sees the time left.
+        view = await first.until(lambda view: view.clock is not None, "the clock to start")
+        assert view.clock is not None and view.clock.running and not view.clock.last
+        assert view.level == 1
+        await first.until(lambda view: view.level == 2, "set 2 on the clock")
+    # The facilitator's program dies; the relay's records keep the clock.
+    with facilitating(tmp_path, "--resume"):
+        await first.until(lambda view: view.level == 3, "set 3 on the clock")
+        for (sam, ben), (low, high) in zip(pairs, limits, strict=True):
+            ended = await sam.until(lambda view: view.phase is Phase.CLOSING, "the end")
+            assert ended.level == min(3, low, high)  # never past the pair's lower limit
+            assert ended.ended_by is None and ended.clock is None
+            await ben.until(lambda view: view.phase is Phase.CLOSING, "the end")
+        # The pair whose lower limit is 2 went there on the clock, with no turn played.
+        assert pairs[1][0].view.turns == 0 and pairs[1][0].view.level == 2
+    for pair in pairs:
+        for player in pair:
+            await player.stop()

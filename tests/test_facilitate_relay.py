@@ -13,6 +13,10 @@ from conftest import make_deck
 from reciprocity_server.serve import RelayServer, start_relay
 from relay_client import Client, act
 
+from reciprocity.engine import Outcome, Seat
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Announcement,
@@ -22,6 +26,7 @@ from reciprocity.protocol import (
     RoomStatus,
     SeatView,
     SessionStatus,
+    TurnPlayed,
     Welcome,
     Words,
 )
@@ -180,8 +185,16 @@ async def play_a_turn(facilitator: Client, number: int, sam: Client, ben: Client
         await act(sam, ben, step)
     await act(ben, sam, {"type": "respond"})
     await act(sam, ben, {"type": "mark_supported"})
-    # One row per committed command: eight of them.
+    # One row per committed command: eight of them; the last turn's facts after its row.
     rows = [await row(facilitator, number) for _ in range(8)]
+    played = await facilitator.expect(TurnPlayed)
+    assert (played.number, played.index, played.seat, played.outcome) == (
+        number,
+        1,
+        Seat.A,
+        Outcome.SUPPORTED,
+    )
+    assert played.card and played.level == 1 and played.felt == ()
     return rows[-1]
 
 
@@ -205,9 +218,13 @@ async def test_rows_follow_play_with_counts_and_never_words_limits_or_lines(
         1.0,
     )
     assert status.last_active is not None
-    # A row has no field for words, limits or lines, and its frame carries none of them.
-    forbidden = {"limit", "limits", "lines", "words", "payload", "ceiling", "card", "me"}
+    # A row, or a turn's facts, has no field for words, limits or lines, and its frame
+    # carries none of them.
+    forbidden = {"limit", "limits", "lines", "words", "payload", "ceiling", "me", "text"}
     assert forbidden.isdisjoint(RoomStatus.model_fields)
+    assert forbidden.isdisjoint(TurnPlayed.model_fields)
+    assert (status.deepest_level, status.turns_by_level) == (1, (1, 0, 0))
+    assert (status.ios_before, status.ios_after) == ((4, 4), (None, None))
     frame = status.model_dump_json()
     assert SECRET not in frame and "limit" not in frame and "lines" not in frame
     await ben.close()
@@ -224,6 +241,8 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     await row(facilitator, number)
 
     await facilitator.send({"type": "steer", "command": {"type": "open_level", "level": 2}})
+    # The clock (none here: no pace) follows first, then a row per room.
+    assert (await facilitator.expect(ClockStatus)).open_level == 2
     rows = {(await facilitator.expect(RoomStatus)).number for _ in session.numbers}
     assert rows == set(session.numbers)
     assert (await sam.expect(SeatView)).open_level == 2
@@ -232,11 +251,13 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     await facilitator.send({"type": "steer", "command": {"type": "hold"}})
     assert (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
+    await facilitator.expect(ClockStatus)
     statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert all(status.held for status in statuses)
     await facilitator.send({"type": "steer", "command": {"type": "release"}})
     assert not (await sam.expect(SeatView)).held
     await ben.expect(SeatView)
+    await facilitator.expect(ClockStatus)
     for _ in session.numbers:
         await facilitator.expect(RoomStatus)
 
@@ -247,6 +268,7 @@ async def test_pacing_the_hold_and_the_end_reach_every_room(session: Session) ->
     assert view.phase == "finished" and view.ended_by is None
     assert view.notice is not None and "facilitator" in view.notice
     assert (await sam.expect(Record)).events[-1].event.type == "game_finished"
+    assert (await facilitator.expect(ClockStatus)).state == "ended"
     statuses = [await facilitator.expect(RoomStatus) for _ in session.numbers]
     assert {status.state for status in statuses} == {"ended"}
 

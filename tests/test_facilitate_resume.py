@@ -14,10 +14,11 @@ from reciprocity_server.serve import start_relay
 from relay_client import Client
 from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row
+from test_remote import eventually, free_port
 
 from reciprocity.cli.facilitate import facilitate_command, facilitation
 from reciprocity.cli.parser import build_parser
-from reciprocity.game.facilitation import FacilitateError, Pacer
+from reciprocity.game.facilitation import FacilitateError
 from reciprocity.net.connection import ViewChanged
 from reciprocity.protocol import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -107,12 +108,23 @@ async def test_resume_brings_back_the_codes_the_dashboard_and_every_pair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
-    start = facilitate("--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1")
-    start.port, start.pace = 0, 15.0
+    codes_out = tmp_path / "codes.txt"
+    start = facilitate(
+        "--deck",
+        "fast-friends",
+        "--pairs",
+        "2",
+        "--host",
+        "127.0.0.1",
+        "--codes-out",
+        str(codes_out),
+    )
+    start.port, start.pace = free_port(), 15.0
     async with facilitation(start) as app, app.run_test(size=SIZE) as pilot:
-        codes = dict(app.dashboard.codes)
-        relay = app.dashboard.relay
-        sam, ben = await join_pair(relay, codes[min(codes)], ("Sam", "Ben"))
+        board = app.dashboard
+        first = dict(board.codes)
+        relay = board.relay
+        sam, ben = await join_pair(relay, first[min(first)], ("Sam", "Ben"))
         await supported_turn(sam, ben)
         await pilot.press("ctrl+q")
         await until_screen(pilot, ConfirmScreen)
@@ -120,10 +132,16 @@ async def test_resume_brings_back_the_codes_the_dashboard_and_every_pair(
         assert isinstance(question, ConfirmScreen) and "facilitate --resume" in question.question
         await pilot.press("escape")
         await until_screen(pilot, DashboardScreen)
-        await pilot.press("p")  # everyone paused: the countdown stands still
+        await pilot.press("s")  # not every pair is seated: the facilitator starts the clock
+        await eventually(lambda: board.timer.state == "running", what="the clock to start")
+        await pilot.press("a")  # a room for a late pair: its code is kept, and written out
+        await eventually(lambda: len(board.codes) == 3, what="the added room")
+        codes = dict(board.codes)
+        assert codes_out.read_text().splitlines() == list(codes.values())
+        await pilot.press("p")  # everyone paused: the clock stands still
         await sam.until(lambda view: view.held, "the pause")
-        app.dashboard._keep()  # as the dashboard keeps the pacing every little while
-        left = app.dashboard.pacer.remaining
+        await eventually(lambda: board.timer.state == "paused", what="the clock to stand")
+        left = board.left()
     # The program is gone without a word, as after a crash: the pairs lose the relay.
     kept = tmp_path / "facilitating.json"
     assert kept.stat().st_mode & 0o777 == 0o600
@@ -132,9 +150,10 @@ async def test_resume_brings_back_the_codes_the_dashboard_and_every_pair(
 
     async with facilitation(facilitate("--resume")) as app, app.run_test(size=SIZE) as pilot:
         assert app.dashboard.codes == codes and app.dashboard.relay == relay
-        remaining = app.dashboard.pacer.remaining
-        assert app.dashboard.held and left is not None and remaining is not None
-        assert abs(remaining - left) < 1
+        # The relay kept the clock: it stands where it stood, with the seconds it had left.
+        remaining = app.dashboard.left()
+        assert app.dashboard.held and app.dashboard.timer.state == "paused"
+        assert left is not None and remaining is not None and abs(remaining - left) < 1
         await pilot.press("p")
         view = await sam.until(lambda view: not view.held, "everyone to go on")
         assert view.seq > before
@@ -164,20 +183,12 @@ async def test_resume_with_nothing_kept_is_one_line(
             pass
 
 
-def test_a_pacer_resumed_counts_down_from_the_seconds_it_had_left() -> None:
-    now = [100.0]
-    pacer = Pacer(3, 2, 15, lambda: now[0], left=90)
-    assert pacer.remaining == 90 and not pacer.held
-    now[0] += 90
-    assert pacer.due() and pacer.open_next() == 3
-
-
 async def test_after_the_end_quitting_does_not_ask(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
     start = facilitate("--deck", "fast-friends", "--pairs", "1", "--host", "127.0.0.1")
-    start.port = 0
+    start.port = free_port()
     async with facilitation(start) as app, app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         await until_screen(pilot, ConfirmScreen)
@@ -193,7 +204,7 @@ async def test_resume_when_the_relay_forgot_the_session_is_one_line(
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
     start = facilitate("--deck", "fast-friends", "--pairs", "1", "--host", "127.0.0.1")
-    start.port = 0
+    start.port = free_port()
     async with facilitation(start):
         pass
     for file in tmp_path.glob("facilitate.sqlite3*"):
@@ -210,6 +221,8 @@ async def test_resume_when_the_relay_forgot_the_session_is_one_line(
         (["--deck", "fast-friends", "--port", "9000"], "leave out --deck, --port"),
         (["--host", "127.0.0.1", "--pace", "15"], "leave out --host, --pace"),
         (["--totals-out", "t.csv"], "leave out --totals-out"),
+        (["--handouts", "s.html", "--aloud"], "leave out --handouts, --aloud"),
+        (["--events-out", "e.csv", "--with-names"], "leave out --events-out, --with-names"),
     ],
 )
 def test_resume_with_settings_of_its_own_is_one_line(options: list[str], named: str) -> None:

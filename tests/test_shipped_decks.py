@@ -99,6 +99,7 @@ def test_fast_friends_has_3_levels_of_12_paced_at_15_minutes() -> None:
     deck = shipped("fast-friends")
     assert level_sizes(deck) == [12, 12, 12]
     assert deck.pace_minutes == 15
+    assert deck.move_on_clock  # as the paper's sets: every pair moves on with the clock
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.stem)

@@ -16,7 +16,7 @@ from reciprocity.cli.facilitate import facilitation
 from reciprocity.cli.parser import build_parser
 from reciprocity.net.choices import JoinChoice
 from reciprocity.net.codes import join_url
-from reciprocity.qr import qr_lines
+from reciprocity.qr import qr_lines, qr_svg
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.join import JoinScreen
@@ -125,7 +125,8 @@ async def test_facilitate_web_gives_each_pair_its_own_link_on_the_dashboard(
     relay_port, web_port = free_port(), free_port()
     pairs = ["--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1"]
     ports = ["--port", str(relay_port), "--web", str(web_port)]
-    args = build_parser().parse_args(["facilitate", *pairs, *ports])
+    slips = tmp_path / "slips.html"
+    args = build_parser().parse_args(["facilitate", *pairs, *ports, "--handouts", str(slips)])
     async with facilitation(args) as app, app.run_test(size=(80, 24)) as pilot:
         web = f"http://127.0.0.1:{web_port}"
         assert join_url(web) in capsys.readouterr().out  # printed, with its QR code
@@ -142,6 +143,10 @@ async def test_facilitate_web_gives_each_pair_its_own_link_on_the_dashboard(
         assert text_of(dialog, "#web-link-url") == join_url(web, first)
         async with aiohttp.ClientSession() as client, client.get(join_url(web, first)) as page:
             assert page.status == 200 and first in await page.text()
+        # The printed slips' QR codes hold each pair's web link.
+        printed = slips.read_text()
+        assert all(qr_svg(join_url(web, code)) in printed for code in board.codes.values())
+        assert "Or scan to play in a browser" in printed
         await pilot.press("escape")
 
 

@@ -226,6 +226,8 @@ def deck_preview_lines(deck: Deck, width: int, *, cards: bool = False) -> list[s
         width,
     )
     pacing = f"{plural(deck.pace_minutes, 'minute')} a level" if deck.pace_minutes else "none"
+    if deck.move_on_clock:
+        pacing += "; in a session, every pair moves on with the clock"
     lines += _field("Pacing", pacing, width)
     lines += _list_field("Content notes", deck.content_notes or ("none",), width)
     for number, level in enumerate(deck.levels, start=1):
@@ -405,6 +407,9 @@ advance_after = 2
 # Optional: minutes per level, for a facilitator who opens levels on a timer.
 # To use it, delete the # at the start of the next line.
 # pace_minutes = 15
+# And, with it: in a facilitated session, move every pair to each level as the
+# clock opens it (as the 36-question study's sets do), never past their limits.
+# move_on_clock = true
 
 # Topics players should know about before they start; shown before play.
 # For example: content_notes = ["grief and loss", "infidelity"]

@@ -13,7 +13,7 @@ from reciprocity.engine.rules import MAX_NAME
 from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.codes import DEFAULT_RELAY, check_code, join_url
 from reciprocity.net.core import RelayError
-from reciprocity.net.driver import dial
+from reciprocity.net.dialing import dial
 from reciprocity.net.hosting import (
     LocalRelay,
     NetworkGame,

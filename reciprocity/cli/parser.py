@@ -143,6 +143,8 @@ _FACILITATE_EXAMPLES = """\
 examples:
   reciprocity facilitate --deck fast-friends --pairs 12 --pace 15 --codes-out codes.txt
   reciprocity facilitate --deck my-workshop.toml --pairs 4 --totals-out totals.csv
+  reciprocity facilitate --deck fast-friends --pairs 12 --handouts slips.html --aloud \
+      --totals-out totals.csv --events-out turns.csv
   reciprocity facilitate --resume
 """
 
@@ -185,11 +187,34 @@ def _add_facilitate_parser(
         "--pace",
         type=float,
         metavar="MINUTES",
-        help="open the next level for everyone every MINUTES (default: only when you say)",
+        help="open the next level for everyone every MINUTES, from when every pair is seated "
+        "or you press s (default: the deck's pace, from when you press s)",
     )
+    # Hidden: a short pace in seconds, for tests and for trying a session out.
+    facilitate.add_argument("--pace-seconds", type=float, help=argparse.SUPPRESS)
     facilitate.add_argument("--codes-out", metavar="FILE", help="write the codes, one a line")
     facilitate.add_argument(
         "--totals-out", metavar="FILE", help="write the totals CSV here on export and at the end"
+    )
+    facilitate.add_argument(
+        "--events-out",
+        metavar="FILE",
+        help="write one CSV row per turn here on export and at the end, for research",
+    )
+    facilitate.add_argument(
+        "--with-names",
+        action="store_true",
+        help="put the pairs' names in the totals and events files (default: pair numbers only)",
+    )
+    facilitate.add_argument(
+        "--handouts",
+        metavar="FILE",
+        help="write a printable page of slips (HTML): each pair's code, join line and QR code",
+    )
+    facilitate.add_argument(
+        "--aloud",
+        action="store_true",
+        help="pairs sit together and talk aloud: their join line adds --aloud (no typing line)",
     )
     _add_web_options(facilitate, "pairs, on the address of --host (default: this computer only)")
 

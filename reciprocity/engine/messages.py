@@ -144,8 +144,11 @@ class Ready:
 
 @_frozen
 class End:
-    """End the game, at any moment, with no questions."""
+    """End the game, at any moment, with no questions. `partner_away`: the partner has been
+    gone too long to wait for, so the closing does not wait for their check-in (allowed in
+    the closing too, for a partner who left before their last check-in)."""
 
+    partner_away: bool = False
     type: Literal["end"] = "end"
 
 
@@ -154,9 +157,11 @@ class End:
 
 @_frozen
 class OpenLevel:
-    """Open the levels up to `level` to everyone. Levels once open stay open."""
+    """Open the levels up to `level` to everyone. Levels once open stay open. With `moves`
+    (a deck whose levels move on the clock), each pair moves there too, within its limits."""
 
     level: int
+    moves: bool = False
     type: Literal["open_level"] = "open_level"
 
 
@@ -315,10 +320,11 @@ class TurnEnded:
 
 @_frozen
 class LevelChanged:
-    """The pair's level changed: deeper together, down after a hurt, or down to a new limit."""
+    """The pair's level changed: deeper together, down after a hurt, down to a new limit, or
+    on to the level the facilitator's clock opened."""
 
     level: int
-    reason: Literal["deeper", "unrepaired", "limit"]
+    reason: Literal["deeper", "unrepaired", "limit", "clock"]
     type: Literal["level_changed"] = "level_changed"
 
 
@@ -347,17 +353,21 @@ class Resumed:
 
 @_frozen
 class GameEnded:
-    """A partner ended the game (None: ended from outside, such as by a facilitator)."""
+    """A partner ended the game (None: ended from outside, such as by a facilitator);
+    `partner_away`: while the other partner was gone, so only the one here closes."""
 
     seat: Seat | None
+    partner_away: bool = False
     type: Literal["game_ended"] = "game_ended"
 
 
 @_frozen
 class LevelOpened:
-    """The facilitator opened the levels up to `level` to everyone."""
+    """The facilitator opened the levels up to `level` to everyone; with `moves`, each pair
+    moves there as soon as its turn ends (`engine.pacing`)."""
 
     level: int
+    moves: bool = False
     type: Literal["level_opened"] = "level_opened"
 
 

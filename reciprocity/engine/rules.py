@@ -62,7 +62,8 @@ from reciprocity.engine.messages import (
 )
 from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
 from reciprocity.engine.names import NameProblem, clean_name
-from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Phase, Seat
+from reciprocity.engine.pacing import going_deeper, keep_move
+from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
@@ -158,9 +159,9 @@ def decide(state: GameState, seat: Seat, command: Command) -> list[Event]:
         case Pause() | Ready():
             events = _pause(state, seat, command)
         case End():
-            if state.phase is Phase.CLOSING:
+            if state.phase is Phase.CLOSING and (state.ended_away or not command.partner_away):
                 raise IllegalMove("The game has already ended.")
-            events = [GameEnded(seat=seat)]
+            events = [GameEnded(seat=seat, partner_away=command.partner_away)]
         case _:
             if state.held and state.phase in IN_PLAY:
                 raise IllegalMove(HELD)
@@ -175,12 +176,12 @@ def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> lis
     if state.phase in (Phase.CLOSING, Phase.FINISHED):
         raise IllegalMove("This game has ended.")
     match command:
-        case OpenLevel(level=level):
+        case OpenLevel(level=level, moves=moves):
             if not 1 <= level <= state.deck.depth:
                 raise IllegalMove(f"Choose a level from 1 to {state.deck.depth}.")
             if level <= (state.open_level or 0):
                 raise IllegalMove(f"Level {level} is open already.")
-            events: list[Event] = [LevelOpened(level=level)]
+            events: list[Event] = [LevelOpened(level=level, moves=moves)]
         case Hold():
             if state.held:
                 raise IllegalMove("Everyone is paused already.")
@@ -196,6 +197,10 @@ def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> lis
 
 def apply(state: GameState, event: Event) -> GameState:
     """The state after an event. Never raises for an event that `decide` produced."""
+    return keep_move(_apply(state, event))
+
+
+def _apply(state: GameState, event: Event) -> GameState:
     phase = _PHASE_AFTER.get(type(event), state.phase)
     match event:
         case Joined(seat=seat, name=name):
@@ -224,16 +229,17 @@ def apply(state: GameState, event: Event) -> GameState:
             return replace(state, ready=state.ready | {seat})
         case Resumed():
             return replace(state, paused=False, ready=frozenset())
-        case LevelOpened(level=level):
-            return replace(state, open_level=level)
+        case LevelOpened(level=level, moves=moves):
+            return replace(state, open_level=level, moving_to=level if moves else state.moving_to)
         case Held():
             return replace(state, held=True)
         case Released():
             return replace(state, held=False)
-        case GameEnded(seat=seat):
+        case GameEnded(seat=seat, partner_away=away):
             return replace(
                 state,
                 phase=phase,
+                ended_away=away and seat is not None,
                 paused=False,
                 held=False,
                 ready=frozenset(),
@@ -339,7 +345,7 @@ def _step(state: GameState, seat: Seat, command: Command) -> list[Event]:
 def _settle(state: GameState) -> list[Event]:
     """What follows by itself: starting, finishing, and keeping the level where it belongs."""
     if state.phase is Phase.SETUP and _set_up(state):
-        return [GameStarted()]
+        return [GameStarted(), *_settle(apply(state, GameStarted()))]
     if state.phase is Phase.CLOSING and _closing_done(state):
         return [GameFinished()]
     events: list[Event] = []
@@ -347,14 +353,18 @@ def _settle(state: GameState) -> list[Event]:
         events.append(LevelChanged(level=state.reach, reason="limit"))
     if state.phase is Phase.SHARE and _out_of_bounds(state):
         events.append(passed_card(state))
-    if state.phase is Phase.DRAW and not events and _may_go_deeper(state):
-        events.append(LevelChanged(level=state.level + 1, reason="deeper"))
+    deeper = going_deeper(state) if not events else None
+    if deeper is not None:
+        events.append(deeper)
     return events
 
 
 def _closing_done(state: GameState) -> bool:
-    """Both checked out; or there is no check-out to do, as when none was done at the start."""
-    partners = (state.a, state.b)
+    """Both checked out (only the one who ended it, with the other away); or there is no
+    check-out to do, as when none was done at the start."""
+    partners: tuple[Partner, ...] = (state.a, state.b)
+    if state.ended_away and state.ended_by is not None:
+        partners = (state.partner(state.ended_by),)
     checked_in = state.checkin and all(p.checked_in for p in partners)
     return not checked_in or all(p.checked_out for p in partners)
 
@@ -365,16 +375,6 @@ def _out_of_bounds(state: GameState) -> bool:
         return False
     tags = state.deck.card(state.card).tags
     return (state.card_level or 0) > state.reach or not state.lines.isdisjoint(tags)
-
-
-def _may_go_deeper(state: GameState) -> bool:
-    """Both partners have been met with support enough times here, and the reach allows it."""
-    enough = state.deck.advance_after
-    return (
-        state.a.progress >= enough
-        and state.b.progress >= enough
-        and state.level < min(state.reach, state.deck.depth)
-    )
 
 
 def _set_up(state: GameState) -> bool:
@@ -400,7 +400,9 @@ def _not_yours(state: GameState, actor: Actor) -> str:
 
 def _allowed(state: GameState, seat: Seat, command: type[Command]) -> bool:
     """The conditions `decide` puts on a command beyond its row of the table and its arguments."""
-    if command is SetLimit or command is End:
+    if command is End:  # in the closing, only without a partner who is away
+        return state.phase is not Phase.CLOSING or not state.ended_away
+    if command is SetLimit:
         return state.phase is not Phase.CLOSING
     if command is Pause:
         return state.phase is not Phase.CLOSING and not state.paused

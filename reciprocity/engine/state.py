@@ -109,10 +109,14 @@ class GameState:
     paused: bool = False
     ready: frozenset[Seat] = frozenset()
     ended_by: Seat | None = None
+    #: The game was ended while the other partner was away: only `ended_by` checks out.
+    ended_away: bool = False
     #: In a facilitated session, the deepest level open to everyone (None: no such cap).
     open_level: int | None = None
     #: The facilitator has paused everyone (apart from the pair's own `paused`).
     held: bool = False
+    #: A level the facilitator's clock moved everyone to, which this pair has yet to reach.
+    moving_to: int | None = None
 
     def partner(self, seat: Seat) -> Partner:
         """The partner in a seat."""

@@ -57,14 +57,21 @@ def notice(
                 lines.append(f"You are at level {level} again. Take it gently.")
             case LevelChanged(level=level, reason="limit"):
                 lines.append(f"You are playing up to level {level} now.")
+            case LevelChanged(level=level, reason="clock"):
+                lines.append(f"Time for the next set: you are at level {level} now.")
             case Paused(seat=seat):
                 lines.append(f"{after.name(seat)} asked for a pause.")
             case Resumed():
                 lines.append("Welcome back.")
+            case GameEnded(seat=seat, partner_away=True) if seat is not None:
+                away = after.name(seat.other)
+                lines.append(f"{after.name(seat)} closed the game while {away} was away.")
             case GameEnded(seat=seat) if seat is not None:
                 lines.append(f"{after.name(seat)} ended the game. Thank you both.")
             case GameEnded():
                 lines.append("Your facilitator has closed the session. Thank you both.")
+            case LevelOpened(level=level) if after.moving_to == level:
+                lines.append(f"Level {level} is open: you move there when this turn ends.")
             case LevelOpened(level=level) if level <= after.ceiling and level > 1:
                 lines.append(f"Level {level} is open to everyone now.")
             case Held():
@@ -121,6 +128,8 @@ def log_lines(events: Iterable[Event]) -> list[str]:
                 lines.append("paused")
             case Resumed():
                 lines.append("play resumed")
+            case GameEnded(partner_away=True):
+                lines.append("game ended with the partner away")
             case GameEnded():
                 lines.append("game ended")
             case GameFinished():

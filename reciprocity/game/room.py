@@ -17,6 +17,7 @@ from reciprocity.engine import (
     FacilitatorCommand,
     GameState,
     Join,
+    LevelChanged,
     Outcome,
     Phase,
     Seat,
@@ -110,8 +111,9 @@ class Room:
 
     @property
     def last_played(self) -> float | None:
-        """When the pair last did something themselves: a facilitator's command is not it."""
-        played = (at for at, event in reversed(self.log) if type(event) not in FACILITATOR_EVENTS)
+        """When the pair last did something themselves: a facilitator's command is not it,
+        nor a move on the facilitator's clock."""
+        played = (at for at, event in reversed(self.log) if _played(event))
         return next(played, None)
 
     def _commit(self, events: list[Event], command: Command | FacilitatorCommand) -> list[Event]:
@@ -199,3 +201,9 @@ def _partner_view(state: GameState, seat: Seat) -> PartnerView:
         checked_out=partner.checked_out,
         progress=partner.progress,
     )
+
+
+def _played(event: Event) -> bool:
+    """The event says something the pair did (not the facilitator, nor the clock)."""
+    clocked = isinstance(event, LevelChanged) and event.reason == "clock"
+    return type(event) not in FACILITATOR_EVENTS and not clocked

@@ -3,37 +3,31 @@
 In the manner of h11 and websockets' sans-I/O protocols, `PlayerCore` takes frames in and
 gives back what the shell must do: frames to send (`next_frame`, then `frame_sent` once one is
 out), updates for the screen and requests to keep the session (`outputs`). The one asyncio
-driver (`reciprocity.net.driver`) runs it; tests feed it frames directly.
-
-It owns everything between the screen and the wire:
+driver (`reciprocity.net.driver`) runs it; tests feed it frames directly. It owns:
 
 - **Taking a seat.** `hello()` is the first frame of each connection: create, join, or
-  resume with the seat's token. The relay's answer goes to `receive` like any frame; a
-  refusal raises `RelayRefused` with a sentence for a person.
-- **Admission and the key exchange.** The host's screen picks the code's two words, the
-  relay only sees the number, and the two screens agree on keys with SPAKE2 over the code
-  before the joiner is admitted (`reciprocity.net.e2e`). The joiner proves it has the code
-  first; the seated screen answers with its own proof only if that matched, and uses each
-  SPAKE2 message for one joiner. In a facilitated session's empty room, the facilitator's
-  dashboard checks the first joiner the same way; once seated, that joiner checks the next.
-  After `MAX_WRONG_GUESSES` wrong codes the code gets new words.
+  resume with the token. A refusal raises `RelayRefused` with a sentence for a person.
+- **The key exchange.** The host's screen picks the code's two words (the relay sees only
+  the number), and the screens agree on keys with SPAKE2 over the code before the joiner is
+  admitted (`e2e`): the joiner proves the code first; the seated screen answers only a proof
+  that matched (`checking`). A session room's first joiner is checked by the facilitator's
+  dashboard, then checks the next. While the partner is away, either screen checks whoever
+  comes to take their seat back with the code (`reclaim`). After `MAX_WRONG_GUESSES` wrong
+  codes the code gets new words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
   same ids, after a reconnect, and the relay counts each id once.
-- **Words, exactly once.** Typed words are sealed here and opened here; words that do not
-  open become a calm notice, never an exception. The partner's screen answers each message
-  it opens with a sealed receipt. Until then the words stay in memory (never on disk) and go
-  again whenever the connection or the partner comes back; the channel opens each counter
-  once, so a message sent twice shows once. A screen that crashed keeps only how many were
-  still unanswered, and says so when it comes back.
-- **Keeping the session.** Once the keys are settled, a `KeepSession` asks the shell to keep
-  what the seat needs to come back after a crash (the token, the last `seq`, the keys and
-  counters; never words). If the shell cannot, `unkept` tells the person once.
+- **Words, exactly once.** Sealed and opened here; words that do not open become a calm
+  notice. The partner's screen answers each message with a sealed receipt; until then the
+  words stay in memory (never on disk) and go again whenever the connection or the partner
+  comes back. A crashed screen keeps only how many were unanswered, and says so.
+- **Keeping the session.** Once the keys are settled, `KeepSession` asks the shell to keep
+  what the seat needs after a crash (token, last `seq`, keys and counters, the code; never
+  words). If the shell cannot, `unkept` tells the person once.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -62,6 +56,8 @@ from reciprocity.net.e2e import (
     Replayed,
     Unreadable,
 )
+from reciprocity.net.reclaim import BACK_ELSEWHERE, Candidate, switch_keys
+from reciprocity.net.refusals import refusal
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Ack,
@@ -78,6 +74,7 @@ from reciprocity.protocol import (
     Record,
     Resume,
     Say,
+    SeatMoved,
     SeatView,
     ServerMessage,
     Welcome,
@@ -120,6 +117,8 @@ class KeepSession:
     channel: dict[str, Any]
     #: How many sealed messages the partner had not yet said they have.
     unanswered: int = 0
+    #: The room's code, to check whoever takes back the partner's seat after a crash.
+    code: str | None = None
 
 
 Output = Update | KeepSession
@@ -138,8 +137,7 @@ class PlayerCore(Core[Output]):
         self.seat = Seat.A if isinstance(opening, CreateRoom) else Seat.B
         #: The room's code: the joiner's from the start, the host's once the relay welcomed it.
         self.code = check_code(opening.code) if isinstance(opening, JoinCode) else None
-        #: The room's number, once known.
-        self.number = 0
+        self.number = 0  # the room's, once known
         self.token: str | None = None
         self.last_seq = 0
         #: True once this seat plays: at once for a host, after the key exchange for a joiner.
@@ -150,17 +148,20 @@ class PlayerCore(Core[Output]):
         #: A joiner's own side of the key exchange with the seated side (or the facilitator).
         self._handshake: Handshake | None = None
         self._keys: Keys | None = None
-        #: The first seat's side: it checks whoever joins next.
+        #: The checking side: whoever joins next, or takes back the partner's seat.
         self._check: JoinerCheck | None = None
         self._channel: Channel | None = None
-        #: Whether a view has shown the partner in their seat: the keys are settled.
-        self._partner_seated = False
+        self._partner_seated = False  # a view showed the partner seated: the keys are settled
         self._wrong = 0
         self._recorded = False
         #: Set when the session could not be kept: it is not asked for again.
         self._unkept = False
-        #: Our sealed words the partner's screen has not said it opened, by counter.
+        #: Our sealed words not yet answered, by counter, and their text (in memory only).
         self._unanswered: dict[int, str] = {}
+        self._texts: dict[int, str] = {}
+        #: A joiner for the partner's seat; whether our SPAKE2 message waits for one.
+        self._candidate: Candidate | None = None
+        self._watching = False
         #: Words a kept session says may have been lost when its program stopped.
         self._lost = 0
         self._partner_connected = False
@@ -168,12 +169,20 @@ class PlayerCore(Core[Output]):
 
     @classmethod
     def resuming(
-        cls, relay: str, token: str, last_seq: int, channel: Channel, *, lost: int = 0
+        cls,
+        relay: str,
+        token: str,
+        last_seq: int,
+        channel: Channel,
+        *,
+        lost: int = 0,
+        code: str | None = None,
     ) -> PlayerCore:
         """The core of a kept session: it resumes the seat with the token at once. `lost`
-        messages had not reached the partner when the program stopped: the person is told."""
+        messages had not reached the partner when the program stopped: the person is told.
+        With the `code`, it checks whoever takes back the partner's seat."""
         core = cls(relay, None)
-        core._lost = lost
+        core._lost, core.code = lost, code
         core.seat, core.number = channel.seat, channel.number
         core.token, core.last_seq = token, last_seq
         core.admitted = core._partner_seated = True
@@ -229,6 +238,7 @@ class PlayerCore(Core[Output]):
         self._outputs.append(WordsArrived(self.seat, text))
         payload = self._channel.seal(text)
         self._unanswered[self._channel.sent] = payload
+        self._texts[self._channel.sent] = text
         self._keep()  # the counter is kept before the sealed words leave
         self._outbox.append(Say(payload=payload))
 
@@ -244,6 +254,7 @@ class PlayerCore(Core[Output]):
             case Welcome():
                 resumed = self.token is not None
                 self.token, self.seat = message.token, message.seat
+                self._watching = False  # a relay restarted since forgets our SPAKE2 message
                 if resumed:
                     self.admitted = True
                     self._requeue()
@@ -261,7 +272,7 @@ class PlayerCore(Core[Output]):
                 else:
                     self._start_handshake()
             case Error():
-                raise RelayRefused(self._refusal(message), message.code)
+                raise self._refused(message)
             case _:
                 raise RelayUnreachable(f"{self.relay} did not answer as a relay")
 
@@ -272,16 +283,19 @@ class PlayerCore(Core[Output]):
                 if self._channel is None:  # admitted unproven
                     raise RelayRefused(CODE_MISMATCH, "code_mismatch")
                 self.admitted = True
-                if self.seat is Seat.A:  # a session's first joiner, checked by the facilitator
+                if self.seat is Seat.A and message.b.name is None:  # a session's first joiner
                     self._channel = None  # those keys were the facilitator's, never a partner's
                     self._start_check()  # ours, to check the partner who comes next
                 self._receive(message)
             case Error():
-                raise RelayRefused(self._refusal(message), message.code)
+                raise self._refused(message)
             case PartnerKey():
                 self._key_step(message)
                 if self._handshake is None:  # our own check found the codes differ
                     raise RelayRefused(CODE_MISMATCH, "code_mismatch")
+
+    def _refused(self, error: Error) -> RelayRefused:
+        return RelayRefused(refusal(error, self.relay, self.code, self.opening), error.code)
 
     def _requeue(self) -> None:
         """After a resume, whatever the last connection may have lost goes again: command ids
@@ -309,47 +323,6 @@ class PlayerCore(Core[Output]):
         self._check = JoinerCheck(self.code, self.number, self.seat)
         self._outbox.append(self._check.offer())
 
-    def _refusal(self, error: Error) -> str:
-        opening = self.opening
-        code = self.code or ""
-        match error.code:
-            case "no_such_room":
-                return f"no game has the code {code}; check it with your partner"
-            case "room_full" if "just now" in error.message:
-                return f"someone is joining the game {code} just now; try again in a minute"
-            case "room_full":
-                return f"the game {code} already has two partners"
-            case "code_mismatch":
-                return CODE_MISMATCH
-            case "join_again" | "illegal":  # such as a name the same as the partner's
-                text = error.message.rstrip(".")
-                return f"{text[:1].lower()}{text[1:]}"
-            case "unknown_deck" if isinstance(opening, CreateRoom):
-                return f"the relay at {self.relay} does not know the deck '{opening.deck}'"
-            case "version":
-                return self._other_version(error.message)
-            case "rate_limited":
-                return "too many tries in a short time; wait a minute and try again"
-            case "bad_token":
-                return "the relay no longer knows this game, so it cannot go on"
-        return f"the relay said: {error.message}"
-
-    def _other_version(self, message: str) -> str:
-        """A relay that speaks another protocol, in words that say which side to upgrade."""
-        found = re.search(r"protocol version (\d+)", message)
-        if found is None:
-            return f"the relay at {self.relay} runs another version: {message}"
-        theirs = int(found.group(1))
-        if theirs < PROTOCOL_VERSION:
-            return (
-                f"the relay at {self.relay} runs an older Reciprocity (protocol {theirs}, this "
-                f"one speaks {PROTOCOL_VERSION}); ask whoever runs it to upgrade"
-            )
-        return (
-            f"the relay at {self.relay} needs a newer Reciprocity (protocol {theirs}, this one "
-            f"speaks {PROTOCOL_VERSION}); please upgrade Reciprocity"
-        )
-
     # --- playing -------------------------------------------------------------------------
 
     def _receive(self, message: ServerMessage) -> None:
@@ -370,6 +343,9 @@ class PlayerCore(Core[Output]):
                     # will not reach them now. Say so, once.
                     self._lost += len(self._unanswered)
                     self._unanswered.clear()
+                    self._texts.clear()
+                elif self._partner_seated and not partner.connected:
+                    self._watch_seat()
                 if self._lost and partner.name:
                     self._outputs.append(
                         Rejected(
@@ -382,6 +358,8 @@ class PlayerCore(Core[Output]):
                 self._open_words(seat, payload)
             case PartnerKey():
                 self._key_step(message)
+            case SeatMoved(pake=pake):
+                self._seat_moved(pake)
             case Ack(id=command_id):
                 self._pending.pop(command_id, None)
             case Error(id=command_id, message=text):
@@ -395,14 +373,12 @@ class PlayerCore(Core[Output]):
                 self._outputs.append(Announced(text))
 
     def _key_step(self, message: PartnerKey) -> None:
-        """A step of the other side of the key exchange, until the keys are settled. The
-        first seat, once it holds the seat, checks; a joiner answers (a session room's first
-        joiner answers the facilitator's dashboard, which checks it)."""
-        if self._partner_seated:
-            return
+        """A step of the other side of the key exchange. The first seat checks; a joiner
+        answers (a session's first joiner answers the facilitator's dashboard). Once both are
+        seated, either screen checks whoever comes to take back its partner's seat."""
         if self._check is not None:
             self._check_joiner(message)
-        elif self._handshake is not None:
+        elif self._handshake is not None and not self._partner_seated:
             self._answer_seated(message)
 
     def _answer_seated(self, message: PartnerKey) -> None:
@@ -433,9 +409,12 @@ class PlayerCore(Core[Output]):
         assert self._check is not None
         checked = self._check.take(message.step, message.payload)
         self._outbox.extend(checked.send)
-        if checked.new_joiner:
+        if self._partner_seated:  # taking back the partner's seat: the old keys hold till then
+            if checked.new_joiner or checked.channel is not None:
+                self._candidate = Candidate(self._check.joiner, checked.channel)
+        elif checked.new_joiner:
             self._channel = None  # an earlier joiner who matched but never took the seat
-        if checked.channel is not None:
+        if checked.channel is not None and not self._partner_seated:
             self._channel = self._channel or checked.channel  # sent again: keep the counters
         if not checked.wrong:
             return
@@ -448,6 +427,7 @@ class PlayerCore(Core[Output]):
         self._start_check()
         self._outputs.append(CodeChanged(self.code))
         self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
+        self._keep()  # a screen back from a crash checks with the new words
 
     def _open_words(self, seat: Seat, payload: str) -> None:
         """Show the partner's sealed words and answer with a receipt; take a receipt for
@@ -472,9 +452,32 @@ class PlayerCore(Core[Output]):
             self._send_unanswered()
         elif opened.receipt is not None:
             answered = self._unanswered.pop(opened.receipt, None)
+            self._texts.pop(opened.receipt, None)
             # Receipts come in order: words before this one still unanswered went astray.
             if answered and any(counter < opened.receipt for counter in self._unanswered):
                 self._send_unanswered()
+        self._keep()
+
+    def _watch_seat(self) -> None:
+        """The partner is away: our SPAKE2 message waits for whoever takes their seat back."""
+        if self._watching or self.code is None:
+            return
+        if self._check is None:
+            self._check = JoinerCheck(self.code, self.number, self.seat)
+        self._watching = True
+        self._outbox.append(self._check.offer())
+
+    def _seat_moved(self, pake: str) -> None:
+        """The relay seated the joiner whose SPAKE2 message was `pake` in the partner's seat:
+        from now on, seal with the keys agreed with it, and send it what is unanswered."""
+        candidate = self._candidate
+        if candidate is None or candidate.pake != pake or candidate.channel is None:
+            return  # told again after a drop, once we had switched already
+        self._channel, self._watching, self._candidate = candidate.channel, False, None
+        self._outbox, self._unanswered, self._texts = switch_keys(
+            self._channel, self._outbox, self._texts.values()
+        )
+        self._outputs.append(Rejected(self.seat, BACK_ELSEWHERE.format(partner=self._partner_name)))
         self._keep()
 
     def _send_unanswered(self) -> None:
@@ -492,4 +495,6 @@ class PlayerCore(Core[Output]):
         if self._partner_seated:
             unanswered = len(self._unanswered) + self._lost
             state = self._channel.state()
-            self._outputs.append(KeepSession(self.token, self.last_seq, state, unanswered))
+            self._outputs.append(
+                KeepSession(self.token, self.last_seq, state, unanswered, self.code)
+            )

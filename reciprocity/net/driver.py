@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import ValidationError
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidURI
 from websockets.uri import parse_uri
 
 from reciprocity import ReciprocityError
@@ -35,16 +32,31 @@ from reciprocity.kept import (
     session_path,
 )
 from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
+from reciprocity.net.codes import check_code
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
+from reciprocity.net.dialing import dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
+from reciprocity.net.refusals import SEAT_MOVED
+from reciprocity.pacing_wire import (
+    AddRooms,
+    Pace,
+)
 from reciprocity.paths import data_dir
-from reciprocity.protocol import CLOSE_REPLACED, CreateRoom, Resume, SessionStatus
+from reciprocity.protocol import (
+    CLOSE_MOVED,
+    CLOSE_REPLACED,
+    CreateRoom,
+    Resume,
+    SessionStatus,
+)
 
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
 REPLACED = "This seat is being played in another window now; this one has stopped."
+#: The seat was taken back with the code on another screen (or freed by the facilitator).
+MOVED = ReciprocityError(SEAT_MOVED).sentence
 UNCHECKED = "your partner's screen did not answer; ask them to keep Reciprocity open and try again"
 #: A facilitated session's first joiner is checked by the facilitator's program.
 FIRST_UNCHECKED = (
@@ -105,6 +117,7 @@ class Driver(Generic[CoreT, OutT]):
                         await self._connect()
                     except RelayRefused as refused:
                         if refused.code not in _PASSING:
+                            self._stopped(refused.code)
                             self._emit(StatusChanged(refused.sentence))
                             await self._closed.wait()
                             return
@@ -117,8 +130,10 @@ class Driver(Generic[CoreT, OutT]):
                         continue
                     self._emit(StatusChanged(None))
                 began = time.monotonic()
-                if await self._serve() == CLOSE_REPLACED:
-                    self._emit(StatusChanged(REPLACED))
+                closed = await self._serve()
+                if closed in (CLOSE_REPLACED, CLOSE_MOVED):
+                    self._stopped("seat_moved" if closed == CLOSE_MOVED else "replaced")
+                    self._emit(StatusChanged(MOVED if closed == CLOSE_MOVED else REPLACED))
                     await self._closed.wait()
                     return
                 if not self._closed.is_set():
@@ -139,6 +154,9 @@ class Driver(Generic[CoreT, OutT]):
         self.close()
         await self._hang_up()
 
+    def _stopped(self, why: str) -> None:
+        """The relay will not have this connection back (`why`: the error or close's code)."""
+
     async def _connect(self) -> None:
         """Dial, say the core's hello and hand it the answer; raises `RelayError`."""
         socket = await dial(self.url, self.timeout)
@@ -147,7 +165,7 @@ class Driver(Generic[CoreT, OutT]):
             self.core.receive(await asyncio.wait_for(socket.recv(), self.timeout))
         except (OSError, TimeoutError, ConnectionClosed) as error:
             await socket.close()
-            raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+            raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
         except BaseException:
             await socket.close()
             raise
@@ -275,6 +293,10 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 lost = session.get("unanswered", 0)
                 if not (isinstance(lost, int) and 0 <= lost <= MAX_WAITING_WORDS):
                     raise ValueError("the count of messages on their way is damaged")
+                code = session.get("code")
+                if code is not None and not isinstance(code, str):
+                    raise ValueError("the game's code is damaged")
+                code = None if code is None else check_code(code)
                 hosted = session.get("hosted")
                 if hosted is not None and not (isinstance(hosted, int) and 0 < hosted < 65536):
                     raise ValueError("the relay's port is damaged")
@@ -284,13 +306,15 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 ) from None
             except (TypeError, ValueError, OverflowError, InvalidURI) as error:
                 raise ReciprocityError(
-                    f"cannot read the saved game {path}: {_first_line(error)}"
+                    f"cannot read the saved game {path}: {first_line(error)}"
                 ) from None
         except ReciprocityError:
             release_session(path, lock, keep=True)
             raise
         channel.skip_ahead()  # a copy of this file elsewhere must never seal with our counters
-        core = PlayerCore.resuming(url, resume.token, resume.last_seq, channel, lost=lost)
+        core = PlayerCore.resuming(
+            url, resume.token, resume.last_seq, channel, lost=lost, code=code
+        )
         connection = cls(url, None, core=core, hosted=hosted, **options)
         connection._lock = lock
         connection.session = path
@@ -350,7 +374,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                 if self.core.sealed:  # admitted just now, most likely: `run` resumes
                     self._socket = None
                     return
-                raise RelayUnreachable(f"lost the relay at {self.url}: {_reason(error)}") from None
+                raise RelayUnreachable(f"lost the relay at {self.url}: {reason(error)}") from None
             self.core.receive(frame)
             self._flush()
 
@@ -396,14 +420,20 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
                     "channel": request.channel,
                     "unanswered": request.unanswered,
                     "hosted": self.hosted,
+                    "code": request.code,
                 },
             )
         except (OSError, ReciprocityError) as error:
             with contextlib.suppress(OSError):
                 self._forget()
-            self.core.unkept(_reason(error))
+            self.core.unkept(reason(error))
             for output in self.core.outputs():
                 self._output(output)
+
+    def _stopped(self, why: str) -> None:
+        """A seat taken back with the code elsewhere is no longer this screen's to keep."""
+        if why == "seat_moved":
+            self._forget()
 
     def _forget(self, *, keep: bool = False) -> None:
         """Remove the kept session, if any (unless `keep`), and let its lock go."""
@@ -448,46 +478,12 @@ class FacilitatorConnection(Driver[FacilitatorCore, SessionUpdate]):
         self.core.announce(text)
         self._flush()
 
+    def ask(self, request: Pace | AddRooms) -> None:
+        """Queue a word to the session's clock, or a request for more rooms."""
+        self.core.ask(request)
+        self._flush()
 
-async def dial(url: str, timeout: float) -> ClientConnection:
-    """Open a websocket to the relay at `url`; raises `RelayError` with the reason."""
-    try:
-        return await connect(
-            url, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
-        )
-    except InvalidURI:
-        raise RelayError(
-            f"{url} is not a relay address; one looks like ws://192.168.1.20:8765"
-        ) from None
-    except InvalidStatus as error:
-        status = error.response.status_code
-        raise RelayUnreachable(f"{url} answered, but not as a relay (HTTP {status})") from None
-    except (OSError, TimeoutError, WebSocketException) as error:
-        raise RelayUnreachable(f"cannot reach the relay at {url}: {_reason(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    """An error's message, first line only (pydantic's run to several)."""
-    if isinstance(error, ValidationError):
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        return f"{where}: {problem['msg'].lower()}"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _reason(error: BaseException) -> str:
-    """A few words on why a socket failed, such as "connection refused"."""
-    if isinstance(error, ssl.SSLCertVerificationError):
-        why = (error.verify_message or "not trusted").lower()
-        return f"its certificate is not trusted here ({why}); see SSL_CERT_FILE in docs/playing.md"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, TimeoutError):
-        return "no answer in time"
-    if isinstance(error, socket.gaierror):
-        return "no such host"
-    if isinstance(error, ConnectionClosed):
-        return "the connection closed"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror.lower()
-    return str(error) or type(error).__name__
+    def free_seat(self, number: int, seat: Seat) -> None:
+        """Queue freeing a seat of room `number` whose player is gone."""
+        self.core.free_seat(number, seat)
+        self._flush()

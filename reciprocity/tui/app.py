@@ -464,9 +464,9 @@ class ReciprocityApp(App[int]):
         text = self._status
         view = self.view
         if text is None and self.network is not None and view is not None:
-            partner = view.partner(view.seat.other)
-            if partner.name and not partner.connected and view.phase is not Phase.FINISHED:
-                text = f"{partner.name} is reconnecting…"
+            if view.away is not None:
+                calmly = " (e: close the game calmly)" if view.phase in IN_PLAY else ""
+                text = f"{view.away} is reconnecting…{calmly}"
             elif view.held:
                 text = HELD
         self.banner = text

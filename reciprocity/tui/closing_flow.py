@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from reciprocity.engine import Phase
+from reciprocity.engine import End, Phase
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 
@@ -68,18 +68,16 @@ class ClosingFlow:
                 lead = ENDED if seat is connection.seats[0] else ""
                 name, other = view.name(seat), view.name(seat.other)
                 await self.set_up.check_in(seat, name, other, after=True, handoff=shared, lead=lead)
-        latest = self.latest()
-        if not shared and latest is not None and latest.phase is not Phase.FINISHED:
-            partner = view.name(view.seat.other)
-            await app.push_screen_wait(
-                self.follow(
-                    WaitingScreen(
-                        f"Waiting for {partner}…",
-                        f"{partner} is checking in one last time. The look back comes next.",
-                        until=lambda view: view.phase is Phase.FINISHED,
-                    )
-                )
+        partner = view.name(view.seat.other)
+        while not shared and (now := self.latest()) is not None and now.phase is not Phase.FINISHED:
+            waiting = WaitingScreen(
+                f"Waiting for {partner}…",
+                f"{partner} is checking in one last time. The look back comes next.",
+                until=lambda view: view.phase is Phase.FINISHED,
+                leave=f"Close without {partner}",
             )
+            if await app.push_screen_wait(self.follow(waiting)):  # they left: close calmly
+                connection.send(view.seat, End(partner_away=True))
         final = await self.wait_for_view(lambda view: view.phase is Phase.FINISHED)
         await app.push_screen_wait(ClosingScreen(final))
         appreciations: list[tuple[str, str]] = []

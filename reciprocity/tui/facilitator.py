@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,18 +20,26 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from reciprocity.net.connection import StatusChanged
-from reciprocity.net.facilitator import SessionUpdate
-from reciprocity.protocol import Error, RoomStatus, SessionStatus
+from reciprocity.net.facilitator import RoomsMade, SessionUpdate
+from reciprocity.pacing_wire import (
+    ClockStatus,
+)
+from reciprocity.protocol import (
+    Error,
+    RoomStatus,
+    SessionStatus,
+)
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
-    from reciprocity.game.facilitation import Pacer
+    from reciprocity.game.session_export import SessionExport
     from reciprocity.net.driver import FacilitatorConnection
 
 
 @dataclass
 class SessionNews(Message):
-    """News from the connection: a room's row, the whole session, a refusal, or the link."""
+    """News from the connection: a room's row, the whole session, the clock, rooms added, a
+    refusal, or the link."""
 
     update: SessionUpdate | StatusChanged
 
@@ -51,18 +58,16 @@ class FacilitatorApp(App[int]):
         codes: Mapping[int, str],
         *,
         relay: str,
-        pace: float | None = None,
-        countdown: bool = True,
-        left: float | None = None,
-        totals_out: Path | None = None,
-        keep: Callable[[Pacer], None] | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
+        keep_codes: Callable[[Mapping[int, str]], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """The dashboard for `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes` (each room's number, with the words this program made for it). A `pace` (in
-        minutes) runs from the start (with `left` seconds, when a session resumes), or waits
-        for the facilitator if not `countdown`; `keep` keeps the pacing for `--resume`. `clock`
-        tells the time for the idle column (the relay's clock: seconds since the epoch)."""
+        `codes` (each room's number, with the words this program made for it); `keep_codes`
+        keeps the codes of rooms added during the session, for `--resume`. With `aloud`, the
+        join line says pairs talk aloud; `export` writes the files. `clock` tells the time for
+        the idle column (the relay's clock: seconds since the epoch)."""
         super().__init__()
         self.connection = connection
         self.dashboard = DashboardScreen(
@@ -70,12 +75,10 @@ class FacilitatorApp(App[int]):
             session,
             codes,
             relay,
-            pace,
             clock,
-            countdown=countdown,
-            left=left,
-            totals_out=totals_out,
-            keep=keep,
+            aloud=aloud,
+            export=export,
+            keep_codes=keep_codes,
         )
 
     def action_ask_quit(self) -> None:
@@ -104,6 +107,10 @@ class FacilitatorApp(App[int]):
                 self.dashboard.show_room(room)
             case SessionStatus() as session:
                 self.dashboard.show_session(session)
+            case ClockStatus() as clock:
+                self.dashboard.show_clock(clock)
+            case RoomsMade() as made:
+                self.dashboard.add_rooms(made)
             case Error(message=text):
                 self.notify(text, severity="warning", markup=False)
             case StatusChanged(text=text):
@@ -127,12 +134,19 @@ class FacilitatorApp(App[int]):
                 board.action_open_next,
             )
             yield SystemCommand(
-                "Hold at this level", "Stop or restart the countdown", board.action_hold
+                "Start the clock", "Each level gets its time from now", board.action_start_clock
             )
+            yield SystemCommand(
+                "Hold the clock", "Hold it where it stands, or let it go on", board.action_hold
+            )
+            yield SystemCommand("Add a room", "A new code, for a late pair", board.action_add_room)
             yield SystemCommand(
                 "Pause or resume everyone", "The facilitator's pause", board.action_pause_all
             )
             yield SystemCommand("Broadcast", "One line to every player", board.action_broadcast)
+            yield SystemCommand(
+                "Free a seat", "Of the selected pair, whose player is gone", board.action_free_seat
+            )
             yield SystemCommand(
                 "End the session", "Every game, after a question", board.action_end_session
             )

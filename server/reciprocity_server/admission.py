@@ -25,6 +25,7 @@ from reciprocity.protocol import CodeChecked, Error, KeyExchange, KeyStep, Partn
 from reciprocity.records.store import StoreError
 from reciprocity_server.limits import Limits, counted
 from reciprocity_server.outputs import HELLO_FIRST, NOT_SAVED, Output, Send, error
+from reciprocity_server.reclaim import ROOM_FULL, SeatMover, seat_to_reclaim
 from reciprocity_server.records import RelayStore, pake_hash, token_hash
 from reciprocity_server.rooms import Joiner, Peer, RelayRoom
 
@@ -35,7 +36,6 @@ log = logging.getLogger("reciprocity_server")
 #: milliseconds.
 JOIN_SECONDS = 10.0
 
-ROOM_FULL = error("room_full", "This game already has two players.")
 BUSY = error("room_full", "Someone is joining this game just now. Please try again in a minute.")
 CODE_MISMATCH = error("code_mismatch", "The code didn't match. Please check it with your partner.")
 ONE_TRY = error("join_again", "One try at the code per join. Please join again.")
@@ -68,6 +68,7 @@ class Admission:
         self.tokens = tokens
         self.views = views
         self.checkers = checkers
+        self.mover = SeatMover(store, peers, tokens, views)
 
     def seat_first(self, conn: int, peer: Peer, live: RelayRoom, name: str) -> list[Output]:
         """Seat A at once: the host who made the room. Nobody is there yet to check the code;
@@ -85,10 +86,17 @@ class Admission:
 
     def join(self, conn: int, peer: Peer, live: RelayRoom, name: str) -> list[Output]:
         """Hold a joiner apart, welcomed, while the code is checked: by the seated partner's
-        screen, or in a room nobody holds yet (a session's), by the facilitator's dashboard."""
+        screen, or in a room nobody holds yet (a session's), by the facilitator's dashboard.
+        In a full room, a joiner may take back a seat whose player is away (`reclaim.py`)."""
         seat = Seat.B if Seat.A in live.tokens else Seat.A
-        if seat in live.tokens:
-            return self.limits.failed(conn, peer, ROOM_FULL)
+        reclaim = seat in live.tokens
+        if reclaim:
+            away = seat_to_reclaim(live)
+            if away is ROOM_FULL:
+                return self.limits.failed(conn, peer, ROOM_FULL)
+            if not isinstance(away, Seat):
+                return self.limits.refuse(conn, peer, away)  # no fault of this joiner's
+            seat = away
         outputs: list[Output] = []
         waiting = live.joiner
         if waiting is not None:
@@ -97,11 +105,12 @@ class Admission:
             outputs += self.turn_away(live, waiting, TOO_SLOW)
             log.info("room %d: a joiner took too long to check the code", live.number)
         try:
-            live.room.check_join(seat, name)
+            if not reclaim:  # a seat taken back keeps its name
+                live.room.check_join(seat, name)
         except IllegalMove as illegal:
             return self.limits.refuse(conn, peer, error("illegal", str(illegal)))
         token = secrets.token_urlsafe(24)
-        joiner = Joiner(conn, seat, name, token, counted(peer.address))
+        joiner = Joiner(conn, seat, name, token, counted(peer.address), reclaim=reclaim)
         live.joiner = joiner
         peer.room, peer.seat = live, seat
         live.last_active = self.clock()
@@ -129,7 +138,9 @@ class Admission:
             return self._joiner_key(live, joiner, message)
         if message.step != "pake":
             return self.limits.refuse(conn, peer, SEATED_PROOF)
-        return self._seated_pake(live, seat, message.payload, live.party(seat.other))
+        # Only to a joiner: a seated partner's screen takes key steps from joiners alone.
+        waiting = joiner.conn if joiner is not None and joiner.seat is seat.other else None
+        return self._seated_pake(live, seat, message.payload, waiting)
 
     def checker_key(
         self, conn: int, peer: Peer, live: RelayRoom | None, message: KeyExchange
@@ -185,11 +196,12 @@ class Admission:
             return []
         return [Send(other, PartnerKey(seat=seat, step="pake", payload=payload))]
 
-    def waiting_keys(self, conn: int, live: RelayRoom) -> list[Output]:
-        """For a seated screen back in its room, or a dashboard that logged in: what the waiting
-        joiner sent, to check."""
+    def waiting_keys(self, conn: int, live: RelayRoom, seat: Seat | None = None) -> list[Output]:
+        """For a seated screen back in its room (in `seat`), or a dashboard that logged in: what
+        the waiting joiner sent, to check (never the steps of a joiner for the screen's own
+        seat, which its partner checks)."""
         joiner = live.joiner
-        if joiner is None:
+        if joiner is None or joiner.seat is seat:
             return []
         steps: tuple[tuple[KeyStep, str | None], ...] = (
             ("pake", joiner.pake),
@@ -205,13 +217,13 @@ class Admission:
         self, live: RelayRoom, joiner: Joiner, step: KeyStep, payload: str
     ) -> PartnerKey:
         """A joiner's step as its checker gets it: naming the room when a dashboard checks."""
-        number = live.number if joiner.seat is Seat.A else None
+        number = live.number if self._first(joiner) else None
         return PartnerKey(seat=joiner.seat, step=step, payload=payload, number=number)
 
     def _checkers(self, live: RelayRoom, joiner: Joiner) -> list[int]:
         """Who checks this joiner: the seated partner's screen, or for the first seat, the
         session's dashboards."""
-        if joiner.seat is Seat.A:
+        if self._first(joiner):
             return self.checkers(live)
         seated = live.conns.get(joiner.seat.other)
         return [] if seated is None else [seated]
@@ -227,7 +239,7 @@ class Admission:
     def checker_checked(self, live: RelayRoom | None, message: CodeChecked) -> list[Output]:
         """The facilitator's dashboard's verdict on a session room's waiting first joiner."""
         joiner = live.joiner if live is not None else None
-        if live is None or joiner is None or joiner.seat is not Seat.A:
+        if live is None or joiner is None or not self._first(joiner):
             return []  # nobody waits for that room's first seat
         return self._verdict(live, joiner, message)
 
@@ -240,6 +252,13 @@ class Admission:
             log.info("room %d: the code did not match (connection %d)", live.number, joiner.conn)
             return self.turn_away(live, joiner, CODE_MISMATCH)
         live.joiner = None
+        assert message.proof is not None  # the protocol requires it with a match
+        proof = PartnerKey(seat=joiner.seat.other, step="confirm", payload=message.proof)
+        if joiner.reclaim:
+            live.pake = None
+            live.tried.clear()
+            self._keep_tried(live, None)
+            return self.mover.move(live, joiner, proof)
         try:
             live.room.submit(joiner.seat, Join(name=joiner.name))
         except IllegalMove as illegal:
@@ -253,8 +272,6 @@ class Admission:
         live.tried.clear()
         self._keep_tried(live, None)
         log.info("room %d: seat %s joined (connection %d)", live.number, joiner.seat, joiner.conn)
-        assert message.proof is not None  # the protocol requires it with a match
-        proof = PartnerKey(seat=joiner.seat.other, step="confirm", payload=message.proof)
         return self._seat(
             joiner.conn, joining, live, joiner.seat, joiner.token, [Send(joiner.conn, proof)]
         )
@@ -270,6 +287,11 @@ class Admission:
         if joining is None or why is None:
             return []
         return self.limits.refuse(joiner.conn, joining, why)  # counted, as every error
+
+    @staticmethod
+    def _first(joiner: Joiner) -> bool:
+        """A session room's first joiner, whom the facilitator's dashboard checks."""
+        return joiner.seat is Seat.A and not joiner.reclaim
 
     def _stalled(self, joiner: Joiner) -> bool:
         """A joiner who had the seated side's message long ago and has sent no proof."""

@@ -7,9 +7,13 @@
 - `relay_seats`: a SHA-256 hash of each seat's resume token (never the token itself);
 - `relay_commands`: the command ids each seat has used, with the `seq` they were acknowledged
   with, so that a retried command has no second effect, even after a restart;
+- `relay_moved`: the hashes of tokens whose seat another screen took with the code (or the
+  facilitator freed), so that their old screen is told the seat moved, even after a restart;
 - `relay_session`: the facilitated session, if any: the hash of its token and its rooms, so
   that `reciprocity facilitate --resume` finds it again (its open level and hold are in the
-  rooms' own event logs).
+  rooms' own event logs);
+- `relay_clock`: the session's clock (`clock.SessionClock`, as JSON): while it runs, the
+  wall-clock time of its next step, so a restart neither stops nor shifts it.
 
 A command's id is written in the same transaction as the events it caused: either both are
 on disk or neither is. The words partners type never reach this module.
@@ -54,10 +58,19 @@ CREATE TABLE IF NOT EXISTS relay_tried (
     pake_hash TEXT NOT NULL,
     PRIMARY KEY (game_id, pake_hash)
 );
+CREATE TABLE IF NOT EXISTS relay_moved (
+    game_id TEXT NOT NULL REFERENCES relay_rooms(game_id) ON DELETE CASCADE,
+    seat TEXT NOT NULL,
+    token_hash TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS relay_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     token_hash TEXT NOT NULL,
     rooms TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relay_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    clock TEXT NOT NULL
 );
 """
 
@@ -158,6 +171,7 @@ class RelayStore(Store):
         with self._transaction() as db:
             db.execute("DELETE FROM relay_rooms")
             db.execute("DELETE FROM relay_session")
+            db.execute("DELETE FROM relay_clock")
 
     def remove_room(self, game_id: str) -> None:
         """Forget a room's code, token hashes and command ids. Its event log stays, with its
@@ -202,6 +216,26 @@ class RelayStore(Store):
                     (game_id, hashed),
                 )
 
+    def move_seat(self, game_id: str, seat: Seat, new_hash: str, old_hash: str) -> None:
+        """Give a seat a new token's hash, and remember the old one as moved."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE relay_seats SET token_hash = ? WHERE game_id = ? AND seat = ?",
+                (new_hash, game_id, seat.value),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO relay_moved (game_id, seat, token_hash) VALUES (?, ?, ?)",
+                (game_id, seat.value, old_hash),
+            )
+
+    def moved_tokens(self) -> list[tuple[str, Seat, str]]:
+        """Every live room's moved tokens, as (game id, seat, token hash)."""
+        try:
+            rows = self._db.execute("SELECT game_id, seat, token_hash FROM relay_moved")
+            return [(game_id, Seat(seat), hashed) for game_id, seat, hashed in rows]
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
+
     def keep_session(self, token_hash: str, rooms: list[tuple[int, str]]) -> None:
         """Record the facilitated session (there is one at most): its token's hash, and each
         room's number with its game."""
@@ -221,3 +255,16 @@ class RelayStore(Store):
             return None
         hashed, rooms = row
         return StoredSession(hashed, tuple((number, game) for number, game in json.loads(rooms)))
+
+    def keep_clock(self, clock: str) -> None:
+        """Record the session's clock (JSON), in place of the one before."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO relay_clock (id, clock) VALUES (1, ?)", (clock,))
+
+    def kept_clock(self) -> str | None:
+        """The session's clock as recorded (JSON), if any."""
+        try:
+            row = self._db.execute("SELECT clock FROM relay_clock").fetchone()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the records at {self.path}: {error}") from None
+        return None if row is None else str(row[0])

@@ -24,12 +24,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from reciprocity.deck import Deck
-from reciprocity.engine import End, Event, GameFinished, IllegalMove, OpenLevel, Phase, Seat
+from reciprocity.engine import End, Event, GameFinished, IllegalMove, Phase, Seat
 from reciprocity.game.narrate import log_lines
 from reciprocity.game.room import Room
+from reciprocity.pacing_wire import (
+    AddRooms,
+    Pace,
+)
 from reciprocity.protocol import (
     CLOSE_REPLACED,
     PROTOCOL_VERSION,
@@ -39,6 +42,7 @@ from reciprocity.protocol import (
     CommandMessage,
     CreateRoom,
     Error,
+    FreeSeat,
     Hello,
     KeyExchange,
     LoggedEvent,
@@ -66,6 +70,7 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
+from reciprocity_server.reclaim import SEAT_MOVED, away_end
 from reciprocity_server.records import RelayStore, token_hash
 from reciprocity_server.rooms import Peer, RelayRoom
 
@@ -118,7 +123,13 @@ class Relay:
         self._tokens: dict[str, tuple[RelayRoom, Seat]] = {}
         self._peers: dict[int, Peer] = {}
         self.limits = Limits(clock, quotas)
-        self.facilitation = Facilitation(self.rooms, self.limits, store)
+        self.facilitation = Facilitation(
+            self.rooms,
+            self.limits,
+            store,
+            clock,
+            lambda deck: self._new_room(deck, checkin=True, mode="facilitated"),
+        )
         self.admission = Admission(
             store,
             self.limits,
@@ -149,11 +160,10 @@ class Relay:
                     live.remember(seat, command_id, seq)
             live.tried |= stored.tried
             self.rooms[stored.number] = live
+        self.admission.mover.restore(self.rooms.values())
         if self.rooms:
             log.info("restored %d room(s) from %s", len(self.rooms), self.store.path)
-        pairs = self.facilitation.restore()
-        if pairs:
-            self._welcome_session(pairs)
+        self.facilitation.restore()
         return len(self.rooms)
 
     def expire(self) -> list[Output]:
@@ -165,7 +175,7 @@ class Relay:
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
                 outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
-            for hashed in live.tokens.values():
+            for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]
             try:
@@ -183,28 +193,20 @@ class Relay:
             return self.idle_seconds
         return min(self.idle_seconds, UNJOINED_MINUTES * 60)
 
-    def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
+    def start_session(
+        self, deck: Deck, pairs: int, seconds: float | None = None, *, auto_start: bool = False
+    ) -> tuple[str, list[int]]:
         """Start a facilitated session: `pairs` empty rooms bound to `deck`, with level 1 open
-        to everyone. Returns the facilitator's secret token and the rooms' numbers; the words
-        of each code are for the facilitator's screen to add, so the relay never learns them."""
+        to everyone, and a clock of `seconds` a level (`Facilitation.start`). Returns the
+        facilitator's secret token and the rooms' numbers; the words of each code are for the
+        facilitator's screen to add, so the relay never learns them."""
         if self.facilitation.session is not None:
             raise RuntimeError("this relay already runs a session")
-        rooms: list[RelayRoom] = []
-        for _ in range(pairs):
-            live = self._new_room(deck, checkin=True, mode="facilitated")
-            if isinstance(live, Error):
-                raise StoreError(live.message)
-            live.room.steer(OpenLevel(level=1))
-            rooms.append(live)
-        token = self.facilitation.start(deck, rooms)
-        self._welcome_session(pairs)
-        return token, [live.number for live in rooms]
+        return self.facilitation.start(deck, pairs, seconds, auto_start=auto_start)
 
-    def _welcome_session(self, pairs: int) -> None:
-        """A session's players often share one address (a school's, an office's): let them in."""
-        quotas = self.limits.quotas
-        wanted = 2 * pairs + quotas.connections
-        self.limits.quotas = replace(quotas, connections=max(quotas.connections, wanted))
+    def tick(self) -> list[Output]:
+        """The session's clock moves on (the shell calls this every second)."""
+        return self.facilitation.tick(self._changed)
 
     # --- connections ---------------------------------------------------------------------
 
@@ -271,7 +273,12 @@ class Relay:
                     return self.facilitation.steer(message.command, self._changed)
                 case Announce() if peer.facilitator:
                     return self.facilitation.announce(message.text)
-                case Steer() | Announce():
+                case Pace() | AddRooms() if peer.facilitator:
+                    return self.facilitation.ask(conn, message, self._changed)
+                case FreeSeat() if peer.facilitator:
+                    live = self.facilitation.room(message.number)
+                    return self.admission.mover.free(live, message.seat)
+                case Steer() | Announce() | Pace() | AddRooms() | FreeSeat():
                     return self.limits.refuse(conn, peer, NOT_FACILITATOR)
         except Exception as bug:  # a bug must cost one reply, never the relay
             log.error("connection %d: internal error (%s)", conn, type(bug).__name__)
@@ -347,6 +354,8 @@ class Relay:
         if found is None:
             return self.limits.failed(conn, peer, BAD_TOKEN)
         live, seat = found
+        if token_hash(resume.token) in live.moved:  # taken back with the code, or freed
+            return self.limits.refuse(conn, peer, SEAT_MOVED)
         outputs: list[Output] = []
         old = live.conns.get(seat)
         if old is not None:
@@ -365,7 +374,8 @@ class Relay:
         live.last_active = self.clock()
         welcome = Welcome(number=live.number, seat=seat, token=resume.token)
         outputs += [Send(conn, welcome), *self._views(live)]
-        outputs += self.admission.waiting_keys(conn, live)  # for this screen to check
+        outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
+        outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
             outputs += self._records(live, [conn])
         return outputs
@@ -386,6 +396,8 @@ class Relay:
         before = room.seq
         if before >= MAX_EVENTS + CLOSING_EVENTS:
             return self.limits.refuse(conn, peer, error("illegal", TOO_LONG, message.id))
+        if (here := away_end(live, seat, message.command)) is not None:
+            return self.limits.refuse(conn, peer, here.model_copy(update={"id": message.id}))
         try:
             with self.store.tagged(seat, message.id):
                 events = room.submit(seat, message.command)
@@ -434,7 +446,7 @@ class Relay:
         round, and the record for each player once the game has finished."""
         for line in log_lines(events):
             log.info("room %d: %s", live.number, line)
-        outputs = self._views(live)
+        outputs = self._views(live) + self.facilitation.turns(live, events)
         if any(isinstance(event, GameFinished) for event in events):
             outputs += self._records(live, live.conns.values())
         return outputs
@@ -454,6 +466,7 @@ class Relay:
             update={
                 "a": view.a.model_copy(update={"connected": Seat.A in live.conns}),
                 "b": view.b.model_copy(update={"connected": Seat.B in live.conns}),
+                "clock": self.facilitation.set_time(live),
             }
         )
 

@@ -35,6 +35,9 @@ class Joiner:
     since: float | None = None
     pake: str | None = None
     proof: str | None = None
+    #: It comes for a seat whose player is away (or was freed): checked by the partner's
+    #: screen, it takes the seat with a new token, and the game goes on.
+    reclaim: bool = False
 
 
 @dataclass(eq=False, slots=True)
@@ -46,6 +49,10 @@ class RelayRoom:
     messages joiners have sent (kept in the records too, for after a restart), none of which
     may come again, until a joiner is admitted. `moves` holds
     when each seat's recent commands came, for its rate limit.
+
+    `moved` holds the hashes of tokens whose seat another screen took with the code (or the
+    facilitator freed); `freed` the seats the facilitator freed; `moved_to` the SPAKE2 message
+    of each seat's latest reclaimer, to tell the partner's screen again after a drop.
     """
 
     number: int
@@ -60,6 +67,9 @@ class RelayRoom:
         default_factory=lambda: {seat: OrderedDict() for seat in Seat}
     )
     moves: dict[Seat, deque[float]] = field(default_factory=lambda: {s: deque() for s in Seat})
+    moved: set[str] = field(default_factory=set)
+    freed: set[Seat] = field(default_factory=set)
+    moved_to: dict[Seat, str] = field(default_factory=dict)
 
     def remember(self, seat: Seat, command_id: str, seq: int) -> None:
         """Keep a command's id and the seq it was acknowledged with (the recent ones only)."""
@@ -67,12 +77,6 @@ class RelayRoom:
         recent[command_id] = seq
         while len(recent) > RECENT_IDS:
             recent.popitem(last=False)
-
-    def party(self, seat: Seat) -> int | None:
-        """The connection playing a seat, or waiting to: the seated one, or the joiner."""
-        if self.joiner is not None and self.joiner.seat == seat:
-            return self.joiner.conn
-        return self.conns.get(seat)
 
 
 @dataclass(eq=False, slots=True)

@@ -59,6 +59,8 @@ wire_log.setLevel(logging.WARNING)
 DEFAULT_PORT = 8765
 #: How often idle rooms are looked for, in seconds.
 SWEEP_SECONDS = 60.0
+#: How often a facilitated session's clock is ticked, in seconds.
+TICK_SECONDS = 1.0
 #: A connection that has not said a well-formed hello this long after opening is closed; so
 #: is one whose WebSocket handshake takes longer.
 HELLO_SECONDS = 5.0
@@ -93,6 +95,7 @@ class RelayServer:
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._closed = False
         self.host = ""
         self.port = 0
@@ -108,10 +111,13 @@ class RelayServer:
         """The relay's database file."""
         return self._relay.store.path
 
-    async def start_session(self, deck: Deck, pairs: int) -> tuple[str, list[int]]:
-        """Start a facilitated session of `pairs` rooms with `deck`; returns the facilitator's
-        secret token and the rooms' numbers (see `Relay.start_session`)."""
-        return self._relay.start_session(deck, pairs)
+    async def start_session(
+        self, deck: Deck, pairs: int, seconds: float | None = None, *, auto_start: bool = False
+    ) -> tuple[str, list[int]]:
+        """Start a facilitated session of `pairs` rooms with `deck`, and a clock of `seconds` a
+        level; returns the facilitator's secret token and the rooms' numbers (see
+        `Relay.start_session`)."""
+        return self._relay.start_session(deck, pairs, seconds, auto_start=auto_start)
 
     async def close(self) -> None:
         """Close every connection (1001, going away), stop listening, and close the records."""
@@ -119,11 +125,12 @@ class RelayServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._ticker = None
         if not self._closed:
             self._closed = True
             self._relay.store.close()
@@ -159,6 +166,7 @@ class RelayServer:
         )
         self.host, self.port = host, self._server.sockets[0].getsockname()[1]
         self._sweeper = asyncio.create_task(self._sweep())
+        self._ticker = asyncio.create_task(self._tick())
 
     async def _handle(self, ws: ServerConnection) -> None:
         address = _address(ws)
@@ -197,6 +205,14 @@ class RelayServer:
                 self._run(self._relay.expire)
             except Exception as error:  # one bad sweep must not end the sweeping
                 log.error("sweeping idle rooms failed (%s)", type(error).__name__)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                self._run(self._relay.tick)
+            except Exception as error:  # one bad tick must not stop the clock
+                log.error("ticking the session's clock failed (%s)", type(error).__name__)
 
     def _run(self, call: Callable[..., list[Output] | None], *args: object) -> None:
         """Call the core, and queue what it returns to each connection, in the core's order."""

@@ -1,7 +1,9 @@
-"""The facilitator's dashboard: one row per pair, pacing, and the session's controls.
+"""The facilitator's dashboard: one row per pair, the session's clock, and its controls.
 
 A row shows the pair's code, names, state, levels and counts of outcomes, and how long since
-anything happened: never their words, limits or lines, which the relay never sends here.
+anything happened: never their words, limits or lines, which the relay never sends here. The
+clock is the relay's: the dashboard shows it, counting down between the relay's word on it,
+and asks the relay to start, hold or step it.
 """
 
 from __future__ import annotations
@@ -13,24 +15,33 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.console import JustifyMethod
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from reciprocity import ReciprocityError
-from reciprocity.engine import EndSession, Hold, OpenLevel, Release
+from reciprocity.engine import EndSession, Hold, Release
 from reciprocity.engine.names import MAX_NAME
-from reciprocity.game.facilitation import Pacer, join_line
+from reciprocity.game.facilitation import join_line
+from reciprocity.game.pacing import pacing_line
+from reciprocity.game.session_export import SessionExport
 from reciprocity.net.codes import join_url
+from reciprocity.pacing_wire import (
+    AddRooms,
+    ClockStatus,
+    Pace,
+)
 from reciprocity.text import fit_pair
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from reciprocity.net.driver import FacilitatorConnection
-    from reciprocity.protocol import RoomStatus, SessionStatus
+    from reciprocity.net.facilitator import RoomsMade
+    from reciprocity.protocol import (
+        RoomStatus,
+        SessionStatus,
+    )
 
 #: The table's columns: key and heading. The code, the pair and the state are left-aligned,
 #: the rest are counts, right-aligned under their headings. Cells have no padding: one space
@@ -60,6 +71,13 @@ LEGEND = (
 )
 
 
+#: Why a clock key does nothing now, by the clock's state.
+_NOT_NOW = {
+    "none": "There is no clock here: levels open when you press n.",
+    "waiting": "The clock has not started yet: s starts it.",
+}
+
+
 def pair_label(names: tuple[str | None, str | None], width: int) -> str:
     """The pair's names ("Sam & Ben", "Sam & ?" while one is still to come, "—" for nobody),
     each cut with an ellipsis as needed to fit in `width` cells together."""
@@ -74,9 +92,12 @@ class DashboardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "open_next", "Next"),
+        Binding("s", "start_clock", "Start"),
         Binding("h", "hold", "Hold"),
+        Binding("a", "add_room", "Add room"),
         Binding("p", "pause_all", "Pause"),
         Binding("b", "broadcast", "Broadcast"),
+        Binding("f", "free_seat", "Free a seat", show=False),
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
@@ -91,34 +112,32 @@ class DashboardScreen(Screen[None]):
         session: SessionStatus,
         codes: Mapping[int, str],
         relay: str,
-        pace: float | None = None,
         clock: Callable[[], float] = time.time,
         *,
-        countdown: bool = True,
-        left: float | None = None,
-        totals_out: Path | None = None,
-        keep: Callable[[Pacer], None] | None = None,
+        aloud: bool = False,
+        export: SessionExport | None = None,
+        keep_codes: Callable[[Mapping[int, str]], None] | None = None,
     ) -> None:
         """The dashboard of `session`, whose pairs join through `relay` (ws://host:port) with
-        `codes`: each room's number, with the words this program made for it. `totals_out` is
-        where the totals are exported unless the facilitator says otherwise. `left` is the
-        countdown's seconds left, when a session resumes; `keep` keeps the pacing for that,
-        when it changes, every little while, and on quitting."""
+        `codes`: each room's number, with the words this program made for it; with `aloud`,
+        the join line says the pairs talk aloud. `export` writes the session's files (where
+        the totals go unless the facilitator says otherwise, and the turns). `keep_codes`
+        keeps the codes of rooms added during the session."""
         super().__init__()
-        self.totals_out = totals_out
+        self.aloud = aloud
+        self.export = export or SessionExport(started=clock(), depth=session.depth)
         self.connection = connection
         self.session = session
         self.codes = dict(codes)
         self.relay = relay
         self.clock = clock
         self.rows: dict[int, RoomStatus] = {room.number: room for room in session.rooms}
-        opened = max((room.open_level or 1 for room in session.rooms), default=1)
-        self.pacer = Pacer(session.depth, opened, pace, held=not countdown, left=left)
         self.held = any(room.held for room in session.rooms)
-        self.pacer.set_paused(self.held)
-        self.keep = keep
-        self.ended = False
-        self._ticks = 0
+        self.keep_codes = keep_codes
+        #: The session's clock as the relay last said, and when (this screen's monotonic time).
+        self.timer: ClockStatus = session.clock
+        self._timer_since = time.monotonic()
+        self.ended = session.clock.state == "ended"
         self.table: DataTable[Text] = DataTable(
             id="dashboard-rooms", cursor_type="row", zebra_stripes=True, cell_padding=0
         )
@@ -128,15 +147,11 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The session line, how pairs join, the pacing line, the rooms, the keys."""
         yield Static("", id="banner", markup=False)
-        pairs = len(self.session.rooms)
-        yield Label(
-            f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}",
-            classes="title",
-            id="dashboard-title",
-            markup=False,
-        )
+        yield Label(self._title(), classes="title", id="dashboard-title", markup=False)
         yield Static(
-            f"Pairs join with:  {join_line(self.relay)}", id="dashboard-join", markup=False
+            f"Pairs join with:  {join_line(self.relay, aloud=self.aloud)}",
+            id="dashboard-join",
+            markup=False,
         )
         if self.web is not None:
             line = f"Or in a browser:  {join_url(self.web)}   (w: a pair's own link and QR)"
@@ -144,11 +159,16 @@ class DashboardScreen(Screen[None]):
         yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
         yield Static(LEGEND, id="dashboard-legend", markup=False)
-        yield Footer()
+        # Compact, so that every key fits 80 columns with the palette's.
+        yield Footer(compact=True)
+
+    def _title(self) -> str:
+        pairs = len(self.rows)
+        return f"Facilitating · {self.session.deck_title} · {pairs} pair{'s' * (pairs != 1)}"
 
     def on_mount(self) -> None:
         """Fill the table, and tick every second for the countdown and the idle times."""
-        self._fit_table(self.app.size.width)
+        self._fit_table(self.app.size.width, again=True)
         self.table.focus()
         self._show_pacing()
         self.set_interval(1.0, self._tick)
@@ -157,9 +177,10 @@ class DashboardScreen(Screen[None]):
         """Fit the table to the new width."""
         self._fit_table(event.size.width)
 
-    def _fit_table(self, screen_width: int) -> None:
-        """Build the table again if the pair's column should change width: as wide as the
-        longest names, in what the other columns leave of the screen, so that a row fits."""
+    def _fit_table(self, screen_width: int, *, again: bool = False) -> None:
+        """Build the table again if the pair's column should change width (or `again`): as
+        wide as the longest names, in what the other columns leave of the screen, so that a
+        row fits."""
         table = self.table
         space = screen_width - table.styles.gutter.width - table.styles.scrollbar_size_vertical
         widths = {key: len(heading) + 1 for key, heading in COLUMNS}
@@ -169,7 +190,7 @@ class DashboardScreen(Screen[None]):
             cell_len(pair_label(room.names, MAX_NAMES_WIDTH)) for room in self.rows.values()
         )
         names_width = max(MIN_NAMES_WIDTH, min(longest, left))
-        if names_width == self.names_width:
+        if names_width == self.names_width and not again:
             return
         self.names_width = names_width
         widths["names"] = names_width + 1
@@ -189,7 +210,32 @@ class DashboardScreen(Screen[None]):
         for room in session.rooms:
             self.show_room(room)
         self.held = any(room.held for room in session.rooms)
+        self.show_clock(session.clock)
+
+    def show_clock(self, clock: ClockStatus) -> None:
+        """The session's clock, as the relay says it is now."""
+        self.timer, self._timer_since = clock, time.monotonic()
+        if clock.state == "ended" and not self.ended:
+            self.ended = True
+            self.notify("The session has ended. Export the totals before you quit.", markup=False)
+        self.refresh_bindings()
         self._show_pacing()
+
+    def add_rooms(self, made: RoomsMade) -> None:
+        """Rooms added during the session: their rows, and their codes shown and kept."""
+        self.codes |= made.codes
+        self.rows |= {room.number: room for room in made.rooms}
+        self.code_width = max(self.code_width, *(len(code) for code in made.codes.values()))
+        self._fit_table(self.size.width, again=True)
+        self.table.move_cursor(row=len(self.rows) - 1)
+        self.query_one("#dashboard-title", Label).update(self._title())
+        if self.keep_codes is not None:
+            try:
+                self.keep_codes(made.codes)
+            except ReciprocityError as error:
+                self.notify(str(error), severity="warning", markup=False)
+        for code in made.codes.values():
+            self.notify(f"A room is added: {code}", title="New code", markup=False, timeout=30)
 
     def show_room(self, room: RoomStatus) -> None:
         """Update one room's row."""
@@ -231,26 +277,20 @@ class DashboardScreen(Screen[None]):
         return f"{seconds}s"
 
     def _tick(self) -> None:
-        if self.pacer.due() and not self.ended:
-            self.action_open_next()
-        self._ticks += 1
-        if self._ticks % 15 == 0:
-            self._keep()
         self._show_pacing()
         table = self.table
         for number, room in self.rows.items():
             table.update_cell(self.code(number), "idle", Text(self._idle(room), justify="right"))
 
-    def _keep(self) -> None:
-        if self.keep is None:
-            return
-        try:
-            self.keep(self.pacer)
-        except ReciprocityError as error:
-            self.notify(str(error), severity="warning")
+    def left(self) -> float | None:
+        """Seconds to the clock's next step now, counted down since the relay's word."""
+        timer = self.timer
+        if timer.left is None or timer.state != "running":
+            return timer.left
+        return max(0.0, timer.left - (time.monotonic() - self._timer_since))
 
     def _show_pacing(self) -> None:
-        line = self.pacer.describe()
+        line = pacing_line(self.timer, self.left())
         if self.ended:
             line = "The session has ended: x exports the totals, q quits."
         elif self.held:
@@ -258,8 +298,15 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dashboard-pacing", Static).update(line)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Once the session has ended, only exporting and quitting are left."""
-        return not self.ended or action in ("export", "quit_session")
+        """Once the session has ended, only exporting and quitting are left; the clock's keys
+        show when they can do something."""
+        if self.ended:
+            return action in ("export", "quit_session")
+        if action == "start_clock":
+            return self.timer.state == "waiting"
+        if action == "hold":
+            return self.timer.state not in _NOT_NOW
+        return True
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -275,34 +322,42 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(WebLinkScreen(f"Pair {code}: they type only their names", link))
 
     def action_open_next(self) -> None:
-        """Open the next level for everyone (each pair still goes only as deep as they chose)."""
-        level = self.pacer.open_next()
-        if level is None:
+        """Open the next level for everyone now (each pair still goes only as deep as they
+        chose); a running clock counts a whole level from here."""
+        level = self.timer.open_level + 1
+        if level > self.timer.depth:
             self.notify("Every level is open already.", markup=False)
             return
-        self.connection.steer(OpenLevel(level=level))
+        self.connection.ask(Pace(action="next"))
         self.notify(f"Level {level} is open to everyone.", markup=False)
-        self._show_pacing()
-        self._keep()
+
+    def action_start_clock(self) -> None:
+        """Start the clock: the level open now gets its full time."""
+        if self.timer.state != "waiting":
+            self.notify(_NOT_NOW.get(self.timer.state, "The clock has started."), markup=False)
+            return
+        self.connection.ask(Pace(action="start"))
+        self.notify("The clock has started.", markup=False)
 
     def action_hold(self) -> None:
-        """Hold everyone at the level open now, or go on with the countdown."""
-        if self.pacer.minutes is None:
-            self.notify("No countdown runs: a level opens only when you press n.", markup=False)
+        """Hold the clock where it stands, or let it go on from there."""
+        if self.timer.state in _NOT_NOW:
+            self.notify(_NOT_NOW[self.timer.state], markup=False)
             return
-        held = self.pacer.toggle_hold()
-        self.notify("Held at this level." if held else "The countdown goes on.", markup=False)
-        self._show_pacing()
-        self._keep()
+        held = self.timer.state == "held"
+        self.connection.ask(Pace(action="go_on" if held else "hold"))
+        self.notify("The clock goes on." if held else "The clock is held.", markup=False)
+
+    def action_add_room(self) -> None:
+        """Add a room, for a pair who came late: its code shows when the relay has made it."""
+        self.connection.ask(AddRooms(count=1))
 
     def action_pause_all(self) -> None:
         """Pause every pair (the facilitator's pause, not their own), or let them go on."""
         self.held = not self.held
-        self.pacer.set_paused(self.held)
         self.connection.steer(Hold() if self.held else Release())
         self.notify("Everyone is paused." if self.held else "Everyone may go on.", markup=False)
         self._show_pacing()
-        self._keep()
 
     def action_broadcast(self) -> None:
         """Send one line to every player's screen."""
@@ -315,31 +370,39 @@ class DashboardScreen(Screen[None]):
             self.connection.announce(text)
             self.notify("Sent to every player.", markup=False)
 
+    @work(group="free-seat")
+    async def action_free_seat(self) -> None:
+        """Free a seat of the selected pair whose player is gone (`reciprocity.tui.free_seat`)."""
+        from reciprocity.tui.free_seat import free_a_seat
+
+        room = list(self.rows.values())[self.table.cursor_row]
+        await free_a_seat(self.app, self.connection, room, self.code(room.number))
+
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
         from reciprocity.tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.export_path()), self._export)
+        screen = ExportScreen(self.export_path(), names=self.export.with_names)
+        self.app.push_screen(screen, self._export)
 
     def export_path(self) -> str:
         """Where the totals go: `--totals-out`, or a file named for today in this folder."""
-        chosen = self.totals_out
+        chosen = self.export.totals_out
         return str(chosen) if chosen else time.strftime("reciprocity-totals-%Y-%m-%d-%H%M.csv")
 
     def _export(self, choice: tuple[str, bool] | None) -> None:
         from pathlib import Path
 
-        from reciprocity.game.facilitation import FacilitateError, write_totals
-
         if choice is None:
             return
         path, names = choice
+        turns = self.connection.core.played.values()
         try:
-            write_totals(Path(path), list(self.rows.values()), include_names=names)
-        except FacilitateError as error:
+            done = self.export.export(Path(path), list(self.rows.values()), turns, names=names)
+        except ReciprocityError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Totals written to {path}.", markup=False)
+        self.notify(done, markup=False)
 
     def action_end_session(self) -> None:
         """End every pair's game, after a confirmation."""
@@ -371,5 +434,4 @@ class DashboardScreen(Screen[None]):
 
     def _quit(self, yes: bool | None) -> None:
         if yes:
-            self._keep()
             self.app.exit(0)

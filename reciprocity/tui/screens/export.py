@@ -13,27 +13,28 @@ from textual.widgets import Checkbox, Footer, Input, Label
 
 
 class ExportScreen(ModalScreen[tuple[str, bool] | None]):
-    """The file and the "include names" tick (off unless ticked). Ctrl+S or Enter in the file
-    field exports, dismissing with (path, include names); Escape cancels (None)."""
+    """The file and the "include names" tick (off unless `--with-names`). Ctrl+S or Enter in
+    the file field exports, dismissing with (path, include names); Escape cancels (None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "export", "Export", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, path: str) -> None:
-        """Start with `path` in the file field."""
+    def __init__(self, path: str, *, names: bool = False) -> None:
+        """Start with `path` in the file field, and the tick as `names`."""
         super().__init__()
         self.path = path
+        self.names = names
 
     def compose(self) -> ComposeResult:
         """The file, the tick, and what the file holds."""
         with Vertical(id="export-dialog"):
             yield Label("Export the totals to CSV", classes="title", markup=False)
             yield Input(self.path, id="export-path")
-            yield Checkbox("Include names", False, id="export-names")
+            yield Checkbox("Include names", self.names, id="export-names")
             yield Label(
-                "A row per pair and a total row: levels and outcomes.",
+                "A row per pair and a total row: levels, outcomes and closeness.",
                 classes="hint",
                 markup=False,
             )

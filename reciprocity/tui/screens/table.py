@@ -39,6 +39,7 @@ from reciprocity.engine import (
 from reciprocity.net.connection import MAX_WORDS
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
 from reciprocity.tui.widgets.say_input import SayInput
+from reciprocity.tui.widgets.set_clock import SetClock
 from reciprocity.tui.widgets.standing import Standing
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class TableScreen(Screen[None]):
         yield Static("", id="banner", markup=False)
         yield Label("", id="table-title", classes="title", markup=False)
         yield Standing(id="standing").data_bind(TableScreen.view)
+        yield SetClock(id="set-clock").data_bind(TableScreen.view)
         yield CardPanel(id="card").data_bind(TableScreen.view)
         yield Static("", id="prompt", markup=False)
         with Vertical(id="words-box"):
@@ -459,13 +461,15 @@ class TableScreen(Screen[None]):
         view = self.view
         if view is None:
             return
-        ended = await self.app.push_screen_wait(
-            ConfirmScreen("End the game here? No penalty, no questions.", yes="End", no="Stay")
-        )
+        away = view.away if len(self.seats) == 1 else None
+        question = "End the game here? No penalty, no questions."
+        if away is not None:
+            question = f"{away} is away. Close the game calmly, without waiting for {away}?"
+        ended = await self.app.push_screen_wait(ConfirmScreen(question, yes="End", no="Stay"))
         if ended and self.seats:
             actor = turn_actor(view.phase, view.sharer)
             seat = actor if actor in self.seats else self.seats[0]
-            self.post_message(self.Act(seat, End()))
+            self.post_message(self.Act(seat, End(partner_away=away is not None)))
 
     def _show_pause(self) -> None:
         from reciprocity.tui.screens.pause import PauseScreen

@@ -49,7 +49,8 @@ class Standing(Widget):
         if view.level >= view.ceiling:
             parts.append((CEILING_REACHED, "$text-muted"))
         elif view.open_level is not None and view.level >= view.open_level:
-            held_back = f"Level {view.level + 1} opens for everyone when your facilitator says so."
+            when = "on the clock" if view.clock is not None else "when your facilitator says so"
+            held_back = f"Level {view.level + 1} opens for everyone {when}."
             parts.append((held_back, "$text-muted"))
         else:
             opens = (
