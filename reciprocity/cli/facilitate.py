@@ -18,22 +18,26 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reciprocity_server.serve import RelayServer, start_relay
 
 from reciprocity import ReciprocityError
+from reciprocity.cli.web import code_link, print_link, relay_here, start_web
 from reciprocity.deck_files import find_deck
 from reciprocity.game.facilitation import MAX_PAIRS, FacilitateError
 from reciprocity.game.handouts import slips, write_handouts
 from reciprocity.game.session_export import SessionExport, output_path
 from reciprocity.kept import load_session, save_session, write_private
-from reciprocity.net.codes import new_words
+from reciprocity.net.codes import join_url, new_words
 from reciprocity.net.core import RelayRefused
 from reciprocity.net.driver import FacilitatorConnection
 from reciprocity.net.hosting import lan_address
 from reciprocity.paths import data_dir, why
 from reciprocity.tui.facilitator import FacilitatorApp
+
+if TYPE_CHECKING:
+    from reciprocity.web.server import WebServer
 
 NOTHING_KEPT = "no facilitated session is kept here to resume; start one with --deck and --pairs"
 
@@ -94,7 +98,11 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
         kept = _settings(args)
         server = await _fresh(args, db, kept)
     connection: FacilitatorConnection | None = None
+    web: WebServer | None = None
     try:
+        # The web page listens where --host says, and on this computer only without it.
+        web_host = kept["host"] if kept["host"] != DEFAULT_HOST else "127.0.0.1"
+        web = await start_web(args, web_host, relay_here(kept["host"], server.port))
         codes = {int(number): code for number, code in kept["codes"].items()}
         # It checks each room's first joiner with the room's code.
         connection = FacilitatorConnection(server.url, kept["token"], codes)
@@ -106,13 +114,15 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
             ) from None
         host = lan_address() if kept["host"] in ("0.0.0.0", "") else kept["host"]
         relay = f"ws://{host}:{server.port}"
-        _write_codes(kept, relay, session.deck_title)  # slips: with the address as it is now
+        web_url = web.url if web is not None else None
+        # The slips, with the address as it is now (and each pair's web link with --web).
+        _write_codes(kept, relay, session.deck_title, web_url)
 
         def keep_codes(added: Mapping[int, str]) -> None:
             """Rooms added during the session: their codes kept, and written out."""
             kept["codes"] |= {str(number): code for number, code in added.items()}
             _save(kept)
-            _write_codes(kept, relay, session.deck_title)
+            _write_codes(kept, relay, session.deck_title, web_url)
 
         app = FacilitatorApp(
             connection,
@@ -123,8 +133,13 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
             export=_export(kept, session.depth),
             keep_codes=keep_codes,
         )
+        if web is not None:
+            app.dashboard.web = web_url
+            print_link(code_link(web), "Pairs can join from a browser at")
         yield app
     finally:
+        if web is not None:
+            await web.close()
         if connection is not None:
             await connection.aclose()
         await server.close()
@@ -208,10 +223,11 @@ def _export(kept: dict[str, Any], depth: int) -> SessionExport:
     )
 
 
-def _write_codes(kept: dict[str, Any], relay: str, title: str) -> None:
+def _write_codes(kept: dict[str, Any], relay: str, title: str, web: str | None) -> None:
     """Write every code of the session to `--codes-out` (one a line, in the order the rooms
     were made, so rooms added later come at the end) and the slips to `--handouts`, if
-    given; one clear line if a file cannot be written."""
+    given, whose QR codes hold each pair's web link when there is a web page (`web`); one
+    clear line if a file cannot be written."""
     codes = {int(number): code for number, code in kept["codes"].items()}
     if kept.get("codes_out") is not None:
         path = Path(kept["codes_out"])
@@ -221,7 +237,8 @@ def _write_codes(kept: dict[str, Any], relay: str, title: str) -> None:
         except OSError as error:
             raise FacilitateError(f"cannot write the codes to {path}: {why(error)}") from None
     if kept["handouts"] is not None:
-        pairs = slips(codes, relay, aloud=kept["aloud"])
+        urls = {number: join_url(web, code) for number, code in codes.items()} if web else None
+        pairs = slips(codes, relay, aloud=kept["aloud"], urls=urls)
         write_handouts(Path(kept["handouts"]), pairs, title=title, aloud=kept["aloud"])
 
 

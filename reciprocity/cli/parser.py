@@ -10,6 +10,7 @@ import argparse
 from reciprocity_server.quotas import COMMANDS, CONNECTIONS, CREATES
 
 from reciprocity import DEFAULT_DECK, __version__
+from reciprocity.web import DEFAULT_PLAYERS, DEFAULT_WEB_PORT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     host.add_argument("--aloud", action="store_true", help=_ALOUD_HELP)
     host.add_argument("--resume", action="store_true", help=_RESUME_HELP)
+    _add_web_options(host, "your partner")
+    host.add_argument(
+        "--web-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the web page listens on (default: 127.0.0.1, this computer only; "
+        "0.0.0.0 for every address)",
+    )
 
     join = commands.add_parser("join", help="join your partner's game with the code they gave")
     join.add_argument("code", metavar="CODE", nargs="?", help="the code, such as 7-amber-harbor")
@@ -104,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"commands one seat may send per second (default: {COMMANDS})",
     )
+    _add_web_options(serve, "players, on the address of --host")
 
     _add_facilitate_parser(commands)
     _add_deck_parser(commands)
@@ -217,6 +227,7 @@ def _add_facilitate_parser(
         action="store_true",
         help="pairs sit together and talk aloud: their join line adds --aloud (no typing line)",
     )
+    _add_web_options(facilitate, "pairs, on the address of --host (default: this computer only)")
 
 
 _DECK_EXAMPLES = """\
@@ -294,4 +305,24 @@ def _add_game_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deck", help=f"deck id or path (default: {DEFAULT_DECK})")
     parser.add_argument(
         "--no-checkin", action="store_true", help="skip the closeness check-in before and after"
+    )
+
+
+def _add_web_options(parser: argparse.ArgumentParser, who: str) -> None:
+    """`--web [PORT]` and `--web-players N`: the same game in a browser, with nothing installed."""
+    parser.add_argument(
+        "--web",
+        nargs="?",
+        const=DEFAULT_WEB_PORT,
+        type=_port,
+        metavar="PORT",
+        help=f"also serve the game as a web page for {who} to join from a browser "
+        f"(port default: {DEFAULT_WEB_PORT})",
+    )
+    parser.add_argument(
+        "--web-players",
+        type=_positive_int,
+        default=DEFAULT_PLAYERS,
+        metavar="N",
+        help=f"browser players the web page runs at once (default: {DEFAULT_PLAYERS})",
     )

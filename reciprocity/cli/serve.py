@@ -14,7 +14,8 @@ from reciprocity_server.descriptors import quiet_accept_errors, raise_limit
 from reciprocity_server.quotas import Quotas
 from reciprocity_server.serve import log, start_relay, tls_context, tune_collector
 
-from reciprocity import CommandError
+from reciprocity import CommandError, ReciprocityError
+from reciprocity.cli.web import code_link, print_link, relay_here, start_web
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -29,10 +30,17 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     if (args.certfile is None) != (args.keyfile is None):
         raise CommandError("give both --certfile and --keyfile to serve wss://, or neither")
+    if args.web is not None and args.certfile:
+        raise CommandError(
+            "--web serves a plain http page, so it goes without --certfile: put the relay and "
+            "the page behind your https proxy instead"
+        )
     if args.workers > 1:
+        if args.web is not None:
+            raise CommandError("--web goes with one relay; leave out --workers to serve the page")
         return asyncio.run(_serve_workers(args))
     tls = tls_context(args.certfile, args.keyfile) if args.certfile else None
-    return asyncio.run(_serve(args.host, args.port, args.db, args.idle_hours, quotas, tls))
+    return asyncio.run(_serve(args, quotas, tls))
 
 
 async def _serve_workers(args: argparse.Namespace) -> int:
@@ -74,20 +82,25 @@ def _stopping() -> asyncio.Event:
     return stop
 
 
-async def _serve(
-    host: str,
-    port: int,
-    db: str | None,
-    idle_hours: float,
-    quotas: Quotas,
-    tls: ssl.SSLContext | None,
-) -> int:
+async def _serve(args: argparse.Namespace, quotas: Quotas, tls: ssl.SSLContext | None) -> int:
+    host, port = args.host, args.port
     stop = _stopping()
     quiet_accept_errors(asyncio.get_running_loop(), raise_limit())
-    server = await start_relay(host, port, db, idle_hours=idle_hours, quotas=quotas, tls=tls)
+    server = await start_relay(
+        host, port, args.db, idle_hours=args.idle_hours, quotas=quotas, tls=tls
+    )
+    try:
+        web = await start_web(args, host, relay_here(host, server.port))
+    except ReciprocityError:
+        await server.close()
+        raise
+    if web is not None:
+        print_link(code_link(web), "Players join from a browser at")
     tune_collector()
     await stop.wait()
     log.info("relay stopping: closing every connection")
+    if web is not None:
+        await web.close()
     await server.close()
     log.info("relay stopped")
     return 0

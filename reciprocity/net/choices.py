@@ -23,6 +23,8 @@ class HostChoice:
     aloud: bool
     #: The port of the relay started here when `relay` is None.
     port: int = 8765
+    #: The address of the web page that lets a partner join from a browser (`--web`), if any.
+    web: str | None = None
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,11 @@ def invite_line(code: str, relay: str) -> str:
     if relay == DEFAULT_RELAY:
         return f"reciprocity join {code}"
     return f"reciprocity join {code} --relay {relay}"
+
+
+def join_url(web: str, code: str | None = None) -> str:
+    """The web address a browser joins at: a hosted game's or a pair's own, with `code`
+    filled in on the join screen (the person types only their name), or the join screen
+    itself without one. `web` is the page's address, such as http://192.168.1.20:8080."""
+    base = web.rstrip("/")
+    return f"{base}/join/{code}" if code else f"{base}/"

@@ -100,6 +100,8 @@ class NetworkGame:
     relay: LocalRelay | None = None
     #: The deck, when this program chose it (the host's); a joiner finds it from the view.
     deck: Deck | None = None
+    #: The web page a partner joins from a browser (`host --web`), the host's only.
+    web: str | None = None
 
     @property
     def code(self) -> str:
@@ -193,4 +195,4 @@ async def open_game(
         if relay is not None:
             await relay.close()
         raise
-    return NetworkGame(connection, choice.aloud, public, relay, choice.deck)
+    return NetworkGame(connection, choice.aloud, public, relay, choice.deck, choice.web)

@@ -317,7 +317,7 @@ class ReciprocityApp(App[int]):
                 return view.partner(other).name is not None
 
             if game.invite is not None:
-                waiting = WaitingScreen.for_partner_to_join(game.code, game.invite, joined)
+                waiting = WaitingScreen.for_partner_to_join(game, joined)
             else:  # the first of a pair to join a facilitated session's room
                 waiting = WaitingScreen(
                     "Waiting for your partner…",

@@ -27,6 +27,7 @@ from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import join_line
 from reciprocity.game.pacing import pacing_line
 from reciprocity.game.session_export import SessionExport
+from reciprocity.net.codes import join_url
 from reciprocity.pacing_wire import (
     AddRooms,
     ClockStatus,
@@ -100,7 +101,10 @@ class DashboardScreen(Screen[None]):
         Binding("x", "export", "Export"),
         Binding("e", "end_session", "End"),
         Binding("q", "quit_session", "Quit"),
+        Binding("w", "web_link", "Web link", show=False),
     ]
+    #: The web page pairs may join from a browser (`facilitate --web`), or None.
+    web: str | None = None
 
     def __init__(
         self,
@@ -149,6 +153,9 @@ class DashboardScreen(Screen[None]):
             id="dashboard-join",
             markup=False,
         )
+        if self.web is not None:
+            line = f"Or in a browser:  {join_url(self.web)}   (w: a pair's own link and QR)"
+            yield Static(line, id="dashboard-web", markup=False)
         yield Static("", id="dashboard-pacing", markup=False)
         yield self.table
         yield Static(LEGEND, id="dashboard-legend", markup=False)
@@ -302,6 +309,17 @@ class DashboardScreen(Screen[None]):
         return True
 
     # --- actions ---------------------------------------------------------------------------
+
+    def action_web_link(self) -> None:
+        """Show the chosen pair's own web link, with its QR code (`facilitate --web`)."""
+        from reciprocity.tui.screens.web_link import WebLinkScreen
+
+        if self.web is None or not self.table.row_count:
+            self.notify("Start the session with --web to offer a browser link.", markup=False)
+            return
+        code = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        link = join_url(self.web, code)
+        self.app.push_screen(WebLinkScreen(f"Pair {code}: they type only their names", link))
 
     def action_open_next(self) -> None:
         """Open the next level for everyone now (each pair still goes only as deep as they

@@ -57,6 +57,7 @@ class HostScreen(Screen[None]):
         self.chosen: Deck | None = choice.deck if choice else None
         self.decks: list[Deck] = []
         self.port = choice.port if choice else HostChoice.port
+        self.web = choice.web if choice else None
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -145,7 +146,7 @@ class HostScreen(Screen[None]):
             aloud = self.query_one("#host-aloud", Checkbox).value
             self.show_status(f"Connecting to {relay}…" if relay else "Starting a relay here…")
             self.busy = True
-            choice = HostChoice(self.chosen, name, relay, checkin, aloud, self.port)
+            choice = HostChoice(self.chosen, name, relay, checkin, aloud, self.port, self.web)
             self.post_message(self.Submitted(choice, self))
 
     def show_status(self, text: str, *, error: bool = False) -> None:

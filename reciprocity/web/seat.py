@@ -1,0 +1,99 @@
+"""One browser tab's player: the program the web server runs for each tab, in a data folder
+of that browser's own (`RECIPROCITY_DATA_DIR`), with textual-serve's web driver.
+
+It comes back to the seat kept in that folder if there is one, as `join --resume` does;
+otherwise it opens the join screen, with the link's code filled in. Closing the tab keeps
+the seat for next time; leaving on purpose (ctrl+q, or quitting from the palette) leaves it,
+as in a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from textual import on
+
+from reciprocity import ReciprocityError
+from reciprocity.net.choices import JoinChoice
+from reciprocity.net.hosting import resume_game
+from reciprocity.paths import data_dir
+from reciprocity.tui import app as app_module
+from reciprocity.tui.app import ReciprocityApp
+from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.join import JoinScreen
+
+#: What the join screen says when a browser names another relay.
+OTHER_RELAY = "From a browser, games go through this page's relay:"
+#: What the home screen says when hosting is chosen in a browser.
+NO_HOSTING = (
+    "Hosting needs Reciprocity on your own computer. From a browser, join with your partner's code."
+)
+
+
+class BrowserApp(ReciprocityApp):
+    """The same app; it only notes whether the person left on purpose, since a tab that
+    closes ends it too (textual-serve asks the driver to quit, which never calls `exit`)."""
+
+    #: The app's own stylesheet: Textual looks for it beside this module otherwise.
+    CSS_PATH = str(Path(app_module.__file__).with_name(ReciprocityApp.CSS_PATH))
+    left = False
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Leave on purpose."""
+        self.left = True
+        super().exit(*args, **kwargs)
+
+    #: The relay this page's games go through; None before it is known.
+    relay_here: str | None = None
+
+    @on(JoinScreen.Submitted)
+    def _only_this_relay(self, message: JoinScreen.Submitted) -> None:
+        """A tab joins through the relay the page was started for, and no other: the
+        computer serving it opens no connection a browser chose."""
+        if self.relay_here is not None and message.choice.relay != self.relay_here:
+            message.prevent_default()
+            message.form.show_status(f"{OTHER_RELAY} {self.relay_here}.", error=True)
+
+    @on(HomeScreen.Chosen)
+    def _not_hosting_here(self, message: HomeScreen.Chosen) -> None:
+        """Hosting would start a relay on the computer serving the page, for anyone who
+        opens it: from a browser, one joins (or plays here, on one screen)."""
+        if message.option == "host":
+            message.prevent_default()
+            self.notify(NO_HOSTING, severity="warning", markup=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one tab's player: `--relay URL [--code CODE]`."""
+    parser = argparse.ArgumentParser(prog="reciprocity.web.seat")
+    parser.add_argument("--relay", required=True)
+    parser.add_argument("--code")
+    args = parser.parse_args(argv)
+    return asyncio.run(_seat(args.relay, args.code))
+
+
+async def _seat(relay: str, code: str | None) -> int:
+    app: BrowserApp | None = None
+    if any((data_dir() / "sessions").glob("*.json")):
+        try:
+            app = BrowserApp(network=await resume_game())
+        except ReciprocityError:
+            app = None  # the kept seat cannot come back: join afresh
+    if app is None:
+        app = BrowserApp(network_form=JoinChoice(code or "", "", relay, aloud=False))
+    app.relay_here = relay
+    crashed = True
+    try:
+        await app.run_async()
+        crashed = bool(app.return_code) or not app.left
+    finally:
+        await app.leave_network(crashed=crashed)
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
