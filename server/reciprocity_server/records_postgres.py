@@ -8,6 +8,11 @@ a `group`'s), committed before it returns or the group ends; a command's events,
 its lease check are one statement (`postgres_sql.py` holds the SQL). A lost connection
 costs one `StoreError` (the call that met it), and the next call connects again.
 
+A `group` sends its statements in psycopg's pipeline mode: none waits for the one before
+it, and their lease checks are read once the group's last statement is sent, before the
+commit. So a group of any size costs the relay two round trips to the database (its
+statements, then the commit), not one a statement.
+
 The words partners type never reach this module.
 """
 
@@ -23,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 import psycopg
+from psycopg import Cursor, Pipeline
 from psycopg.rows import TupleRow
 
 from reciprocity.deck import Deck
@@ -73,6 +79,10 @@ class PostgresRelayStore(Tagging):
         self._db: psycopg.Connection[TupleRow] | None = None
         self._group: ExitStack | None = None
         self._began = self._failed = False
+        #: Within a begun group: its pipeline, and the lease checks (a write's cursor, the rows
+        #: it must have written, its game) read before the group commits.
+        self._pipeline: Pipeline | None = None
+        self._fences: list[tuple[Cursor[TupleRow], int, str]] = []
         self.shared = True
         #: This relay's name in the leases, and the epoch of each room's lease it holds.
         self.owner = secrets.token_hex(8)
@@ -115,7 +125,8 @@ class PostgresRelayStore(Tagging):
                 return
             # Within a begun group, never a new connection: it would commit on its own.
             db = self._db if self._began and self._db is not None else self._connection()
-            if not self._began:  # the group's first write begins its transaction
+            if not self._began:  # the group's first write begins its pipeline and transaction
+                self._pipeline = self._group.enter_context(db.pipeline())
                 self._group.enter_context(db.transaction())
                 self._began = True
             yield db
@@ -126,9 +137,13 @@ class PostgresRelayStore(Tagging):
     @contextmanager
     def group(self) -> Iterator[None]:
         """Group commit: every write in this block goes into one transaction, committed when
-        the block ends. A write refused (`LeaseLost`, a number not reserved) writes nothing;
-        if a statement fails or the commit does, nothing written in the block is kept, and
-        `StoreError` is raised when it ends."""
+        the block ends. A write refused (a number not reserved) writes nothing; if a
+        statement fails or the commit does, nothing written in the block is kept, and
+        `StoreError` is raised when it ends.
+
+        Its statements go in one pipeline, so a write's lease check is read when the block
+        ends: if one found the lease gone, nothing written in the block is kept and
+        `LeaseLost` is raised then (the shell sends nothing the block returned)."""
         if self._group is not None:
             yield
             return
@@ -138,10 +153,29 @@ class PostgresRelayStore(Tagging):
                 yield
                 if self._failed:  # a statement failed: the transaction cannot commit
                     raise StoreError(f"cannot write the records at {self.where}: a write failed")
+                if self._pipeline is not None:
+                    self._pipeline.sync()  # every statement's result, before the commit
+                for cursor, rows, game_id in self._fences:
+                    if cursor.rowcount != rows:
+                        raise LeaseLost(f"another relay holds the room of game {game_id} now")
         except psycopg.Error as error:
             raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
         finally:
-            self._group, self._began = None, False
+            self._group, self._began, self._pipeline, self._fences = None, False, None, []
+
+    def _fenced(self, cursor: Cursor[TupleRow], rows: int, game_id: str) -> None:
+        """A fenced write (`APPEND`, `_fence`) must have written `rows` rows, else this relay
+        no longer holds the room's lease: `LeaseLost`, now or, in a group, when it ends."""
+        if self._pipeline is not None:
+            self._fences.append((cursor, rows, game_id))
+        elif cursor.rowcount != rows:
+            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+
+    def _counted(self, cursor: Cursor[TupleRow]) -> int:
+        """How many rows a write wrote; in a group's pipeline, once its result is back."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
+        return cursor.rowcount
 
     def _rows(self, query: str, params: Sequence[object] = ()) -> list[TupleRow]:
         try:
@@ -190,9 +224,7 @@ class PostgresRelayStore(Tagging):
             "bodies": [event_adapter().dump_json(event).decode() for event in events],
         }
         with self._transaction() as db:
-            written = db.execute(APPEND, params).rowcount
-        if written != len(events):
-            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+            self._fenced(db.execute(APPEND, params), len(events), game_id)
 
     def finish(self, game_id: str) -> None:
         """Mark a game finished and blank the private values its log held."""
@@ -257,7 +289,7 @@ class PostgresRelayStore(Tagging):
                     " WHERE %s NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
                     (number, at, number),
                 )
-                if held.rowcount == 1:
+                if self._counted(held) == 1:
                     return number
         return None
 
@@ -298,11 +330,13 @@ class PostgresRelayStore(Tagging):
     def remove_room(self, game_id: str) -> None:
         """Forget a room's number, token hashes and command ids; blank its log if unfinished."""
         with self._transaction() as db:
-            gone = db.execute(
-                "DELETE FROM relay_rooms WHERE game_id = %s AND owner = %s AND epoch = %s",
-                (game_id, self.owner, self._epochs.pop(game_id, None)),
+            gone = self._counted(
+                db.execute(
+                    "DELETE FROM relay_rooms WHERE game_id = %s AND owner = %s AND epoch = %s",
+                    (game_id, self.owner, self._epochs.pop(game_id, None)),
+                )
             )
-        if gone.rowcount:  # else another relay holds it now, and keeps it
+        if gone:  # else another relay holds it now, and keeps it
             self.blank_abandoned(game_id)
 
     def rooms(self) -> list[StoredRoom]:
@@ -369,15 +403,14 @@ class PostgresRelayStore(Tagging):
     def _fence(self, db: psycopg.Connection[TupleRow], game_id: str, at: float | None) -> None:
         """Before a write to a room: check this relay still holds its lease, at the epoch it
         took, and lock the room's row till the write commits (so a relay taking the lease
-        waits for it, then rebuilds the room with it); raise `LeaseLost` if not."""
+        waits for it, then rebuilds the room with it); raise `LeaseLost` if not (`_fenced`)."""
         epoch = self._epochs.get(game_id)
         fenced = db.execute(
             "UPDATE relay_rooms SET last_active = COALESCE(%s, last_active)"
             " WHERE game_id = %s AND owner = %s AND epoch = %s",
             (at, game_id, self.owner, epoch),
         )
-        if fenced.rowcount != 1:
-            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+        self._fenced(fenced, 1, game_id)
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried; with None, forget the room's."""
