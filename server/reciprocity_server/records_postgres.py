@@ -3,7 +3,8 @@
 The same tables as the SQLite file (`records.py`), so both keep the same things and pass the
 same tests: `games` and `events` (the log), `relay_rooms` (with each room's lease: its
 relay and epoch), `relay_seats`, `relay_commands`, `relay_tried`, `relay_numbers`,
-`relay_moved`, `relay_session` and `relay_clock`. Every call is one transaction (or part of
+`relay_moved`, `relay_session` and `relay_clock`; and `relay_owners`, when each relay was
+last seen alive. Every call is one transaction (or part of
 a `group`'s), committed before it returns or the group ends; a command's events, its id and
 its lease check are one statement (`postgres_sql.py` holds the SQL). A lost connection
 costs one `StoreError` (the call that met it), and the next call connects again.
@@ -23,7 +24,6 @@ import logging
 import os
 import secrets
 import time
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
@@ -35,16 +35,25 @@ from reciprocity.deck import Deck
 from reciprocity.engine.messages import Event
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import (
-    BLANK_LIMIT,
     StoredGame,
     StoreError,
-    blank_limit,
     event_adapter,
     stored_deck,
 )
-from reciprocity_server.postgres_sql import ABANDONED, APPEND, SCHEMA, SCHEMA_LOCK
+from reciprocity_server.postgres_sql import (
+    ABANDONED,
+    APPEND,
+    ORPHANED,
+    SCHEMA,
+    SCHEMA_LOCK,
+    blank_limits,
+    reason,
+    shown,
+    taken_numbers,
+)
 from reciprocity_server.storage import (
     RESERVED_SECONDS,
+    SILENT_SECONDS,
     LeaseLost,
     StoredRoom,
     StoredSession,
@@ -53,21 +62,6 @@ from reciprocity_server.storage import (
 )
 
 log = logging.getLogger("reciprocity_server")
-
-
-def shown(url: str) -> str:
-    """A database URL fit for a log line: without its password."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
-
-
-def _line(error: psycopg.Error) -> str:
-    """A database error in one line."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 class PostgresRelayStore(Tagging):
@@ -94,6 +88,7 @@ class PostgresRelayStore(Tagging):
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                self._seen(db)
         except StoreError as error:
             raise StoreError(str(error).replace("write", "open", 1)) from None
 
@@ -132,7 +127,7 @@ class PostgresRelayStore(Tagging):
             yield db
         except psycopg.Error as error:
             self._failed = self._group is not None
-            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot write the records at {self.where}: {reason(error)}") from None
 
     @contextmanager
     def group(self) -> Iterator[None]:
@@ -159,7 +154,7 @@ class PostgresRelayStore(Tagging):
                     if cursor.rowcount != rows:
                         raise LeaseLost(f"another relay holds the room of game {game_id} now")
         except psycopg.Error as error:
-            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot write the records at {self.where}: {reason(error)}") from None
         finally:
             self._group, self._began, self._pipeline, self._fences = None, False, None, []
 
@@ -181,7 +176,7 @@ class PostgresRelayStore(Tagging):
         try:
             return self._connection().execute(query, params).fetchall()
         except psycopg.Error as error:
-            raise StoreError(f"cannot read the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot read the records at {self.where}: {reason(error)}") from None
 
     # --- the event log -------------------------------------------------------------------
 
@@ -231,7 +226,7 @@ class PostgresRelayStore(Tagging):
         with self._transaction() as db:
             self._fence(db, game_id, None)
             db.execute("UPDATE games SET finished_at = %s WHERE id = %s", (time.time(), game_id))
-            self._blank_limits(db, game_id)
+            blank_limits(db, game_id)
 
     def blank_abandoned(self, game_id: str | None = None) -> None:
         """Blank the limits and lines of every unfinished game whose room is gone (or of
@@ -242,20 +237,7 @@ class PostgresRelayStore(Tagging):
             else:
                 games = db.execute(f"{ABANDONED} AND id = %s", (game_id,)).fetchall()
             for (found,) in games:
-                self._blank_limits(db, found)
-
-    @staticmethod
-    def _blank_limits(db: psycopg.Connection[TupleRow], game_id: str) -> None:
-        """As the SQLite records do: found by the `LimitSet` type tag, never by text."""
-        rows = db.execute(
-            "SELECT seq, body FROM events WHERE game_id = %s AND body::jsonb ->> 'type' = %s",
-            (game_id, BLANK_LIMIT.type),
-        ).fetchall()
-        with db.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE events SET body = %s WHERE game_id = %s AND seq = %s",
-                [(blank_limit(body), game_id, seq) for seq, body in rows],
-            )
+                blank_limits(db, found)
 
     def load(self, game_id: str) -> StoredGame:
         """A game's deck, settings and events; KeyError if there is no such game."""
@@ -283,7 +265,7 @@ class PostgresRelayStore(Tagging):
                 "DELETE FROM relay_numbers WHERE game_id IS NULL AND reserved_at < %s",
                 (at - RESERVED_SECONDS,),
             )
-            for number in number_candidates(lambda: _taken(db)):
+            for number in number_candidates(lambda: taken_numbers(db)):
                 held = db.execute(
                     "INSERT INTO relay_numbers (number, reserved_at) SELECT %s, %s"
                     " WHERE %s NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
@@ -381,11 +363,12 @@ class PostgresRelayStore(Tagging):
         key: int | str | None = token_hash
         if number is not None:
             which, key = "number = %s", number
-        with self._transaction() as db:
+        with self._transaction() as db:  # asked for is active: not an orphan to expire
             row = db.execute(
-                f"UPDATE relay_rooms SET owner = %s, epoch = epoch + 1 WHERE {which}"
+                "UPDATE relay_rooms SET owner = %s, epoch = epoch + 1,"
+                f" last_active = GREATEST(last_active, %s) WHERE {which}"
                 " RETURNING game_id, epoch",
-                (self.owner, key),
+                (self.owner, time.time(), key),
             ).fetchone()
         if row is None:
             return None
@@ -394,11 +377,42 @@ class PostgresRelayStore(Tagging):
         return found[0] if found else None
 
     def held(self) -> set[str]:
-        """The games of the rooms whose lease this relay holds."""
+        """The games of the rooms whose lease this relay holds; asking says it is alive."""
+        with self._transaction() as db:
+            self._seen(db)
         rows = self._rows("SELECT game_id, epoch FROM relay_rooms WHERE owner = %s", (self.owner,))
         held = {game_id for game_id, epoch in rows if self._epochs.get(game_id) == epoch}
         self._epochs = {game_id: self._epochs[game_id] for game_id in held}
         return held
+
+    def _seen(self, db: psycopg.Connection[TupleRow]) -> None:
+        """This relay is alive now, for the other relays' sweeps (`expire_orphans`)."""
+        db.execute(
+            "INSERT INTO relay_owners (owner, seen_at) VALUES (%s, %s)"
+            " ON CONFLICT (owner) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+            (self.owner, time.time()),
+        )
+
+    def expire_orphans(self, at: float, idle: float, unjoined: float) -> list[int]:
+        """Forget the idle rooms of relays not seen for `SILENT_SECONDS` (`ORPHANED`), and
+        blank their unfinished logs; their numbers."""
+        params = {
+            "owner": self.owner,
+            "silent_since": at - SILENT_SECONDS,
+            "second": Seat.B.value,
+            "idle_before": at - idle,
+            "unjoined_before": at - unjoined,
+        }
+        with self._transaction() as db:
+            gone = db.execute(ORPHANED, params).fetchall()
+            db.execute(  # relays long gone, that hold nothing now
+                "DELETE FROM relay_owners WHERE seen_at < %s"
+                " AND owner NOT IN (SELECT owner FROM relay_rooms)",
+                (at - SILENT_SECONDS,),
+            )
+        for game_id, _ in gone:
+            self.blank_abandoned(game_id)
+        return [number for _, number in gone]
 
     def _fence(self, db: psycopg.Connection[TupleRow], game_id: str, at: float | None) -> None:
         """Before a write to a room: check this relay still holds its lease, at the epoch it
@@ -476,9 +490,3 @@ class PostgresRelayStore(Tagging):
         """The session's clock as recorded (JSON), if any."""
         found = self._rows("SELECT clock FROM relay_clock")
         return str(found[0][0]) if found else None
-
-
-def _taken(db: psycopg.Connection[TupleRow]) -> set[int]:
-    """Every number a room has or a host holds."""
-    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
-    return {number for (number,) in rows}
