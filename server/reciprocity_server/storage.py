@@ -113,7 +113,10 @@ class RelayRecords(EventLog, Protocol):
     def group(self) -> AbstractContextManager[None]:
         """Group commit: every write in this block goes into one transaction, committed when
         the block ends. A write that fails is undone alone and raises `StoreError` as ever; if
-        the commit fails, nothing written in the block is kept and `StoreError` is raised."""
+        the commit fails, nothing written in the block is kept and `StoreError` is raised.
+        On shared records a
+        write's lease check may be read only when the block ends (`LeaseLost` then, and
+        nothing kept), so the caller sends nothing the block returned until it has ended."""
 
     def tagged(self, seat: Seat, command_id: str) -> AbstractContextManager[None]:
         """Within this block, events appended are recorded as caused by this seat's command."""
