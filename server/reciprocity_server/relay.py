@@ -168,6 +168,7 @@ class Relay:
             except StoreError as failure:
                 log.error("room %d: %s", live.number, failure)
             log.info("room %d: expired after %.0f min idle", live.number, self._idle(live) / 60)
+        self.leases.expire_orphans(now, self.idle_seconds, UNJOINED_MINUTES * 60)
         self.limits.forget_old()
         return outputs
 
