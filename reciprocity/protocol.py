@@ -321,7 +321,7 @@ class Error(_Frozen):
     id: str | None = None
 
 
-RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
+RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended", "unused"]
 
 
 class RoomStatus(_Frozen):

@@ -160,7 +160,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
-        "port": args.port or DEFAULT_PORT,
+        "port": DEFAULT_PORT if args.port is None else args.port,  # 0: any free port
         # A pace asked for starts once every pair is seated; the deck's waits for `s`.
         "seconds": asked if asked is not None else suggested,
         "auto_start": asked is not None,

@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "words partners type.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=_port, default=8765, help="port to listen on")
+    serve.add_argument(
+        "--port", type=_port, default=8765, help="port to listen on (0 for any free port)"
+    )
     serve.add_argument(
         "--db",
         metavar="PATH|URL",
@@ -129,13 +131,15 @@ _ALOUD_HELP = "we're talking aloud (on a call): no typing line; ctrl+p switches 
 
 
 def _port(text: str) -> int:
-    """A TCP port number, for argparse."""
+    """A TCP port number, for argparse; 0 asks for any free port."""
     try:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port; choose one from 1 to 65535")
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port; choose one from 1 to 65535, or 0 for any free one"
+        )
     return port
 
 
@@ -193,7 +197,7 @@ def _add_facilitate_parser(
         "its codes, address and pace",
     )
     facilitate.add_argument("--host", help="address to listen on (default: every address)")
-    facilitate.add_argument("--port", type=_port, help="port (default: 8765)")
+    facilitate.add_argument("--port", type=_port, help="port (default: 8765; 0 for any free port)")
     facilitate.add_argument(
         "--pace",
         type=float,

@@ -51,6 +51,8 @@ async def _serve_workers(args: argparse.Namespace) -> int:
         raise CommandError("--workers needs --db postgresql://…: the workers share the rooms there")
     if args.certfile:
         raise CommandError("--workers serves plain ws://; put TLS in front (see server/README.md)")
+    if not args.port:
+        raise CommandError("--workers needs a --port for the proxy in front of them, not 0")
     options = {
         "--db": args.db,
         "--idle-hours": args.idle_hours,
