@@ -16,6 +16,7 @@ from relay_client import Client
 from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row
 from test_remote import eventually, free_port
+from textual.widgets import Static
 
 from reciprocity.cli.facilitate import facilitate_command, facilitation, kept_path
 from reciprocity.cli.parser import build_parser
@@ -25,7 +26,6 @@ from reciprocity.net.connection import ViewChanged
 from reciprocity.seat_view import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
 from reciprocity.tui.screens.dashboard import DashboardScreen
-from textual.widgets import Static
 
 pytestmark = pytest.mark.timeout(60)
 
