@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument(
-        "--port", type=_port, default=8765, help="port to listen on (0 for any free port)"
+        "--port", type=_port_or_any, default=8765, help="port to listen on (0: any free port)"
     )
     serve.add_argument(
         "--db",
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve wss:// with this certificate chain (with --keyfile)",
     )
     serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    serve.add_argument(
+        "--trust-forwarded",
+        action="store_true",
+        help="count a client by the address in X-Forwarded-For, for connections from this "
+        "machine only (a reverse proxy here sets it)",
+    )
     serve.add_argument(
         "--idle-hours",
         type=_positive_hours,
@@ -131,16 +137,19 @@ _ALOUD_HELP = "we're talking aloud (on a call): no typing line; ctrl+p switches 
 
 
 def _port(text: str) -> int:
-    """A TCP port number, for argparse; 0 asks for any free port."""
+    """A TCP port number, for argparse."""
     try:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"{port} is not a port; choose one from 1 to 65535, or 0 for any free one"
-        )
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; choose one from 1 to 65535")
     return port
+
+
+def _port_or_any(text: str) -> int:
+    """A TCP port number, or 0 for any free port (the relay says which), for argparse."""
+    return 0 if text.strip() == "0" else _port(text)
 
 
 def _positive_hours(text: str) -> float:
@@ -197,7 +206,9 @@ def _add_facilitate_parser(
         "its codes, address and pace",
     )
     facilitate.add_argument("--host", help="address to listen on (default: every address)")
-    facilitate.add_argument("--port", type=_port, help="port (default: 8765; 0 for any free port)")
+    facilitate.add_argument(
+        "--port", type=_port_or_any, help="port (default: 8765; 0: any free port)"
+    )
     facilitate.add_argument(
         "--pace",
         type=float,
