@@ -212,7 +212,7 @@ async def test_after_the_end_quitting_does_not_ask_even_after_resume(
         assert pacing.startswith("The session has ended")
         await pilot.press("q")
         await pilot.pause()
-        assert app.return_code == 0 and not isinstance(app.screen_stack[-1:], ConfirmScreen)
+        assert app.return_code == 0  # it has quit: a question would have kept it open
 
 
 async def test_resume_when_the_relay_forgot_the_session_is_one_line(
