@@ -444,7 +444,7 @@ def room_state(live: RelayRoom) -> RoomState:
     """How a room is doing, in a word for the dashboard."""
     game = live.room.state
     if game.phase in (Phase.CLOSING, Phase.FINISHED):
-        return "ended"
+        return "ended" if live.tokens else "unused"  # unused: the session ended, nobody came
     if any(seat not in live.conns for seat in live.tokens):
         return "reconnecting"
     if len(live.tokens) < 2 or game.phase is Phase.SETUP:
