@@ -25,6 +25,7 @@ from reciprocity.engine import (
     Phase,
     Ready,
     Release,
+    Released,
     SetLimit,
     decide,
     decide_for_facilitator,
@@ -98,10 +99,42 @@ def test_a_move_that_the_limit_stopped_does_not_undo_a_later_hurt() -> None:
     assert state.level == 1
 
 
-def test_a_hurt_in_the_turn_the_clock_opened_still_ends_at_the_new_level() -> None:
+def test_a_hurt_left_unrepaired_in_the_turn_the_clock_opened_is_not_undone_by_the_move() -> None:
+    """GAME.md: a hurt left unrepaired steps the pair down one level. A move that waited for
+    that turn's end does not lift them straight back; the clock's next step moves them on."""
+    deep = make_deck(levels=4, cards=12)
+    state = clock(steer(started(deep), OpenLevel(level=1)), 2)
+    assert state.level == 2
+    state = clock(mid_turn(state), 3)
+    *moves, (seat, let_go) = turn_moves(state, UNREPAIRED)[2:]
+    state = play(state, *moves)
+    events = decide(state, seat, let_go)
+    assert [e for e in events if isinstance(e, LevelChanged)] == [
+        LevelChanged(level=1, reason="unrepaired")
+    ]
+    state = replay(state, events)
+    assert state.level == 1 and state.moving_to is None
+    state = turns(state, SUPPORTED)
+    assert state.level == 1
+    assert clock(state, 4).level == 4
+
+
+def test_a_hurt_left_unrepaired_at_level_one_drops_the_waiting_move_too() -> None:
     state = clock(mid_turn(paced(DECK)), 2)
     state = play(state, *turn_moves(state, UNREPAIRED)[2:])
-    assert state.level == 2
+    assert state.level == 1 and state.moving_to is None
+
+
+def test_the_release_makes_only_the_move_that_waited_for_it() -> None:
+    """Released, a pair makes the clock's move that the hold kept waiting, to the lower limit
+    at most; a release with no move waiting moves no one."""
+    held = steer(steer(started(DECK, limits=(2, 3)), OpenLevel(level=1)), Hold())
+    state = clock(held, 3)
+    assert state.level == 1 and state.moving_to == 3
+    events = decide_for_facilitator(state, Release())
+    assert events == [Released(), LevelChanged(level=2, reason="clock")]
+    assert replay(state, events).moving_to is None
+    assert decide_for_facilitator(held, Release()) == [Released()]
 
 
 def test_between_steps_the_usual_rule_goes_deeper_within_what_is_open() -> None:

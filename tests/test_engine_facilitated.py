@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_deck
-from test_engine import SUPPORTED, A, B, assert_readable, illegal, play, started, turns
+from test_engine import SUPPORTED, A, B, assert_readable, illegal, play, run, started, turns
 
 from reciprocity.deck import Deck
 from reciprocity.engine import (
     TRANSITIONS,
     Actor,
+    CardPassed,
+    CheckIn,
     Draw,
     End,
     EndSession,
@@ -28,6 +30,7 @@ from reciprocity.engine import (
     Release,
     Released,
     SetLimit,
+    TurnEnded,
     decide_for_facilitator,
     drawable_levels,
     replay,
@@ -144,6 +147,20 @@ def test_ending_the_session_ends_each_game_from_outside() -> None:
     assert ended.phase is Phase.CLOSING and ended.ended_by is None
     with pytest.raises(IllegalMove, match="has ended"):
         decide_for_facilitator(ended, Hold())
+
+
+def test_a_game_ended_again_in_the_closing_keeps_the_card_of_the_first_end() -> None:
+    """The session ends with a card on the table; in the closing a partner who left ends it
+    again. The card was dealt once and has no outcome: the game ended while it lay there."""
+    state = play(paced(make_deck()), (A, Draw()))
+    card = state.card
+    assert card is not None
+    ended = steer(state, EndSession())
+    assert ended.phase is Phase.CLOSING and ended.card is None
+    state, log = run(ended, (A, CheckIn(score=5)), (B, End(partner_away=True)))
+    assert log[-1] == GameEnded(seat=B, partner_away=True)
+    assert state.phase is Phase.CLOSING and state.dealt == {card} and state.card is None
+    assert not any(isinstance(e, TurnEnded | CardPassed) for e in log)
 
 
 def test_the_facilitators_rows_are_in_the_one_table() -> None:

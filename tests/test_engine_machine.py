@@ -317,8 +317,14 @@ class EngineMachine(RuleBasedStateMachine):
             assert all(rise.reason in ("deeper", "clock") for rise in rises)
             assert self.state.level <= max(before.level, min(command.level, self.state.reach))
         else:
-            assert all(rise.reason == "deeper" for rise in rises), "the facilitator pushed a pair"
-            assert self.state.level <= before.level + 1
+            # Only the rules' own step, or a move the clock asked for earlier that waited (for
+            # the turn's end, a pause or the hold), to at most that level and the reach.
+            waited = before.moving_to
+            for rise in rises:
+                pending = rise.reason == "clock" and waited is not None
+                assert rise.reason == "deeper" or pending, "the facilitator pushed a pair"
+            moved = min(waited, self.state.reach) if waited is not None else before.level
+            assert self.state.level <= max(before.level + 1, moved)
         assert self.state.sharer is before.sharer and self.state.turns == before.turns
 
     def _do(
@@ -395,7 +401,8 @@ class EngineMachine(RuleBasedStateMachine):
                 else:
                     assert level == state.reach < state.level
                 assert (after.a.progress, after.b.progress) == (0, 0)
-            case GameEnded():
+            case GameEnded() if self.at_end is None:
+                # A partner who left in the closing ends it again: the game ended at the first.
                 self.at_end = state
 
     def _record_outcome(self, card: str) -> None:

@@ -9,7 +9,9 @@ On the clock: when the facilitator's clock opens a level that moves
 past its `reach` (the lower of the two partners' limits), never while it is paused (by itself
 or by the facilitator), and not in the middle of a turn kept after a pass. Until then the
 move waits in `GameState.moving_to`. It is dropped once the pair is as deep as it may go
-toward it, so that a later hurt or a lowered limit is never undone by a move that waited.
+toward it, or when a hurt left unrepaired steps the pair down (`rules.apply`), so that a hurt
+or a lowered limit is never undone by a move that waited; the clock's next step moves the
+pair on.
 Between two steps of the clock the usual rule still takes a pair deeper within what is open.
 """
 
@@ -17,14 +19,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reciprocity.engine.messages import LevelChanged
+from reciprocity.engine.messages import Event, LevelChanged
 from reciprocity.engine.state import GameState, Phase
 
 
-def keep_move(state: GameState) -> GameState:
-    """`state`, without its waiting move once the pair cannot go further toward it."""
+def keep_move(state: GameState, event: Event) -> GameState:
+    """`state` after `event`, without its waiting move once the pair cannot go further toward
+    it, or once a hurt left unrepaired has stepped the pair down."""
     target = state.moving_to
-    if target is not None and min(target, state.reach) <= state.level:
+    if target is None:
+        return state
+    stepped_down = isinstance(event, LevelChanged) and event.reason == "unrepaired"
+    if stepped_down or min(target, state.reach) <= state.level:
         return replace(state, moving_to=None)
     return state
 

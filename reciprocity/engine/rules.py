@@ -205,7 +205,7 @@ def decide_for_facilitator(state: GameState, command: FacilitatorCommand) -> lis
 
 def apply(state: GameState, event: Event) -> GameState:
     """The state after an event. Never raises for an event that `decide` produced."""
-    return keep_move(_apply(state, event))
+    return keep_move(_apply(state, event), event)
 
 
 def _apply(state: GameState, event: Event) -> GameState:
