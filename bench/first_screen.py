@@ -40,6 +40,7 @@ Bare().run(headless=True, auto_pilot=first_screen)
 PLAY = """
 import time
 
+import reciprocity.cli.play  # all that `reciprocity play` imports
 from reciprocity.cli.parser import build_parser
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.new_game import NewGameScreen

@@ -30,29 +30,25 @@ from reciprocity.net.connection import (
     ViewChanged,
     WordsArrived,
 )
-from reciprocity.net.local import LocalConnection
-from reciprocity.records.store import Store, StoreError
-from reciprocity.tui.closing_flow import ClosingFlow, keep_record
+from reciprocity.tui import messages
 from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
-from reciprocity.tui.screens.confirm import ConfirmScreen
-from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
-from reciprocity.tui.screens.host import HostScreen
-from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
-from reciprocity.tui.screens.pause import PauseScreen
-from reciprocity.tui.screens.table import TableScreen
-from reciprocity.tui.screens.waiting import WaitingScreen
-from reciprocity.tui.setup_flow import SetUpFlow, deck_for
 
 if TYPE_CHECKING:
-    # Deck and views are pydantic models; importing them lazily keeps start-up quick.
+    # Only the first screen is imported at the top, to keep the start quick: the other
+    # screens (the table and its views bring pydantic) are imported where first shown.
     from reciprocity.deck import Deck
     from reciprocity.game.room import Room
     from reciprocity.net.choices import HostChoice, JoinChoice
     from reciprocity.net.hosting import LocalRelay, NetworkGame
+    from reciprocity.net.local import LocalConnection
     from reciprocity.protocol import Record
+    from reciprocity.records.store import Store
     from reciprocity.seat_view import SeatView
+    from reciprocity.tui.closing_flow import ClosingFlow
+    from reciprocity.tui.screens.waiting import WaitingScreen
+    from reciprocity.tui.setup_flow import SetUpFlow
 
 
 @dataclass
@@ -119,6 +115,8 @@ class ReciprocityApp(App[int]):
     def store(self) -> Store:
         """The local records, opened on first use."""
         if self._store is None:
+            from reciprocity.records.store import Store
+
             self._store = Store()
             self._store.blank_abandoned()  # games left half-way here before: none resumes
         return self._store
@@ -139,9 +137,10 @@ class ReciprocityApp(App[int]):
             self._chosen_from_play,
         )
 
-    @on(HomeScreen.Chosen)
-    def _home_chosen(self, message: HomeScreen.Chosen) -> None:
+    @on(messages.MenuChosen)
+    def _home_chosen(self, message: messages.MenuChosen) -> None:
         from reciprocity.tui.screens.history import HistoryScreen
+        from reciprocity.tui.screens.host import HostScreen
 
         match message.option:
             case "play":
@@ -167,12 +166,16 @@ class ReciprocityApp(App[int]):
         """The palette: the theme first, Textual's own commands, then the table's rarer ones."""
         yield theme_command(self)
         yield from super().get_system_commands(screen)
+        from reciprocity.tui.screens.table import TableScreen
+
         if isinstance(screen, TableScreen):
             online = self.network is not None
             yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
 
     async def action_quit(self) -> None:
         """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
         asking = isinstance(self.screen, ConfirmScreen) and self.screen.question == LEAVE
         if self.view is None or self.view.phase not in IN_PLAY or asking:
             self.exit()
@@ -187,6 +190,7 @@ class ReciprocityApp(App[int]):
         if choice is None:
             return
         from reciprocity.game.room import Room
+        from reciprocity.records.store import StoreError
 
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
@@ -201,6 +205,8 @@ class ReciprocityApp(App[int]):
     def play_here(self, room: Room) -> LocalConnection:
         """Play a room's game with both partners at this keyboard; at the table at once when
         the game is under way already."""
+        from reciprocity.net.local import LocalConnection
+
         self.views = {}
         self._closing_flow = None
         self._earlier = []
@@ -219,10 +225,14 @@ class ReciprocityApp(App[int]):
         self._show_table()
 
     def _set_up_flow(self) -> SetUpFlow:
+        from reciprocity.tui.setup_flow import SetUpFlow
+
         assert self.connection is not None
         return SetUpFlow(self, self.connection, self.deck, lambda s: self.views.get(s) or self.view)
 
     def _show_table(self) -> None:
+        from reciprocity.tui.screens.table import TableScreen
+
         assert self.connection is not None
         down = (
             ReciprocityApp.view,
@@ -249,6 +259,8 @@ class ReciprocityApp(App[int]):
     def show_network_form(self, choice: HostChoice | JoinChoice) -> None:
         """Open the host or join form, filled in from `choice`."""
         from reciprocity.net.choices import HostChoice
+        from reciprocity.tui.screens.host import HostScreen
+        from reciprocity.tui.screens.join import JoinScreen
 
         if isinstance(choice, HostChoice):
             self.push_screen(HostScreen(choice), self._form_left)
@@ -266,15 +278,13 @@ class ReciprocityApp(App[int]):
         if relay is not None:
             await relay.close()
 
-    @on(HostScreen.Submitted)
-    @on(JoinScreen.Submitted)
-    def _form_submitted(self, message: HostScreen.Submitted | JoinScreen.Submitted) -> None:
+    @on(messages.HostSubmitted)
+    @on(messages.JoinSubmitted)
+    def _form_submitted(self, message: messages.HostSubmitted | messages.JoinSubmitted) -> None:
         self.open_network(message.choice, message.form)
 
     @work(exclusive=True, group="network")
-    async def open_network(
-        self, choice: HostChoice | JoinChoice, form: HostScreen | JoinScreen
-    ) -> None:
+    async def open_network(self, choice: HostChoice | JoinChoice, form: messages.Form) -> None:
         """Take a seat at the relay as the form says, then begin; a refusal shows on the form."""
         from reciprocity.net.core import RelayError
         from reciprocity.net.hosting import open_game
@@ -308,6 +318,9 @@ class ReciprocityApp(App[int]):
     @work(group="flow")
     async def _set_up_network(self, game: NetworkGame) -> None:
         """This seat's private set-up: no hand-offs, and waiting for the partner when needed."""
+        from reciprocity.tui.screens.waiting import WaitingScreen
+        from reciprocity.tui.setup_flow import deck_for
+
         seat = game.connection.seat
         other = seat.other
         view = await self.wait_for_view(lambda view: True)
@@ -367,25 +380,26 @@ class ReciprocityApp(App[int]):
 
     # --- what the screens ask for ----------------------------------------------------------
 
-    @on(TableScreen.Act)
-    @on(PauseScreen.Act)
-    def _act(self, message: TableScreen.Act | PauseScreen.Act) -> None:
+    @on(messages.Act)
+    def _act(self, message: messages.Act) -> None:
         if self.connection is not None:
             self.connection.send(message.seat, message.command)
 
-    @on(TableScreen.Speak)
-    def _speak(self, message: TableScreen.Speak) -> None:
+    @on(messages.Speak)
+    def _speak(self, message: messages.Speak) -> None:
         if self.connection is not None:
             self.connection.say(message.seat, message.text)
 
-    @on(TableScreen.ChangeLimit)
-    def _change_limit(self, message: TableScreen.ChangeLimit) -> None:
+    @on(messages.ChangeLimit)
+    def _change_limit(self, message: messages.ChangeLimit) -> None:
         self.run_worker(self._set_up_flow().choose_limit(message.seat, message.name), group="flow")
 
     # --- updates from the connection -----------------------------------------------------
 
     @on(Updated)
     def _updated(self, message: Updated) -> None:
+        from reciprocity.tui.screens.handoff import HandoffScreen
+
         match message.update:
             case ViewChanged(view=view):
                 self._view_changed(view)
@@ -413,6 +427,8 @@ class ReciprocityApp(App[int]):
             self._show_banner()
             ended = view.phase in (Phase.CLOSING, Phase.FINISHED)
             if ended and self._closing_flow is None:
+                from reciprocity.tui.closing_flow import ClosingFlow
+
                 self._closing_flow = ClosingFlow(
                     self._set_up_flow(),
                     latest=lambda: self.view,
@@ -431,6 +447,8 @@ class ReciprocityApp(App[int]):
         return self.view
 
     def _words_arrived(self, seat: Seat, text: str) -> None:
+        from reciprocity.tui.screens.table import TableScreen
+
         closing = self._closing_flow
         if closing is not None and not closing.set_up.shared:
             if self.view is not None and seat is not self.view.seat:
@@ -444,6 +462,9 @@ class ReciprocityApp(App[int]):
 
     def _keep_record(self, record: Record) -> None:
         """Keep the finished network game in this machine's history."""
+        from reciprocity.records.store import StoreError
+        from reciprocity.tui.closing_flow import keep_record
+
         try:
             keep_record(self.store, record)
         except StoreError as error:
@@ -452,6 +473,8 @@ class ReciprocityApp(App[int]):
 
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
+        from reciprocity.tui.screens.waiting import WaitingScreen
+
         game = self.network
         if game is None:
             return
@@ -474,7 +497,12 @@ class ReciprocityApp(App[int]):
 
     def watch_banner(self, old: str | None, new: str | None) -> None:
         """Screens without a banner line hear about the network as a notification."""
-        if self.network is None or isinstance(self.screen, TableScreen | WaitingScreen):
+        if self.network is None:
+            return
+        from reciprocity.tui.screens.table import TableScreen
+        from reciprocity.tui.screens.waiting import WaitingScreen
+
+        if isinstance(self.screen, TableScreen | WaitingScreen):
             return
         if new is not None:
             self.notify(new, severity="warning", markup=False)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.theme import Theme
 
 from reciprocity import ReciprocityError
 from reciprocity.kept import keep_setting, kept_setting
-from reciprocity.tui.screens.table import TableScreen
+
+if TYPE_CHECKING:
+    from reciprocity.tui.screens.table import TableScreen
 
 #: What ctrl+q asks in the middle of a game.
 LEAVE = "Leave in the middle of the game?"
