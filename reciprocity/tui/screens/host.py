@@ -89,7 +89,7 @@ class HostScreen(messages.Form):
         self.app.call_from_thread(self._show_decks, found)
 
     def _show_decks(self, found: list[Deck]) -> None:
-        if not self.is_attached:  # the form was left before the decks were read
+        if self not in self.app.screen_stack:  # the form was left before the decks were read
             return
         chosen = self.chosen
         if chosen is not None and chosen not in found:
