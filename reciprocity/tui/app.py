@@ -36,14 +36,12 @@ from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
 
 if TYPE_CHECKING:
-    # Only the first screen is imported at the top, to keep the start quick: the other
-    # screens (the table and its views bring pydantic) are imported where first shown.
+    # Only the first screens are imported at the top; the others where first shown.
     from reciprocity.deck import Deck
     from reciprocity.game.room import Room
     from reciprocity.net.choices import HostChoice, JoinChoice
     from reciprocity.net.hosting import LocalRelay, NetworkGame
     from reciprocity.net.local import LocalConnection
-    from reciprocity.protocol import Record
     from reciprocity.records.store import Store
     from reciprocity.seat_view import SeatView
     from reciprocity.tui.closing_flow import ClosingFlow
@@ -166,11 +164,8 @@ class ReciprocityApp(App[int]):
         """The palette: the theme first, Textual's own commands, then the table's rarer ones."""
         yield theme_command(self)
         yield from super().get_system_commands(screen)
-        from reciprocity.tui.screens.table import TableScreen
-
-        if isinstance(screen, TableScreen):
-            online = self.network is not None
-            yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
+        online = self.network is not None
+        yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
 
     async def action_quit(self) -> None:
         """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""
@@ -234,12 +229,8 @@ class ReciprocityApp(App[int]):
         from reciprocity.tui.screens.table import TableScreen
 
         assert self.connection is not None
-        down = (
-            ReciprocityApp.view,
-            ReciprocityApp.views,
-            ReciprocityApp.banner,
-            ReciprocityApp.aloud,
-        )
+        app = ReciprocityApp
+        down = (app.view, app.views, app.banner, app.aloud)
         earlier, self._earlier = tuple(self._earlier), []
         self.push_screen(TableScreen(self.connection.seats, earlier).data_bind(*down))
 
@@ -318,33 +309,14 @@ class ReciprocityApp(App[int]):
     @work(group="flow")
     async def _set_up_network(self, game: NetworkGame) -> None:
         """This seat's private set-up: no hand-offs, and waiting for the partner when needed."""
-        from reciprocity.tui.screens.waiting import WaitingScreen
         from reciprocity.tui.setup_flow import deck_for
 
         seat = game.connection.seat
-        other = seat.other
-        view = await self.wait_for_view(lambda view: True)
-        if view.partner(other).name is None:
-
-            def joined(view: SeatView) -> bool:
-                return view.partner(other).name is not None
-
-            if game.invite is not None:
-                waiting = WaitingScreen.for_partner_to_join(game, joined)
-            else:  # the first of a pair to join a facilitated session's room
-                waiting = WaitingScreen(
-                    "Waiting for your partner…",
-                    "Your partner joins with this code.",
-                    until=joined,
-                    code=game.code,
-                    leave="Leave",
-                )
-            left = await self.push_screen_wait(self._follow(waiting))
-            if left:
-                await self.leave_network()
-                self._return_home()
-                return
-        view = await self.wait_for_view(lambda view: view.partner(other).name is not None)
+        if not await self._set_up_flow().partner_joined(game, self.wait_for_view, self._follow):
+            await self.leave_network()
+            self._return_home()
+            return
+        view = await self.wait_for_view(lambda view: view.partner(seat.other).name is not None)
         if self.deck is None:
             self.deck = await asyncio.to_thread(deck_for, view)
         await self._set_up_flow().on_own_screen(seat, view, self._follow)
@@ -398,6 +370,7 @@ class ReciprocityApp(App[int]):
 
     @on(Updated)
     def _updated(self, message: Updated) -> None:
+        from reciprocity.tui.closing_flow import keep_record
         from reciprocity.tui.screens.handoff import HandoffScreen
 
         match message.update:
@@ -411,7 +384,7 @@ class ReciprocityApp(App[int]):
                 self._status = text
                 self._show_banner()
             case RecordArrived(record=record):
-                self._keep_record(record)
+                keep_record(self, self.store, record)
             case Announced(text=text):  # stays until read: Enter goes back to the game
                 self.push_screen(HandoffScreen("From your facilitator", text))
             case CodeChanged(code=code):
@@ -459,17 +432,6 @@ class ReciprocityApp(App[int]):
             table.show_words(seat, text)
         if not tables:  # the table is not up yet: it shows them when it is
             self._earlier.append((seat, text))
-
-    def _keep_record(self, record: Record) -> None:
-        """Keep the finished network game in this machine's history."""
-        from reciprocity.records.store import StoreError
-        from reciprocity.tui.closing_flow import keep_record
-
-        try:
-            keep_record(self.store, record)
-        except StoreError as error:
-            message = f"This game could not be added to your history: {error}"
-            self.notify(message, severity="error", markup=False)
 
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
