@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from reciprocity.deck_files import find_deck
 from reciprocity.tui.app import ReciprocityApp
+
+if TYPE_CHECKING:
+    from reciprocity.deck import Deck
 
 
 def play_command(args: argparse.Namespace) -> int:
     """Open the app: the new-game form for `play`, the home screen without a command."""
     playing = args.command == "play"
-    # A deck named on the command line is checked now, so a mistake is one line here.
-    deck = find_deck(args.deck) if playing and args.deck else None
+    deck: Deck | None = None
+    if playing and args.deck:  # checked now, so that a mistake is one line here
+        from reciprocity.deck_files import find_deck  # pydantic: only when a deck is named
+
+        deck = find_deck(args.deck)
     names = tuple(args.names) if getattr(args, "names", None) else None
     checkin = not getattr(args, "no_checkin", False)
     app = ReciprocityApp(deck=deck, names=names, checkin=checkin, play=playing)

@@ -6,10 +6,10 @@ The clock itself is the relay's (`reciprocity_server.clock`); this only says wha
 
 from __future__ import annotations
 
-from reciprocity.pacing_wire import (
-    ClockStatus,
-    SetTime,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reciprocity.pacing_wire import ClockStatus, SetTime
 
 #: Seconds left in a set when the players get a calm notice.
 NOTICE_SECONDS = 120

@@ -30,30 +30,24 @@ from reciprocity.net.connection import (
     ViewChanged,
     WordsArrived,
 )
-from reciprocity.net.local import LocalConnection
-from reciprocity.records.store import Store, StoreError
+from reciprocity.tui import messages
 from reciprocity.tui.base_app import BaseApp
-from reciprocity.tui.closing_flow import ClosingFlow, keep_record
 from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
-from reciprocity.tui.screens.confirm import ConfirmScreen
-from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.home import HomeScreen
-from reciprocity.tui.screens.host import HostScreen
-from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.new_game import GameChoice, NewGameScreen
-from reciprocity.tui.screens.pause import PauseScreen
-from reciprocity.tui.screens.table import TableScreen
-from reciprocity.tui.screens.waiting import WaitingScreen
-from reciprocity.tui.setup_flow import SetUpFlow, deck_for
 
 if TYPE_CHECKING:
-    # Deck and views are pydantic models; importing them lazily keeps start-up quick.
+    # Only the first screens are imported at the top; the others where first shown.
     from reciprocity.deck import Deck
     from reciprocity.game.room import Room
     from reciprocity.net.choices import HostChoice, JoinChoice
     from reciprocity.net.hosting import LocalRelay, NetworkGame
-    from reciprocity.protocol import Record
+    from reciprocity.net.local import LocalConnection
+    from reciprocity.records.store import Store
     from reciprocity.seat_view import SeatView
+    from reciprocity.tui.closing_flow import ClosingFlow
+    from reciprocity.tui.screens.waiting import WaitingScreen
+    from reciprocity.tui.setup_flow import SetUpFlow
 
 
 @dataclass
@@ -120,6 +114,8 @@ class ReciprocityApp(BaseApp):
     def store(self) -> Store:
         """The local records, opened on first use."""
         if self._store is None:
+            from reciprocity.records.store import Store
+
             self._store = Store()
             self._store.blank_abandoned()  # games left half-way here before: none resumes
         return self._store
@@ -140,9 +136,10 @@ class ReciprocityApp(BaseApp):
             self._chosen_from_play,
         )
 
-    @on(HomeScreen.Chosen)
-    def _home_chosen(self, message: HomeScreen.Chosen) -> None:
+    @on(messages.MenuChosen)
+    def _home_chosen(self, message: messages.MenuChosen) -> None:
         from reciprocity.tui.screens.history import HistoryScreen
+        from reciprocity.tui.screens.host import HostScreen
 
         match message.option:
             case "play":
@@ -168,12 +165,13 @@ class ReciprocityApp(BaseApp):
         """The palette: the theme first, Textual's own commands, then the table's rarer ones."""
         yield theme_command(self)
         yield from super().get_system_commands(screen)
-        if isinstance(screen, TableScreen):
-            online = self.network is not None
-            yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
+        online = self.network is not None
+        yield from table_commands(screen, self.aloud, online, self.action_toggle_aloud)
 
     async def action_quit(self) -> None:
         """Leave; in the middle of a game, ask first (a second ctrl+q leaves at once)."""
+        from reciprocity.tui.screens.confirm import ConfirmScreen
+
         asking = isinstance(self.screen, ConfirmScreen) and self.screen.question == LEAVE
         if self.view is None or self.view.phase not in IN_PLAY or asking:
             self.exit()
@@ -188,6 +186,7 @@ class ReciprocityApp(BaseApp):
         if choice is None:
             return
         from reciprocity.game.room import Room
+        from reciprocity.records.store import StoreError
 
         try:
             room = Room.create(choice.deck, self.store, checkin=choice.checkin, seed=self.seed)
@@ -202,6 +201,8 @@ class ReciprocityApp(BaseApp):
     def play_here(self, room: Room) -> LocalConnection:
         """Play a room's game with both partners at this keyboard; at the table at once when
         the game is under way already."""
+        from reciprocity.net.local import LocalConnection
+
         self.views = {}
         self._closing_flow = None
         self._earlier = []
@@ -220,17 +221,17 @@ class ReciprocityApp(BaseApp):
         self._show_table()
 
     def _set_up_flow(self) -> SetUpFlow:
+        from reciprocity.tui.setup_flow import SetUpFlow
+
         assert self.connection is not None
         return SetUpFlow(self, self.connection, self.deck, lambda s: self.views.get(s) or self.view)
 
     def _show_table(self) -> None:
+        from reciprocity.tui.screens.table import TableScreen
+
         assert self.connection is not None
-        down = (
-            ReciprocityApp.view,
-            ReciprocityApp.views,
-            ReciprocityApp.banner,
-            ReciprocityApp.aloud,
-        )
+        app = ReciprocityApp
+        down = (app.view, app.views, app.banner, app.aloud)
         earlier, self._earlier = tuple(self._earlier), []
         self.push_screen(TableScreen(self.connection.seats, earlier).data_bind(*down))
 
@@ -250,6 +251,8 @@ class ReciprocityApp(BaseApp):
     def show_network_form(self, choice: HostChoice | JoinChoice) -> None:
         """Open the host or join form, filled in from `choice`."""
         from reciprocity.net.choices import HostChoice
+        from reciprocity.tui.screens.host import HostScreen
+        from reciprocity.tui.screens.join import JoinScreen
 
         if isinstance(choice, HostChoice):
             self.push_screen(HostScreen(choice), self._form_left)
@@ -267,15 +270,13 @@ class ReciprocityApp(BaseApp):
         if relay is not None:
             await relay.close()
 
-    @on(HostScreen.Submitted)
-    @on(JoinScreen.Submitted)
-    def _form_submitted(self, message: HostScreen.Submitted | JoinScreen.Submitted) -> None:
+    @on(messages.HostSubmitted)
+    @on(messages.JoinSubmitted)
+    def _form_submitted(self, message: messages.HostSubmitted | messages.JoinSubmitted) -> None:
         self.open_network(message.choice, message.form)
 
     @work(exclusive=True, group="network")
-    async def open_network(
-        self, choice: HostChoice | JoinChoice, form: HostScreen | JoinScreen
-    ) -> None:
+    async def open_network(self, choice: HostChoice | JoinChoice, form: messages.Form) -> None:
         """Take a seat at the relay as the form says, then begin; a refusal shows on the form."""
         from reciprocity.net.core import RelayError
         from reciprocity.net.hosting import open_game
@@ -309,30 +310,14 @@ class ReciprocityApp(BaseApp):
     @work(group="flow")
     async def _set_up_network(self, game: NetworkGame) -> None:
         """This seat's private set-up: no hand-offs, and waiting for the partner when needed."""
+        from reciprocity.tui.setup_flow import deck_for
+
         seat = game.connection.seat
-        other = seat.other
-        view = await self.wait_for_view(lambda view: True)
-        if view.partner(other).name is None:
-
-            def joined(view: SeatView) -> bool:
-                return view.partner(other).name is not None
-
-            if game.invite is not None:
-                waiting = WaitingScreen.for_partner_to_join(game, joined)
-            else:  # the first of a pair to join a facilitated session's room
-                waiting = WaitingScreen(
-                    "Waiting for your partner…",
-                    "Your partner joins with this code.",
-                    until=joined,
-                    code=game.code,
-                    leave="Leave",
-                )
-            left = await self.push_screen_wait(self._follow(waiting))
-            if left:
-                await self.leave_network()
-                self._return_home()
-                return
-        view = await self.wait_for_view(lambda view: view.partner(other).name is not None)
+        if not await self._set_up_flow().partner_joined(game, self.wait_for_view, self._follow):
+            await self.leave_network()
+            self._return_home()
+            return
+        view = await self.wait_for_view(lambda view: view.partner(seat.other).name is not None)
         if self.deck is None:
             self.deck = await asyncio.to_thread(deck_for, view)
         await self._set_up_flow().on_own_screen(seat, view, self._follow)
@@ -366,25 +351,27 @@ class ReciprocityApp(BaseApp):
 
     # --- what the screens ask for ----------------------------------------------------------
 
-    @on(TableScreen.Act)
-    @on(PauseScreen.Act)
-    def _act(self, message: TableScreen.Act | PauseScreen.Act) -> None:
+    @on(messages.Act)
+    def _act(self, message: messages.Act) -> None:
         if self.connection is not None:
             self.connection.send(message.seat, message.command)
 
-    @on(TableScreen.Speak)
-    def _speak(self, message: TableScreen.Speak) -> None:
+    @on(messages.Speak)
+    def _speak(self, message: messages.Speak) -> None:
         if self.connection is not None:
             self.connection.say(message.seat, message.text)
 
-    @on(TableScreen.ChangeLimit)
-    def _change_limit(self, message: TableScreen.ChangeLimit) -> None:
+    @on(messages.ChangeLimit)
+    def _change_limit(self, message: messages.ChangeLimit) -> None:
         self.run_worker(self._set_up_flow().choose_limit(message.seat, message.name), group="flow")
 
     # --- updates from the connection -----------------------------------------------------
 
     @on(Updated)
     def _updated(self, message: Updated) -> None:
+        from reciprocity.tui.closing_flow import keep_record
+        from reciprocity.tui.screens.handoff import HandoffScreen
+
         match message.update:
             case ViewChanged(view=view):
                 self._view_changed(view)
@@ -396,7 +383,7 @@ class ReciprocityApp(BaseApp):
                 self._status = text
                 self._show_banner()
             case RecordArrived(record=record):
-                self._keep_record(record)
+                keep_record(self, self.store, record)
             case Announced(text=text):  # stays until read: Enter goes back to the game
                 self.push_screen(HandoffScreen("From your facilitator", text))
             case CodeChanged(code=code):
@@ -412,6 +399,8 @@ class ReciprocityApp(BaseApp):
             self._show_banner()
             ended = view.phase in (Phase.CLOSING, Phase.FINISHED)
             if ended and self._closing_flow is None:
+                from reciprocity.tui.closing_flow import ClosingFlow
+
                 self._closing_flow = ClosingFlow(
                     self._set_up_flow(),
                     latest=lambda: self.view,
@@ -430,6 +419,8 @@ class ReciprocityApp(BaseApp):
         return self.view
 
     def _words_arrived(self, seat: Seat, text: str) -> None:
+        from reciprocity.tui.screens.table import TableScreen
+
         closing = self._closing_flow
         if closing is not None and not closing.set_up.shared:
             if self.view is not None and seat is not self.view.seat:
@@ -441,16 +432,10 @@ class ReciprocityApp(BaseApp):
         if not tables:  # the table is not up yet: it shows them when it is
             self._earlier.append((seat, text))
 
-    def _keep_record(self, record: Record) -> None:
-        """Keep the finished network game in this machine's history."""
-        try:
-            keep_record(self.store, record)
-        except StoreError as error:
-            message = f"This game could not be added to your history: {error}"
-            self.notify(message, severity="error", markup=False)
-
     def _show_code(self, code: str) -> None:
         """Show the new code wherever the old one is on screen."""
+        from reciprocity.tui.screens.waiting import WaitingScreen
+
         game = self.network
         if game is None:
             return
@@ -473,7 +458,12 @@ class ReciprocityApp(BaseApp):
 
     def watch_banner(self, old: str | None, new: str | None) -> None:
         """Screens without a banner line hear about the network as a notification."""
-        if self.network is None or isinstance(self.top_screen, TableScreen | WaitingScreen | None):
+        if self.network is None:
+            return
+        from reciprocity.tui.screens.table import TableScreen
+        from reciprocity.tui.screens.waiting import WaitingScreen
+
+        if isinstance(self.top_screen, TableScreen | WaitingScreen | None):
             return
         if new is not None:
             self.notify(new, severity="warning", markup=False)

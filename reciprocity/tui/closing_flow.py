@@ -9,14 +9,17 @@ to the partner, and theirs show here as they arrive.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reciprocity.engine import End, Phase
+from reciprocity.records.store import StoreError
 from reciprocity.tui.screens.handoff import HandoffScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from textual.app import App
 
     from reciprocity.protocol import Record
     from reciprocity.records.store import Store
@@ -137,8 +140,12 @@ class ClosingFlow:
         return said or f"If {partner} writes a line for you, it shows here."
 
 
-def keep_record(store: Store, record: Record) -> None:
+def keep_record(app: App[Any], store: Store, record: Record) -> None:
     """Keep a finished network game (outcomes and times, never words) in this machine's
-    history. Raises StoreError."""
+    history; if it cannot be kept, `app` says so."""
     events = [(logged.seq, logged.at, logged.event) for logged in record.events]
-    store.import_game(record.deck, record.seed, record.checkin, "network", events)
+    try:
+        store.import_game(record.deck, record.seed, record.checkin, "network", events)
+    except StoreError as error:
+        message = f"This game could not be added to your history: {error}"
+        app.notify(message, severity="error", markup=False)

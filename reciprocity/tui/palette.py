@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.theme import Theme
 
 from reciprocity import ReciprocityError
 from reciprocity.kept import keep_setting, kept_setting
-from reciprocity.tui.screens.table import TableScreen
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 #: What ctrl+q asks in the middle of a game.
 LEAVE = "Leave in the middle of the game?"
@@ -47,10 +49,14 @@ def keep_theme(theme: Theme) -> None:
 
 
 def table_commands(
-    screen: TableScreen, aloud: bool, network: bool, toggle: Callable[[], object]
+    screen: Screen[object], aloud: bool, network: bool, toggle: Callable[[], object]
 ) -> Iterator[SystemCommand]:
-    """The table's rarer actions: typing only when not `aloud`, and on a `network` game the
-    switch between typed answers and talking aloud (`toggle`)."""
+    """On the table, its rarer actions: typing only when not `aloud`, and on a `network` game
+    the switch between typed answers and talking aloud (`toggle`)."""
+    from reciprocity.tui.screens.table import TableScreen  # imported once a table is shown
+
+    if not isinstance(screen, TableScreen):
+        return
     yield SystemCommand(
         "Change my limit", "Privately choose how deep you want to go", screen.action_limit
     )

@@ -6,7 +6,7 @@ one seat here takes its steps alone. The closing flow uses the same check-in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from reciprocity.engine import CheckIn, Phase, Seat, SetLimit
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from reciprocity.deck import Deck
     from reciprocity.net.connection import Connection
+    from reciprocity.net.hosting import NetworkGame
     from reciprocity.seat_view import SeatView
     from reciprocity.tui.screens.limits import LimitChoice
 
@@ -66,6 +67,34 @@ class SetUpFlow:
                 until=lambda view: view.phase is not Phase.SETUP,
             )
             await self.app.push_screen_wait(follow(waiting))
+
+    async def partner_joined(
+        self,
+        game: NetworkGame,
+        wait_for_view: Callable[[Callable[[SeatView], bool]], Awaitable[SeatView]],
+        follow: Callable[[WaitingScreen], WaitingScreen],
+    ) -> bool:
+        """Over the network: wait, on a calm screen, until the partner has taken their seat;
+        False when this seat leaves instead."""
+        other = game.connection.seat.other
+
+        def joined(view: SeatView) -> bool:
+            return view.partner(other).name is not None
+
+        if joined(await wait_for_view(lambda view: True)):
+            return True
+        if game.invite is not None:
+            waiting = WaitingScreen.for_partner_to_join(game, joined)
+        else:  # the first of a pair to join a facilitated session's room
+            waiting = WaitingScreen(
+                "Waiting for your partner…",
+                "Your partner joins with this code.",
+                until=joined,
+                code=game.code,
+                leave="Leave",
+            )
+        left: bool = await self.app.push_screen_wait(follow(waiting))
+        return not left
 
     async def at_one_keyboard(self, names: tuple[str, str], checkin: bool) -> None:
         """Each partner, in turn and unseen, chooses a limit, lines and a check-in."""

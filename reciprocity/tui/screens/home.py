@@ -6,16 +6,17 @@ page. A tab joins."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TypeAlias
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from reciprocity.tui import messages
 
 TAGLINE = (
     "Take turns sharing something true, a little deeper each time,\nand meet each other with care."
@@ -48,11 +49,7 @@ class HomeScreen(Screen[None]):
             yield OptionList(*options, id="menu")
         yield Footer()
 
-    @dataclass
-    class Chosen(Message):
-        """The menu's choice that needs the app: `play`, `host`, `join` or `history`."""
-
-        option: str
+    Chosen: TypeAlias = messages.MenuChosen
 
     @on(OptionList.OptionSelected, "#menu")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

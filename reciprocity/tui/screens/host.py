@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reciprocity import DEFAULT_DECK
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.choices import HostChoice
+from reciprocity.tui import messages
 
 if TYPE_CHECKING:
     from reciprocity.deck import Deck
@@ -35,7 +33,7 @@ def relay_address(text: str) -> str | None:
     return text
 
 
-class HostScreen(Screen[None]):
+class HostScreen(messages.Form):
     """The host's form. Ctrl+S (or Enter in the last field) posts `Submitted`."""
 
     BINDINGS = [
@@ -43,12 +41,7 @@ class HostScreen(Screen[None]):
         Binding("escape", "cancel", "Back"),
     ]
 
-    @dataclass
-    class Submitted(Message):
-        """The form is filled in: take a seat at the relay (a refusal shows on `form`)."""
-
-        choice: HostChoice
-        form: HostScreen
+    Submitted: TypeAlias = messages.HostSubmitted
 
     def __init__(self, choice: HostChoice | None = None) -> None:
         """A form, filled in from `choice` if given."""
@@ -96,6 +89,8 @@ class HostScreen(Screen[None]):
         self.app.call_from_thread(self._show_decks, found)
 
     def _show_decks(self, found: list[Deck]) -> None:
+        if self not in self.app.screen_stack:  # the form was left before the decks were read
+            return
         chosen = self.chosen
         if chosen is not None and chosen not in found:
             found.insert(0, chosen)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TypeAlias
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from reciprocity import ReciprocityError
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.choices import JoinChoice
+from reciprocity.tui import messages
 from reciprocity.tui.screens.host import ALOUD, relay_address
 
 
-class JoinScreen(Screen[None]):
+class JoinScreen(messages.Form):
     """The joiner's form. Ctrl+S (or Enter in the last field) posts `Submitted`."""
 
     BINDINGS = [
@@ -26,12 +25,7 @@ class JoinScreen(Screen[None]):
         Binding("escape", "cancel", "Back"),
     ]
 
-    @dataclass
-    class Submitted(Message):
-        """The form is filled in: take the free seat (a refusal shows on `form`)."""
-
-        choice: JoinChoice
-        form: JoinScreen
+    Submitted: TypeAlias = messages.JoinSubmitted
 
     def __init__(self, choice: JoinChoice) -> None:
         """A form filled in from `choice`."""

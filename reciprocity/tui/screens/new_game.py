@@ -107,6 +107,8 @@ class NewGameScreen(Screen[GameChoice | None]):
         self.app.call_from_thread(self._show_decks, found)
 
     def _show_decks(self, found: list[Deck]) -> None:
+        if self not in self.app.screen_stack:  # started (or left) before the decks were read
+            return
         given = self.given
         if given is not None and all(deck.id != given.id for deck in found):
             found.insert(0, given)

@@ -6,17 +6,16 @@ Pauses are recorded without judgement, and nothing here hurries anyone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from reciprocity.engine import Ready, Seat
+from reciprocity.tui import messages
 from reciprocity.tui.widgets.breathing import BreathingGuide
 
 if TYPE_CHECKING:
@@ -35,12 +34,7 @@ class PauseScreen(Screen[None]):
     the game is no longer paused.
     """
 
-    @dataclass
-    class Act(Message):
-        """A partner here is ready to go on."""
-
-        seat: Seat
-        command: Ready
+    Act: TypeAlias = messages.Act
 
     view: reactive[SeatView | None] = reactive(None)
     views: reactive[dict[Seat, SeatView]] = reactive(dict, bindings=True)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -37,6 +35,7 @@ from reciprocity.engine import (
     turn_actor,
 )
 from reciprocity.net.connection import MAX_WORDS
+from reciprocity.tui import messages
 from reciprocity.tui.widgets.card import OPENERS, CardPanel
 from reciprocity.tui.widgets.say_input import SayInput
 from reciprocity.tui.widgets.set_clock import SetClock
@@ -82,26 +81,9 @@ class TableScreen(Screen[None]):
     down to it; the screen posts what the seats here do as messages.
     """
 
-    @dataclass
-    class Act(Message):
-        """A seat here asks for a command."""
-
-        seat: Seat
-        command: Command
-
-    @dataclass
-    class Speak(Message):
-        """A seat here says something to the partner (typed, or a ready-made opener)."""
-
-        seat: Seat
-        text: str
-
-    @dataclass
-    class ChangeLimit(Message):
-        """A partner here wants to change their limit, privately."""
-
-        seat: Seat
-        name: str
+    Act: TypeAlias = messages.Act
+    Speak: TypeAlias = messages.Speak
+    ChangeLimit: TypeAlias = messages.ChangeLimit
 
     BINDINGS = [
         Binding("d", "draw", "Draw a card"),
