@@ -25,7 +25,7 @@ sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent / "
 
 from conftest import make_deck  # noqa: E402
 from postgres_cluster import Cluster  # noqa: E402
-from reciprocity_server.outputs import Send  # noqa: E402
+from reciprocity_server.outputs import Encoded, Send  # noqa: E402
 from reciprocity_server.quotas import Quotas  # noqa: E402
 from reciprocity_server.records import RelayStore  # noqa: E402
 from reciprocity_server.records_postgres import PostgresRelayStore  # noqa: E402
@@ -33,7 +33,7 @@ from reciprocity_server.relay import Relay  # noqa: E402
 from reciprocity_server.storage import RelayRecords  # noqa: E402
 from relay import next_move  # noqa: E402
 
-from reciprocity.protocol import PROTOCOL_VERSION, SeatView  # noqa: E402
+from reciprocity.protocol import PROTOCOL_VERSION, SeatView, ViewDelta  # noqa: E402
 
 Json = dict[str, Any]
 
@@ -71,8 +71,13 @@ class Rooms:
         frame = message if isinstance(message, str) else json.dumps(message)
         outputs = self.relay.receive(conn, frame)
         for out in outputs:  # the host's view is enough to choose the next move
-            if isinstance(out, Send) and isinstance(out.message, SeatView) and out.conn % 2:
-                self.views[out.conn] = out.message.model_dump(mode="json")
+            if not isinstance(out, Send) or not out.conn % 2:
+                continue
+            message = out.message.decoded() if isinstance(out.message, Encoded) else out.message
+            if isinstance(message, SeatView):
+                self.views[out.conn] = message.model_dump(mode="json")
+            elif isinstance(message, ViewDelta):  # what changed since the last view
+                self.views[out.conn] |= message.changes | {"seq": message.seq}
         return outputs
 
     def batch(self) -> list[tuple[int, str]]:

@@ -24,6 +24,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent / "tests")]
@@ -43,8 +45,46 @@ from relay_client import act, start  # noqa: E402
 from test_failover import Game, open_game, resume  # noqa: E402
 
 DECK = "first-steps"
+TICK = os.sysconf("SC_CLK_TCK")
 #: Every relay and Caddy started, to end any still running if the bench fails half-way.
 STARTED: list[Process] = []
+
+
+@dataclass(frozen=True)
+class Tally:
+    """CPU time no one started process holds, read from /proc: PostgreSQL's server
+    processes, or the whole machine's (every process, other sessions' too)."""
+
+    name: str
+    cpu: Callable[[], float]
+
+
+def postgres_cpu(cluster: Cluster) -> Callable[[], float]:
+    """The CPU seconds of the cluster's postmaster and every server process it started
+    (those gone are in its children's times)."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+
+    def seconds() -> float:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            pid = int(stat.parent.name)
+            if pid == postmaster:
+                total += sum(int(f) for f in fields[11:15])  # its own, and its reaped children's
+            elif int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / TICK
+
+    return seconds
+
+
+def machine_cpu() -> float:
+    """The machine's busy CPU seconds, every core and process (idle and waiting excluded)."""
+    ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICK
 
 
 async def start_relay(bench: Bench, db: str, name: str) -> tuple[Process, int]:
@@ -93,15 +133,23 @@ async def saturation(bench: Bench, cluster: Cluster, count: int, args: argparse.
     proxy, url = await start_caddy(bench, [port for _, port in relays])
     clients = await bench.load({"kind": "flood", "url": url, "seconds": args.seconds}, args.rooms)
     processes = [proxy, *(process for process, _ in relays), *clients]
-    said, wall, cpu = await _measured(processes, lambda: bench.step(clients))
+    tallies = [Tally("postgres", postgres_cpu(cluster)), Tally("machine", machine_cpu)]
+    watched: list = [*processes, *tallies]  # each has a name and its CPU seconds
+    said, wall, cpu = await _measured(watched, lambda: bench.step(clients))
     await bench.finish(clients)
     for process in [proxy, *(process for process, _ in relays)]:
         await process.stop()
     commands = sum(len(each["acks"]) for each in said)
     errors = sum(len(each["errors"]) for each in said)
     rate = commands / wall
+    relays_cpu = sum(cpu[process.name] for process, _ in relays)
     print(f"   {count} relay process(es)  {rate:8,.0f} game commands a second (errors {errors})")
     print(f"   {_cpu_line(cpu)}")
+    idle = (os.cpu_count() or 1) - cpu["machine"]
+    print(
+        f"   CPU a command: relays {relays_cpu / rate * 1e3:.2f} ms, PostgreSQL"
+        f" {cpu['postgres'] / rate * 1e3:.2f} ms; the machine idle {idle:.2f} cores"
+    )
     return rate
 
 

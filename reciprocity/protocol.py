@@ -44,9 +44,12 @@ MAX_ANNOUNCEMENT = 200
 #: The close code of a connection whose seat was resumed on another connection. It is final:
 #: two screens playing one seat would take turns taking it from each other.
 CLOSE_REPLACED = 4001
-#: The close code of a connection whose seat was taken by another screen with the code (or
-#: freed for one by the facilitator). It is final too: this screen's keys no longer hold.
+#: The close code of a connection whose seat was taken by another screen with the code. It
+#: is final too: this screen's keys no longer hold.
 CLOSE_MOVED = 4002
+#: The close code of a connection whose seat the facilitator freed, for another screen to
+#: take with the code. Final, as `CLOSE_MOVED`.
+CLOSE_FREED = 4003
 
 #: A room's number: the part of a code the relay sees. It routes, and is no secret.
 Number = Annotated[int, Field(ge=1, le=9999)]
@@ -321,7 +324,7 @@ class Error(_Frozen):
     id: str | None = None
 
 
-RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended"]
+RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended", "unused"]
 
 
 class RoomStatus(_Frozen):

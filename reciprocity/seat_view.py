@@ -85,6 +85,9 @@ class SeatView(_Frozen):
     summary: Summary | None
     #: In a facilitated session whose clock has started: the time left in the set.
     clock: SetTime | None = None
+    #: The level the facilitator's clock moved everyone to, which this pair reaches (within
+    #: its limits) when the turn it is on ends; None when no move waits.
+    moving_to: int | None = None
 
     def partner(self, seat: Seat) -> PartnerView:
         """The public view of a seat's partner."""

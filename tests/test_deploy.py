@@ -38,6 +38,7 @@ def test_the_service_runs_on_loopback_with_room_for_connections_and_a_clean_stop
     service = unit["Service"]
     options = serve_args(shlex.split(service["ExecStart"]))
     assert options["host"] == "127.0.0.1" and options["port"] == 8765
+    assert options["trust_forwarded"]  # the proxy in front, on loopback, names each client
     assert int(service["LimitNOFILE"]) >= 65536
     assert service["KillSignal"] == "SIGTERM" and service["Restart"] == "on-failure"
     assert service["Environment"] == f"RECIPROCITY_DATA_DIR={Path(str(options['db'])).parent}"

@@ -70,7 +70,7 @@ from reciprocity.net.client import MAX_WRONG_GUESSES, WRONG_GUESS, JoinCode
 from reciprocity.net.codes import WORDS
 from reciprocity.net.connection import MAX_WORDS, Rejected, fit_words
 from reciprocity.net.core import RelayRefused
-from reciprocity.net.driver import REPLACED, WebSocketConnection
+from reciprocity.net.driver import WebSocketConnection
 from reciprocity.net.e2e import (
     CODE_MISMATCH,
     Channel,
@@ -80,8 +80,10 @@ from reciprocity.net.e2e import (
     Unreadable,
 )
 from reciprocity.net.hosting import saved_game
+from reciprocity.net.refusals import STOPPED
 from reciprocity.protocol import (
     CLIENT,
+    CLOSE_REPLACED,
     MAX_FRAME,
     SERVER,
     CodeChecked,
@@ -448,7 +450,7 @@ async def test_a_seat_taken_up_in_another_window_stops_here_for_good(
     token = json.loads(ben.connection.session.read_text())["token"]
     other = await Client.open(relay.url)
     await other.hello(resume={"token": token, "last_seq": 0})
-    await eventually(lambda: ben.status == REPLACED, what="Ben's screen to stop")
+    await eventually(lambda: ben.status == STOPPED[CLOSE_REPLACED], what="Ben's screen to stop")
     await asyncio.sleep(0.5)  # ten times Ben's first back-off: he would have come back by now
     await other.command({"type": "set_limit", "limit": 2})  # still the seat's one connection
     assert other.seat_view.me.limit == 2

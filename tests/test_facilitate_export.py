@@ -264,6 +264,8 @@ async def test_slips_totals_and_events_match_the_games_played(
     assert [one[name] for name in (*closeness, "b_closeness_after")] == ["4", "6", "4", "5"]
     assert [two[name] for name in (*closeness, "b_closeness_after")] == ["4", "7", "4", "4"]
     assert empty["a_closeness_before"] == "" and by_pair["total"]["a_closeness_after"] == "6.50"
+    # A room nobody joined is not a game that ended.
+    assert (one["state"], two["state"], empty["state"]) == ("ended", "ended", "unused")
     assert by_pair["total"]["turns"] == "6" and by_pair["total"]["turns_level_1"] == "5"
     assert len({row["session_date"] + row["session_start"] for row in totals}) == 1
     # One row per turn, passes included: as many as each pair played, at their levels.

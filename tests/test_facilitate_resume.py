@@ -16,10 +16,12 @@ from relay_client import Client
 from test_facilitate_dashboard import SIZE, join_pair, supported_turn, until_screen
 from test_facilitate_relay import Session, dashboard, hello, join, row
 from test_remote import eventually, free_port
+from textual.widgets import Static
 
-from reciprocity.cli.facilitate import facilitate_command, facilitation
+from reciprocity.cli.facilitate import facilitate_command, facilitation, kept_path
 from reciprocity.cli.parser import build_parser
 from reciprocity.game.facilitation import FacilitateError
+from reciprocity.kept import load_session
 from reciprocity.net.connection import ViewChanged
 from reciprocity.seat_view import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -184,13 +186,18 @@ async def test_resume_with_nothing_kept_is_one_line(
             pass
 
 
-async def test_after_the_end_quitting_does_not_ask(
+async def test_after_the_end_quitting_does_not_ask_even_after_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
-    start = facilitate("--deck", "fast-friends", "--pairs", "1", "--host", "127.0.0.1")
-    start.port = free_port()
+    # `--port 0` is any free port, as for `serve` (never 8765).
+    start = facilitate("--deck", "fast-friends", "--pairs", "2", "--host", "127.0.0.1")
+    start.port = 0
     async with facilitation(start) as app, app.run_test(size=SIZE) as pilot:
+        relay = app.dashboard.relay
+        assert not relay.endswith(":8765") and relay.endswith(
+            f":{load_session(kept_path())['port']}"
+        )
         await pilot.press("e")
         await until_screen(pilot, ConfirmScreen)
         await pilot.press("y")
@@ -198,6 +205,14 @@ async def test_after_the_end_quitting_does_not_ask(
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.return_code == 0
+    # Brought back, the session is still over: the dashboard says so, and quitting asks nothing.
+    async with facilitation(facilitate("--resume")) as app, app.run_test(size=SIZE) as pilot:
+        assert app.dashboard.ended
+        pacing = str(app.dashboard.query_one("#dashboard-pacing", Static).content)
+        assert pacing.startswith("The session has ended")
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0  # it has quit: a question would have kept it open
 
 
 async def test_resume_when_the_relay_forgot_the_session_is_one_line(

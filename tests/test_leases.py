@@ -4,16 +4,22 @@ can no longer commit to it."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from conftest import make_deck
 from postgres_cluster import Cluster
 from reciprocity_server import serve
+from reciprocity_server.outputs import Send
 from reciprocity_server.records_postgres import PostgresRelayStore
+from reciprocity_server.relay import Relay
 from reciprocity_server.serve import start_relay
-from reciprocity_server.storage import LeaseLost, token_hash
+from reciprocity_server.storage import SILENT_SECONDS, LeaseLost, token_hash
 from relay_client import Client, act, pair, start
 
 from reciprocity.engine import Joined, LimitSet, Seat
+from reciprocity.protocol import PROTOCOL_VERSION, Welcome
 from reciprocity.seat_view import SeatView
 
 pytestmark = pytest.mark.timeout(60)
@@ -45,6 +51,12 @@ def test_taking_a_room_raises_its_epoch_and_fences_the_relay_that_held_it(
     ):
         with pytest.raises(LeaseLost):
             write()
+    # In a group, the lease checks are read when it ends: nothing of it is kept.
+    with pytest.raises(LeaseLost), one.group():
+        one.create_game("g2", make_deck(), 1, False, "relay")
+        one.append("g1", 2, [limit], 3.0)
+    with pytest.raises(KeyError):
+        one.load("g2")
     one.remove_room("g1")  # the room is the other relay's now: it stays
     two.append("g1", 2, [limit], 4.0)
     assert [seq for seq, _, _ in two.load("g1").events] == [1, 2]
@@ -80,12 +92,8 @@ async def test_players_resume_at_another_relay_and_the_first_lets_their_room_go(
         await sam_there.expect(SeatView)  # Ben is back too
         assert sam_there.seat_view.seq == before.seq and sam_there.seat_view.phase == "share"
 
-        # The first relay can no longer commit to the room; when it looks at its leases (every
-        # second), it lets the room go, closing its players' old connections so that they
-        # dial again.
-        await sam.send({"type": "command", "id": "late", "command": {"type": "share"}})
-        refused = await sam.error("server")
-        assert refused.id == "late"
+        # When the first relay looks at its leases (every second), it lets the room go,
+        # closing its players' old connections so that they dial again.
         first._run(first._let_go)
         for client in (sam, ben):
             with pytest.raises(Exception, match="1012"):
@@ -103,3 +111,68 @@ async def test_players_resume_at_another_relay_and_the_first_lets_their_room_go(
     finally:
         await first.close()
         await second.close()
+
+
+def test_any_relay_expires_the_idle_rooms_of_a_relay_gone_silent(postgres: Cluster) -> None:
+    db = postgres.fresh()
+    gone, sweeper = PostgresRelayStore(db), PostgresRelayStore(db)
+    now = time.time()
+    numbers = {}
+    for game_id, seats in (("joined", [Seat.A, Seat.B]), ("waiting", [Seat.A])):
+        gone.create_game(game_id, make_deck(), 1, False, "relay")
+        number = gone.reserve_number(now)
+        assert number is not None
+        numbers[game_id] = number
+        gone.add_room(game_id, number, now - 100)
+        for seat in seats:
+            gone.add_seat(game_id, seat, token_hash(f"{game_id}-{seat}"), now - 100)
+        gone.append(game_id, 1, [LimitSet(seat=Seat.A, limit=2, lines=frozenset())], now - 100)
+    assert gone.held() == {"joined", "waiting"}  # and so it is seen alive now
+
+    # While its relay is alive, no other relay touches its rooms, however idle.
+    assert sweeper.expire_orphans(now, idle=10, unjoined=10) == []
+    # Silent past SILENT_SECONDS: the room nobody joined goes after `unjoined` idle seconds,
+    # the joined one after `idle`.
+    later = now + SILENT_SECONDS + 1
+    assert sweeper.expire_orphans(later, idle=1000, unjoined=50) == [numbers["waiting"]]
+    assert sweeper.expire_orphans(later, idle=1000, unjoined=50) == []
+    assert sweeper.expire_orphans(later, idle=100, unjoined=50) == [numbers["joined"]]
+    assert sweeper.rooms() == [] and gone.held() == set()
+
+    # The relay, should it come back, can no longer write to them; their logs are blanked.
+    with pytest.raises(LeaseLost):
+        gone.append("joined", 2, [Joined(seat=Seat.B, name="Ben")], later)
+    for game_id in ("joined", "waiting"):
+        [(_, _, kept)] = sweeper.load(game_id).events
+        assert isinstance(kept, LimitSet) and kept.limit != 2
+    gone.close()
+    sweeper.close()
+
+
+def test_a_sweep_expires_rooms_whose_relay_died(postgres: Cluster) -> None:
+    db = postgres.fresh()
+    decks = {"test-deck": make_deck()}
+    dead = Relay(PostgresRelayStore(db), decks.get)
+    dead.connect(1, "192.0.2.1")
+    create = {"deck": "test-deck", "name": "Sam"}
+    hello = {"type": "hello", "version": PROTOCOL_VERSION, "create": create}
+    welcome = dead.receive(1, json.dumps(hello))[0]
+    assert isinstance(welcome, Send) and isinstance(welcome.message, Welcome)
+    number = welcome.message.number
+    dead.store.close()  # its process is gone: nothing says it is alive any more
+
+    tomorrow = time.time() + 25 * 3600
+    alive = Relay(PostgresRelayStore(db), decks.get, clock=lambda: tomorrow)
+    alive.expire()
+    assert alive.store.rooms() == []
+    alive.leases.take(number=number)  # as when a player asks for it: it is gone
+    assert alive.rooms == {}
+    alive.store.close()
+
+
+def test_a_facilitated_session_runs_only_on_records_of_its_own(postgres: Cluster) -> None:
+    relay = Relay(PostgresRelayStore(postgres.fresh()), {"test-deck": make_deck()}.get)
+    with pytest.raises(RuntimeError, match="records of its own"):
+        relay.start_session(make_deck(), 2)
+    assert relay.store.session() is None and relay.store.rooms() == []
+    relay.store.close()

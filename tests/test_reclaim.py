@@ -27,10 +27,10 @@ from reciprocity.net.client import WRONG_GUESS, KeepSession, PlayerCore
 from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
-from reciprocity.net.refusals import SEAT_MOVED
+from reciprocity.net.refusals import SEAT_FREED, SEAT_MOVED
 from reciprocity.protocol import (
     CLIENT,
-    CLOSE_MOVED,
+    CLOSE_FREED,
     PROTOCOL_VERSION,
     CreateRoom,
     Hello,
@@ -182,7 +182,10 @@ def test_the_facilitator_frees_a_seat_and_another_screen_takes_it_with_the_pairs
     assert ben.sealed
     board.free_seat(number, Seat.B)  # Ben's laptop froze: its connection still looks alive
     wire.pump()
-    assert wire.closed[ben_conn] == CLOSE_MOVED
+    assert wire.closed[ben_conn] == CLOSE_FREED  # its own words: freed, not taken
+    assert ben.token is not None
+    frozen = PlayerCore.resuming(RELAY, ben.token, 0, Channel.from_state(kept(ben).channel))
+    assert str(wire.refused[wire.connect(frozen)]) == SEAT_FREED
     assert not views(updates(sam))[-1].b.connected
     again, _ = join(wire, code, "Ben")
     assert again.admitted and again.seat is Seat.B and again.sealed

@@ -31,9 +31,10 @@ from reciprocity.engine import CheckIn, Draw, End, Phase, Seat, SetLimit
 from reciprocity.net.choices import HostChoice
 from reciprocity.net.client import JoinCode
 from reciprocity.net.connection import RecordArrived, Rejected
-from reciprocity.net.driver import MOVED, WebSocketConnection
+from reciprocity.net.driver import WebSocketConnection
 from reciprocity.net.reclaim import BACK_ELSEWHERE
-from reciprocity.protocol import CreateRoom, Record
+from reciprocity.net.refusals import STOPPED
+from reciprocity.protocol import CLOSE_FREED, CLOSE_MOVED, CreateRoom, Record
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.checkin import CheckInScreen
 from reciprocity.tui.screens.closing import ClosingScreen
@@ -106,7 +107,9 @@ async def test_a_dead_laptops_seat_is_taken_back_from_another_data_folder_with_t
         # The dead laptop comes back: it is told plainly, stops, and forgets its game.
         old = Player(WebSocketConnection.saved(kept, first_delay=0.05))
         old.task = asyncio.create_task(old.connection.run(old.updates.append))
-        await eventually(lambda: old.status == MOVED, what="the old screen to be told")
+        await eventually(
+            lambda: old.status == STOPPED[CLOSE_MOVED], what="the old screen to be told"
+        )
         assert not kept.exists()
         ana.connection.say(Seat.A, "mk-last-0b1d")  # once it arrives, all before it has too
         await eventually(lambda: "a: mk-last-0b1d" in again.words(), what="the last words")
@@ -156,7 +159,12 @@ async def test_the_facilitator_frees_a_gone_players_seat_and_another_computer_ta
         await until_screen(pilot, ConfirmScreen)
         await pilot.press("y")
         await until_screen(pilot, DashboardScreen)
-        await eventually(lambda: ben.status == MOVED, what="Ben's frozen screen to stop")
+        # Ben's old screen says the facilitator freed the seat, not that another screen took it.
+        await eventually(lambda: ben.status == STOPPED[CLOSE_FREED], what="Ben's screen to stop")
+        assert (
+            ben.status
+            == "The facilitator freed this seat for another screen, so this one has stopped."
+        )
         await sam.until(lambda view: view.away == "Ben", "Sam to see the seat free")
         sam.connection.say(sam.connection.seat, "mk-freed-71aa")
 

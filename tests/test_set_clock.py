@@ -7,13 +7,14 @@ import asyncio
 from conftest import make_deck
 from test_tui_widgets import WidgetHost, set_up_room
 
-from reciprocity.engine import OpenLevel, Seat
+from reciprocity.engine import Draw, MarkSupported, OpenLevel, Respond, Seat, Share
 from reciprocity.game.pacing import notice_line, set_line
 from reciprocity.pacing_wire import (
     SetTime,
 )
 from reciprocity.seat_view import SeatView
 from reciprocity.tui.widgets.set_clock import SetClock
+from reciprocity.tui.widgets.standing import CEILING_REACHED, progress_line
 
 
 def clocked_view(left: float, *, running: bool = True, last: bool = False) -> SeatView:
@@ -63,3 +64,40 @@ async def test_a_paused_clock_stands_still() -> None:
         await pilot.pause(1.2)
         assert str(clock.render()) == "Time left in this set: 1:30 (the clock is paused)"
         assert not app._notifications
+
+
+def test_the_progress_line_says_a_move_on_the_clock_waits_for_the_turn_to_end() -> None:
+    room = set_up_room(make_deck())
+    room.steer(OpenLevel(level=1, moves=True))
+    sharer = room.state.sharer
+    room.submit(sharer, Draw())  # mid-turn, the clock opens level 2: the pair moves after it
+    room.steer(OpenLevel(level=2, moves=True))
+    ticking = SetTime(left=900, running=True, last=False)
+    view = room.view(Seat.A).model_copy(update={"clock": ticking})
+    assert (view.level, view.moving_to) == (1, 2)
+    assert progress_line(view) == "You move to level 2 when this turn ends."
+    room.submit(sharer, Share())
+    room.submit(sharer.other, Respond())
+    room.submit(sharer, MarkSupported())
+    view = room.view(Seat.A).model_copy(update={"clock": ticking})
+    assert (view.level, view.moving_to) == (2, None)
+    assert progress_line(view) == "Level 3 opens for everyone on the clock."
+    # In the last set no level opens any more: this is as deep as the game goes today.
+    last = view.model_copy(update={"clock": ticking.model_copy(update={"last": True})})
+    assert progress_line(last) == CEILING_REACHED
+    # Never past the pair's limits: a move to level 3 under a ceiling of 2 stops at 2.
+    capped = view.model_copy(update={"level": 1, "moving_to": 3, "ceiling": 2})
+    assert progress_line(capped) == "You move to level 2 when this turn ends."
+    at_ceiling = view.model_copy(update={"ceiling": 2})
+    assert progress_line(at_ceiling) == CEILING_REACHED
+
+
+def test_the_progress_line_without_the_clock_is_the_usual_rule_or_the_facilitators_word() -> None:
+    room = set_up_room(make_deck())
+    assert progress_line(room.view(Seat.A)) == (
+        "Level 2 opens when each of you has been met with support 2 times here:"
+    )
+    room.steer(OpenLevel(level=1))
+    assert progress_line(room.view(Seat.A)) == (
+        "Level 2 opens for everyone when your facilitator says so."
+    )

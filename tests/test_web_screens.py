@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from textual.app import App
 from textual.messages import ExitApp
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, OptionList, Static
 
 from reciprocity.cli.facilitate import facilitation
 from reciprocity.cli.parser import build_parser
@@ -20,10 +20,11 @@ from reciprocity.qr import qr_lines, qr_svg
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.join import JoinScreen
+from reciprocity.tui.screens.new_game import NewGameScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
 from reciprocity.tui.screens.web_link import WebLinkScreen
 from reciprocity.tui.widgets.qr import QRCode
-from reciprocity.web.seat import NO_HOSTING, OTHER_RELAY, BrowserApp
+from reciprocity.web.seat import OTHER_RELAY, BrowserApp
 
 #: A long address, as a home network may give: its link needs a version-3 QR code.
 WEB = "http://192.168.100.200:8080"
@@ -92,18 +93,30 @@ async def test_a_pairs_link_opens_in_a_dialog_with_its_qr_code() -> None:
         assert app.screen is not dialog
 
 
-async def test_in_a_browser_the_home_screen_offers_no_hosting() -> None:
-    app = BrowserApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
-        app.screen.post_message(HomeScreen.Chosen("host"))
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
-        assert [n.message for n in app._notifications] == [NO_HOSTING]
-        app.screen.post_message(HomeScreen.Chosen("join"))
-        await pilot.pause()
-        assert isinstance(app.screen, JoinScreen)
+class InATab(BrowserApp):
+    """The browser's app, as textual-serve's web driver runs it (the pilot's is headless)."""
+
+    @property
+    def is_web(self) -> bool:
+        return True
+
+
+def menu(app: App[int]) -> list[str | None]:
+    return [option.id for option in app.screen.query_one("#menu", OptionList).options]
+
+
+async def test_in_a_browser_the_home_screen_offers_neither_playing_here_nor_hosting() -> None:
+    for app, offered in [
+        (InATab(), ["join", "history", "decks", "quit"]),
+        (ReciprocityApp(), ["play", "host", "join", "history", "decks", "quit"]),
+    ]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen) and menu(app) == offered
+            await pilot.press("enter")  # the first option
+            await pilot.pause()
+            expected = JoinScreen if offered[0] == "join" else NewGameScreen
+            assert isinstance(app.screen, expected)
 
 
 async def test_a_tab_that_closes_keeps_the_seat_and_ctrl_q_leaves_it() -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -21,10 +22,11 @@ import segno
 
 from reciprocity.cli.parser import build_parser
 from reciprocity.net.codes import join_url
+from reciprocity.net.dialing import FORWARDED_FOR
 from reciprocity.qr import BORDER, qr_code, qr_lines
 from reciprocity.web import DEFAULT_PLAYERS, DEFAULT_WEB_PORT
 from reciprocity.web.pages import PRIVACY
-from reciprocity.web.server import COOKIE, WebServer
+from reciprocity.web.server import COOKIE, WebServer, _Seat
 
 CODE = "57-willow-beacon"
 #: The relay a tab's game would reach: nothing listens there, and the join screen waits.
@@ -247,3 +249,15 @@ def test_bad_web_options_are_one_clear_line() -> None:
         result = run(*args)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert "--web" in result.stderr.splitlines()[-1]
+
+
+def test_a_tabs_process_is_told_its_browsers_address_and_nothing_else_is_passed_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(FORWARDED_FOR, "192.0.2.1")  # this program's own: never a tab's
+    options: dict[str, Any] = {"write_bytes": None, "write_str": None, "close": None}
+    options["download_manager"] = None
+    seat = _Seat("true", tmp_path, "203.0.113.5", **options)
+    assert seat._build_environment()[FORWARDED_FOR] == "203.0.113.5"
+    unknown = _Seat("true", tmp_path, None, **options)  # aiohttp knows no peer address
+    assert FORWARDED_FOR not in unknown._build_environment()

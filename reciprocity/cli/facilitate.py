@@ -93,7 +93,9 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
     if args.resume:
         kept = _kept()
         # The rooms come back from the records, as `reciprocity serve` brings them back.
-        server = await start_relay(kept["host"], kept["port"], db=db, restore=True)
+        server = await start_relay(
+            kept["host"], kept["port"], db=db, restore=True, trust_forwarded=args.web is not None
+        )
     else:
         kept = _settings(args)
         server = await _fresh(args, db, kept)
@@ -160,7 +162,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
-        "port": args.port or DEFAULT_PORT,
+        "port": DEFAULT_PORT if args.port is None else args.port,  # 0: any free port
         # A pace asked for starts once every pair is seated; the deck's waits for `s`.
         "seconds": asked if asked is not None else suggested,
         "auto_start": asked is not None,
@@ -175,8 +177,15 @@ async def _fresh(args: argparse.Namespace, db: Path, kept: dict[str, Any]) -> Re
     deck = kept.pop("deck")
     seconds, auto_start = kept.pop("seconds"), kept.pop("auto_start")
     # A session starts afresh: rooms an earlier session left are not brought back.
+    # With --web, each browser player is counted by its own address, which its tab's process
+    # on this machine forwards (`reciprocity.web`).
     server = await start_relay(
-        kept["host"], kept["port"], db=db, decks={deck.id: deck}, restore=False
+        kept["host"],
+        kept["port"],
+        db=db,
+        decks={deck.id: deck},
+        restore=False,
+        trust_forwarded=args.web is not None,
     )
     try:
         token, numbers = await server.start_session(

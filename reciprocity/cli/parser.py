@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "words partners type.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=_port, default=8765, help="port to listen on")
+    serve.add_argument(
+        "--port", type=_port_or_any, default=8765, help="port to listen on (0: any free port)"
+    )
     serve.add_argument(
         "--db",
         metavar="PATH|URL",
@@ -78,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve wss:// with this certificate chain (with --keyfile)",
     )
     serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    serve.add_argument(
+        "--trust-forwarded",
+        action="store_true",
+        help="count a client by the address in X-Forwarded-For, for connections from this "
+        "machine only (a reverse proxy here sets it)",
+    )
     serve.add_argument(
         "--idle-hours",
         type=_positive_hours,
@@ -139,6 +147,11 @@ def _port(text: str) -> int:
     return port
 
 
+def _port_or_any(text: str) -> int:
+    """A TCP port number, or 0 for any free port (the relay says which), for argparse."""
+    return 0 if text.strip() == "0" else _port(text)
+
+
 def _positive_hours(text: str) -> float:
     """A number of hours above zero, for argparse."""
     try:
@@ -193,7 +206,9 @@ def _add_facilitate_parser(
         "its codes, address and pace",
     )
     facilitate.add_argument("--host", help="address to listen on (default: every address)")
-    facilitate.add_argument("--port", type=_port, help="port (default: 8765)")
+    facilitate.add_argument(
+        "--port", type=_port_or_any, help="port (default: 8765; 0: any free port)"
+    )
     facilitate.add_argument(
         "--pace",
         type=float,

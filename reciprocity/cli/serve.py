@@ -51,6 +51,8 @@ async def _serve_workers(args: argparse.Namespace) -> int:
         raise CommandError("--workers needs --db postgresql://…: the workers share the rooms there")
     if args.certfile:
         raise CommandError("--workers serves plain ws://; put TLS in front (see server/README.md)")
+    if not args.port:
+        raise CommandError("--workers needs a --port for the proxy in front of them, not 0")
     options = {
         "--db": args.db,
         "--idle-hours": args.idle_hours,
@@ -59,9 +61,9 @@ async def _serve_workers(args: argparse.Namespace) -> int:
         "--commands-per-second": args.commands_per_second,
     }
     stop = _stopping()
-    workers = Workers(
-        args.workers, args.host, args.port, [str(x) for o in options.items() for x in o]
-    )
+    worker_args = [str(x) for o in options.items() for x in o]
+    # Caddy, in front of them on this machine, sets each client's address.
+    workers = Workers(args.workers, args.host, args.port, [*worker_args, "--trust-forwarded"])
     try:
         await workers.start()
         await workers.watch(stop)
@@ -86,8 +88,16 @@ async def _serve(args: argparse.Namespace, quotas: Quotas, tls: ssl.SSLContext |
     host, port = args.host, args.port
     stop = _stopping()
     quiet_accept_errors(asyncio.get_running_loop(), raise_limit())
+    # Its web page's players are counted by their own addresses, which their tabs forward.
+    trusted = args.trust_forwarded or args.web is not None
     server = await start_relay(
-        host, port, args.db, idle_hours=args.idle_hours, quotas=quotas, tls=tls
+        host,
+        port,
+        args.db,
+        idle_hours=args.idle_hours,
+        quotas=quotas,
+        tls=tls,
+        trust_forwarded=trusted,
     )
     try:
         web = await start_web(args, host, relay_here(host, server.port))

@@ -180,6 +180,7 @@ class Room:
             "paused": state.paused,
             "held": state.held,
             "open_level": state.open_level,
+            "moving_to": state.moving_to,
             "ready": sorted(state.ready),
             "checkin": state.checkin,
             "turns": state.turns,

@@ -6,11 +6,18 @@ front of several relays (hashing the path) sends both partners of a room to the 
 A host has no number before its room exists: it asks any relay for one (`GET /number`), and
 creates its room at that number's address. A relay that gives no number (an older one, or
 one that says not now) is dialed at its own address, and numbers the room itself.
+
+A browser tab's process (`reciprocity.web`) runs on the computer serving the page, so the
+relay would count every browser player by that computer's address. The page tells the tab's
+process its browser's address (`FORWARDED_FOR`), which goes to the relay as
+`X-Forwarded-For`; a relay heeds it only from its own machine, and only when told to.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import os
 import socket
 import ssl
 import urllib.error
@@ -21,6 +28,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
 
 from reciprocity.net.core import RelayError, RelayUnreachable
+
+#: The environment variable that holds a browser tab's own address, for its process.
+FORWARDED_FOR = "RECIPROCITY_FORWARDED_FOR"
+
+
+def forwarded_for() -> dict[str, str]:
+    """The `X-Forwarded-For` header naming the browser this process plays for, if any."""
+    address = os.environ.get(FORWARDED_FOR, "")
+    try:
+        return {"X-Forwarded-For": str(ipaddress.ip_address(address))}
+    except ValueError:
+        return {}  # not a browser's process, or not an address
 
 
 def room_url(relay: str, number: int) -> str:
@@ -36,7 +55,8 @@ async def ask_number(relay: str, timeout: float) -> int | None:
 
     def get() -> int | None:
         try:
-            with opener.open(f"{http.rstrip('/')}/number", timeout=timeout) as answer:
+            asking = urllib.request.Request(f"{http.rstrip('/')}/number", headers=forwarded_for())
+            with opener.open(asking, timeout=timeout) as answer:
                 text = answer.read(16).decode("ascii", "replace").strip()
         except (OSError, ValueError):  # HTTPError and URLError are OSErrors
             return None
@@ -51,7 +71,12 @@ async def dial(url: str, timeout: float, room: int | None = None) -> ClientConne
     address = url if room is None else room_url(url, room)
     try:
         return await connect(
-            address, open_timeout=timeout, close_timeout=2, compression=None, proxy=None
+            address,
+            open_timeout=timeout,
+            close_timeout=2,
+            compression=None,
+            proxy=None,
+            additional_headers=forwarded_for(),
         )
     except InvalidURI:
         raise RelayError(

@@ -38,14 +38,13 @@ from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachabl
 from reciprocity.net.dialing import ask_number, dial, first_line, reason
 from reciprocity.net.e2e import Channel
 from reciprocity.net.facilitator import FacilitatorCore, SessionUpdate
-from reciprocity.net.refusals import SEAT_MOVED
+from reciprocity.net.refusals import STOPPED
 from reciprocity.pacing_wire import (
     AddRooms,
     Pace,
 )
 from reciprocity.paths import data_dir
 from reciprocity.protocol import (
-    CLOSE_MOVED,
     CLOSE_REPLACED,
     CreateRoom,
     Resume,
@@ -54,9 +53,6 @@ from reciprocity.protocol import (
 
 RECONNECTING = "The connection dropped. Reconnecting…"
 UNREACHABLE = "The relay cannot be reached; trying again…"
-REPLACED = "This seat is being played in another window now; this one has stopped."
-#: The seat was taken back with the code on another screen (or freed by the facilitator).
-MOVED = ReciprocityError(SEAT_MOVED).sentence
 UNCHECKED = "your partner's screen did not answer; ask them to keep Reciprocity open and try again"
 #: A facilitated session's first joiner is checked by the facilitator's program.
 FIRST_UNCHECKED = (
@@ -131,9 +127,9 @@ class Driver(Generic[CoreT, OutT]):
                     self._emit(StatusChanged(None))
                 began = time.monotonic()
                 closed = await self._serve()
-                if closed in (CLOSE_REPLACED, CLOSE_MOVED):
-                    self._stopped("seat_moved" if closed == CLOSE_MOVED else "replaced")
-                    self._emit(StatusChanged(MOVED if closed == CLOSE_MOVED else REPLACED))
+                if closed in STOPPED:  # for good: the seat is no longer this screen's
+                    self._stopped("replaced" if closed == CLOSE_REPLACED else "seat_moved")
+                    self._emit(StatusChanged(STOPPED[closed]))
                     await self._closed.wait()
                     return
                 if not self._closed.is_set():

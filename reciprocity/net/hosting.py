@@ -44,14 +44,19 @@ class LocalRelay:
 
         It keeps its own records (`host-relay.sqlite3`), apart from `reciprocity serve`'s, and
         starts afresh, unless `restore`: then the rooms this program's relay had when it
-        stopped come back (as after a crash), so the seats in them can resume.
+        stopped come back (as after a crash), so the seats in them can resume. A connection
+        from this machine is counted by the address its `X-Forwarded-For` names, as the
+        browser tabs of `host --web` send it.
         """
         from reciprocity_server.serve import start_relay  # only a host needs the relay
 
         db = data_dir() / "host-relay.sqlite3"
         try:
             decks = {deck.id: deck} if deck is not None else None
-            server = await start_relay(host, port, db=db, decks=decks, restore=restore)
+            # A browser partner (`host --web`) is counted by the address its tab forwards.
+            server = await start_relay(
+                host, port, db=db, decks=decks, restore=restore, trust_forwarded=True
+            )
         except ReciprocityError as error:
             raise RelayError(str(error)) from None
         return cls(server, deck)

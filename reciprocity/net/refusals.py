@@ -1,14 +1,31 @@
-"""A relay's refusal of a seat, as one line a person can act on. No I/O."""
+"""A relay's refusal of a seat, or its closing of one for good, as one line a person can act
+on. No I/O."""
 
 from __future__ import annotations
 
 import re
 
+from reciprocity import ReciprocityError
 from reciprocity.net.e2e import CODE_MISMATCH
-from reciprocity.protocol import PROTOCOL_VERSION, CreateRoom, Error
+from reciprocity.protocol import (
+    CLOSE_FREED,
+    CLOSE_MOVED,
+    CLOSE_REPLACED,
+    PROTOCOL_VERSION,
+    CreateRoom,
+    Error,
+)
 
 #: What the old screen of a seat taken back with the code says, in the banner and at resume.
 SEAT_MOVED = "this seat was taken by another screen with the code, so this one has stopped"
+#: What the old screen of a seat the facilitator freed says.
+SEAT_FREED = "the facilitator freed this seat for another screen, so this one has stopped"
+#: What a screen says when the relay closed its connection for good, by the close code.
+STOPPED = {
+    CLOSE_REPLACED: "This seat is being played in another window now; this one has stopped.",
+    CLOSE_MOVED: ReciprocityError(SEAT_MOVED).sentence,
+    CLOSE_FREED: ReciprocityError(SEAT_FREED).sentence,
+}
 
 
 def refusal(error: Error, relay: str, code: str | None, opening: object) -> str:
@@ -38,7 +55,7 @@ def refusal(error: Error, relay: str, code: str | None, opening: object) -> str:
         case "bad_token":
             return "the relay no longer knows this game, so it cannot go on"
         case "seat_moved":
-            return SEAT_MOVED
+            return SEAT_FREED if "freed" in error.message else SEAT_MOVED
     return f"the relay said: {error.message}"
 
 

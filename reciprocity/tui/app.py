@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -32,6 +32,7 @@ from reciprocity.net.connection import (
 )
 from reciprocity.net.local import LocalConnection
 from reciprocity.records.store import Store, StoreError
+from reciprocity.tui.base_app import BaseApp
 from reciprocity.tui.closing_flow import ClosingFlow, keep_record
 from reciprocity.tui.palette import LEAVE, keep_theme, kept_theme, table_commands, theme_command
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -62,7 +63,7 @@ class Updated(Message):
     update: Update
 
 
-class ReciprocityApp(App[int]):
+class ReciprocityApp(BaseApp):
     """Reciprocity on one terminal."""
 
     TITLE = "Reciprocity"
@@ -360,10 +361,8 @@ class ReciprocityApp(App[int]):
     def action_toggle_aloud(self) -> None:
         """Switch between typed answers and talking aloud, for this game."""
         self.aloud = not self.aloud
-        self.notify(
-            "Talking aloud: no typing line." if self.aloud else "Typed answers: press t.",
-            markup=False,
-        )
+        text = "Talking aloud: no typing line." if self.aloud else "Typed answers: press t."
+        self.notify(text, markup=False)
 
     # --- what the screens ask for ----------------------------------------------------------
 
@@ -474,7 +473,7 @@ class ReciprocityApp(App[int]):
 
     def watch_banner(self, old: str | None, new: str | None) -> None:
         """Screens without a banner line hear about the network as a notification."""
-        if self.network is None or isinstance(self.screen, TableScreen | WaitingScreen):
+        if self.network is None or isinstance(self.top_screen, TableScreen | WaitingScreen | None):
             return
         if new is not None:
             self.notify(new, severity="warning", markup=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -29,6 +29,7 @@ from reciprocity.protocol import (
     RoomStatus,
     SessionStatus,
 )
+from reciprocity.tui.base_app import BaseApp
 from reciprocity.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class SessionNews(Message):
     update: SessionUpdate | StatusChanged
 
 
-class FacilitatorApp(App[int]):
+class FacilitatorApp(BaseApp):
     """The dashboard of one facilitated session."""
 
     TITLE = "Reciprocity · facilitating"

@@ -28,7 +28,7 @@ async def free_a_seat(
 ) -> None:
     """Ask whose seat of `room` (whose code is `code`) to free, confirm, and free it."""
     names = {seat: name for seat, name in zip(Seat, room.names, strict=True) if name}
-    if room.state == "ended" or len(names) < 2:
+    if room.state in ("ended", "unused") or len(names) < 2:
         app.notify(NOT_UNDER_WAY, markup=False)
         return
     seat = await app.push_screen_wait(WhoseScreen(f"Free whose seat in {code}?", names))

@@ -23,15 +23,10 @@ from reciprocity.net.hosting import resume_game
 from reciprocity.paths import data_dir
 from reciprocity.tui import app as app_module
 from reciprocity.tui.app import ReciprocityApp
-from reciprocity.tui.screens.home import HomeScreen
 from reciprocity.tui.screens.join import JoinScreen
 
 #: What the join screen says when a browser names another relay.
 OTHER_RELAY = "From a browser, games go through this page's relay:"
-#: What the home screen says when hosting is chosen in a browser.
-NO_HOSTING = (
-    "Hosting needs Reciprocity on your own computer. From a browser, join with your partner's code."
-)
 
 
 class BrowserApp(ReciprocityApp):
@@ -57,14 +52,6 @@ class BrowserApp(ReciprocityApp):
         if self.relay_here is not None and message.choice.relay != self.relay_here:
             message.prevent_default()
             message.form.show_status(f"{OTHER_RELAY} {self.relay_here}.", error=True)
-
-    @on(HomeScreen.Chosen)
-    def _not_hosting_here(self, message: HomeScreen.Chosen) -> None:
-        """Hosting would start a relay on the computer serving the page, for anyone who
-        opens it: from a browser, one joins (or plays here, on one screen)."""
-        if message.option == "host":
-            message.prevent_default()
-            self.notify(NO_HOSTING, severity="warning", markup=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from textual_serve.app_service import AppService
 from reciprocity import ReciprocityError
 from reciprocity.kept import private_folder
 from reciprocity.net.codes import BadCode, check_code
+from reciprocity.net.dialing import FORWARDED_FOR
 from reciprocity.net.hosting import lan_address
 from reciprocity.web import DEFAULT_PLAYERS
 from reciprocity.web.pages import full_page, play_page, problem_page, welcome_page
@@ -55,15 +56,20 @@ class WebError(ReciprocityError):
 
 
 class _Seat(AppService):
-    """One tab's game process: textual-serve's, in the tab's own data folder."""
+    """One tab's game process: textual-serve's, in the tab's own data folder, knowing its
+    browser's address (which it forwards to the relay: `reciprocity.net.dialing`)."""
 
-    def __init__(self, command: str, folder: Path, **options: Any) -> None:
+    def __init__(self, command: str, folder: Path, browser: str | None, **options: Any) -> None:
         super().__init__(command, **options)
         self.folder = folder
+        self.browser = browser
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
         environment["RECIPROCITY_DATA_DIR"] = str(self.folder)
+        environment.pop(FORWARDED_FOR, None)
+        if self.browser:
+            environment[FORWARDED_FOR] = self.browser
         return environment
 
 
@@ -169,7 +175,7 @@ class WebServer:
         try:
             await socket.prepare(request)
             self._sockets.add(socket)
-            await self._run_seat(socket, folder, code, request.query)
+            await self._run_seat(socket, folder, code, request)
         finally:
             self._sockets.discard(socket)
             self.busy.discard(folder)
@@ -196,10 +202,10 @@ class WebServer:
         return private_folder(mine / f"{link}-{number}")
 
     async def _run_seat(
-        self, socket: web.WebSocketResponse, folder: Path, code: str | None, query: Any
+        self, socket: web.WebSocketResponse, folder: Path, code: str | None, request: web.Request
     ) -> None:
-        width = _within(query.get("width"), _COLUMNS, 80)
-        height = _within(query.get("height"), _ROWS, 24)
+        width = _within(request.query.get("width"), _COLUMNS, 80)
+        height = _within(request.query.get("height"), _ROWS, 24)
         command = [sys.executable, "-m", "reciprocity.web.seat", "--relay", self.relay]
         if code:
             command += ["--code", code]
@@ -209,6 +215,7 @@ class WebServer:
         seat = _Seat(
             shell,
             folder,
+            request.remote,
             write_bytes=socket.send_bytes,
             write_str=socket.send_str,
             close=socket.close,

@@ -12,6 +12,14 @@ The session is kept in the relay's records (`RelayRecords.keep_session`), so a r
 on them (`reciprocity facilitate --resume`) brings it back with its rooms: the facilitator's
 program logs in again with the token it kept.
 
+A session runs on a relay with records of its own (`facilitate` starts one in the
+facilitator's process, on a SQLite file), never on records several relays share: its
+dashboard is one connection to one relay and steers every room in that relay's memory, while
+a proxy sends each room number to whichever relay its hash picks, and the records keep one
+session at most. If the facilitator's process dies, its relay dies with it, and
+`facilitate --resume` brings back the relay, the session, its clock and its rooms from the
+file; the players' screens resume at the same address (server/README.md, "Scaling out").
+
 The session's clock (`clock.SessionClock`) is the relay's too, kept beside the session
 (`RelayRecords.keep_clock`): `pace` starts, holds and steps it, the shell's `tick` moves it on,
 and every change goes to the dashboards (`clock`) and to each player's view (`SetTime`).
@@ -118,7 +126,10 @@ class Facilitation:
     ) -> tuple[str, list[int]]:
         """A session of `pairs` new rooms with `deck`, level 1 open, and a clock of `seconds`
         a level (none without); returns the facilitator's secret token and the rooms'
-        numbers. Raises `StoreError` if the rooms cannot be recorded."""
+        numbers. Raises `StoreError` if the rooms cannot be recorded, and `RuntimeError` on
+        records other relays share (a session runs on a relay of its own)."""
+        if self.store.shared:
+            raise RuntimeError("a facilitated session runs on a relay with records of its own")
         rooms = self._make(deck, pairs, OpenLevel(level=1))
         token = secrets.token_urlsafe(32)
         numbers = tuple(live.number for live in rooms)
@@ -433,7 +444,7 @@ def room_state(live: RelayRoom) -> RoomState:
     """How a room is doing, in a word for the dashboard."""
     game = live.room.state
     if game.phase in (Phase.CLOSING, Phase.FINISHED):
-        return "ended"
+        return "ended" if live.tokens else "unused"  # unused: the session ended, nobody came
     if any(seat not in live.conns for seat in live.tokens):
         return "reconnecting"
     if len(live.tokens) < 2 or game.phase is Phase.SETUP:

@@ -84,6 +84,17 @@ class Leases:
             self._moved([live])
             log.info("room %d: taken over from the records", live.number)
 
+    def expire_orphans(self, now: float, idle: float, unjoined: float) -> None:
+        """On shared records: expire the rooms of relays that died, idle past their limits
+        (`RelayRecords.expire_orphans`), which no relay holds in memory any more."""
+        try:
+            numbers = self.store.expire_orphans(now, idle, min(idle, unjoined))
+        except StoreError as failure:
+            log.error("expiring the rooms of silent relays: %s", failure)
+            return
+        for number in numbers:
+            log.info("room %d: expired, idle, its relay silent", number)
+
     def let_go(self, held: set[str]) -> list[Output]:
         """Forget the rooms whose lease another relay has taken (not in `held`), closing
         their connections (1012) so that the players dial again and reach that relay."""

@@ -1,5 +1,14 @@
-"""The SQL of the relay's PostgreSQL records (`records_postgres.py`): the schema, and the
-statements long enough to want a name."""
+"""The SQL of the relay's PostgreSQL records (`records_postgres.py`): the schema, the
+statements long enough to want a name, and the small helpers around them."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from reciprocity.records.store import BLANK_LIMIT, blank_limit
 
 #: Taken while the schema is made, so relays starting together do not race to make it.
 SCHEMA_LOCK = 0x5265_6369
@@ -63,6 +72,10 @@ CREATE TABLE IF NOT EXISTS relay_session (
     token_hash TEXT NOT NULL,
     rooms TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relay_owners (
+    owner TEXT PRIMARY KEY,
+    seen_at DOUBLE PRECISION NOT NULL
+);
 CREATE TABLE IF NOT EXISTS relay_clock (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     clock TEXT NOT NULL
@@ -86,7 +99,61 @@ SELECT fence.game_id, event.seq, %(at)s, event.body
 FROM fence, unnest(%(seqs)s::integer[], %(bodies)s::text[]) AS event (seq, body)
 """
 
+#: The rooms of relays gone silent, idle past their limit, forgotten (their seats, command
+#: ids, tried messages and number go with them): any relay's sweep runs it.
+ORPHANED = """
+DELETE FROM relay_rooms AS room
+WHERE room.owner <> %(owner)s
+AND NOT EXISTS (
+    SELECT 1 FROM relay_owners AS alive
+    WHERE alive.owner = room.owner AND alive.seen_at >= %(silent_since)s
+)
+AND room.last_active < CASE
+    WHEN EXISTS (
+        SELECT 1 FROM relay_seats AS seat
+        WHERE seat.game_id = room.game_id AND seat.seat = %(second)s
+    ) THEN %(idle_before)s
+    ELSE %(unjoined_before)s
+END
+RETURNING room.game_id, room.number
+"""
+
 #: Unfinished games whose room is gone (expired or forgotten) can never resume.
 ABANDONED = (
     "SELECT id FROM games WHERE finished_at IS NULL AND id NOT IN (SELECT game_id FROM relay_rooms)"
 )
+
+
+def shown(url: str) -> str:
+    """A database URL fit for a log line: without its password."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+
+
+def reason(error: psycopg.Error) -> str:
+    """A database error in one line."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def blank_limits(db: psycopg.Connection[TupleRow], game_id: str) -> None:
+    """Blank a game's limits and lines, as the SQLite records do: found by the `LimitSet` type
+    tag, never by text."""
+    rows = db.execute(
+        "SELECT seq, body FROM events WHERE game_id = %s AND body::jsonb ->> 'type' = %s",
+        (game_id, BLANK_LIMIT.type),
+    ).fetchall()
+    with db.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE events SET body = %s WHERE game_id = %s AND seq = %s",
+            [(blank_limit(body), game_id, seq) for seq, body in rows],
+        )
+
+
+def taken_numbers(db: psycopg.Connection[TupleRow]) -> set[int]:
+    """Every number a room has or a host holds."""
+    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
+    return {number for (number,) in rows}

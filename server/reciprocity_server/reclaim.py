@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from reciprocity.engine import Command, End, Phase, Seat
-from reciprocity.protocol import CLOSE_MOVED, Error, PartnerKey, SeatMoved
+from reciprocity.protocol import CLOSE_FREED, CLOSE_MOVED, Error, PartnerKey, SeatMoved
 from reciprocity.records.store import StoreError
 from reciprocity_server.outputs import NOT_SAVED, Close, Output, Send, error
 from reciprocity_server.rooms import Joiner, Peer, RelayRoom
@@ -38,6 +38,9 @@ BOTH_AWAY = error(
 SEAT_MOVED = error(
     "seat_moved", "This seat was taken by another screen with the code. This one has stopped."
 )
+SEAT_FREED = error(
+    "seat_moved", "The facilitator freed this seat for another screen. This one has stopped."
+)
 PARTNER_HERE = error("illegal", "Your partner is here, so the game waits for them.")
 
 
@@ -52,6 +55,12 @@ def seat_to_reclaim(live: RelayRoom) -> Seat | Error:
     if len(away) > 1:
         return BOTH_AWAY
     return away[0]
+
+
+def seat_gone(live: RelayRoom, seat: Seat) -> Error:
+    """What an old screen of `seat` is told when it comes back: freed by the facilitator (and
+    not taken since), or taken with the code."""
+    return SEAT_FREED if seat in live.freed else SEAT_MOVED
 
 
 def away_end(live: RelayRoom, seat: Seat, command: Command) -> Error | None:
@@ -100,7 +109,7 @@ class SeatMover:
         takes it with the code."""
         if live is None or seat not in live.tokens or live.room.state.phase is Phase.FINISHED:
             return []  # not a session room, a seat nobody took, or a game over
-        outputs = self._retoken(live, seat, secrets.token_urlsafe(24))
+        outputs = self._retoken(live, seat, secrets.token_urlsafe(24), freed=True)
         if outputs is None:
             return []
         live.freed.add(seat)
@@ -123,9 +132,12 @@ class SeatMover:
             return []
         return [Send(conn, SeatMoved(seat=seat.other, pake=pake))]
 
-    def _retoken(self, live: RelayRoom, seat: Seat, token: str) -> list[Output] | None:
+    def _retoken(
+        self, live: RelayRoom, seat: Seat, token: str, *, freed: bool = False
+    ) -> list[Output] | None:
         """Record the seat's new token, keep the old one as moved, and close the connection
-        still in the seat; None if the records could not take it."""
+        still in the seat (saying whether it was `freed`); None if the records could not
+        take it."""
         old, new = live.tokens[seat], token_hash(token)
         try:
             self.store.move_seat(live.room.id, seat, new, old)
@@ -140,5 +152,8 @@ class SeatMover:
         held = live.conns.pop(seat, None)
         if held is not None:
             self.peers[held].room = None
-            outputs.append(Close(held, CLOSE_MOVED, "this seat moved to another screen"))
+            if freed:
+                outputs.append(Close(held, CLOSE_FREED, "the facilitator freed this seat"))
+            else:
+                outputs.append(Close(held, CLOSE_MOVED, "this seat moved to another screen"))
         return outputs

@@ -206,6 +206,10 @@ class RelayStore(Tagging, Store):
         """Every live room's game: one relay uses the file alone."""
         return {game_id for (game_id,) in self._db.execute("SELECT game_id FROM relay_rooms")}
 
+    def expire_orphans(self, at: float, idle: float, unjoined: float) -> list[int]:
+        """One relay uses the file alone: its own sweep expires every room."""
+        return []
+
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the
         room's (a joiner took the seat, so the seated side's next message is a fresh one)."""

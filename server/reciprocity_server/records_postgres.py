@@ -3,10 +3,16 @@
 The same tables as the SQLite file (`records.py`), so both keep the same things and pass the
 same tests: `games` and `events` (the log), `relay_rooms` (with each room's lease: its
 relay and epoch), `relay_seats`, `relay_commands`, `relay_tried`, `relay_numbers`,
-`relay_moved`, `relay_session` and `relay_clock`. Every call is one transaction (or part of
+`relay_moved`, `relay_session` and `relay_clock`; and `relay_owners`, when each relay was
+last seen alive. Every call is one transaction (or part of
 a `group`'s), committed before it returns or the group ends; a command's events, its id and
 its lease check are one statement (`postgres_sql.py` holds the SQL). A lost connection
 costs one `StoreError` (the call that met it), and the next call connects again.
+
+A `group` sends its statements in psycopg's pipeline mode: none waits for the one before
+it, and their lease checks are read once the group's last statement is sent, before the
+commit. So a group of any size costs the relay two round trips to the database (its
+statements, then the commit), not one a statement.
 
 The words partners type never reach this module.
 """
@@ -18,27 +24,36 @@ import logging
 import os
 import secrets
 import time
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 import psycopg
+from psycopg import Cursor, Pipeline
 from psycopg.rows import TupleRow
 
 from reciprocity.deck import Deck
 from reciprocity.engine.messages import Event
 from reciprocity.engine.state import Seat
 from reciprocity.records.store import (
-    BLANK_LIMIT,
     StoredGame,
     StoreError,
-    blank_limit,
     event_adapter,
     stored_deck,
 )
-from reciprocity_server.postgres_sql import ABANDONED, APPEND, SCHEMA, SCHEMA_LOCK
+from reciprocity_server.postgres_sql import (
+    ABANDONED,
+    APPEND,
+    ORPHANED,
+    SCHEMA,
+    SCHEMA_LOCK,
+    blank_limits,
+    reason,
+    shown,
+    taken_numbers,
+)
 from reciprocity_server.storage import (
     RESERVED_SECONDS,
+    SILENT_SECONDS,
     LeaseLost,
     StoredRoom,
     StoredSession,
@@ -47,21 +62,6 @@ from reciprocity_server.storage import (
 )
 
 log = logging.getLogger("reciprocity_server")
-
-
-def shown(url: str) -> str:
-    """A database URL fit for a log line: without its password."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
-
-
-def _line(error: psycopg.Error) -> str:
-    """A database error in one line."""
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 class PostgresRelayStore(Tagging):
@@ -73,6 +73,10 @@ class PostgresRelayStore(Tagging):
         self._db: psycopg.Connection[TupleRow] | None = None
         self._group: ExitStack | None = None
         self._began = self._failed = False
+        #: Within a begun group: its pipeline, and the lease checks (a write's cursor, the rows
+        #: it must have written, its game) read before the group commits.
+        self._pipeline: Pipeline | None = None
+        self._fences: list[tuple[Cursor[TupleRow], int, str]] = []
         self.shared = True
         #: This relay's name in the leases, and the epoch of each room's lease it holds.
         self.owner = secrets.token_hex(8)
@@ -84,6 +88,7 @@ class PostgresRelayStore(Tagging):
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                self._seen(db)
         except StoreError as error:
             raise StoreError(str(error).replace("write", "open", 1)) from None
 
@@ -115,20 +120,25 @@ class PostgresRelayStore(Tagging):
                 return
             # Within a begun group, never a new connection: it would commit on its own.
             db = self._db if self._began and self._db is not None else self._connection()
-            if not self._began:  # the group's first write begins its transaction
+            if not self._began:  # the group's first write begins its pipeline and transaction
+                self._pipeline = self._group.enter_context(db.pipeline())
                 self._group.enter_context(db.transaction())
                 self._began = True
             yield db
         except psycopg.Error as error:
             self._failed = self._group is not None
-            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot write the records at {self.where}: {reason(error)}") from None
 
     @contextmanager
     def group(self) -> Iterator[None]:
         """Group commit: every write in this block goes into one transaction, committed when
-        the block ends. A write refused (`LeaseLost`, a number not reserved) writes nothing;
-        if a statement fails or the commit does, nothing written in the block is kept, and
-        `StoreError` is raised when it ends."""
+        the block ends. A write refused (a number not reserved) writes nothing; if a
+        statement fails or the commit does, nothing written in the block is kept, and
+        `StoreError` is raised when it ends.
+
+        Its statements go in one pipeline, so a write's lease check is read when the block
+        ends: if one found the lease gone, nothing written in the block is kept and
+        `LeaseLost` is raised then (the shell sends nothing the block returned)."""
         if self._group is not None:
             yield
             return
@@ -138,16 +148,35 @@ class PostgresRelayStore(Tagging):
                 yield
                 if self._failed:  # a statement failed: the transaction cannot commit
                     raise StoreError(f"cannot write the records at {self.where}: a write failed")
+                if self._pipeline is not None:
+                    self._pipeline.sync()  # every statement's result, before the commit
+                for cursor, rows, game_id in self._fences:
+                    if cursor.rowcount != rows:
+                        raise LeaseLost(f"another relay holds the room of game {game_id} now")
         except psycopg.Error as error:
-            raise StoreError(f"cannot write the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot write the records at {self.where}: {reason(error)}") from None
         finally:
-            self._group, self._began = None, False
+            self._group, self._began, self._pipeline, self._fences = None, False, None, []
+
+    def _fenced(self, cursor: Cursor[TupleRow], rows: int, game_id: str) -> None:
+        """A fenced write (`APPEND`, `_fence`) must have written `rows` rows, else this relay
+        no longer holds the room's lease: `LeaseLost`, now or, in a group, when it ends."""
+        if self._pipeline is not None:
+            self._fences.append((cursor, rows, game_id))
+        elif cursor.rowcount != rows:
+            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+
+    def _counted(self, cursor: Cursor[TupleRow]) -> int:
+        """How many rows a write wrote; in a group's pipeline, once its result is back."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
+        return cursor.rowcount
 
     def _rows(self, query: str, params: Sequence[object] = ()) -> list[TupleRow]:
         try:
             return self._connection().execute(query, params).fetchall()
         except psycopg.Error as error:
-            raise StoreError(f"cannot read the records at {self.where}: {_line(error)}") from None
+            raise StoreError(f"cannot read the records at {self.where}: {reason(error)}") from None
 
     # --- the event log -------------------------------------------------------------------
 
@@ -190,16 +219,14 @@ class PostgresRelayStore(Tagging):
             "bodies": [event_adapter().dump_json(event).decode() for event in events],
         }
         with self._transaction() as db:
-            written = db.execute(APPEND, params).rowcount
-        if written != len(events):
-            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+            self._fenced(db.execute(APPEND, params), len(events), game_id)
 
     def finish(self, game_id: str) -> None:
         """Mark a game finished and blank the private values its log held."""
         with self._transaction() as db:
             self._fence(db, game_id, None)
             db.execute("UPDATE games SET finished_at = %s WHERE id = %s", (time.time(), game_id))
-            self._blank_limits(db, game_id)
+            blank_limits(db, game_id)
 
     def blank_abandoned(self, game_id: str | None = None) -> None:
         """Blank the limits and lines of every unfinished game whose room is gone (or of
@@ -210,20 +237,7 @@ class PostgresRelayStore(Tagging):
             else:
                 games = db.execute(f"{ABANDONED} AND id = %s", (game_id,)).fetchall()
             for (found,) in games:
-                self._blank_limits(db, found)
-
-    @staticmethod
-    def _blank_limits(db: psycopg.Connection[TupleRow], game_id: str) -> None:
-        """As the SQLite records do: found by the `LimitSet` type tag, never by text."""
-        rows = db.execute(
-            "SELECT seq, body FROM events WHERE game_id = %s AND body::jsonb ->> 'type' = %s",
-            (game_id, BLANK_LIMIT.type),
-        ).fetchall()
-        with db.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE events SET body = %s WHERE game_id = %s AND seq = %s",
-                [(blank_limit(body), game_id, seq) for seq, body in rows],
-            )
+                blank_limits(db, found)
 
     def load(self, game_id: str) -> StoredGame:
         """A game's deck, settings and events; KeyError if there is no such game."""
@@ -251,13 +265,13 @@ class PostgresRelayStore(Tagging):
                 "DELETE FROM relay_numbers WHERE game_id IS NULL AND reserved_at < %s",
                 (at - RESERVED_SECONDS,),
             )
-            for number in number_candidates(lambda: _taken(db)):
+            for number in number_candidates(lambda: taken_numbers(db)):
                 held = db.execute(
                     "INSERT INTO relay_numbers (number, reserved_at) SELECT %s, %s"
                     " WHERE %s NOT IN (SELECT number FROM relay_rooms) ON CONFLICT DO NOTHING",
                     (number, at, number),
                 )
-                if held.rowcount == 1:
+                if self._counted(held) == 1:
                     return number
         return None
 
@@ -298,11 +312,13 @@ class PostgresRelayStore(Tagging):
     def remove_room(self, game_id: str) -> None:
         """Forget a room's number, token hashes and command ids; blank its log if unfinished."""
         with self._transaction() as db:
-            gone = db.execute(
-                "DELETE FROM relay_rooms WHERE game_id = %s AND owner = %s AND epoch = %s",
-                (game_id, self.owner, self._epochs.pop(game_id, None)),
+            gone = self._counted(
+                db.execute(
+                    "DELETE FROM relay_rooms WHERE game_id = %s AND owner = %s AND epoch = %s",
+                    (game_id, self.owner, self._epochs.pop(game_id, None)),
+                )
             )
-        if gone.rowcount:  # else another relay holds it now, and keeps it
+        if gone:  # else another relay holds it now, and keeps it
             self.blank_abandoned(game_id)
 
     def rooms(self) -> list[StoredRoom]:
@@ -347,11 +363,12 @@ class PostgresRelayStore(Tagging):
         key: int | str | None = token_hash
         if number is not None:
             which, key = "number = %s", number
-        with self._transaction() as db:
+        with self._transaction() as db:  # asked for is active: not an orphan to expire
             row = db.execute(
-                f"UPDATE relay_rooms SET owner = %s, epoch = epoch + 1 WHERE {which}"
+                "UPDATE relay_rooms SET owner = %s, epoch = epoch + 1,"
+                f" last_active = GREATEST(last_active, %s) WHERE {which}"
                 " RETURNING game_id, epoch",
-                (self.owner, key),
+                (self.owner, time.time(), key),
             ).fetchone()
         if row is None:
             return None
@@ -360,24 +377,54 @@ class PostgresRelayStore(Tagging):
         return found[0] if found else None
 
     def held(self) -> set[str]:
-        """The games of the rooms whose lease this relay holds."""
+        """The games of the rooms whose lease this relay holds; asking says it is alive."""
+        with self._transaction() as db:
+            self._seen(db)
         rows = self._rows("SELECT game_id, epoch FROM relay_rooms WHERE owner = %s", (self.owner,))
         held = {game_id for game_id, epoch in rows if self._epochs.get(game_id) == epoch}
         self._epochs = {game_id: self._epochs[game_id] for game_id in held}
         return held
 
+    def _seen(self, db: psycopg.Connection[TupleRow]) -> None:
+        """This relay is alive now, for the other relays' sweeps (`expire_orphans`)."""
+        db.execute(
+            "INSERT INTO relay_owners (owner, seen_at) VALUES (%s, %s)"
+            " ON CONFLICT (owner) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+            (self.owner, time.time()),
+        )
+
+    def expire_orphans(self, at: float, idle: float, unjoined: float) -> list[int]:
+        """Forget the idle rooms of relays not seen for `SILENT_SECONDS` (`ORPHANED`), and
+        blank their unfinished logs; their numbers."""
+        params = {
+            "owner": self.owner,
+            "silent_since": at - SILENT_SECONDS,
+            "second": Seat.B.value,
+            "idle_before": at - idle,
+            "unjoined_before": at - unjoined,
+        }
+        with self._transaction() as db:
+            gone = db.execute(ORPHANED, params).fetchall()
+            db.execute(  # relays long gone, that hold nothing now
+                "DELETE FROM relay_owners WHERE seen_at < %s"
+                " AND owner NOT IN (SELECT owner FROM relay_rooms)",
+                (at - SILENT_SECONDS,),
+            )
+        for game_id, _ in gone:
+            self.blank_abandoned(game_id)
+        return [number for _, number in gone]
+
     def _fence(self, db: psycopg.Connection[TupleRow], game_id: str, at: float | None) -> None:
         """Before a write to a room: check this relay still holds its lease, at the epoch it
         took, and lock the room's row till the write commits (so a relay taking the lease
-        waits for it, then rebuilds the room with it); raise `LeaseLost` if not."""
+        waits for it, then rebuilds the room with it); raise `LeaseLost` if not (`_fenced`)."""
         epoch = self._epochs.get(game_id)
         fenced = db.execute(
             "UPDATE relay_rooms SET last_active = COALESCE(%s, last_active)"
             " WHERE game_id = %s AND owner = %s AND epoch = %s",
             (at, game_id, self.owner, epoch),
         )
-        if fenced.rowcount != 1:
-            raise LeaseLost(f"another relay holds the room of game {game_id} now")
+        self._fenced(fenced, 1, game_id)
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried; with None, forget the room's."""
@@ -443,9 +490,3 @@ class PostgresRelayStore(Tagging):
         """The session's clock as recorded (JSON), if any."""
         found = self._rows("SELECT clock FROM relay_clock")
         return str(found[0][0]) if found else None
-
-
-def _taken(db: psycopg.Connection[TupleRow]) -> set[int]:
-    """Every number a room has or a host holds."""
-    rows = db.execute("SELECT number FROM relay_numbers UNION SELECT number FROM relay_rooms")
-    return {number for (number,) in rows}

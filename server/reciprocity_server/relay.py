@@ -67,7 +67,7 @@ from reciprocity_server.outputs import (
     error,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
-from reciprocity_server.reclaim import SEAT_MOVED, away_end
+from reciprocity_server.reclaim import away_end, seat_gone
 from reciprocity_server.rooms import Peer, RelayRoom
 from reciprocity_server.storage import RelayRecords, token_hash
 from reciprocity_server.views import view_frames
@@ -168,6 +168,7 @@ class Relay:
             except StoreError as failure:
                 log.error("room %d: %s", live.number, failure)
             log.info("room %d: expired after %.0f min idle", live.number, self._idle(live) / 60)
+        self.leases.expire_orphans(now, self.idle_seconds, UNJOINED_MINUTES * 60)
         self.limits.forget_old()
         return outputs
 
@@ -364,7 +365,7 @@ class Relay:
             return self.limits.failed(conn, peer, BAD_TOKEN)
         live, seat = found
         if token_hash(resume.token) in live.moved:  # taken back with the code, or freed
-            return self.limits.refuse(conn, peer, SEAT_MOVED)
+            return self.limits.refuse(conn, peer, seat_gone(live, seat))
         outputs: list[Output] = []
         old = live.conns.get(seat)
         if old is not None:

@@ -108,6 +108,9 @@ class RelayServer:
         db: Path | None = None,
     ) -> None:
         self._relay = relay
+        #: Whether a connection from this machine (loopback) is counted by the address its
+        #: `X-Forwarded-For` names, as a reverse proxy or this program's web page sets it.
+        self.trust_forwarded = False
         self._release = release
         self._rebuild = rebuild
         self.db = db
@@ -195,14 +198,14 @@ class RelayServer:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
         if request.path == "/number":
-            number = self._relay.reserve(_address(connection, request))
+            number = self._relay.reserve(_address(connection, request, self.trust_forwarded))
             if number is None:
                 return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "no number now\n")
             return connection.respond(HTTPStatus.OK, f"{number}\n")
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = _address(ws, ws.request)
+        address = _address(ws, ws.request, self.trust_forwarded)
         where = counted(address)
         if self._per_address[where] >= self._relay.limits.quotas.connections:
             await ws.close(CLOSE_POLICY, TOO_MANY)
@@ -334,6 +337,7 @@ async def start_relay(
     restore: bool = True,
     quotas: Quotas = DEFAULT_QUOTAS,
     tls: ssl.SSLContext | None = None,
+    trust_forwarded: bool = False,
 ) -> RelayServer:
     """Start a relay in this process and return it once it listens.
 
@@ -342,8 +346,9 @@ async def start_relay(
     clients can resume, unless `restore` is False: then rooms left in it are forgotten (their
     games stay in the records).
     `decks` are offered by id besides the shipped decks and the data folder's. With `tls`
-    (see `tls_context`) it serves `wss://`. Raises `ListenError` (port in use) or
-    `StoreError` (database) with one clear line.
+    (see `tls_context`) it serves `wss://`. With `trust_forwarded`, a loopback connection is
+    counted by the address its `X-Forwarded-For` names (never one from the network). Raises
+    `ListenError` (port in use) or `StoreError` (database) with one clear line.
     """
     records, release, path = _records(db)
     try:
@@ -355,6 +360,7 @@ async def start_relay(
     server = RelayServer(
         relay, release, lambda: _open(records, decks, idle_hours, True, quotas), path
     )
+    server.trust_forwarded = trust_forwarded
     try:
         await server._listen(host, port, tls)
     except OSError as error:
@@ -460,11 +466,12 @@ def _route(request: Request | None) -> int | None:
     return int(number)
 
 
-def _address(ws: ServerConnection, request: Request | None) -> str:
-    """The client's address: the peer's, or the one a reverse proxy on this host forwards."""
+def _address(ws: ServerConnection, request: Request | None, trusted: bool) -> str:
+    """The client's address: the peer's, or (when `trusted`) the one a reverse proxy or web
+    page on this host forwards."""
     peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
     # Several headers are one list, in order: the last value is the proxy's own.
-    values = request.headers.get_all("X-Forwarded-For") if request else []
+    values = request.headers.get_all("X-Forwarded-For") if request and trusted else []
     forwarded = ",".join(values)
     try:
         local = ipaddress.ip_address(peer).is_loopback

@@ -13,7 +13,9 @@ The relay's core calls only `RelayRecords`; the shell picks the implementation f
   even after a restart;
 - the hashes of the SPAKE2 messages joiners tried in each room, and of the tokens whose seat
   another screen took (so their old screen is told the seat moved);
-- the facilitated session, if any: its token's hash and its rooms.
+- the facilitated session, if any: its token's hash and its rooms;
+- on shared records, when each relay was last seen alive, so that any relay may expire the
+  idle rooms of one that died (`expire_orphans`).
 
 `group()` lets the shell commit every write of the frames that arrived together in one
 transaction (group commit), and send nothing they caused before that commit.
@@ -40,6 +42,9 @@ MAX_NUMBER = 9999
 RESERVED_SECONDS = 600.0
 #: How many random numbers `reserve_number` tries before it looks for the free ones.
 RANDOM_TRIES = 32
+#: On shared records, a relay not seen this long (it says it is alive each time it asks which
+#: rooms it holds, every second) is taken for dead: any relay's sweep may expire its rooms.
+SILENT_SECONDS = 60.0
 
 
 def token_hash(token: str) -> str:
@@ -108,7 +113,10 @@ class RelayRecords(EventLog, Protocol):
     def group(self) -> AbstractContextManager[None]:
         """Group commit: every write in this block goes into one transaction, committed when
         the block ends. A write that fails is undone alone and raises `StoreError` as ever; if
-        the commit fails, nothing written in the block is kept and `StoreError` is raised."""
+        the commit fails, nothing written in the block is kept and `StoreError` is raised.
+        On shared records a
+        write's lease check may be read only when the block ends (`LeaseLost` then, and
+        nothing kept), so the caller sends nothing the block returned until it has ended."""
 
     def tagged(self, seat: Seat, command_id: str) -> AbstractContextManager[None]:
         """Within this block, events appended are recorded as caused by this seat's command."""
@@ -148,7 +156,15 @@ class RelayRecords(EventLog, Protocol):
         no such room. The relay that held it can no longer write to it."""
 
     def held(self) -> set[str]:
-        """The games of the rooms this relay holds the lease of."""
+        """The games of the rooms this relay holds the lease of. On shared records, asking is
+        also this relay's sign of life to the others (`expire_orphans`)."""
+
+    def expire_orphans(self, at: float, idle: float, unjoined: float) -> list[int]:
+        """On shared records: forget, as `remove_room` does, the rooms of relays not seen for
+        `SILENT_SECONDS`, idle (no write) for `idle` seconds, or `unjoined` seconds if nobody
+        took their second seat; returns their numbers. Their relay, should it come back, can
+        no longer write to them (the lease is gone with the room). None on a file one relay
+        uses alone: its own sweep expires every room."""
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
         """Record the hash of a SPAKE2 message a joiner tried in a room; with None, forget the

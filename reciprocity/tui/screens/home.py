@@ -1,4 +1,8 @@
-"""The home screen: play here, host, join, history, decks."""
+"""The home screen: play here, host, join, history, decks.
+
+In a browser tab (`reciprocity.web`), it offers neither playing here nor hosting: one screen
+shared by two is a terminal's, and hosting would start a relay on the computer serving the
+page. A tab joins."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from textual.widgets.option_list import Option
 TAGLINE = (
     "Take turns sharing something true, a little deeper each time,\nand meet each other with care."
 )
+#: The options a browser tab is not offered.
+NOT_IN_A_BROWSER = frozenset({"play", "host"})
 
 
 class HomeScreen(Screen[None]):
@@ -28,7 +34,7 @@ class HomeScreen(Screen[None]):
         with Center(), Vertical(id="home"):
             yield Label("Reciprocity", classes="title", markup=False)
             yield Static(TAGLINE, classes="muted", id="tagline", markup=False)
-            yield OptionList(
+            options = [
                 Option("Play here, together on this terminal", id="play"),
                 Option("Host a game over the network", id="host"),
                 Option("Join a partner's game over the network", id="join"),
@@ -36,8 +42,10 @@ class HomeScreen(Screen[None]):
                 Option("History of past games", id="history"),
                 Option("Decks", id="decks"),
                 Option("Quit", id="quit"),
-                id="menu",
-            )
+            ]
+            if self.app.is_web:
+                options = [o for o in options if o is None or o.id not in NOT_IN_A_BROWSER]
+            yield OptionList(*options, id="menu")
         yield Footer()
 
     @dataclass

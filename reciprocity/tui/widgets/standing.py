@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 CEILING_REACHED = "This is as deep as today's game goes."
 
 
+def progress_line(view: SeatView) -> str:
+    """What takes the pair deeper next, in a line: a move the facilitator's clock made, which
+    waits for this turn to end; the level open to everyone; or the usual rule. At the ceiling
+    (the lower limit), or in the clock's last set at the deepest level open, it says so."""
+    waiting = min(view.moving_to, view.ceiling) if view.moving_to is not None else view.level
+    if waiting > view.level:
+        return f"You move to level {waiting} when this turn ends."
+    last_set = view.clock is not None and view.clock.last
+    held_back = view.open_level is not None and view.level >= view.open_level
+    if view.level >= view.ceiling or (held_back and last_set):
+        return CEILING_REACHED
+    if held_back:
+        when = "on the clock" if view.clock is not None else "when your facilitator says so"
+        return f"Level {view.level + 1} opens for everyone {when}."
+    return (
+        f"Level {view.level + 1} opens when each of you has been met with support "
+        f"{view.advance_after} times here:"
+    )
+
+
 class Standing(Widget):
     """Three lines: the ladder of levels, the ceiling, and progress toward the next level."""
 
@@ -46,18 +66,7 @@ class Standing(Widget):
             elif number < view.depth:
                 parts.append(("─", "$text-muted"))
         parts.append((f"   {view.ceiling_text}\n", "$text-muted"))
-        if view.level >= view.ceiling:
-            parts.append((CEILING_REACHED, "$text-muted"))
-        elif view.open_level is not None and view.level >= view.open_level:
-            when = "on the clock" if view.clock is not None else "when your facilitator says so"
-            held_back = f"Level {view.level + 1} opens for everyone {when}."
-            parts.append((held_back, "$text-muted"))
-        else:
-            opens = (
-                f"Level {view.level + 1} opens when each of you has been met with support "
-                f"{view.advance_after} times here:"
-            )
-            parts.append((opens, "$text-muted"))
+        parts.append((progress_line(view), "$text-muted"))
         parts.append("\n")
         for seat in Seat:
             partner = view.partner(seat)
