@@ -431,6 +431,8 @@ def relay(port: int, db: str, profile: str | None) -> int:
         commands_per_second=1_000_000,
         certfile=None,
         keyfile=None,
+        web=None,
+        workers=1,
     )
     if profile is None:
         return serve_command(args)

@@ -26,11 +26,11 @@ def drawable_levels(state: GameState) -> list[int]:
     offered = {here}
     if state.passed_this_turn and here > 1:
         offered.add(here - 1)
-    if not eligible(state, here):
-        lighter = next((lv for lv in range(here - 1, 0, -1) if eligible(state, lv)), None)
-        deeper = next((lv for lv in range(here + 1, state.reach + 1) if eligible(state, lv)), None)
+    if not _any_card(state, here):
+        lighter = next((lv for lv in range(here - 1, 0, -1) if _any_card(state, lv)), None)
+        deeper = next((lv for lv in range(here + 1, state.reach + 1) if _any_card(state, lv)), None)
         offered |= {lv for lv in (lighter, deeper) if lv is not None}
-    return sorted(lv for lv in offered if eligible(state, lv))
+    return sorted(lv for lv in offered if _any_card(state, lv))
 
 
 def deal(state: GameState, level: int | None) -> CardDealt:
@@ -60,6 +60,17 @@ def eligible(state: GameState, level: int) -> list[str]:
         for card in state.deck.levels[level - 1].cards
         if card.id not in state.dealt and lines.isdisjoint(card.tags)
     ]
+
+
+def _any_card(state: GameState, level: int) -> bool:
+    """Whether a level has a card `eligible` would offer; it stops at the first."""
+    if not 1 <= level <= state.deck.depth:
+        return False
+    dealt, lines = state.dealt, state.lines
+    for card in state.deck.levels[level - 1].cards:
+        if card.id not in dealt and lines.isdisjoint(card.tags):
+            return True
+    return False
 
 
 def passed_card(state: GameState) -> CardPassed:

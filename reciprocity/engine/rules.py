@@ -133,6 +133,11 @@ _TAG: Final[dict[type[Command], str]] = {
 #: The seat commands with no row in `TRANSITIONS`: they never change the phase.
 _OFF_TABLE: Final[tuple[type[Command], ...]] = (SetLimit, Pause, Ready)
 _PHASE_AFTER: Final = {t.event: t.then for t in TRANSITIONS if t.then is not None}
+#: For each phase, the seat commands' rows of `TRANSITIONS` that may apply in it, with their tags.
+_SEAT_ROWS: Final[dict[Phase, list[tuple[Transition, type[Command], str]]]] = {
+    p: [(t, c, _TAG[c]) for t in TRANSITIONS if (c := t.command) in _TAG and t.phase in (None, p)]
+    for p in Phase
+}
 
 
 def new_game(deck: Deck, seed: int, *, checkin: bool = True) -> GameState:
@@ -266,16 +271,13 @@ def legal_commands(state: GameState, seat: Seat) -> frozenset[str]:
     """
     if state.phase is Phase.FINISHED:
         return frozenset()
-    legal = [command for command in _OFF_TABLE if _allowed(state, seat, command)]
+    legal = [_TAG[command] for command in _OFF_TABLE if _allowed(state, seat, command)]
     stopped = (state.held and state.phase in IN_PLAY) or state.paused
-    for row in TRANSITIONS:
-        command = row.command
-        if command not in _TAG or row.phase not in (None, state.phase):
-            continue
+    for row, command, tag in _SEAT_ROWS[state.phase]:
         free = row.phase is None or not stopped
         if free and _may_act(state, seat, row.actor) and _allowed(state, seat, command):
-            legal.append(command)
-    return frozenset(_TAG[command] for command in legal)
+            legal.append(tag)
+    return frozenset(legal)
 
 
 def turn_actor(phase: Phase, sharer: Seat) -> Seat | None:

@@ -139,8 +139,10 @@ class GameState:
     @property
     def ceiling(self) -> int:
         """The lower of the two limits: play never goes deeper. It never says whose it is."""
-        limits = [p.limit for p in (self.a, self.b) if p.limit is not None]
-        return min(limits, default=self.deck.depth)
+        a, b = self.a.limit, self.b.limit
+        if a is None:
+            return self.deck.depth if b is None else b
+        return a if b is None else min(a, b)
 
     @property
     def reach(self) -> int:

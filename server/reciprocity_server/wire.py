@@ -54,10 +54,10 @@ def version_error(version: int) -> Error:
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
+    unique = dict(pairs)
+    if len(unique) != len(pairs):
         raise _NotStandard("duplicate key")
-    return dict(pairs)
+    return unique
 
 
 def _no_constant(name: str) -> None:
