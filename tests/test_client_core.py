@@ -17,11 +17,8 @@ from reciprocity_server.relay import Relay
 
 from reciprocity.engine import CheckIn, Draw, OpenLevel, Seat, SetLimit
 from reciprocity.net.client import (
-    DROPPED,
     MAX_WAITING_WORDS,
     MAX_WRONG_GUESSES,
-    NOT_SEALED,
-    WRONG_GUESS,
     JoinCode,
     KeepSession,
     PlayerCore,
@@ -36,6 +33,7 @@ from reciprocity.net.connection import (
 from reciprocity.net.core import Core, RelayRefused, RelayUnreachable
 from reciprocity.net.e2e import CODE_MISMATCH
 from reciprocity.net.facilitator import FacilitatorCore, RoomsMade
+from reciprocity.net.refusals import DROPPED, NOT_SEALED, WRONG_GUESS
 from reciprocity.pacing_wire import (
     AddRooms,
     ClockStatus,

@@ -66,7 +66,7 @@ from reciprocity.kept import (
     save_session,
 )
 from reciprocity.net.choices import HostChoice, JoinChoice
-from reciprocity.net.client import MAX_WRONG_GUESSES, WRONG_GUESS, JoinCode
+from reciprocity.net.client import MAX_WRONG_GUESSES, JoinCode
 from reciprocity.net.codes import WORDS
 from reciprocity.net.connection import MAX_WORDS, Rejected, fit_words
 from reciprocity.net.core import RelayRefused
@@ -80,7 +80,7 @@ from reciprocity.net.e2e import (
     Unreadable,
 )
 from reciprocity.net.hosting import saved_game
-from reciprocity.net.refusals import STOPPED
+from reciprocity.net.refusals import STOPPED, WRONG_GUESS
 from reciprocity.protocol import (
     CLIENT,
     CLOSE_REPLACED,

@@ -23,11 +23,11 @@ from test_client_core import (
 )
 
 from reciprocity.engine import CheckIn, End, Phase, Seat, SetLimit
-from reciprocity.net.client import WRONG_GUESS, KeepSession, PlayerCore
+from reciprocity.net.client import KeepSession, PlayerCore
 from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
-from reciprocity.net.refusals import SEAT_FREED, SEAT_MOVED
+from reciprocity.net.refusals import SEAT_FREED, SEAT_MOVED, WRONG_GUESS
 from reciprocity.protocol import (
     CLIENT,
     CLOSE_FREED,

@@ -9,13 +9,12 @@ import pytest
 from conftest import make_deck
 from reciprocity_server import relay as relay_module
 from reciprocity_server.limits import COMMAND_WINDOW, CONNECTION_ERRORS, CREATE_WINDOW
-from reciprocity_server.outputs import Close, Output, Send
+from reciprocity_server.outputs import RECORD_BYTES, Close, Output, Send
 from reciprocity_server.quotas import COMMANDS, CREATES
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import (
     CLOSING_EVENTS,
     MAX_EVENTS,
-    RECORD_BYTES,
     UNJOINED_MINUTES,
     Relay,
 )

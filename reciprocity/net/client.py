@@ -5,22 +5,20 @@ gives back what the shell must do: frames to send (`next_frame`, then `frame_sen
 out), updates for the screen and requests to keep the session (`outputs`). The one asyncio
 driver (`reciprocity.net.driver`) runs it; tests feed it frames directly. It owns:
 
-- **Taking a seat.** `hello()` is the first frame of each connection: create, join, or
-  resume with the token. A refusal raises `RelayRefused` with a sentence for a person.
+- **Taking a seat.** `hello()` opens each connection: create, join, or resume with the
+  token. A refusal raises `RelayRefused` with a sentence for a person (`refusals`).
 - **The key exchange.** The host's screen picks the code's two words (the relay sees only
   the number), and the screens agree on keys with SPAKE2 over the code before the joiner is
   admitted (`e2e`): the joiner proves the code first; the seated screen answers only a proof
-  that matched (`checking`). A session room's first joiner is checked by the facilitator's
-  dashboard, then checks the next. While the partner is away, either screen checks whoever
-  comes to take their seat back with the code (`reclaim`). After `MAX_WRONG_GUESSES` wrong
-  codes the code gets new words.
+  that matched (`checking`), as the facilitator's dashboard does for a session room's first
+  joiner, and either screen for whoever takes the away partner's seat back (`reclaim`).
+  After `MAX_WRONG_GUESSES` wrong codes the code gets new words.
 - **Commands.** Each carries an id made here; those not yet acknowledged go again, with the
   same ids, after a reconnect, and the relay counts each id once. The ack rides in the new
   view, which comes as what changed (`reciprocity.net.deltas` follows it).
-- **Words, exactly once.** Sealed and opened here; words that do not open become a calm
-  notice. The partner's screen answers each message with a sealed receipt; until then the
-  words stay in memory (never on disk) and go again whenever the connection or the partner
-  comes back. A crashed screen keeps only how many were unanswered, and says so.
+- **Words, exactly once.** Sealed and opened here (words that do not open become a calm
+  notice); each is answered with a sealed receipt, and until then kept in memory (never on
+  disk) and sent again whenever the connection or the partner comes back.
 - **Keeping the session.** Once the keys are settled, `KeepSession` asks the shell to keep
   what the seat needs after a crash (token, last `seq`, keys and counters, the code; never
   words). If the shell cannot, `unkept` tells the person once.
@@ -35,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reciprocity.engine import Command, Phase, Seat
+from reciprocity.net import refusals
 from reciprocity.net.checking import JoinerCheck
 from reciprocity.net.codes import check_code, new_words
 from reciprocity.net.connection import (
@@ -59,7 +58,6 @@ from reciprocity.net.e2e import (
     Unreadable,
 )
 from reciprocity.net.reclaim import BACK_ELSEWHERE, Candidate, switch_keys
-from reciprocity.net.refusals import refusal
 from reciprocity.protocol import (
     PROTOCOL_VERSION,
     Ack,
@@ -85,22 +83,11 @@ from reciprocity.protocol import (
 )
 from reciprocity.seat_view import SeatView
 
-#: What the host's screen says when a joiner's code did not match.
-WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
-NOT_SEALED = "Your words cannot be sent until your partner has joined."
-DROPPED = "Some words from your partner were dropped: {reason}."
-UNKEPT = "This game cannot be kept on this computer ({reason}); it goes on, but cannot come back \
-after a crash."
 #: Wrong codes the seated screen takes before it makes a new one: a code is worth a few
 #: guesses only, however many addresses they come from.
 MAX_WRONG_GUESSES = 5
-NEW_CODE = "Too many wrong codes were tried, so your game has a new code: {code}. Give your \
-partner the new one."
 #: The most typed messages kept while the partner's screen has not yet said it has them.
 MAX_WAITING_WORDS = 20
-TOO_MANY_WAITING = "These words were not sent: {count} messages are still on their way to \
-{partner}. Try again once they have arrived."
-MAY_BE_LOST = "{count} of your messages may not have reached {partner}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +228,12 @@ class PlayerCore(Core[Output]):
         if not text:
             return
         if self._channel is None:
-            self._outputs.append(Rejected(self.seat, NOT_SEALED))
+            self._outputs.append(Rejected(self.seat, refusals.NOT_SEALED))
             return
         if len(self._unanswered) >= MAX_WAITING_WORDS:
             count, partner = len(self._unanswered), self._partner_name
             self._outputs.append(
-                Rejected(self.seat, TOO_MANY_WAITING.format(count=count, partner=partner))
+                Rejected(self.seat, refusals.TOO_MANY_WAITING.format(count=count, partner=partner))
             )
             return
         self._outputs.append(WordsArrived(self.seat, text))
@@ -259,7 +246,7 @@ class PlayerCore(Core[Output]):
     def unkept(self, reason: str) -> None:
         """The shell could not keep the session: say so once, and ask no more."""
         self._unkept = True
-        self._outputs.append(Rejected(self.seat, UNKEPT.format(reason=reason)))
+        self._outputs.append(Rejected(self.seat, refusals.UNKEPT.format(reason=reason)))
 
     # --- taking a seat -------------------------------------------------------------------
 
@@ -309,7 +296,9 @@ class PlayerCore(Core[Output]):
                     raise RelayRefused(CODE_MISMATCH, "code_mismatch")
 
     def _refused(self, error: Error) -> RelayRefused:
-        return RelayRefused(refusal(error, self.relay, self.code, self.opening), error.code)
+        return RelayRefused(
+            refusals.refusal(error, self.relay, self.code, self.opening), error.code
+        )
 
     def _requeue(self) -> None:
         """After a resume, whatever the last connection may have lost goes again: command ids
@@ -361,11 +350,8 @@ class PlayerCore(Core[Output]):
                 elif self._partner_seated and not partner.connected:
                     self._watch_seat()
                 if self._lost and partner.name:
-                    self._outputs.append(
-                        Rejected(
-                            self.seat, MAY_BE_LOST.format(count=self._lost, partner=partner.name)
-                        )
-                    )
+                    lost = refusals.MAY_BE_LOST.format(count=self._lost, partner=partner.name)
+                    self._outputs.append(Rejected(self.seat, lost))
                     self._lost = 0
                     self._keep()
             case Words(seat=seat, payload=payload):
@@ -434,13 +420,13 @@ class PlayerCore(Core[Output]):
             return
         self._wrong += 1
         if self._wrong < MAX_WRONG_GUESSES:
-            self._outputs.append(Rejected(self.seat, WRONG_GUESS))
+            self._outputs.append(Rejected(self.seat, refusals.WRONG_GUESS))
             return
         self._wrong = 0
         self.code = f"{self.number}-{new_words()}"
         self._start_check()
         self._outputs.append(CodeChanged(self.code))
-        self._outputs.append(Rejected(self.seat, NEW_CODE.format(code=self.code)))
+        self._outputs.append(Rejected(self.seat, refusals.NEW_CODE.format(code=self.code)))
         self._keep()  # a screen back from a crash checks with the new words
 
     def _open_words(self, seat: Seat, payload: str) -> None:
@@ -457,7 +443,7 @@ class PlayerCore(Core[Output]):
                 self._keep()
             return
         except Unreadable as error:
-            self._outputs.append(Rejected(self.seat, DROPPED.format(reason=error)))
+            self._outputs.append(Rejected(self.seat, refusals.DROPPED.format(reason=error)))
             return
         if opened.words is not None:
             self._outbox.append(Say(payload=channel.receipt(opened.counter)))

@@ -1,5 +1,5 @@
-"""A relay's refusal of a seat, or its closing of one for good, as one line a person can act
-on. No I/O."""
+"""What a player's core tells the person, each as one line they can act on: a relay's refusal
+of a seat, or its closing of one for good, and the core's own notices. No I/O."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ STOPPED = {
     CLOSE_MOVED: ReciprocityError(SEAT_MOVED).sentence,
     CLOSE_FREED: ReciprocityError(SEAT_FREED).sentence,
 }
+
+#: What the host's screen says when a joiner's code did not match.
+WRONG_GUESS = "Someone tried a code that didn't match \N{EM DASH} check it with your partner."
+NOT_SEALED = "Your words cannot be sent until your partner has joined."
+DROPPED = "Some words from your partner were dropped: {reason}."
+UNKEPT = "This game cannot be kept on this computer ({reason}); it goes on, but cannot come back \
+after a crash."
+NEW_CODE = "Too many wrong codes were tried, so your game has a new code: {code}. Give your \
+partner the new one."
+TOO_MANY_WAITING = "These words were not sent: {count} messages are still on their way to \
+{partner}. Try again once they have arrived."
+MAY_BE_LOST = "{count} of your messages may not have reached {partner}."
 
 
 def refusal(error: Error, relay: str, code: str | None, opening: object) -> str:

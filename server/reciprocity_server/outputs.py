@@ -5,13 +5,21 @@ Each module of the core keeps the errors of its own job; the ones here are share
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reciprocity.protocol import SERVER, Error, ErrorCode, ServerMessage
+from reciprocity.protocol import SERVER, Error, ErrorCode, LoggedEvent, Record, ServerMessage
+from reciprocity.records.store import StoreError
+from reciprocity_server.storage import RelayRecords
+
+log = logging.getLogger("reciprocity_server")
 
 #: Close codes: a policy violation, an expired room (and `CLOSE_REPLACED`, in the protocol).
 CLOSE_POLICY = 1008
 CLOSE_EXPIRED = 1001
+#: The largest record sent, in bytes: a client takes frames up to 1 MiB.
+RECORD_BYTES = 1_000_000
 #: What a player is told when the records could not take a change.
 NOT_SAVED = "The relay could not save that. Please try again."
 
@@ -59,3 +67,22 @@ def error(code: ErrorCode, message: str, command_id: str | None = None) -> Error
 
 
 HELLO_FIRST = error("hello_first", "Please send a hello first.")
+
+
+def record_sends(
+    store: RelayRecords, game_id: str, number: int, conns: Iterable[int]
+) -> list[Send]:
+    """The finished game's log, as the records keep it, for each player's own history (none
+    if the records cannot be read, or the record is too large for a client to take)."""
+    try:
+        stored = store.load(game_id)
+    except StoreError as failure:
+        log.error("room %d: %s", number, failure)
+        return []
+    events = tuple(LoggedEvent(seq=seq, at=at, event=event) for seq, at, event in stored.events)
+    record = Record(deck=stored.deck, seed=stored.seed, checkin=stored.checkin, events=events)
+    size = len(record.model_dump_json().encode())
+    if size > RECORD_BYTES:  # never sent: a client would close on it at every resume
+        log.error("room %d: the record is too large to send (%d bytes)", number, size)
+        return []
+    return [Send(conn, record) for conn in conns]

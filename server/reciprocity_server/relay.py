@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from reciprocity.deck import Deck
 from reciprocity.engine import End, Event, GameFinished, IllegalMove, Phase, Seat
@@ -41,8 +41,6 @@ from reciprocity.protocol import (
     FreeSeat,
     Hello,
     KeyExchange,
-    LoggedEvent,
-    Record,
     Resume,
     Say,
     Steer,
@@ -65,6 +63,7 @@ from reciprocity_server.outputs import (
     Output,
     Send,
     error,
+    record_sends,
 )
 from reciprocity_server.quotas import DEFAULT_QUOTAS, Quotas
 from reciprocity_server.reclaim import away_end, seat_gone
@@ -82,8 +81,6 @@ UNJOINED_MINUTES = 20.0
 MAX_EVENTS = 2000
 #: The closing check-ins may add this many more; then every command is refused.
 CLOSING_EVENTS = 50
-#: The largest record sent, in bytes: a client takes frames up to 1 MiB.
-RECORD_BYTES = 1_000_000
 
 NO_SUCH_ROOM = error("no_such_room", "No game has that code. Please check it with your partner.")
 NOT_ADMITTED = error("hello_first", "Your partner's screen has not checked the code yet.")
@@ -387,7 +384,7 @@ class Relay:
         outputs += self.admission.waiting_keys(conn, live, seat)  # for this screen to check
         outputs += self.admission.mover.moved_news(live, seat)
         if live.room.state.phase is Phase.FINISHED:  # back after the end: the record too
-            outputs += self._records(live, [conn])
+            outputs += record_sends(self.store, live.room.id, live.number, [conn])
         return outputs
 
     def _command(self, conn: int, peer: Peer, message: CommandMessage) -> list[Output]:
@@ -469,7 +466,7 @@ class Relay:
             log.info("room %d: %s", live.number, line)
         outputs = self._views(live, ack) + self.facilitation.turns(live, events)
         if any(isinstance(event, GameFinished) for event in events):
-            outputs += self._records(live, live.conns.values())
+            outputs += record_sends(self.store, live.room.id, live.number, live.conns.values())
         return outputs
 
     def _views(self, live: RelayRoom, ack: tuple[int, str] | None = None) -> list[Output]:
@@ -485,24 +482,3 @@ class Relay:
         outputs: list[Output] = []
         outputs += view_frames(live.shown, table, own, live.conns, ack)
         return outputs + self.facilitation.rows(live)
-
-    def _records(self, live: RelayRoom, conns: Iterable[int]) -> list[Output]:
-        """The finished game's log, as the records keep it, for each player's own history."""
-        try:
-            stored = self.store.load(live.room.id)
-        except StoreError as failure:
-            log.error("room %d: %s", live.number, failure)
-            return []
-        record = Record(
-            deck=stored.deck,
-            seed=stored.seed,
-            checkin=stored.checkin,
-            events=tuple(
-                LoggedEvent(seq=seq, at=at, event=event) for seq, at, event in stored.events
-            ),
-        )
-        size = len(record.model_dump_json().encode())
-        if size > RECORD_BYTES:  # never sent: a client would close on it at every resume
-            log.error("room %d: the record is too large to send (%d bytes)", live.number, size)
-            return []
-        return [Send(conn, record) for conn in conns]
