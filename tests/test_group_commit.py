@@ -3,14 +3,16 @@ nothing they cause leaves the relay before that commit. Against both kinds of re
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from conftest import make_deck, open_records
-from reciprocity_server.serve import RelayServer, start_relay
+from reciprocity_server.serve import TICK_SECONDS, RelayServer, start_relay
 from relay_client import Client, pair, start
 from websockets.exceptions import ConnectionClosed
 
@@ -87,6 +89,31 @@ def counted_groups(server: RelayServer, writes: list[int]) -> Iterator[None]:
         yield
     finally:
         store.group, store.append = real_group, real_append  # type: ignore[method-assign]
+
+
+async def test_a_relay_with_no_session_clock_opens_no_transaction_while_idle(
+    tmp_path: Path,
+) -> None:
+    # One file's relay: relays sharing PostgreSQL check their leases each second, by design.
+    db = tmp_path / "relay.sqlite3"
+    server = await start_relay(port=0, db=db, decks={"test-deck": make_deck()})
+    try:
+        store = server._relay.store
+        real_group = store.group
+        opened = [0]
+
+        @contextmanager
+        def group() -> Iterator[None]:
+            opened[0] += 1
+            with real_group():
+                yield
+
+        store.group = group  # type: ignore[method-assign]
+        await asyncio.sleep(TICK_SECONDS * 2.5)  # two ticks of the session clock's timer
+        store.group = real_group  # type: ignore[method-assign]
+        assert opened == [0]
+    finally:
+        await server.close()
 
 
 async def test_commands_that_arrive_together_across_rooms_commit_once(relay_db: str) -> None:

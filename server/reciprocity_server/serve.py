@@ -262,7 +262,8 @@ class RelayServer:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            self._run(self._tick_clock)
+            if self._relay.facilitation.clock is not None:  # else nothing to tick, nor commit
+                self._run(self._tick_clock)
 
     def _tick_clock(self) -> list[Output]:
         try:
