@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from reciprocity.deck import Deck
 from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Seat
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace
 from reciprocity.seat_view import SeatView
 

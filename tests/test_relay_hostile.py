@@ -22,7 +22,7 @@ from reciprocity_server.relay import (
 from reciprocity.deck import load_deck
 from reciprocity.deck_files import shipped_decks_dir
 from reciprocity.engine import Joined, Seat
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.protocol import PROTOCOL_VERSION, Error, LoggedEvent, Record, Welcome
 
 pytestmark = pytest.mark.timeout(30)

@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack
 from reciprocity import DEFAULT_DECK
 from reciprocity.cli.web import code_link, print_link, relay_here, start_web
 from reciprocity.deck_files import find_deck
-from reciprocity.engine.rules import MAX_NAME
+from reciprocity.engine.names import MAX_NAME
 from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.codes import DEFAULT_RELAY, check_code, join_url
 from reciprocity.net.core import RelayError

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Final, get_args
 
 from reciprocity.engine.dealing import deal, drawable_levels, passed_card
-from reciprocity.engine.errors import IllegalMove
+from reciprocity.engine.errors import HELD, IllegalMove
 from reciprocity.engine.messages import (
     CardDealt,
     CardPassed,
@@ -60,7 +60,6 @@ from reciprocity.engine.messages import (
     Stung,
     TurnEnded,
 )
-from reciprocity.engine.names import MAX_NAME as MAX_NAME  # its home is names.py; kept here too
 from reciprocity.engine.names import NameProblem, clean_name
 from reciprocity.engine.pacing import going_deeper, keep_move
 from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
@@ -70,7 +69,6 @@ if TYPE_CHECKING:
 
 
 #: What a player hears when they try to play on while the facilitator has paused everyone.
-HELD = "Your facilitator has paused everyone. Play goes on when they resume."
 
 
 class Actor(Enum):

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reciprocity.engine import Command, Seat
+from reciprocity.engine.state import Seat
 
 if TYPE_CHECKING:
+    from reciprocity.engine.messages import Command
     from reciprocity.protocol import Record
     from reciprocity.seat_view import SeatView
 

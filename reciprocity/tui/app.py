@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from reciprocity.engine import IN_PLAY, Join, Phase, Seat
-from reciprocity.engine.rules import HELD
+from reciprocity.engine.errors import HELD
+from reciprocity.engine.state import IN_PLAY, Phase, Seat
 from reciprocity.net.connection import (
     Announced,
     CodeChanged,
@@ -185,6 +185,7 @@ class ReciprocityApp(BaseApp):
         """Create a room for two partners at this keyboard and begin the private set-up."""
         if choice is None:
             return
+        from reciprocity.engine.messages import Join
         from reciprocity.game.room import Room
         from reciprocity.records.store import StoreError
 

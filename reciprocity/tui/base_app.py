@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import rich
-from rich.traceback import Traceback
 from textual.app import App
 from textual.screen import Screen
 
@@ -18,6 +16,9 @@ class BaseApp(App[int]):
     def _fatal_error(self) -> None:
         """Textual's crash output without the local variables it shows by default: they can
         hold words a player typed, which must not reach a terminal or a browser tab."""
+        import rich  # only on a crash: `rich.traceback` costs the first screen about 100 ms
+        from rich.traceback import Traceback
+
         self.bell()
         self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
 
