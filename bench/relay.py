@@ -418,21 +418,15 @@ async def forwarder(port: int) -> None:
 
 def relay(port: int, db: str, profile: str | None) -> int:
     """Run the relay as `reciprocity serve` does, optionally under cProfile in every thread."""
+    from reciprocity.cli.parser import build_parser
     from reciprocity.cli.serve import serve_command
 
-    # Every load client is on this machine: one address makes all the rooms.
-    args = argparse.Namespace(
-        host="127.0.0.1",
-        port=port,
-        db=db,
-        idle_hours=24.0,
-        creates_per_address=1_000_000,
-        connections_per_address=1_000_000,
-        commands_per_second=1_000_000,
-        certfile=None,
-        keyfile=None,
-        web=None,
-        workers=1,
+    # Every load client is on this machine: one address makes all the rooms. The command
+    # line's own parser fills in every other option, as `reciprocity serve` has it.
+    unlimited = ["--creates-per-address", "--connections-per-address", "--commands-per-second"]
+    options = [part for option in unlimited for part in (option, "1000000")]
+    args = build_parser().parse_args(
+        ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", db, *options]
     )
     if profile is None:
         return serve_command(args)

@@ -175,6 +175,7 @@ class SlowSocket:
         self.go = asyncio.Event()
         self.aborted = 0
         self.transport = self
+        self.paused = True  # the transport takes nothing more now: every frame waits
 
     async def send(self, frame: str) -> None:
         await self.go.wait()

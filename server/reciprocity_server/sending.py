@@ -1,5 +1,9 @@
-"""Each connection's outbox: frames sent in order by one task, and a reader that stopped
-reading dropped.
+"""Each connection's outbox: frames sent in order, and a reader that stopped reading dropped.
+
+A frame goes straight to the connection's transport when nothing waits before it and the
+transport takes more (it is not paused by flow control): no task, lock or future a frame,
+which is most of what websockets' `send` costs. Otherwise it waits in the outbox, and one
+task sends what waits, in order, through `send` with its flow control.
 
 A client may fall behind for a moment (a burst of words, a session's every row at once) and
 catch up. Only one that has stopped reading is dropped: one with more than `BEHIND_BYTES`
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from reciprocity_server.outputs import Close
 
@@ -60,6 +65,8 @@ class Outbox:
         `row` names the room of a dashboard's row, which replaces that room's waiting row."""
         if self._dropped:
             return
+        if isinstance(item, str) and self._write_now(item):
+            return
         older = self._rows.get(row) if row is not None else None
         if older is not None and isinstance(item, str):
             self._bytes += len(item) - older.size
@@ -74,6 +81,21 @@ class Outbox:
         head = self._waiting[0]
         if self._bytes > BEHIND_BYTES or time.monotonic() - head.since >= STALL_SECONDS:
             self._drop()
+
+    def _write_now(self, text: str) -> bool:
+        """Write a text frame straight to the transport, if nothing waits before it and the
+        connection is open and takes more now; say whether it did."""
+        ws = self.ws
+        if (
+            self._waiting
+            or ws.paused
+            or ws.send_in_progress is not None
+            or ws.protocol.state is not State.OPEN
+        ):
+            return False
+        ws.protocol.send_text(text.encode())
+        ws.send_data()  # what `send` does after framing, less its wait for the drain
+        return True
 
     async def stop(self) -> None:
         """Stop sending (the connection has closed)."""
