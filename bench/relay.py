@@ -727,6 +727,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"load average     {', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print(f"open files       up to {files:,} a process; load clients: {args.clients}")
     with tempfile.TemporaryDirectory(prefix="reciprocity-bench-") as folder:
+        print("FOLDER", folder, flush=True)
         bench = Bench(Path(folder), args.clients)
         if "1" in args.figures:
             await connections_held(bench, args.connections)

@@ -29,7 +29,7 @@ def read(frame: str | bytes) -> ClientMessage | Error:
     if not isinstance(frame, str):
         return BINARY
     try:
-        data = json.loads(frame, object_pairs_hook=_unique, parse_constant=_no_constant)
+        data = _DECODER.decode(frame)
     except (ValueError, RecursionError):
         return BAD_JSON
     try:
@@ -62,6 +62,10 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> None:
     raise _NotStandard(name)
+
+
+#: One decoder for every frame (`json.loads` with hooks builds a new one each call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant)
 
 
 def _invalid(data: object, invalid: ValidationError) -> Error:
