@@ -10,7 +10,9 @@ Prints figures; not a test. Everything runs in separate processes on loopback: t
    both seats' new views.
 3. Throughput at saturation: rooms send each command as soon as the last one's views are in.
    The baseline, measured in the same run, is a bare websockets server that forwards each
-   message to the other connection of its pair, with the same clients ping-ponging.
+   message to the other connection of its pair, with the same clients ping-ponging. A second
+   server, the floor, sends each message to both connections of its pair (one frame in, two
+   out, as a command costs the relay): what a relay whose core cost nothing could reach.
 
     uv run python bench/relay.py [--quick] [--connections 10000] [--rooms 2000]
         [--rate 1000] [--duration 30] [--flood-rooms 200] [--clients 2] [--profile FILE]
@@ -305,8 +307,11 @@ async def _one(table: Table, played: Played) -> None:
 # --- the load client: pairs ping-ponging through the forwarder -----------------------------
 
 
-async def _pingpong(pairs: list[tuple[ClientConnection, ClientConnection]], seconds: float) -> int:
-    """Each pair bounces a message back and forth through the forwarder; how many arrived."""
+async def _pingpong(
+    pairs: list[tuple[ClientConnection, ClientConnection]], seconds: float, both: bool
+) -> int:
+    """Each pair bounces a message back and forth through the forwarder (`both`: the floor,
+    which sends it back to its sender too); how many arrived at the other end."""
     arrived = 0
     end = time.perf_counter() + seconds
 
@@ -315,6 +320,8 @@ async def _pingpong(pairs: list[tuple[ClientConnection, ClientConnection]], seco
         while time.perf_counter() < end:
             await one.send(PING)
             await asyncio.wait_for(two.recv(), TIMEOUT)
+            if both:
+                await asyncio.wait_for(one.recv(), TIMEOUT)
             arrived += 1
             one, two = two, one
 
@@ -352,7 +359,9 @@ async def load_client(job: Json) -> None:
         pairs = await _open_pairs(job["url"], job["count"], job["first"])
         say({"ready": len(pairs)})
         await reader.readline()
-        say({"arrived": await _pingpong([(a, b) for a, b in pairs], job["seconds"])})
+        both = job.get("both", False)
+        arrived = await _pingpong([(a, b) for a, b in pairs], job["seconds"], both)
+        say({"arrived": arrived})
         await reader.readline()
         return
     gate = asyncio.Semaphore(OPENING)
@@ -387,8 +396,9 @@ async def load_client(job: Json) -> None:
 # --- the baseline: a bare forwarder --------------------------------------------------------
 
 
-async def forwarder(port: int) -> None:
-    """A websockets server that forwards each message to the other connection of its pair.
+async def forwarder(port: int, both: bool = False) -> None:
+    """A websockets server that forwards each message to the other connection of its pair
+    (`both`: the floor, to both connections, the sender's first, as the relay sends its ack).
 
     Two connections to the same path make a pair. It does nothing else.
     """
@@ -403,6 +413,8 @@ async def forwarder(port: int) -> None:
         else:
             partner[ws], partner[other] = other, ws
         async for message in ws:
+            if both:
+                await ws.send(message)
             await partner[ws].send(message)
 
     def health(ws: ServerConnection, request: Request) -> Response | None:
@@ -536,10 +548,11 @@ class Bench:
         await _wait_listening(port)
         return process, f"ws://127.0.0.1:{port}"
 
-    async def start_forwarder(self) -> tuple[Process, str]:
-        """The forwarder, once it answers; returns it and its URL."""
+    async def start_forwarder(self, both: bool = False) -> tuple[Process, str]:
+        """The forwarder (`both`: the floor), once it answers; returns it and its URL."""
         port = _free_port()
-        process = await self.start("forwarder", "--role", "forwarder", "--port", str(port))
+        role = "floor" if both else "forwarder"
+        process = await self.start(role, "--role", role, "--port", str(port))
         await _wait_listening(port)
         return process, f"ws://127.0.0.1:{port}"
 
@@ -690,6 +703,14 @@ async def saturation(bench: Bench, rooms: int, seconds: float, profile: str | No
     await forward_process.stop()
     forward_rate = sum(each["arrived"] for each in said) / wall
 
+    floor_process, url = await bench.start_forwarder(both=True)
+    job = {"kind": "pairs", "url": url, "seconds": seconds, "both": True}
+    clients = await bench.load(job, rooms)
+    said, wall, floor_cpu = await _measured([floor_process, *clients], lambda: bench.step(clients))
+    await bench.finish(clients)
+    await floor_process.stop()
+    floor_rate = sum(each["arrived"] for each in said) / wall
+
     print(f"\n3. Throughput at saturation: {rooms:,} rooms (or pairs), {seconds:.0f} s")
     print("   each room (pair) has one command (message) in flight at a time")
     print(f"   relay           {relay_rate:8,.0f} game commands a second (errors {len(errors)})")
@@ -697,14 +718,23 @@ async def saturation(bench: Bench, rooms: int, seconds: float, profile: str | No
     print(f"   {_cpu_line(relay_cpu)}")
     print(f"   forwarder       {forward_rate:8,.0f} messages a second")
     print(f"   {_cpu_line(forward_cpu)}")
+    print(f"   floor           {floor_rate:8,.0f} messages a second, each sent to both ends")
+    print(f"   {_cpu_line(floor_cpu)}")
     print(f"   ratio           {relay_rate / forward_rate:8.2f}   target: at least 0.5")
+    print(f"   floor's ratio   {floor_rate / forward_rate:8.2f}   (a core that cost nothing)")
     # On a shared machine neither server may get a whole core: per CPU second of its own, the
-    # two are compared by the work each did, whatever the machine's other load.
+    # servers are compared by the work each did, whatever the machine's other load.
     relay_work = relay_rate / max(relay_cpu["relay"], 1e-9)
     forward_work = forward_rate / max(forward_cpu["forwarder"], 1e-9)
+    floor_work = floor_rate / max(floor_cpu["floor"], 1e-9)
     print(
         f"   per CPU second  relay {relay_work:,.0f} commands, forwarder {forward_work:,.0f}"
-        f" messages: {relay_work / forward_work:.2f}"
+        f" messages: {relay_work / forward_work:.2f}; the floor {floor_work:,.0f} messages:"
+        f" {floor_work / forward_work:.2f}"
+    )
+    print(
+        f"   CPU a message   relay {1e6 / relay_work:,.0f} µs, forwarder"
+        f" {1e6 / forward_work:,.0f} µs, floor {1e6 / floor_work:,.0f} µs"
     )
     for error in errors[:3]:
         print(f"   error: {error}")
@@ -770,7 +800,9 @@ def main() -> None:
     parser.add_argument(
         "--figures", default="123", help="which figures to measure, such as 3 (default 123)"
     )
-    parser.add_argument("--role", choices=["relay", "forwarder", "load"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--role", choices=["relay", "forwarder", "floor", "load"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--job", help=argparse.SUPPRESS)
@@ -779,9 +811,9 @@ def main() -> None:
         _raise_open_files()
     if args.role == "relay":
         sys.exit(relay(args.port, args.db, args.profile))
-    if args.role == "forwarder":
+    if args.role in ("forwarder", "floor"):
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(forwarder(args.port))
+            asyncio.run(forwarder(args.port, both=args.role == "floor"))
         return
     if args.role == "load":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
