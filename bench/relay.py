@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import itertools
 import json
 import os
@@ -357,6 +358,7 @@ async def load_client(job: Json) -> None:
 
     if job["kind"] == "pairs":
         pairs = await _open_pairs(job["url"], job["count"], job["first"])
+        _no_collections()
         say({"ready": len(pairs)})
         await reader.readline()
         both = job.get("both", False)
@@ -372,6 +374,7 @@ async def load_client(job: Json) -> None:
             await table.open()
 
     await asyncio.gather(*(opened(table) for table in tables))
+    _no_collections()
     say({"ready": len(tables)})
     await reader.readline()
     if job["kind"] == "hold":
@@ -391,6 +394,15 @@ async def load_client(job: Json) -> None:
         )
     await reader.readline()
     await asyncio.gather(*(table.close() for table in tables))
+
+
+def _no_collections() -> None:
+    """A load client collects no garbage while it measures: its own collector's pauses (a
+    full collection over its thousands of connections took 70 to 156 ms, every few seconds)
+    would be counted as the relay's round trips."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
 
 
 # --- the baseline: a bare forwarder --------------------------------------------------------
@@ -757,7 +769,6 @@ async def run(args: argparse.Namespace) -> None:
     print(f"load average     {', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print(f"open files       up to {files:,} a process; load clients: {args.clients}")
     with tempfile.TemporaryDirectory(prefix="reciprocity-bench-") as folder:
-        print("FOLDER", folder, flush=True)
         bench = Bench(Path(folder), args.clients)
         if "1" in args.figures:
             await connections_held(bench, args.connections)
