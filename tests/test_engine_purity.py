@@ -35,7 +35,30 @@ def loaded_after(*imports: str) -> list[str]:
 
 
 def test_importing_the_engine_loads_no_terminal_network_loop_or_database() -> None:
-    assert loaded_after("import reciprocity.engine") == []
+    # The package exports its names lazily: the star import asks for every one of them.
+    assert loaded_after("from reciprocity.engine import *") == []
+
+
+def test_the_engine_exports_each_name_from_its_own_module_when_first_asked() -> None:
+    probe = """
+import sys
+import reciprocity.engine as engine
+from reciprocity.engine import Seat
+assert "reciprocity.engine.messages" not in sys.modules  # Seat needs only the state
+from reciprocity.engine import Join
+assert Join is sys.modules["reciprocity.engine.messages"].Join
+assert sorted(engine.__all__) == sorted(engine._HOMES)
+for name in engine.__all__:
+    assert getattr(engine, name) is getattr(sys.modules[engine._HOMES[name]], name), name
+try:
+    engine.Nothing
+except AttributeError as missing:
+    print(missing)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "module 'reciprocity.engine' has no attribute 'Nothing'"
 
 
 def test_using_the_engine_loads_none_of_them_either() -> None:
