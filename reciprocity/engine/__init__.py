@@ -4,8 +4,8 @@
 `apply(state, event)` folds one event into the state. The engine knows nothing of terminals,
 sockets, clocks or disks.
 
-The names below are imported from their own modules when first used (PEP 562): a screen that
-needs only `Seat` does not build every command and event class on its way to the first paint.
+The names below are imported from their modules when first used (PEP 562): a screen that needs
+only `Seat` does not build every command and event class on its way to the first paint.
 """
 
 from __future__ import annotations
@@ -78,85 +78,22 @@ if TYPE_CHECKING:
     )
     from reciprocity.engine.state import IN_PLAY, Felt, GameState, Outcome, Partner, Phase, Seat
 
-#: Where each exported name lives.
-_HOMES = {
-    "Actor": "reciprocity.engine.rules",
-    "CardDealt": "reciprocity.engine.messages",
-    "CardPassed": "reciprocity.engine.messages",
-    "CheckIn": "reciprocity.engine.messages",
-    "CheckedIn": "reciprocity.engine.messages",
-    "Command": "reciprocity.engine.messages",
-    "Draw": "reciprocity.engine.messages",
-    "End": "reciprocity.engine.messages",
-    "EndSession": "reciprocity.engine.messages",
-    "Event": "reciprocity.engine.messages",
-    "FacilitatorCommand": "reciprocity.engine.messages",
-    "Felt": "reciprocity.engine.state",
-    "Forgive": "reciprocity.engine.messages",
-    "GameEnded": "reciprocity.engine.messages",
-    "GameFinished": "reciprocity.engine.messages",
-    "GameStarted": "reciprocity.engine.messages",
-    "GameState": "reciprocity.engine.state",
-    "Held": "reciprocity.engine.messages",
-    "Hold": "reciprocity.engine.messages",
-    "HurtNamed": "reciprocity.engine.messages",
-    "IN_PLAY": "reciprocity.engine.state",
-    "IllegalMove": "reciprocity.engine.errors",
-    "Join": "reciprocity.engine.messages",
-    "Joined": "reciprocity.engine.messages",
-    "LetGo": "reciprocity.engine.messages",
-    "LevelChanged": "reciprocity.engine.messages",
-    "LevelOpened": "reciprocity.engine.messages",
-    "LimitSet": "reciprocity.engine.messages",
-    "MarkStung": "reciprocity.engine.messages",
-    "MarkSupported": "reciprocity.engine.messages",
-    "MarkedReady": "reciprocity.engine.messages",
-    "NameHurt": "reciprocity.engine.messages",
-    "NotYet": "reciprocity.engine.messages",
-    "OpenLevel": "reciprocity.engine.messages",
-    "Outcome": "reciprocity.engine.state",
-    "Partner": "reciprocity.engine.state",
-    "Pass": "reciprocity.engine.messages",
-    "Pause": "reciprocity.engine.messages",
-    "Paused": "reciprocity.engine.messages",
-    "Phase": "reciprocity.engine.state",
-    "Ready": "reciprocity.engine.messages",
-    "Release": "reciprocity.engine.messages",
-    "Released": "reciprocity.engine.messages",
-    "Repair": "reciprocity.engine.messages",
-    "Repaired": "reciprocity.engine.messages",
-    "Respond": "reciprocity.engine.messages",
-    "Responded": "reciprocity.engine.messages",
-    "Resumed": "reciprocity.engine.messages",
-    "Seat": "reciprocity.engine.state",
-    "SetLimit": "reciprocity.engine.messages",
-    "Share": "reciprocity.engine.messages",
-    "Shared": "reciprocity.engine.messages",
-    "Stung": "reciprocity.engine.messages",
-    "TRANSITIONS": "reciprocity.engine.rules",
-    "Transition": "reciprocity.engine.rules",
-    "TurnEnded": "reciprocity.engine.messages",
-    "apply": "reciprocity.engine.rules",
-    "decide": "reciprocity.engine.rules",
-    "decide_for_facilitator": "reciprocity.engine.rules",
-    "decided": "reciprocity.engine.rules",
-    "drawable_levels": "reciprocity.engine.dealing",
-    "legal_commands": "reciprocity.engine.rules",
-    "new_game": "reciprocity.engine.rules",
-    "replay": "reciprocity.engine.rules",
-    "turn_actor": "reciprocity.engine.rules",
-}
+#: The engine's modules, the lightest first: an exported name comes from the first that has it
+#: (the later ones import the earlier ones' names, so each name is the same object in all).
+_MODULES = ("state", "errors", "messages", "dealing", "rules")
 
 
 def __getattr__(name: str) -> Any:
-    """Import `name` from its own module on first use, and keep it here."""
-    try:
-        home = _HOMES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
+    """Import an exported name from the first of `_MODULES` that has it, and keep it here."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    for module in _MODULES:
+        found = import_module(f"{__name__}.{module}")
+        if hasattr(found, name):
+            value = getattr(found, name)
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")  # pragma: no cover
 
 
 __all__ = [
