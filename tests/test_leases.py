@@ -17,8 +17,10 @@ from reciprocity_server.relay import Relay
 from reciprocity_server.serve import start_relay
 from reciprocity_server.storage import SILENT_SECONDS, LeaseLost, token_hash
 from relay_client import Client, act, pair, start
+from websockets.exceptions import ConnectionClosed
 
 from reciprocity.engine import Joined, LimitSet, Seat
+from reciprocity.net.dialing import room_url
 from reciprocity.protocol import PROTOCOL_VERSION, Welcome
 from reciprocity.seat_view import SeatView
 
@@ -96,9 +98,10 @@ async def test_players_resume_at_another_relay_and_the_first_lets_their_room_go(
         # closing its players' old connections so that they dial again.
         first._run(first._let_go)
         for client in (sam, ben):
-            with pytest.raises(Exception, match="1012"):
+            with pytest.raises(ConnectionClosed):
                 while True:
                     await client.recv()
+            assert client.ws.close_code == 1012
         assert first._relay.rooms == {}
 
         view = await act(sam_there, ben_there, {"type": "share"})
@@ -176,3 +179,32 @@ def test_a_facilitated_session_runs_only_on_records_of_its_own(postgres: Cluster
         relay.start_session(make_deck(), 2)
     assert relay.store.session() is None and relay.store.rooms() == []
     relay.store.close()
+
+
+async def test_a_join_takes_a_room_only_when_the_proxy_routed_it_to_that_room(
+    postgres: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A join for a number, sent to another relay's bare address, must not pull the room
+    # (and its players) over to that relay: only a connection to `/room/NUMBER` may.
+    monkeypatch.setattr(serve, "LEASE_SECONDS", 3600.0)
+    db = postgres.fresh()
+    decks = {"test-deck": make_deck()}
+    first = await start_relay(port=0, db=db, decks=decks)
+    second = await start_relay(port=0, db=db, decks=decks)
+    try:
+        sam = await Client.open(first.url)
+        welcome = await sam.hello(create={"deck": "test-deck", "name": "Sam", "checkin": False})
+        stranger = await Client.open(second.url)
+        join = {"type": "hello", "version": PROTOCOL_VERSION}
+        await stranger.send(join | {"join": {"number": welcome.number, "name": "Ben"}})
+        await stranger.error("no_such_room")
+        assert second._relay.rooms == {} and welcome.number in first._relay.rooms
+
+        ben = await Client.open(room_url(second.url, welcome.number))
+        await ben.hello(join={"number": welcome.number, "name": "Ben"})
+        assert welcome.number in second._relay.rooms  # routed here: taken over
+        for client in (sam, stranger, ben):
+            await client.close()
+    finally:
+        await first.close()
+        await second.close()

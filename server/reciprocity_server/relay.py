@@ -282,15 +282,16 @@ class Relay:
             return self._create(conn, peer, hello.create)
         if hello.resume is not None and token_hash(hello.resume.token) not in self._tokens:
             self.leases.take(token=token_hash(hello.resume.token))
-        if hello.join is not None and hello.join.number not in self.rooms:
-            self.leases.take(number=hello.join.number)
         if hello.resume is not None and token_hash(hello.resume.token) in self._tokens:
             return self._resume(conn, peer, hello.resume)  # a seat's own token is never limited
         if self.limits.blocked(peer.address):
             log.info("connection %d: rate limited", conn)
             return self.limits.refuse(conn, peer, RATE_LIMITED)
         if hello.join is not None:
-            live = self.rooms.get(hello.join.number)
+            number = hello.join.number
+            if number not in self.rooms and peer.route == number:  # the proxy sent it here
+                self.leases.take(number=number)
+            live = self.rooms.get(number)
             if live is None:
                 return self.limits.failed(conn, peer, NO_SUCH_ROOM)
             return self.admission.join(conn, peer, live, hello.join.name)
