@@ -9,6 +9,7 @@ import pytest
 from conftest import make_deck, open_records
 from postgres_cluster import Cluster
 from reciprocity_server.outputs import Encoded, Output, Send
+from reciprocity_server.postgres_sql import shown
 from reciprocity_server.records_postgres import PostgresRelayStore
 from reciprocity_server.relay import Relay
 from reciprocity_server.serve import ListenError, start_relay
@@ -180,6 +181,21 @@ def test_an_unreachable_database_is_one_clear_line(postgres: Cluster) -> None:
         PostgresRelayStore(url)
     assert str(failure.value).startswith(f"cannot open the records at {url}: ")
     assert "\n" not in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        ("postgresql://relay:s3cret@db:5432/relay", "postgresql://relay@db:5432/relay"),
+        (
+            "postgresql://db/relay?sslmode=require&password=s3cret",
+            "postgresql://db/relay?sslmode=require",
+        ),
+        ("postgresql://relay@db/relay", "postgresql://relay@db/relay"),
+    ],
+)
+def test_a_database_url_is_logged_without_its_password(url: str, logged: str) -> None:
+    assert shown(url) == logged
 
 
 def test_a_seat_taken_back_keeps_its_old_token_as_moved(records: RelayRecords) -> None:

@@ -27,7 +27,7 @@ from reciprocity_server.storage import RelayRecords, StoredRoom
 log = logging.getLogger("reciprocity_server")
 
 #: The close code for a room another relay has taken over: its players dial again.
-CLOSE_MOVED = 1012
+CLOSE_TAKEN_OVER = 1012
 
 
 class Leases:
@@ -103,7 +103,7 @@ class Leases:
             waiting = [live.joiner.conn] if live.joiner is not None else []
             for conn in [*live.conns.values(), *waiting]:
                 self._peers[conn].room = None
-                outputs.append(Close(conn, CLOSE_MOVED, "this game has moved; please resume"))
+                outputs.append(Close(conn, CLOSE_TAKEN_OVER, "this game has moved; please resume"))
             for hashed in [*live.tokens.values(), *live.moved]:
                 self._tokens.pop(hashed, None)
             del self.rooms[live.number]

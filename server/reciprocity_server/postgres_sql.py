@@ -125,12 +125,17 @@ ABANDONED = (
 
 
 def shown(url: str) -> str:
-    """A database URL fit for a log line: without its password."""
+    """A database URL fit for a log line: without its password, in its user part or in its
+    query (`?password=…`)."""
     parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username}@{host}")
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in query if key != "password"]
+    if len(kept) != len(query):
+        parts = parts._replace(query=urllib.parse.urlencode(kept))
+    return urllib.parse.urlunsplit(parts)
 
 
 def reason(error: psycopg.Error) -> str:

@@ -112,11 +112,13 @@ class RelayRecords(EventLog, Protocol):
 
     def group(self) -> AbstractContextManager[None]:
         """Group commit: every write in this block goes into one transaction, committed when
-        the block ends. A write that fails is undone alone and raises `StoreError` as ever; if
-        the commit fails, nothing written in the block is kept and `StoreError` is raised.
-        On shared records a
-        write's lease check may be read only when the block ends (`LeaseLost` then, and
-        nothing kept), so the caller sends nothing the block returned until it has ended."""
+        the block ends. A write refused by a check of the records' own (a number not
+        reserved) writes nothing and raises `StoreError` alone; if a statement fails in the
+        database or the commit does, nothing written in the block is kept and `StoreError`
+        is raised when it ends (the shell then closes every connection with 1011 and rebuilds
+        its rooms from the records). On shared records a write's lease check may be read only
+        when the block ends (`LeaseLost` then, and nothing kept), so the caller sends nothing
+        the block returned until it has ended."""
 
     def tagged(self, seat: Seat, command_id: str) -> AbstractContextManager[None]:
         """Within this block, events appended are recorded as caused by this seat's command."""
@@ -163,7 +165,7 @@ class RelayRecords(EventLog, Protocol):
         """On shared records: forget, as `remove_room` does, the rooms of relays not seen for
         `SILENT_SECONDS`, idle (no write) for `idle` seconds, or `unjoined` seconds if nobody
         took their second seat; returns their numbers. Their relay, should it come back, can
-        no longer write to them (the lease is gone with the room). None on a file one relay
+        no longer write to them (the lease is gone with the room). [] on a file one relay
         uses alone: its own sweep expires every room."""
 
     def keep_tried(self, game_id: str, hashed: str | None) -> None:
