@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_deck
+from reciprocity_server.reclaim import BOTH_AWAY
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 from test_client_core import (
@@ -27,7 +28,7 @@ from reciprocity.net.client import KeepSession, PlayerCore
 from reciprocity.net.connection import Rejected
 from reciprocity.net.e2e import CODE_MISMATCH, Channel
 from reciprocity.net.reclaim import BACK_ELSEWHERE
-from reciprocity.net.refusals import SEAT_FREED, SEAT_MOVED, WRONG_GUESS
+from reciprocity.net.refusals import SEAT_FREED, SEAT_MOVED, WRONG_GUESS, refusal
 from reciprocity.protocol import (
     CLIENT,
     CLOSE_FREED,
@@ -243,3 +244,9 @@ def test_an_old_screen_back_while_someone_takes_its_seat_is_not_sent_their_key_s
     back = relay.receive(99, CLIENT.dump_json(resume).decode())
     assert [o for o in back if o.conn == 99]  # welcomed back, with its view
     assert not [o for o in back if isinstance(getattr(o, "message", None), PartnerKey)]
+
+
+def test_a_join_while_both_partners_are_away_is_told_so() -> None:
+    # The relay's sentence for it says "just now" as well as "are away".
+    said = refusal(BOTH_AWAY, "wss://relay.example", "7-amber-harbor", None)
+    assert said == "both partners of the game 7-amber-harbor are away; try again when one is back"

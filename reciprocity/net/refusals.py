@@ -47,10 +47,10 @@ def refusal(error: Error, relay: str, code: str | None, opening: object) -> str:
     match error.code:
         case "no_such_room":
             return f"no game has the code {code}; check it with your partner"
+        case "room_full" if "are away" in error.message:  # it says "just now" too
+            return f"both partners of the game {code} are away; try again when one is back"
         case "room_full" if "just now" in error.message:
             return f"someone is joining the game {code} just now; try again in a minute"
-        case "room_full" if "are away" in error.message:
-            return f"both partners of the game {code} are away; try again when one is back"
         case "room_full":
             return f"the game {code} already has two partners"
         case "code_mismatch":
