@@ -12,7 +12,7 @@ from textual.app import App
 from textual.messages import ExitApp
 from textual.widgets import Footer, Input, OptionList, Static
 
-from reciprocity.cli.facilitate import facilitation
+from reciprocity.cli.facilitate import _settings, facilitation
 from reciprocity.cli.parser import build_parser
 from reciprocity.net.choices import JoinChoice
 from reciprocity.net.codes import join_url
@@ -176,3 +176,17 @@ async def test_a_browser_joins_through_the_pages_relay_and_no_other() -> None:
         await pilot.pause()
         assert text_of(form, "#join-status") == f"{OTHER_RELAY} {here}."
         assert app.network is None
+
+
+@pytest.mark.parametrize(
+    ("hosts", "web_host"),
+    [([], "127.0.0.1"), (["--host", "0.0.0.0"], "0.0.0.0"), (["--host", "10.0.0.5"], "10.0.0.5")],
+)
+def test_facilitate_webs_page_listens_where_host_says_and_locally_without_it(
+    hosts: list[str], web_host: str
+) -> None:
+    # `--host 0.0.0.0` is how a facilitator lets phones in the room reach the page.
+    args = build_parser().parse_args(
+        ["facilitate", "--deck", "first-steps", "--pairs", "2", "--web", *hosts]
+    )
+    assert _settings(args)["web_host"] == web_host

@@ -102,8 +102,7 @@ async def facilitation(args: argparse.Namespace) -> AsyncIterator[FacilitatorApp
     connection: FacilitatorConnection | None = None
     web: WebServer | None = None
     try:
-        # The web page listens where --host says, and on this computer only without it.
-        web_host = kept["host"] if kept["host"] != DEFAULT_HOST else "127.0.0.1"
+        web_host = kept.get("web_host", "127.0.0.1")  # a session kept before it was kept
         web = await start_web(args, web_host, relay_here(kept["host"], server.port))
         codes = {int(number): code for number, code in kept["codes"].items()}
         # It checks each room's first joiner with the room's code.
@@ -162,6 +161,8 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "deck": deck,
         "host": args.host or DEFAULT_HOST,
+        # The web page listens where --host says (0.0.0.0 too), on this computer only without it.
+        "web_host": args.host or "127.0.0.1",
         "port": DEFAULT_PORT if args.port is None else args.port,  # 0: any free port
         # A pace asked for starts once every pair is seated; the deck's waits for `s`.
         "seconds": asked if asked is not None else suggested,
