@@ -68,9 +68,6 @@ if TYPE_CHECKING:
     from reciprocity.deck import Deck
 
 
-#: What a player hears when they try to play on while the facilitator has paused everyone.
-
-
 class Actor(Enum):
     """Who may cause a transition."""
 
