@@ -169,12 +169,16 @@ async def test_ten_games_live_through_a_killed_relay_and_a_paused_one(
         await healthy(port, caddy)
         url = f"ws://127.0.0.1:{port}"
 
-        games = [await open_game(url) for _ in range(GAMES)]
-        for game in games:
+        # Room numbers are random, so ten rooms miss one of three relays about once in 20
+        # runs: open more until each relay holds one.
+        games: list[Game] = []
+        while len(games) < GAMES or not all(relay.rooms() for relay in relays):
+            assert len(games) < 3 * GAMES, "uri_hash sends no room to one of the relays"
+            game = await open_game(url)
             await start(game.sam, game.ben)
             await turn(game.sam, game.ben, {"type": "mark_supported"})
-        assert sum(len(relay.rooms()) for relay in relays) == GAMES
-        assert all(relay.rooms() for relay in relays), "uri_hash spreads the rooms"
+            games.append(game)
+        assert sum(len(relay.rooms()) for relay in relays) == len(games)
 
         # SIGKILL the relay with the most rooms, mid-game: its players resume on the others.
         killed = max(relays, key=lambda relay: len(relay.rooms()))
