@@ -8,17 +8,20 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from conftest import make_deck
 from textual.app import App
 from textual.messages import ExitApp
 from textual.widgets import Footer, Input, OptionList, Static
 
 from reciprocity.cli.facilitate import _settings, facilitation
 from reciprocity.cli.parser import build_parser
-from reciprocity.net.choices import JoinChoice
+from reciprocity.net.choices import HostChoice, JoinChoice
 from reciprocity.net.codes import join_url
 from reciprocity.qr import qr_lines, qr_svg
+from reciprocity.tui import messages
 from reciprocity.tui.app import ReciprocityApp
 from reciprocity.tui.screens.home import HomeScreen
+from reciprocity.tui.screens.host import HostScreen
 from reciprocity.tui.screens.join import JoinScreen
 from reciprocity.tui.screens.new_game import NewGameScreen
 from reciprocity.tui.screens.waiting import WaitingScreen
@@ -39,7 +42,7 @@ def free_port() -> int:
 
 
 def text_of(screen: object, selector: str) -> str:
-    assert isinstance(screen, WaitingScreen | WebLinkScreen | JoinScreen)
+    assert isinstance(screen, WaitingScreen | WebLinkScreen | JoinScreen | HostScreen)
     return str(screen.query_one(selector, Static).render())
 
 
@@ -190,3 +193,23 @@ def test_facilitate_webs_page_listens_where_host_says_and_locally_without_it(
         ["facilitate", "--deck", "first-steps", "--pairs", "2", "--web", *hosts]
     )
     assert _settings(args)["web_host"] == web_host
+
+
+async def test_a_browser_starts_no_relay_and_hosts_through_no_other_relay() -> None:
+    # The home screen offers no hosting in a tab; were a host form sent all the same, the
+    # computer serving the page would neither start a relay nor dial one a browser chose.
+    here = "ws://127.0.0.1:9"
+    app = BrowserApp(network_form=JoinChoice(CODE, "", here, aloud=False))
+    app.relay_here = here
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for relay in (None, "ws://10.0.0.5:22"):
+            form = HostScreen(HostChoice(make_deck(), "Sam", relay, checkin=False, aloud=False))
+            await app.push_screen(form)
+            await pilot.pause()
+            assert form.given is not None
+            app.post_message(messages.HostSubmitted(form.given, form))
+            await pilot.pause()
+            assert text_of(form, "#host-status") == f"{OTHER_RELAY} {here}."
+            assert app.network is None
+            app.pop_screen()

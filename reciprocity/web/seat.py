@@ -22,8 +22,8 @@ from reciprocity.net.choices import JoinChoice
 from reciprocity.net.hosting import resume_game
 from reciprocity.paths import data_dir
 from reciprocity.tui import app as app_module
+from reciprocity.tui import messages
 from reciprocity.tui.app import ReciprocityApp
-from reciprocity.tui.screens.join import JoinScreen
 
 #: What the join screen says when a browser names another relay.
 OTHER_RELAY = "From a browser, games go through this page's relay:"
@@ -45,10 +45,12 @@ class BrowserApp(ReciprocityApp):
     #: The relay this page's games go through; None before it is known.
     relay_here: str | None = None
 
-    @on(JoinScreen.Submitted)
-    def _only_this_relay(self, message: JoinScreen.Submitted) -> None:
-        """A tab joins through the relay the page was started for, and no other: the
-        computer serving it opens no connection a browser chose."""
+    @on(messages.HostSubmitted)
+    @on(messages.JoinSubmitted)
+    def _only_this_relay(self, message: messages.HostSubmitted | messages.JoinSubmitted) -> None:
+        """A tab hosts or joins through the relay the page was started for, and no other:
+        the computer serving it opens no connection a browser chose, and starts no relay
+        (the home screen offers no hosting in a tab; this holds whatever screen asks)."""
         if self.relay_here is not None and message.choice.relay != self.relay_here:
             message.prevent_default()
             message.form.show_status(f"{OTHER_RELAY} {self.relay_here}.", error=True)
