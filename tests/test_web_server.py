@@ -24,7 +24,7 @@ from reciprocity.cli.parser import build_parser
 from reciprocity.net.codes import join_url
 from reciprocity.net.dialing import FORWARDED_FOR
 from reciprocity.qr import BORDER, qr_code, qr_lines
-from reciprocity.web import DEFAULT_PLAYERS, DEFAULT_WEB_PORT
+from reciprocity.web import DEFAULT_PLAYERS, DEFAULT_WEB_PORT, SEAT_CODE
 from reciprocity.web.pages import PRIVACY
 from reciprocity.web.server import COOKIE, WebServer, _Seat
 
@@ -251,13 +251,17 @@ def test_bad_web_options_are_one_clear_line() -> None:
         assert "--web" in result.stderr.splitlines()[-1]
 
 
-def test_a_tabs_process_is_told_its_browsers_address_and_nothing_else_is_passed_on(
+def test_a_tabs_process_is_told_its_browsers_address_and_code_and_nothing_else(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(FORWARDED_FOR, "192.0.2.1")  # this program's own: never a tab's
     options: dict[str, Any] = {"write_bytes": None, "write_str": None, "close": None}
     options["download_manager"] = None
-    seat = _Seat("true", tmp_path, "203.0.113.5", **options)
-    assert seat._build_environment()[FORWARDED_FOR] == "203.0.113.5"
-    unknown = _Seat("true", tmp_path, None, **options)  # aiohttp knows no peer address
+    monkeypatch.setenv(SEAT_CODE, "1-not-theirs")
+    seat = _Seat("true", tmp_path, "203.0.113.5", "7-amber-harbor", **options)
+    environment = seat._build_environment()
+    assert environment[FORWARDED_FOR] == "203.0.113.5"
+    assert environment[SEAT_CODE] == "7-amber-harbor"  # the link's code, never on its argv
+    unknown = _Seat("true", tmp_path, None, None, **options)  # no peer address, no code
     assert FORWARDED_FOR not in unknown._build_environment()
+    assert SEAT_CODE not in unknown._build_environment()

@@ -5,3 +5,6 @@ each browser tab runs on this machine (`seat`)."""
 DEFAULT_PLAYERS = 24
 #: The web page's port when `--web` names none.
 DEFAULT_WEB_PORT = 8080
+#: The environment variable that hands a tab's process the code from the tab's link: not its
+#: command line, which any user of this machine may read (`ps`), and a code is a pair's key.
+SEAT_CODE = "RECIPROCITY_SEAT_CODE"

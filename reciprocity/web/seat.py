@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from reciprocity.paths import data_dir
 from reciprocity.tui import app as app_module
 from reciprocity.tui import messages
 from reciprocity.tui.app import ReciprocityApp
+from reciprocity.web import SEAT_CODE
 
 #: What the join screen says when a browser names another relay.
 OTHER_RELAY = "From a browser, games go through this page's relay:"
@@ -57,12 +59,12 @@ class BrowserApp(ReciprocityApp):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one tab's player: `--relay URL [--code CODE]`."""
+    """Run one tab's player: `--relay URL`, with the code from the tab's link, if any, in
+    the environment (`SEAT_CODE`)."""
     parser = argparse.ArgumentParser(prog="reciprocity.web.seat")
     parser.add_argument("--relay", required=True)
-    parser.add_argument("--code")
     args = parser.parse_args(argv)
-    return asyncio.run(_seat(args.relay, args.code))
+    return asyncio.run(_seat(args.relay, os.environ.get(SEAT_CODE)))
 
 
 async def _seat(relay: str, code: str | None) -> int:

@@ -37,7 +37,7 @@ from reciprocity.kept import private_folder
 from reciprocity.net.codes import BadCode, check_code
 from reciprocity.net.dialing import FORWARDED_FOR
 from reciprocity.net.hosting import lan_address
-from reciprocity.web import DEFAULT_PLAYERS
+from reciprocity.web import DEFAULT_PLAYERS, SEAT_CODE
 from reciprocity.web.pages import full_page, play_page, problem_page, welcome_page
 
 log = logging.getLogger("reciprocity.web")
@@ -59,17 +59,21 @@ class _Seat(AppService):
     """One tab's game process: textual-serve's, in the tab's own data folder, knowing its
     browser's address (which it forwards to the relay: `reciprocity.net.dialing`)."""
 
-    def __init__(self, command: str, folder: Path, browser: str | None, **options: Any) -> None:
+    def __init__(
+        self, command: str, folder: Path, browser: str | None, code: str | None, **options: Any
+    ) -> None:
         super().__init__(command, **options)
         self.folder = folder
         self.browser = browser
+        self.code = code
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
         environment["RECIPROCITY_DATA_DIR"] = str(self.folder)
-        environment.pop(FORWARDED_FOR, None)
-        if self.browser:
-            environment[FORWARDED_FOR] = self.browser
+        for name, value in ((FORWARDED_FOR, self.browser), (SEAT_CODE, self.code)):
+            environment.pop(name, None)
+            if value:
+                environment[name] = value
         return environment
 
 
@@ -207,8 +211,6 @@ class WebServer:
         width = _within(request.query.get("width"), _COLUMNS, 80)
         height = _within(request.query.get("height"), _ROWS, 24)
         command = [sys.executable, "-m", "reciprocity.web.seat", "--relay", self.relay]
-        if code:
-            command += ["--code", code]
         # The game's process reports its own troubles on its screen; stderr would reach
         # this program's terminal (the host's own game screen, say), so it goes nowhere.
         shell = f"exec {shlex.join(command)} 2>/dev/null"
@@ -216,6 +218,7 @@ class WebServer:
             shell,
             folder,
             request.remote,
+            code,
             write_bytes=socket.send_bytes,
             write_str=socket.send_str,
             close=socket.close,
