@@ -247,6 +247,13 @@ class DashboardScreen(Screen[None]):
         for (key, _), value in zip(COLUMNS, self._cells(room), strict=True):
             table.update_cell(self.code(room.number), key, value)
 
+    def _selected_code(self) -> str | None:
+        """The code of the pair whose row the cursor is on (its row's key), if any."""
+        if not self.table.row_count:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        return str(key)
+
     def code(self, number: int) -> str:
         """A room's code, as this program made it (the row's key in the table)."""
         return self.codes.get(number, str(number))
@@ -314,10 +321,10 @@ class DashboardScreen(Screen[None]):
         """Show the chosen pair's own web link, with its QR code (`facilitate --web`)."""
         from reciprocity.tui.screens.web_link import WebLinkScreen
 
-        if self.web is None or not self.table.row_count:
+        code = self._selected_code()
+        if self.web is None or code is None:
             self.notify("Start the session with --web to offer a browser link.", markup=False)
             return
-        code = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         link = join_url(self.web, code)
         self.app.push_screen(WebLinkScreen(f"Pair {code}: they type only their names", link))
 
@@ -375,8 +382,10 @@ class DashboardScreen(Screen[None]):
         """Free a seat of the selected pair whose player is gone (`reciprocity.tui.free_seat`)."""
         from reciprocity.tui.free_seat import free_a_seat
 
-        room = list(self.rows.values())[self.table.cursor_row]
-        await free_a_seat(self.app, self.connection, room, self.code(room.number))
+        code = self._selected_code()
+        if code is not None:
+            room = self.rows[int(code.split("-")[0])]  # a code begins with its room's number
+            await free_a_seat(self.app, self.connection, room, code)
 
     def action_export(self) -> None:
         """Export the totals to CSV, with names only when ticked."""
