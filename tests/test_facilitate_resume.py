@@ -21,7 +21,7 @@ from textual.widgets import Static
 from reciprocity.cli.facilitate import facilitate_command, facilitation, kept_path
 from reciprocity.cli.parser import build_parser
 from reciprocity.game.facilitation import FacilitateError
-from reciprocity.kept import load_session
+from reciprocity.kept import load_session, save_session
 from reciprocity.net.connection import ViewChanged
 from reciprocity.seat_view import SeatView
 from reciprocity.tui.screens.confirm import ConfirmScreen
@@ -182,6 +182,17 @@ async def test_resume_with_nothing_kept_is_one_line(
 ) -> None:
     monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
     with pytest.raises(FacilitateError, match="no facilitated session is kept here"):
+        async with facilitation(facilitate("--resume")):
+            pass
+
+
+async def test_resume_of_a_session_an_older_version_kept_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECIPROCITY_DATA_DIR", str(tmp_path))
+    old = {"token": "t", "codes": {}, "host": "0.0.0.0", "port": 8765, "pace": 900}
+    save_session(kept_path(), old)  # no `started`: kept before the session's clock
+    with pytest.raises(FacilitateError, match="kept by an older Reciprocity"):
         async with facilitation(facilitate("--resume")):
             pass
 

@@ -217,7 +217,10 @@ def _kept() -> dict[str, Any]:
     needed = {"token", "codes", "host", "port", "started"}
     needed |= {"totals_out", "events_out", "handouts", "aloud", "with_names"}
     if not needed <= kept.keys():
-        raise FacilitateError(f"cannot read the session kept in {path}")
+        raise FacilitateError(
+            f"the session kept in {path} was kept by an older Reciprocity and cannot be"
+            " resumed; start a new one with --deck and --pairs"
+        )
     return kept
 
 
