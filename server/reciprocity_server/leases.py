@@ -100,12 +100,19 @@ class Leases:
         their connections (1012) so that the players dial again and reach that relay."""
         outputs: list[Output] = []
         for live in [r for r in self.rooms.values() if r.room.id not in held]:
-            waiting = [live.joiner.conn] if live.joiner is not None else []
-            for conn in [*live.conns.values(), *waiting]:
-                self._peers[conn].room = None
-                outputs.append(Close(conn, CLOSE_TAKEN_OVER, "this game has moved; please resume"))
-            for hashed in [*live.tokens.values(), *live.moved]:
-                self._tokens.pop(hashed, None)
-            del self.rooms[live.number]
+            outputs += self.drop(live, CLOSE_TAKEN_OVER, "this game has moved; please resume")
             log.info("room %d: another relay took it over", live.number)
+        return outputs
+
+    def drop(self, live: RelayRoom, code: int, reason: str) -> list[Output]:
+        """Forget a room here (not in the records): its seats' tokens, and its connections,
+        the joiner's too, closed with `code` and `reason`."""
+        waiting = [live.joiner.conn] if live.joiner is not None else []
+        outputs: list[Output] = []
+        for conn in [*live.conns.values(), *waiting]:
+            self._peers[conn].room = None
+            outputs.append(Close(conn, code, reason))
+        for hashed in [*live.tokens.values(), *live.moved]:
+            self._tokens.pop(hashed, None)
+        del self.rooms[live.number]
         return outputs

@@ -153,13 +153,7 @@ class Relay:
         now = self.clock()
         outputs: list[Output] = []
         for live in [r for r in self.rooms.values() if now - r.last_active >= self._idle(r)]:
-            waiting = [live.joiner.conn] if live.joiner is not None else []
-            for conn in [*live.conns.values(), *waiting]:
-                self._peers[conn].room = None
-                outputs.append(Close(conn, CLOSE_EXPIRED, "this game has expired"))
-            for hashed in [*live.tokens.values(), *live.moved]:
-                self._tokens.pop(hashed, None)
-            del self.rooms[live.number]
+            outputs += self.leases.drop(live, CLOSE_EXPIRED, "this game has expired")
             try:
                 self.store.remove_room(live.room.id)
             except StoreError as failure:
