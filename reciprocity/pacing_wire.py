@@ -10,11 +10,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")  # as every wire model
+class WireModel(BaseModel):
+    """What every message on the wire is built on: frozen, and no field it does not name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class SetTime(_Frozen):
+class SetTime(WireModel):
     """The facilitator's clock, as a player sees it: the time left in the level (the set)."""
 
     #: Seconds left when the view was sent; it counts down only while `running`.
@@ -29,7 +31,7 @@ PaceAction = Literal["start", "hold", "go_on", "next"]
 MAX_ADDED = 20
 
 
-class Pace(_Frozen):
+class Pace(WireModel):
     """The facilitator's word to the session's clock: start it, hold it, let it go on, or
     open the next level now (the clock's step, brought forward)."""
 
@@ -37,7 +39,7 @@ class Pace(_Frozen):
     action: PaceAction
 
 
-class AddRooms(_Frozen):
+class AddRooms(WireModel):
     """The facilitator asks for more rooms in the session, for pairs who came late."""
 
     type: Literal["add_rooms"] = "add_rooms"
@@ -47,7 +49,7 @@ class AddRooms(_Frozen):
 ClockState = Literal["none", "waiting", "running", "held", "paused", "ended"]
 
 
-class ClockStatus(_Frozen):
+class ClockStatus(WireModel):
     """The session's clock, for the dashboard: sent with the session and whenever it changes.
 
     `state`: `none` (no pace: levels open when the facilitator says), `waiting` (not started),

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import Field, TypeAdapter, model_validator
 
 from reciprocity.deck import Deck
 from reciprocity.engine import Command, Event, FacilitatorCommand, Felt, Outcome, Seat
 from reciprocity.engine.names import MAX_NAME
-from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace
+from reciprocity.pacing_wire import AddRooms, ClockStatus, Pace, WireModel
 from reciprocity.seat_view import SeatView
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 # --- The wire: what clients and the relay send each other ------------------------------
 
@@ -57,7 +52,7 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 KeyStep = Literal["pake", "confirm"]
 
 
-class CreateRoom(_Frozen):
+class CreateRoom(WireModel):
     """Host a new game with a deck the relay knows (by id), and take seat A."""
 
     deck: str = Field(max_length=64)
@@ -65,7 +60,7 @@ class CreateRoom(_Frozen):
     checkin: bool = True
 
 
-class JoinRoom(_Frozen):
+class JoinRoom(WireModel):
     """Ask for the free seat of the game a room number names.
 
     The seat is held for this connection until the seated partner's screen has checked,
@@ -76,20 +71,20 @@ class JoinRoom(_Frozen):
     name: Name
 
 
-class Resume(_Frozen):
+class Resume(WireModel):
     """Come back to a seat after a drop, with the token from the welcome."""
 
     token: str = Field(min_length=16, max_length=128)
     last_seq: int = Field(ge=0)
 
 
-class FacilitatorLogin(_Frozen):
+class FacilitatorLogin(WireModel):
     """Open the facilitator's dashboard, with the secret token made when the session started."""
 
     token: str = Field(min_length=16, max_length=128)
 
 
-class Hello(_Frozen):
+class Hello(WireModel):
     """The first message on every connection: exactly one of create, join, resume or
     facilitate."""
 
@@ -108,7 +103,7 @@ class Hello(_Frozen):
         return self
 
 
-class CommandMessage(_Frozen):
+class CommandMessage(WireModel):
     """A seat's command. Sending the same `id` again has the effect of sending it once."""
 
     type: Literal["command"] = "command"
@@ -116,14 +111,14 @@ class CommandMessage(_Frozen):
     command: Annotated[Command, Field(discriminator="type")]
 
 
-class Say(_Frozen):
+class Say(WireModel):
     """Sealed words for the partner's screen. The relay forwards the payload, never keeps it."""
 
     type: Literal["say"] = "say"
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD)
 
 
-class KeyExchange(_Frozen):
+class KeyExchange(WireModel):
     """A step of the key exchange (a SPAKE2 message, or a key confirmation) for the partner.
 
     The relay forwards it to the other seat. A waiting joiner sends one `pake`, then one
@@ -142,7 +137,7 @@ class KeyExchange(_Frozen):
     number: Number | None = None
 
 
-class CodeChecked(_Frozen):
+class CodeChecked(WireModel):
     """The seated partner's screen checked the joiner's key confirmation.
 
     `pake` is the joiner's SPAKE2 message the check was about, so a verdict meant for a
@@ -167,28 +162,28 @@ class CodeChecked(_Frozen):
         return self
 
 
-class Steer(_Frozen):
+class Steer(WireModel):
     """The facilitator's command, for every room of the session at once."""
 
     type: Literal["steer"] = "steer"
     command: Annotated[FacilitatorCommand, Field(discriminator="type")]
 
 
-class Announce(_Frozen):
+class Announce(WireModel):
     """The facilitator's one line for every player's screen. Shown, never stored."""
 
     type: Literal["announce"] = "announce"
     text: str = Field(min_length=1, max_length=MAX_ANNOUNCEMENT)
 
 
-class ViewPlease(_Frozen):
+class ViewPlease(WireModel):
     """Ask for this seat's whole view again: a client sends it when a `delta` does not follow
     on from the view it has."""
 
     type: Literal["view_please"] = "view_please"
 
 
-class FreeSeat(_Frozen):
+class FreeSeat(WireModel):
     """The facilitator frees a seat of a session's room whose player is gone: another screen
     may take it with the pair's code, checked by the partner's screen."""
 
@@ -205,7 +200,7 @@ ClientMessage = Annotated[
 ]
 
 
-class Welcome(_Frozen):
+class Welcome(WireModel):
     """The relay's answer to a good hello: the seat, its resume token and the room's number.
 
     A joiner's welcome comes before it is admitted: its first view follows once the seated
@@ -219,7 +214,7 @@ class Welcome(_Frozen):
     token: str
 
 
-class Words(_Frozen):
+class Words(WireModel):
     """Words from the partner's seat, to show and forget."""
 
     type: Literal["words"] = "words"
@@ -227,7 +222,7 @@ class Words(_Frozen):
     payload: str
 
 
-class PartnerKey(_Frozen):
+class PartnerKey(WireModel):
     """A step of the partner's key exchange, forwarded untouched.
 
     To the facilitator's dashboard, a step of a session room's waiting first joiner, with the
@@ -240,7 +235,7 @@ class PartnerKey(_Frozen):
     number: int | None = None
 
 
-class SeatMoved(_Frozen):
+class SeatMoved(WireModel):
     """To the screen that checked a joiner for its partner's seat: that joiner (whose SPAKE2
     message was `pake`) now holds the seat, so the keys agreed with it replace the old ones."""
 
@@ -249,7 +244,7 @@ class SeatMoved(_Frozen):
     pake: str
 
 
-class Ack(_Frozen):
+class Ack(WireModel):
     """A command sent again whose id was committed already (ids are idempotent), with the
     `seq` it was committed at. A fresh command's ack rides in its sender's `ViewDelta`."""
 
@@ -258,7 +253,7 @@ class Ack(_Frozen):
     seq: int
 
 
-class ViewDelta(_Frozen):
+class ViewDelta(WireModel):
     """What changed in a seat's view since the last view or delta sent on this connection.
 
     `since` is the `seq` of that earlier one; `changes` holds each top-level field of the view
@@ -273,7 +268,7 @@ class ViewDelta(_Frozen):
     changes: dict[str, Any]
 
 
-class LoggedEvent(_Frozen):
+class LoggedEvent(WireModel):
     """One event of a finished game, with its number and time."""
 
     seq: int
@@ -281,7 +276,7 @@ class LoggedEvent(_Frozen):
     event: Annotated[Event, Field(discriminator="type")]
 
 
-class Record(_Frozen):
+class Record(WireModel):
     """A finished game's log, for each player's own history.
 
     It holds the deck, the settings and the events: outcomes and times, with the limits and
@@ -315,7 +310,7 @@ ErrorCode = Literal[
 ]
 
 
-class Error(_Frozen):
+class Error(WireModel):
     """Something the relay could not do. The connection stays open unless it says otherwise."""
 
     type: Literal["error"] = "error"
@@ -327,7 +322,7 @@ class Error(_Frozen):
 RoomState = Literal["waiting", "playing", "paused", "reconnecting", "ended", "unused"]
 
 
-class RoomStatus(_Frozen):
+class RoomStatus(WireModel):
     """One room of a facilitated session: outcomes and counts, as the dashboard shows them,
     and the closeness check-ins, for the facilitator's export (the dashboard never shows them).
 
@@ -363,7 +358,7 @@ class RoomStatus(_Frozen):
         return self.supported / self.turns if self.turns else 0.0
 
 
-class SessionStatus(_Frozen):
+class SessionStatus(WireModel):
     """The answer to the facilitator's hello: every room of the session, in the order made,
     and the clock.
 
@@ -378,14 +373,14 @@ class SessionStatus(_Frozen):
     clock: ClockStatus
 
 
-class RoomsAdded(_Frozen):
+class RoomsAdded(WireModel):
     """The rooms made for the dashboard's `add_rooms`, each as its first row."""
 
     type: Literal["rooms_added"] = "rooms_added"
     rooms: tuple[RoomStatus, ...]
 
 
-class TurnPlayed(_Frozen):
+class TurnPlayed(WireModel):
     """One turn of a session's room, for the facilitator's research export: who shared at
     which level, the card's id, how it ended and what the sharer ticked. Never words.
 
@@ -404,7 +399,7 @@ class TurnPlayed(_Frozen):
     at: float
 
 
-class Announcement(_Frozen):
+class Announcement(WireModel):
     """The facilitator's line, for a player's screen."""
 
     type: Literal["announcement"] = "announcement"

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from reciprocity.deck import CardKind
 from reciprocity.engine import Outcome, Phase, Seat
 from reciprocity.engine.summary import Summary
-from reciprocity.pacing_wire import SetTime
+from reciprocity.pacing_wire import SetTime, WireModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")  # as every wire model
-
-
-class CardView(_Frozen):
+class CardView(WireModel):
     """The card on the table."""
 
     id: str
@@ -27,7 +21,7 @@ class CardView(_Frozen):
     level: int
 
 
-class PartnerView(_Frozen):
+class PartnerView(WireModel):
     """What everyone may know about a partner: never their limit or lines."""
 
     name: str | None
@@ -38,7 +32,7 @@ class PartnerView(_Frozen):
     connected: bool = True
 
 
-class PrivateView(_Frozen):
+class PrivateView(WireModel):
     """A seat's own private choices, shown only to that seat."""
 
     limit: int | None
@@ -47,7 +41,7 @@ class PrivateView(_Frozen):
     ios_after: int | None
 
 
-class SeatView(_Frozen):
+class SeatView(WireModel):
     """Everything one seat's screen shows, numbered with the room's `seq`."""
 
     type: Literal["view"] = "view"
