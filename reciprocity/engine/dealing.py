@@ -8,6 +8,7 @@ needs no randomness: the card is in the event.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 from reciprocity.engine.errors import IllegalMove
 from reciprocity.engine.messages import CardDealt, CardPassed
@@ -52,25 +53,21 @@ def deal(state: GameState, level: int | None) -> CardDealt:
 
 def eligible(state: GameState, level: int) -> list[str]:
     """Cards at a level not dealt yet and carrying none of either partner's lines."""
-    if not 1 <= level <= state.deck.depth:
-        return []
-    lines = state.lines
-    return [
-        card.id
-        for card in state.deck.levels[level - 1].cards
-        if card.id not in state.dealt and lines.isdisjoint(card.tags)
-    ]
+    return list(_eligible(state, level))
 
 
 def _any_card(state: GameState, level: int) -> bool:
     """Whether a level has a card `eligible` would offer; it stops at the first."""
+    return any(True for _ in _eligible(state, level))
+
+
+def _eligible(state: GameState, level: int) -> Iterator[str]:
     if not 1 <= level <= state.deck.depth:
-        return False
+        return
     dealt, lines = state.dealt, state.lines
     for card in state.deck.levels[level - 1].cards:
         if card.id not in dealt and lines.isdisjoint(card.tags):
-            return True
-    return False
+            yield card.id
 
 
 def passed_card(state: GameState) -> CardPassed:
