@@ -28,12 +28,16 @@ def level_length(seconds: float) -> str:
     return f"{seconds:g}-second"
 
 
+#: The dashboard's line once the session has ended, with or without a clock.
+SESSION_ENDED = "The session has ended: x exports the totals, q quits."
+
+
 def pacing_line(clock: ClockStatus, left: float | None) -> str:
     """The dashboard's line about the clock, at most two lines of an 80-column screen."""
     line = f"Level {clock.open_level} of {clock.depth} open to everyone"
     last = clock.open_level >= clock.depth
     if clock.state == "ended":
-        return "The session has ended: x exports the totals, q quits."
+        return SESSION_ENDED
     if clock.state == "none" or clock.seconds is None:
         return f"{line}: all levels are open." if last else f"{line}. n opens the next."
     if clock.state == "waiting":

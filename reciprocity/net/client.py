@@ -35,7 +35,7 @@ from typing import Any
 from reciprocity.engine import Command, Phase, Seat
 from reciprocity.net import refusals
 from reciprocity.net.checking import JoinerCheck
-from reciprocity.net.codes import check_code, new_words
+from reciprocity.net.codes import check_code, code_number, new_words
 from reciprocity.net.connection import (
     Announced,
     CodeChanged,
@@ -196,7 +196,7 @@ class PlayerCore(Core[Output]):
         if isinstance(opening, CreateRoom):
             return Hello(version=PROTOCOL_VERSION, create=opening)
         assert opening is not None and self.code is not None
-        join = JoinRoom(number=int(self.code.split("-")[0]), name=opening.name)
+        join = JoinRoom(number=code_number(self.code), name=opening.name)
         return Hello(version=PROTOCOL_VERSION, join=join)
 
     def _take(self, message: ServerMessage) -> None:
@@ -314,7 +314,7 @@ class PlayerCore(Core[Output]):
     def _start_handshake(self) -> None:
         """A joiner's SPAKE2 message for the side that checks it, queued."""
         assert self.code is not None
-        self.number = int(self.code.split("-")[0])
+        self.number = code_number(self.code)
         self._handshake = Handshake(self.code, self.number)
         self._keys = None
         self._outbox.append(KeyExchange(step="pake", payload=self._handshake.message))
@@ -322,7 +322,7 @@ class PlayerCore(Core[Output]):
     def _start_check(self) -> None:
         """Check whoever joins next over the code, and queue our SPAKE2 message for them."""
         assert self.code is not None
-        self.number = int(self.code.split("-")[0])
+        self.number = code_number(self.code)
         self._check = JoinerCheck(self.code, self.number, self.seat)
         self._outbox.append(self._check.offer())
 

@@ -74,6 +74,11 @@ def check_code(code: str) -> str:
     return tidy
 
 
+def code_number(code: str) -> int:
+    """The room number a (checked) code begins with: 7 for `7-amber-harbor`."""
+    return int(code.split("-", 1)[0])
+
+
 def invite_line(code: str, relay: str) -> str:
     """The exact command the partner runs to join."""
     if relay == DEFAULT_RELAY:

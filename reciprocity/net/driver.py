@@ -32,7 +32,7 @@ from reciprocity.kept import (
     session_path,
 )
 from reciprocity.net.client import MAX_WAITING_WORDS, JoinCode, KeepSession, Output, PlayerCore
-from reciprocity.net.codes import check_code
+from reciprocity.net.codes import check_code, code_number
 from reciprocity.net.connection import Connection, StatusChanged, Update
 from reciprocity.net.core import Core, RelayError, RelayRefused, RelayUnreachable
 from reciprocity.net.dialing import ask_number, dial, first_line, reason
@@ -345,7 +345,7 @@ class WebSocketConnection(Driver[PlayerCore, Update], Connection):
     async def _room(self) -> int | None:
         """The room whose address to dial (`dialing`); a host asks the relay for a number."""
         core = self.core
-        number = core.number or (int(core.code.split("-")[0]) if core.code else None)
+        number = core.number or (code_number(core.code) if core.code else None)
         if not number and core.token is None and isinstance(core.opening, CreateRoom):
             self._reserved = self._reserved or await ask_number(self.url, self.timeout)
             return self._reserved

@@ -25,9 +25,9 @@ from reciprocity import ReciprocityError
 from reciprocity.engine import EndSession, Hold, Release
 from reciprocity.engine.names import MAX_NAME
 from reciprocity.game.facilitation import join_line
-from reciprocity.game.pacing import pacing_line
+from reciprocity.game.pacing import SESSION_ENDED, pacing_line
 from reciprocity.game.session_export import SessionExport
-from reciprocity.net.codes import join_url
+from reciprocity.net.codes import code_number, join_url
 from reciprocity.pacing_wire import (
     AddRooms,
     ClockStatus,
@@ -299,7 +299,7 @@ class DashboardScreen(Screen[None]):
     def _show_pacing(self) -> None:
         line = pacing_line(self.timer, self.left())
         if self.ended:
-            line = "The session has ended: x exports the totals, q quits."
+            line = SESSION_ENDED
         elif self.held:
             line += " Everyone is paused (p resumes)."
         self.query_one("#dashboard-pacing", Static).update(line)
@@ -384,7 +384,7 @@ class DashboardScreen(Screen[None]):
 
         code = self._selected_code()
         if code is not None:
-            room = self.rows[int(code.split("-")[0])]  # a code begins with its room's number
+            room = self.rows[code_number(code)]
             await free_a_seat(self.app, self.connection, room, code)
 
     def action_export(self) -> None:
