@@ -20,6 +20,7 @@ import pytest
 from conftest import make_deck
 from reciprocity_server.records import RelayStore
 from reciprocity_server.serve import RelayServer, start_relay
+from test_relay_process import free_port
 from textual.pilot import Pilot
 from textual.widgets import Input, RichLog, Static
 
@@ -71,13 +72,6 @@ from reciprocity.tui.setup_flow import deck_for
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A port nothing listens on now, on loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:

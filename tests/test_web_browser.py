@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocket, async_playwright
+from test_relay_process import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -41,12 +41,6 @@ CODE = re.compile(r"\b(\d{1,4}-[a-z]{2,12}-[a-z]{2,12})\b")
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: Where a failed wait leaves a screenshot of the page.
 FAILED = Path("/tmp/reciprocity-browser-failed.png")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -3,12 +3,12 @@ its QR code beside the code, within 80x24, and a pair's link opens in a dialog."
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
 import pytest
 from conftest import make_deck
+from test_relay_process import free_port
 from textual.app import App
 from textual.messages import ExitApp
 from textual.widgets import Footer, Input, OptionList, Static
@@ -33,12 +33,6 @@ from reciprocity.web.seat import OTHER_RELAY, BrowserApp
 WEB = "http://192.168.100.200:8080"
 CODE = "4469-toffee-glimmer"
 INVITE = f"reciprocity join {CODE} --relay ws://192.168.1.20:8765"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def text_of(screen: object, selector: str) -> str:
