@@ -74,6 +74,15 @@ SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def assert_never_kept(markers: tuple[str, ...], log: Path, folder: Path) -> None:
+    """Words players typed (each carrying a marker) reached neither the relay's log nor its
+    database files in `folder`."""
+    said = log.read_text()
+    kept = b"".join(p.read_bytes() for p in folder.glob("relay.db*") if p.is_file())
+    for marker in markers:
+        assert marker not in said and marker.encode() not in kept, marker
+
+
 async def eventually(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
     """Wait until `check()` holds, or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
