@@ -9,11 +9,13 @@ import json
 from pathlib import Path
 
 from conftest import make_deck
+from reciprocity_server.facilitation import TOO_MANY_ROOMS
 from reciprocity_server.outputs import Output, Send, frame
 from reciprocity_server.records import RelayStore
 from reciprocity_server.relay import Relay
 
 from reciprocity.engine import CheckIn, Draw, Join, Phase, Seat, SetLimit, Share
+from reciprocity.game.facilitation import MAX_PAIRS
 from reciprocity.pacing_wire import (
     ClockStatus,
 )
@@ -236,3 +238,14 @@ def test_only_the_facilitator_may_pace_or_add_rooms(tmp_path: Path) -> None:
         assert refused.message.code == "not_facilitator"
     assert session.relay.facilitation.clock is not None
     assert session.relay.facilitation.clock.state == "waiting"
+
+
+def test_a_session_grows_to_its_most_rooms_and_no_further(tmp_path: Path) -> None:
+    session = Clocked(tmp_path / "relay.sqlite3", pairs=MAX_PAIRS - 3)
+    add = {"type": "add_rooms", "count": 4}
+    [refused] = session.relay.receive(1, json.dumps(add))
+    assert isinstance(refused, Send) and refused.message == TOO_MANY_ROOMS
+    assert len(session.relay.facilitation.session_rooms()) == MAX_PAIRS - 3  # none added
+    [added] = session.relay.receive(1, json.dumps(add | {"count": 3}))
+    assert isinstance(added, Send) and isinstance(added.message, RoomsAdded)
+    assert len(session.relay.facilitation.session_rooms()) == MAX_PAIRS
