@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import make_deck, open_records
 from postgres_cluster import Cluster
+from reciprocity_server import records_postgres
 from reciprocity_server.outputs import Encoded, Output, Send
 from reciprocity_server.postgres_sql import shown
 from reciprocity_server.records_postgres import PostgresRelayStore
@@ -181,6 +183,30 @@ def test_an_unreachable_database_is_one_clear_line(postgres: Cluster) -> None:
         PostgresRelayStore(url)
     assert str(failure.value).startswith(f"cannot open the records at {url}: ")
     assert "\n" not in str(failure.value)
+
+
+def test_a_lost_database_is_tried_again_after_a_pause_not_on_every_call(
+    postgres: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = PostgresRelayStore(postgres.fresh())
+    store.close()  # as if the connection were lost, and the server gone too
+    store.url = postgres.url().replace(f":{postgres.port}/", ":9/")
+    tries: list[str] = []
+    connect = records_postgres.psycopg.connect
+
+    def counted(url: str, **options: Any) -> Any:
+        tries.append(url)
+        return connect(url, **options)
+
+    monkeypatch.setattr(records_postgres.psycopg, "connect", counted)
+    for _ in range(3):  # the relay's event loop waits for each try
+        with pytest.raises(StoreError):
+            store.reserve_number(100.0)
+    assert len(tries) == 1
+    store._retry_at = 0.0  # as once `RETRY_SECONDS` have passed
+    with pytest.raises(StoreError):
+        store.reserve_number(100.0)
+    assert len(tries) == 2
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,11 @@ from reciprocity_server.storage import (
 log = logging.getLogger("reciprocity_server")
 
 
+#: Seconds a new connection may take, and seconds after a failed one before the next try: the
+#: relay calls its records on its event loop, which serves nobody while it waits.
+CONNECT_SECONDS, RETRY_SECONDS = 3, 5
+
+
 class PostgresRelayStore(Tagging):
     """The relay's records in a PostgreSQL database, named by a `postgresql://` URL."""
 
@@ -71,6 +76,7 @@ class PostgresRelayStore(Tagging):
         self.url = url
         self.where = shown(url)
         self._db: psycopg.Connection[TupleRow] | None = None
+        self._retry_at = 0.0  # no new connection before then (`_connection`)
         self._group: ExitStack | None = None
         self._began = self._failed = False
         #: Within a begun group: its pipeline, and the lease checks (a write's cursor, the rows
@@ -99,9 +105,18 @@ class PostgresRelayStore(Tagging):
             self._db = None
 
     def _connection(self) -> psycopg.Connection[TupleRow]:
-        """The connection, made again if the last one was lost."""
+        """The connection, made again if the last one was lost; after a failed try, none
+        for `RETRY_SECONDS` (the relay waits on its event loop while it connects)."""
         if self._db is None or self._db.closed or self._db.broken:
-            self._db = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            if time.monotonic() < self._retry_at:
+                raise psycopg.OperationalError("the database did not answer a moment ago")
+            try:
+                self._db = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=CONNECT_SECONDS
+                )
+            except psycopg.Error:
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                raise
         return self._db
 
     @contextmanager
