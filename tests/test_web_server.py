@@ -26,7 +26,7 @@ from reciprocity.net.dialing import FORWARDED_FOR
 from reciprocity.qr import BORDER, qr_code, qr_lines
 from reciprocity.web import DEFAULT_PLAYERS, DEFAULT_WEB_PORT, SEAT_CODE
 from reciprocity.web.pages import PRIVACY
-from reciprocity.web.server import COOKIE, WebServer, _Seat
+from reciprocity.web.server import COOKIE, WebServer, _Seat, _too_deep
 
 CODE = "57-willow-beacon"
 #: The relay a tab's game would reach: nothing listens there, and the join screen waits.
@@ -265,3 +265,11 @@ def test_a_tabs_process_is_told_its_browsers_address_and_code_and_nothing_else(
     unknown = _Seat("true", tmp_path, None, None, **options)  # no peer address, no code
     assert FORWARDED_FOR not in unknown._build_environment()
     assert SEAT_CODE not in unknown._build_environment()
+
+
+def test_brackets_a_player_types_or_pastes_are_words_not_nesting() -> None:
+    pasted = json.dumps(["stdin", 'my list: [1] [2] {3} [[4]] \x1b[A\x1b[B " [ \\'])
+    assert not _too_deep(pasted)
+    assert not _too_deep('["resize", {"width": 80, "height": 24}]')
+    assert _too_deep("[" * 5000 + "]" * 5000)
+    assert _too_deep('["ping", ' + "[" * 9 + "]" * 9 + "]")

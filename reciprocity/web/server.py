@@ -47,6 +47,8 @@ COOKIE = "reciprocity_browser"
 _BROWSER_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 #: Brackets a browser's message may hold; textual.js sends `["resize", {...}]` at most.
 _NESTING = 8
+#: A JSON string, escapes and all.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 #: The terminal's size a browser may ask for, in cells.
 _COLUMNS, _ROWS = (20, 400), (10, 200)
 
@@ -234,15 +236,21 @@ class WebServer:
             log.info("a browser player left (%d of %d)", len(self.busy) - 1, self.players)
 
 
+def _too_deep(text: str) -> bool:
+    """Whether a browser's message holds more brackets than an envelope ever has: it is
+    refused before parsing, as a RecursionError in the parser can upset the interpreter for
+    later. Brackets inside strings (typed, pasted, a key's escape sequence) do not count."""
+    outside = _JSON_STRING.sub("", text)
+    return outside.count("[") + outside.count("{") > _NESTING
+
+
 async def _relay_keys(socket: web.WebSocketResponse, seat: AppService) -> None:
     """Hand what the browser sends to the game's process; anything malformed is ignored."""
     async for message in socket:
         if message.type != WSMsgType.TEXT:
             continue
         text = message.data
-        # A real envelope nests twice at most; deeper nesting is refused before parsing, as
-        # a RecursionError in the parser can upset the interpreter for later.
-        if text.count("[") + text.count("{") > _NESTING:
+        if _too_deep(text):
             continue
         try:
             envelope = json.loads(text)
