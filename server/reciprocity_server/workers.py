@@ -62,11 +62,13 @@ async def _healthy(port: int, process: asyncio.subprocess.Process) -> bool:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            status = await reader.readline()
-            writer.close()
+            try:  # one that takes the connection but never answers must not hold us past time
+                status = await asyncio.wait_for(reader.readline(), deadline - loop.time())
+            finally:
+                writer.close()
             if status.startswith(b"HTTP/1.1 200"):
                 return True
-        except OSError:
+        except (OSError, TimeoutError):
             pass
         await asyncio.sleep(0.1)
     return False
